@@ -1,0 +1,85 @@
+"""RFC 9457 problem details for the API: every error has a stable `code`.
+
+Domain exceptions subclass `Problem` (or are mapped here) so that services stay
+free of HTTP while the API answers with one status and code per failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Base for domain errors that the API shows as problem details."""
+
+    status: int = status.HTTP_400_BAD_REQUEST
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+def problem_response(
+    *, status_code: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://cafe.example/problems/{code}",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+_DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
+    exceptions.NotAuthenticated: ("not_authenticated", "Not authenticated"),
+    exceptions.AuthenticationFailed: ("not_authenticated", "Not authenticated"),
+    exceptions.PermissionDenied: ("permission_denied", "Permission denied"),
+    exceptions.NotFound: ("not_found", "Not found"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed"),
+    exceptions.NotAcceptable: ("not_acceptable", "Not acceptable"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type"),
+    exceptions.Throttled: ("throttled", "Too many requests"),
+    exceptions.ParseError: ("malformed_request", "Malformed request"),
+    exceptions.ValidationError: ("validation_error", "Invalid input"),
+}
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Problem):
+        return problem_response(
+            status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    code, title = next(
+        (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)),
+        ("error", "Error"),
+    )
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        detail = "The request has invalid fields."
+        extra["errors"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    else:
+        detail = str(exc.detail)
+    problem = problem_response(status_code=response.status_code, code=code, title=title, detail=detail, extra=extra)
+    for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if header in response:
+            problem[header] = response[header]
+    return problem

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cafe_loyalty import views
+
+admin.site.site_header = "Cafe loyalty — back office"
+admin.site.site_title = "Cafe loyalty"
+admin.site.index_title = "Programme, stores and payments"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("more/", views.more, name="more"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("me/", include("members.urls")),
+    path("offers/", include("campaigns.urls")),
+    path("", include("payments.portal_urls")),
+    path("pos/", include("payments.pos_urls")),
+    path("api/v1/", include("payments.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", views.admin_login, name="admin-login"),
+    path("admin/", admin.site.urls),
+    path(
+        "manifest.webmanifest",
+        TemplateView.as_view(template_name="portal/manifest.webmanifest", content_type="application/manifest+json"),
+        name="manifest",
+    ),
+]
+
+handler403 = "cafe_loyalty.views.error_403"
+handler404 = "cafe_loyalty.views.error_404"
+handler500 = "cafe_loyalty.views.error_500"

@@ -1,0 +1,1 @@
+"""Coupons, rewards, promotions, segments and campaigns (built on members)."""

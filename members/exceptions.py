@@ -1,0 +1,15 @@
+from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.problems import Problem
+
+
+class MemberExists(Problem):
+    status = 409
+    code = "member_exists"
+    title = str(_("A member with this email already exists"))
+
+
+class BirthdayChangeTooSoon(Problem):
+    status = 422
+    code = "birthday_change_too_soon"
+    title = "The birthday can be changed once a year"

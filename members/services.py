@@ -1,0 +1,131 @@
+"""Every write to members goes through here (keyword-only, transactional)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from members.cards import generate_card_number
+from members.exceptions import BirthdayChangeTooSoon, MemberExists
+from members.models import Consent, Member
+
+BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
+
+
+def member_create(
+    *,
+    user: AbstractBaseUser | None,
+    display_name: str,
+    email: str = "",
+    phone: str = "",
+    preferred_language: str = "en",
+) -> Member:
+    """Create a member with a fresh card number (retrying the rare collision)."""
+    for _attempt in range(8):
+        try:
+            with transaction.atomic():
+                return Member.objects.create(
+                    user=user,
+                    card_number=generate_card_number(),
+                    display_name=display_name.strip() or (email.split("@")[0] if email else "Member"),
+                    email=email.lower(),
+                    phone=phone.strip(),
+                    preferred_language=preferred_language,
+                )
+        except IntegrityError:
+            if user is not None and Member.objects.filter(user=user).exists():
+                return Member.objects.get(user=user)
+    raise RuntimeError("could not allocate a unique card number")
+
+
+def member_get_or_create_for_user(*, user: AbstractBaseUser) -> Member:
+    member = Member.objects.filter(user=user).first()
+    if member is not None:
+        return member
+    email = getattr(user, "email", "") or ""
+    name = (getattr(user, "first_name", "") or "").strip()
+    return member_create(user=user, display_name=name, email=email)
+
+
+def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
+    """Enrol a customer from the till or a kiosk: an account without a password
+    that the member claims later through password reset."""
+    User = get_user_model()
+    email = email.strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists() or Member.objects.filter(email__iexact=email).exists():
+            raise MemberExists(f"{email} is already a member.")
+        user = User.objects.create_user(username=email[:150], email=email)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        return member_create(user=user, display_name=name, email=email, phone=phone)
+
+
+def member_update_profile(
+    *,
+    member: Member,
+    display_name: str,
+    phone: str,
+    preferred_language: str,
+    birthday: date | None,
+) -> Member:
+    """Birthday may be set any time it is empty, then changed once a year, so that
+    the birthday reward cannot be farmed by moving the date around."""
+    now = timezone.now()
+    update = ["display_name", "phone", "preferred_language"]
+    if birthday != member.birthday:
+        if (
+            member.birthday is not None
+            and member.birthday_changed_at is not None
+            and now - member.birthday_changed_at < BIRTHDAY_CHANGE_INTERVAL
+        ):
+            raise BirthdayChangeTooSoon("You changed your birthday less than a year ago.")
+        member.birthday = birthday
+        member.birthday_changed_at = now
+        update += ["birthday", "birthday_changed_at"]
+    member.display_name = display_name.strip()
+    member.phone = phone.strip()
+    member.preferred_language = preferred_language
+    member.save(update_fields=update)
+    return member
+
+
+def consent_record(
+    *, member: Member, channel: str, purpose: str, granted: bool, source: str = "portal"
+) -> Consent | None:
+    """Record a consent choice with its time; nothing is written if unchanged."""
+    current = (
+        Consent.objects.filter(member=member, channel=channel, purpose=purpose)
+        .order_by("-recorded_at", "-pk")
+        .values_list("granted", flat=True)
+        .first()
+    )
+    if current is not None and current == granted:
+        return None
+    if current is None and not granted:
+        return None
+    return Consent.objects.create(member=member, channel=channel, purpose=purpose, granted=granted, source=source)
+
+
+def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: str = "") -> None:
+    """Put a notice in the member's inbox once the surrounding transaction commits,
+    so a rolled-back payment never tells the member it happened."""
+    from members.models import Notice
+
+    def _create() -> None:
+        Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
+
+    transaction.on_commit(_create)
+
+
+def notices_mark_read(*, member: Member) -> int:
+    from members.models import Notice
+
+    return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,52 @@
+"""Member portal pages that need only member data (profile, consent)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from members.exceptions import BirthdayChangeTooSoon
+from members.forms import ConsentForm, ProfileForm
+from members.selectors import consent_current
+from members.services import consent_record, member_get_or_create_for_user, member_update_profile
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_update_profile(
+                member=member,
+                display_name=form.cleaned_data["display_name"],
+                phone=form.cleaned_data["phone"],
+                preferred_language=form.cleaned_data["preferred_language"],
+                birthday=form.cleaned_data["birthday"],
+            )
+        except BirthdayChangeTooSoon as exc:
+            form.add_error("birthday", exc.detail)
+        else:
+            translation.activate(member.preferred_language)
+            messages.success(request, _("Profile saved."))
+            response = redirect("members:profile")
+            response.set_cookie("django_language", member.preferred_language, samesite="Lax")
+            return response
+    member.refresh_from_db()
+    return render(request, "members/profile.html", {"form": form, "member": member})
+
+
+@login_required
+def consent(request: HttpRequest) -> HttpResponse:
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    form = ConsentForm(request.POST or None, current=consent_current(member=member))
+    if request.method == "POST" and form.is_valid():
+        for channel, purpose, granted in form.choices():
+            consent_record(member=member, channel=channel, purpose=purpose, granted=granted)
+        messages.success(request, _("Your choices are saved."))
+        return redirect("members:consent")
+    return render(request, "members/consent.html", {"form": form, "member": member})

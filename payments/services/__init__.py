@@ -1,0 +1,1 @@
+"""Write services for payments; split by area (terminals, wallet, orders…)."""

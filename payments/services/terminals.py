@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cafe_loyalty.hashing import keyed_hash
+from payments.models import Store, Terminal
+
+KEY_PURPOSE = "terminal-key"
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def terminal_create(*, store: Store, name: str) -> tuple[Terminal, str]:
+    """Create a terminal and return it with its key; the key is not kept."""
+    prefix = secrets.token_hex(4)
+    key = f"ct_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        terminal = Terminal.objects.create(
+            store=store, name=name, key_prefix=prefix, key_hash=keyed_hash(key, purpose=KEY_PURPOSE)
+        )
+    return terminal, key
+
+
+def terminal_for_key(*, key: str) -> Terminal | None:
+    terminal = (
+        Terminal.objects.select_related("store")
+        .filter(key_hash=keyed_hash(key, purpose=KEY_PURPOSE), is_active=True)
+        .first()
+    )
+    if terminal is None:
+        return None
+    now = timezone.now()
+    # Write last-seen at most once a minute so the hot payment path stays read-only here.
+    if terminal.last_seen_at is None or now - terminal.last_seen_at > LAST_SEEN_RESOLUTION:
+        Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+        terminal.last_seen_at = now
+    return terminal
+
+
+def terminal_revoke(*, terminal: Terminal) -> None:
+    Terminal.objects.filter(pk=terminal.pk).update(is_active=False)
