@@ -138,6 +138,9 @@ class Account(models.Model):
     # Wallet-only settings (empty for system accounts).
     frozen_at = models.DateTimeField(null=True, blank=True)
     frozen_reason = models.CharField(max_length=200, blank=True)
+    # A member may lift a freeze they set (lost phone found); a staff freeze
+    # (risk) can only be lifted by a manager.
+    frozen_by_staff = models.BooleanField(default=False)
     daily_limit = models.BigIntegerField(null=True, blank=True, help_text=_("Member-set; empty means the programme cap."))
     no_confirmation_limit = models.BigIntegerField(null=True, blank=True, help_text=_("Member-set; empty means the programme default."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from django.db.models import Q
+
+from members import models as member_models
 from members.models import Member
-from payments.models import Account
+from payments.models import Account, Payment, Transfer
 
 
 @dataclass(frozen=True)
@@ -30,4 +36,105 @@ def member_portal_summary(*, member: Member) -> PortalSummary:
         wallet_balance=wallet.balance if wallet else 0,
         points_balance=member.points_balance,
         is_frozen=bool(wallet and wallet.is_frozen),
+    )
+
+
+def member_tier_name(member: Member) -> str | None:
+    tier = getattr(member, "tier", None)
+    return str(tier.name) if tier is not None else None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One line of a member's combined wallet and points history."""
+
+    id: str
+    kind: str  # "wallet" or "points"
+    type: str  # transfer kind or points entry kind
+    amount: int  # signed: + into the wallet / points balance, - out of it
+    description: str
+    created_at: datetime
+    reference: str
+
+
+def _wallet_items(member: Member, limit: int, since: datetime | None, until: datetime | None) -> list[HistoryItem]:
+    wallet = wallet_for_member(member=member)
+    if wallet is None:
+        return []
+    qs = Transfer.objects.filter(Q(debit_account=wallet) | Q(credit_account=wallet)).select_related(
+        "payment__store", "top_up"
+    )
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    items = []
+    for transfer in qs.order_by("-created_at", "-pk")[:limit]:
+        signed = transfer.amount if transfer.credit_account_id == wallet.pk else -transfer.amount
+        label = transfer.get_kind_display()
+        if transfer.payment and transfer.payment.store:
+            label = f"{label} · {transfer.payment.store.name}"
+        items.append(
+            HistoryItem(
+                id=f"w{transfer.pk}",
+                kind="wallet",
+                type=transfer.kind,
+                amount=signed,
+                description=str(label),
+                created_at=transfer.created_at,
+                reference=transfer.order_reference or (f"payment:{transfer.payment_id}" if transfer.payment_id else ""),
+            )
+        )
+    return items
+
+
+def _points_items(member: Member, limit: int, since: datetime | None, until: datetime | None) -> list[HistoryItem]:
+    entry_model: Any = getattr(member_models, "PointsEntry", None)
+    if entry_model is None:
+        return []
+    qs = entry_model.objects.filter(member=member)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    items = []
+    for entry in qs.order_by("-created_at", "-pk")[:limit]:
+        items.append(
+            HistoryItem(
+                id=f"p{entry.pk}",
+                kind="points",
+                type=str(getattr(entry, "kind", "points")),
+                amount=int(getattr(entry, "points", getattr(entry, "amount", 0))),
+                description=str(getattr(entry, "explanation", "") or getattr(entry, "reason", "") or ""),
+                created_at=entry.created_at,
+                reference=str(getattr(entry, "reference", "")),
+            )
+        )
+    return items
+
+
+def member_history(
+    *, member: Member, offset: int = 0, limit: int = 25, since: datetime | None = None, until: datetime | None = None
+) -> list[HistoryItem]:
+    """Wallet and points movements merged, newest first. Each source is read up
+    to offset+limit rows, so the cost stays bounded by the page asked for."""
+    window = offset + limit
+    merged = heapq.merge(
+        _wallet_items(member, window, since, until),
+        _points_items(member, window, since, until),
+        key=lambda item: item.created_at,
+        reverse=True,
+    )
+    return list(merged)[offset:window]
+
+
+def payment_for_terminal(*, payment_id: int) -> Payment | None:
+    return Payment.objects.select_related("member", "store").filter(pk=payment_id).first()
+
+
+def pending_payments(*, member: Member) -> list[Payment]:
+    return list(
+        Payment.objects.filter(member=member, status=Payment.Status.REQUIRES_CONFIRMATION)
+        .select_related("store")
+        .order_by("-created_at")[:5]
     )

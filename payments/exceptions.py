@@ -1,0 +1,69 @@
+"""Domain errors of the wallet; each maps to one problem `code` (DESIGN.md)."""
+
+from __future__ import annotations
+
+from cafe_loyalty.problems import Problem
+
+
+class WalletError(Problem):
+    """A refusal the barista or member can act on."""
+
+
+class PaymentCodeInvalid(WalletError):
+    status, code, title = 404, "payment_code_invalid", "Unknown payment code"
+
+
+class PaymentCodeExpired(WalletError):
+    status, code, title = 410, "payment_code_expired", "Payment code expired"
+
+
+class PaymentCodeUsed(WalletError):
+    status, code, title = 409, "payment_code_used", "Payment code already used"
+
+
+class InsufficientFunds(WalletError):
+    status, code, title = 402, "insufficient_funds", "Insufficient wallet balance"
+
+
+class LimitExceeded(WalletError):
+    status, code, title = 422, "limit_exceeded", "Spending limit reached"
+
+
+class AccountFrozen(WalletError):
+    status, code, title = 423, "account_frozen", "Wallet frozen"
+
+
+class RefundExceedsPayment(WalletError):
+    status, code, title = 422, "refund_exceeds_payment", "Refund above what is left to refund"
+
+
+class RefundRequiresApproval(WalletError):
+    status, code, title = 403, "refund_requires_approval", "Refund needs a shift manager's approval"
+
+
+class WalletCapExceeded(WalletError):
+    status, code, title = 422, "wallet_cap_exceeded", "Top-up would exceed the wallet cap"
+
+
+class TopUpAmountInvalid(WalletError):
+    status, code, title = 422, "top_up_amount_invalid", "Top-up amount outside the allowed range"
+
+
+class PaymentNotPending(WalletError):
+    status, code, title = 409, "payment_not_pending", "Payment is not waiting for confirmation"
+
+
+class ConfirmationExpired(WalletError):
+    status, code, title = 410, "confirmation_expired", "Confirmation window has passed"
+
+
+class PaymentNotRefundable(WalletError):
+    status, code, title = 409, "payment_not_refundable", "Only succeeded payments can be refunded"
+
+
+class MemberNotFound(WalletError):
+    status, code, title = 404, "member_not_found", "No such member"
+
+
+class LimitInvalid(WalletError):
+    status, code, title = 422, "limit_invalid", "Limit outside what the programme allows"

@@ -1,0 +1,109 @@
+"""One idempotency mechanism for every money POST (DESIGN.md "Idempotency").
+
+The first request with a key claims it in its own committed row; the handler
+then runs and its status and body are stored on the row. A retry with the same
+key and body replays the stored answer (`Idempotent-Replayed: true`); with
+another body it gets 422; while the first is still running, 409; without a key,
+400. If the handler fails unexpectedly the claim is released, because its
+transaction rolled back and nothing happened. A crash between the money
+commit and storing the answer leaves the key claimed: retries then get 409
+rather than risk charging twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cafe_loyalty.problems import Problem, problem_response
+from payments.models import IdempotencyRecord, Terminal
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+RETENTION = timedelta(hours=48)
+
+
+class IdempotencyKeyMissing(Problem):
+    status, code, title = 400, "idempotency_key_missing", "Idempotency-Key header required"
+
+
+class IdempotencyKeyReused(Problem):
+    status, code, title = 422, "idempotency_key_reused", "Idempotency-Key reused with a different request"
+
+
+class IdempotencyKeyInUse(Problem):
+    status, code, title = 409, "idempotency_key_in_use", "A request with this Idempotency-Key is still running"
+
+
+def caller_scope(request: Request) -> str:
+    if isinstance(request.auth, Terminal):
+        return f"terminal:{request.auth.pk}"
+    return f"user:{request.user.pk}"
+
+
+def request_fingerprint(request: Request, path: str) -> str:
+    try:
+        body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    except TypeError:
+        body = repr(request.data)
+    return hashlib.sha256(f"{request.method} {path}\n{body}".encode()).hexdigest()
+
+
+def run_idempotent(request: Request, handler: Callable[[], Response]) -> Response:
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise IdempotencyKeyMissing(f"Send an {HEADER} header (a random UUID per logical request).")
+    if len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyMissing(f"The {HEADER} header is at most {MAX_KEY_LENGTH} characters.")
+    scope = caller_scope(request)
+    fingerprint = request_fingerprint(request, request.path)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.get(scope=scope, key=key)
+        if existing.request_hash != fingerprint:
+            raise IdempotencyKeyReused("This key was used for a different request; use a new key.") from None
+        if existing.completed_at is None:
+            raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.") from None
+        replay = Response(existing.response_body, status=existing.response_status)
+        if existing.response_status and existing.response_status >= 400:
+            replay.content_type = "application/problem+json"
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+
+    try:
+        response = handler()
+    except Problem as exc:
+        # Refusals are answers too: a retry must see the same refusal, not a
+        # second attempt that might now succeed with the same key.
+        response = problem_response(
+            status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra
+        )
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        raise
+    if response.status_code >= 500:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return response
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        response_status=response.status_code, response_body=_json_safe(response.data), completed_at=timezone.now()
+    )
+    return response
+
+
+def _json_safe(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+def idempotency_records_purge() -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    return deleted

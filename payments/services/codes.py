@@ -1,0 +1,63 @@
+"""One-time payment codes shown on the member's phone."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cafe_loyalty.hashing import keyed_hash
+from members.models import Member
+from payments.models import PaymentCode
+
+CODE_PURPOSE = "payment-code"
+CODE_LENGTH = 18
+# Codes start with 9 so a scanner can tell them from 12-digit card numbers
+# and coupon codes at a glance.
+CODE_PREFIX = "9"
+MAX_LIVE_CODES = 5
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: datetime
+
+
+def hash_payment_code(code: str) -> str:
+    return keyed_hash(code, purpose=CODE_PURPOSE)
+
+
+def looks_like_payment_code(text: str) -> bool:
+    return len(text) == CODE_LENGTH and text.isdigit() and text.startswith(CODE_PREFIX)
+
+
+def payment_code_issue(*, member: Member, now: datetime | None = None) -> IssuedCode:
+    """Issue a fresh code; keeps at most MAX_LIVE_CODES live codes per member by
+    retiring the oldest (two phones, or a refresh in flight, stay valid)."""
+    now = now or timezone.now()
+    ttl = timedelta(seconds=settings.CAFE_PAYMENT_CODE_TTL_SECONDS)
+    with transaction.atomic():
+        live = list(
+            PaymentCode.objects.select_for_update()
+            .filter(member=member, used_at__isnull=True, retired_at__isnull=True, expires_at__gt=now)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        surplus = len(live) - (MAX_LIVE_CODES - 1)
+        if surplus > 0:
+            PaymentCode.objects.filter(pk__in=live[:surplus]).update(retired_at=now)
+        code = CODE_PREFIX + "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH - 1))
+        PaymentCode.objects.create(member=member, code_hash=hash_payment_code(code), created_at=now, expires_at=now + ttl)
+    return IssuedCode(code=code, expires_at=now + ttl)
+
+
+def payment_codes_purge(*, older_than: timedelta = timedelta(days=2)) -> int:
+    """Delete unused codes long past expiry (used ones stay, linked to payments)."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = PaymentCode.objects.filter(expires_at__lt=cutoff, used_at__isnull=True).delete()
+    return deleted

@@ -1,0 +1,128 @@
+"""Double-entry posting. Every movement of wallet money is one Transfer plus the
+matching change to both accounts' posted columns, in the same transaction.
+
+Lock order (fixed, so concurrent services never deadlock): member wallets are
+locked first with SELECT … FOR UPDATE in primary-key order; system accounts
+(sales, cash drawer, bonus…) are then updated with single UPDATE statements in
+primary-key order as the last writes before commit. System accounts are shared
+by every payment of a store, so holding their row lock only for the final
+moments of the transaction is what keeps payments from queueing on them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from members.models import Member
+from payments.models import Account, Store, Transfer
+
+
+def system_account(*, kind: str, store: Store | None = None) -> Account:
+    """The chain-wide (store=None) or per-store system account of a kind."""
+    found = Account.objects.filter(kind=kind, member__isnull=True, store=store).first()
+    if found is not None:
+        return found
+    label = dict(Account.Kind.choices)[kind]
+    try:
+        with transaction.atomic():
+            return Account.objects.create(kind=kind, store=store, name=f"{label} — {store.name}" if store else str(label))
+    except IntegrityError:  # created by a concurrent request
+        return Account.objects.get(kind=kind, member__isnull=True, store=store)
+
+
+def wallet_get_or_create(*, member: Member) -> Account:
+    found = Account.objects.filter(kind=Account.Kind.WALLET, member=member).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                kind=Account.Kind.WALLET, member=member, name=f"Wallet {member.card_number}"
+            )
+    except IntegrityError:
+        return Account.objects.get(kind=Account.Kind.WALLET, member=member)
+
+
+def lock_wallets(*wallets: Account) -> dict[int, Account]:
+    """Lock wallet rows in primary-key order and return fresh copies by pk."""
+    pks = sorted({w.pk for w in wallets})
+    locked = Account.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk")
+    return {account.pk: account for account in locked}
+
+
+@dataclass(frozen=True)
+class Leg:
+    debit: Account
+    credit: Account
+    amount: int
+    kind: str
+
+
+def post_transfers(legs: list[Leg], **links: Any) -> list[Transfer]:
+    """Write the transfers and move the posted columns. Wallets touched by the
+    legs must already be locked by the caller (lock_wallets); the database CHECK
+    still refuses a negative wallet if a caller forgot."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("post_transfers must run inside a transaction")
+    transfers = []
+    debits: dict[int, int] = defaultdict(int)
+    credits: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        if leg.amount <= 0:
+            raise ValueError("transfer amounts are positive")
+        transfers.append(
+            Transfer(
+                debit_account=leg.debit,
+                credit_account=leg.credit,
+                amount=leg.amount,
+                kind=leg.kind,
+                **links,
+            )
+        )
+        debits[leg.debit.pk] += leg.amount
+        credits[leg.credit.pk] += leg.amount
+    created = Transfer.objects.bulk_create(transfers)
+    wallet_pks = {leg.debit.pk for leg in legs if leg.debit.kind == Account.Kind.WALLET} | {
+        leg.credit.pk for leg in legs if leg.credit.kind == Account.Kind.WALLET
+    }
+    # Wallets first (already locked), then system accounts, each in pk order.
+    ordered = sorted(set(debits) | set(credits), key=lambda pk: (pk not in wallet_pks, pk))
+    for pk in ordered:
+        Account.objects.filter(pk=pk).update(
+            debits_posted=F("debits_posted") + debits.get(pk, 0),
+            credits_posted=F("credits_posted") + credits.get(pk, 0),
+        )
+    return created
+
+
+def ledger_problems() -> list[str]:
+    """Check the ledger invariants; an empty list means all hold.
+
+    1. Σ debits_posted = Σ credits_posted over all accounts.
+    2. Each account's posted columns equal the sums of its transfers.
+    3. No wallet is negative.
+    """
+    problems: list[str] = []
+    totals = Account.objects.aggregate(d=Sum("debits_posted"), c=Sum("credits_posted"))
+    if (totals["d"] or 0) != (totals["c"] or 0):
+        problems.append(f"ledger unbalanced: debits {totals['d']} != credits {totals['c']}")
+    debit_sums = dict(Transfer.objects.values("debit_account").annotate(s=Sum("amount")).values_list("debit_account", "s"))
+    credit_sums = dict(
+        Transfer.objects.values("credit_account").annotate(s=Sum("amount")).values_list("credit_account", "s")
+    )
+    for account in Account.objects.only("pk", "name", "kind", "debits_posted", "credits_posted").iterator():
+        expected_d = debit_sums.get(account.pk, 0)
+        expected_c = credit_sums.get(account.pk, 0)
+        if account.debits_posted != expected_d or account.credits_posted != expected_c:
+            problems.append(
+                f"account {account.pk} ({account.name}): posted {account.debits_posted}/{account.credits_posted}"
+                f" but transfers sum to {expected_d}/{expected_c}"
+            )
+        if account.kind == Account.Kind.WALLET and account.balance < 0:
+            problems.append(f"account {account.pk} ({account.name}): wallet negative ({account.balance})")
+    return problems

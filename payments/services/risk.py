@@ -1,0 +1,116 @@
+"""Risk controls: limits, velocity, freezes and alerts for managers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from members.models import Member
+from members.services import notice_send
+from payments.exceptions import LimitInvalid
+from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Terminal
+from payments.services.ledger import lock_wallets, wallet_get_or_create
+
+FAILED_CODE_WINDOW = timedelta(minutes=10)
+
+
+def local_day_start(now: datetime) -> datetime:
+    local = timezone.localtime(now, timezone=timezone.get_default_timezone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def effective_daily_limit(*, wallet: Account, programme: ProgrammeSettings) -> int:
+    if wallet.daily_limit is None:
+        return programme.daily_limit_cap
+    return min(wallet.daily_limit, programme.daily_limit_cap)
+
+
+def effective_no_confirmation_limit(*, wallet: Account, programme: ProgrammeSettings) -> int:
+    if wallet.no_confirmation_limit is None:
+        return programme.no_confirmation_limit
+    return min(wallet.no_confirmation_limit, programme.no_confirmation_limit)
+
+
+def spent_today(*, member: Member, now: datetime) -> int:
+    """Gross wallet spend since local midnight, counting payments still waiting
+    for confirmation so two pending payments cannot together pass the limit."""
+    total = Payment.objects.filter(
+        member=member,
+        created_at__gte=local_day_start(now),
+        status__in=[Payment.Status.SUCCEEDED, Payment.Status.REQUIRES_CONFIRMATION],
+    ).aggregate(s=Sum("amount"))["s"]
+    return int(total or 0)
+
+
+def payments_last_minute(*, member: Member, now: datetime) -> int:
+    return Payment.objects.filter(member=member, created_at__gte=now - timedelta(minutes=1)).count()
+
+
+def risk_alert_raise(*, kind: str, detail: str, member: Member | None = None, terminal: Terminal | None = None) -> None:
+    """Alerts are written in their own transaction: they must survive the
+    refusal that caused them (the payment's transaction rolls back)."""
+    with transaction.atomic():
+        RiskAlert.objects.create(kind=kind, detail=detail[:300], member=member, terminal=terminal)
+
+
+def failed_code_record(*, member: Member | None, terminal: Terminal | None, reason: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        FailedCodeAttempt.objects.create(member=member, terminal=terminal, reason=reason, created_at=now)
+        if member is None:
+            return
+        threshold = ProgrammeSettings.current().failed_code_alert_threshold
+        recent = FailedCodeAttempt.objects.filter(member=member, created_at__gte=now - FAILED_CODE_WINDOW).count()
+        if recent == threshold:  # alert once when the threshold is crossed
+            RiskAlert.objects.create(
+                kind=RiskAlert.Kind.FAILED_CODES,
+                member=member,
+                terminal=terminal,
+                detail=f"{recent} refused payment codes in {FAILED_CODE_WINDOW.seconds // 60} minutes",
+            )
+
+
+def wallet_set_limits(*, member: Member, daily_limit: int | None, no_confirmation_limit: int | None) -> Account:
+    """Members may lower their limits, never raise them above the programme's."""
+    programme = ProgrammeSettings.current()
+    if daily_limit is not None and not 0 <= daily_limit <= programme.daily_limit_cap:
+        raise LimitInvalid(f"The daily limit must be between 0 and {programme.daily_limit_cap}.")
+    if no_confirmation_limit is not None and not 0 <= no_confirmation_limit <= programme.no_confirmation_limit:
+        raise LimitInvalid(f"The no-confirmation limit must be between 0 and {programme.no_confirmation_limit}.")
+    wallet = wallet_get_or_create(member=member)
+    Account.objects.filter(pk=wallet.pk).update(daily_limit=daily_limit, no_confirmation_limit=no_confirmation_limit)
+    wallet.refresh_from_db()
+    return wallet
+
+
+def wallet_freeze(*, member: Member, reason: str, by_staff: bool) -> Account:
+    wallet = wallet_get_or_create(member=member)
+    with transaction.atomic(durable=True):
+        locked = lock_wallets(wallet)[wallet.pk]
+        if locked.frozen_at is None or by_staff:
+            locked.frozen_at = locked.frozen_at or timezone.now()
+            locked.frozen_reason = reason[:200]
+            locked.frozen_by_staff = locked.frozen_by_staff or by_staff
+            locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
+        notice_send(member=member, kind="security", title="Your wallet is frozen", body=reason)
+    return locked
+
+
+def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
+    """A member lifts their own freeze; a staff freeze needs staff."""
+    from payments.exceptions import AccountFrozen
+
+    wallet = wallet_get_or_create(member=member)
+    with transaction.atomic(durable=True):
+        locked = lock_wallets(wallet)[wallet.pk]
+        if locked.frozen_by_staff and not by_staff:
+            raise AccountFrozen("This wallet was frozen by the cafe; please contact us to unfreeze it.")
+        locked.frozen_at = None
+        locked.frozen_reason = ""
+        locked.frozen_by_staff = False
+        locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
+        notice_send(member=member, kind="security", title="Your wallet is active again")
+    return locked

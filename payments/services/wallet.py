@@ -1,0 +1,444 @@
+"""Wallet money in and out: top-ups, payments by code, confirmation, refunds.
+
+Every function here keeps the ledger invariants (see payments.services.ledger):
+one durable transaction, wallets locked before any balance is read, the
+transfer and the posted columns written together, notices sent on commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cafe_loyalty.money import format_money
+from members.models import Member
+from members.services import notice_send
+from payments import loyalty_bridge
+from payments.exceptions import (
+    AccountFrozen,
+    ConfirmationExpired,
+    InsufficientFunds,
+    LimitExceeded,
+    PaymentCodeExpired,
+    PaymentCodeInvalid,
+    PaymentCodeUsed,
+    PaymentNotPending,
+    PaymentNotRefundable,
+    RefundExceedsPayment,
+    RefundRequiresApproval,
+    TopUpAmountInvalid,
+    WalletCapExceeded,
+)
+from payments.models import (
+    Account,
+    Payment,
+    PaymentCode,
+    ProgrammeSettings,
+    Refund,
+    RiskAlert,
+    Store,
+    Terminal,
+    TopUp,
+    TopUpBonusRule,
+    Transfer,
+)
+from payments.services.codes import hash_payment_code
+from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
+from payments.services.risk import (
+    effective_daily_limit,
+    effective_no_confirmation_limit,
+    failed_code_record,
+    payments_last_minute,
+    risk_alert_raise,
+    spent_today,
+)
+
+TENDER_ACCOUNT = {
+    TopUp.Tender.CASH: Account.Kind.CASH_DRAWER,
+    TopUp.Tender.CARD: Account.Kind.CARD_CLEARING,
+    TopUp.Tender.ONLINE: Account.Kind.ONLINE_GATEWAY,
+}
+
+
+# --- Top-ups -------------------------------------------------------------------
+
+
+def top_up_bonus_for(*, amount: int, at: datetime) -> int:
+    """The best active bonus rule the amount reaches (rules do not add up)."""
+    rule = (
+        TopUpBonusRule.objects.filter(is_active=True, min_amount__lte=amount)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("-bonus")
+        .first()
+    )
+    return rule.bonus if rule else 0
+
+
+def wallet_top_up(
+    *,
+    member: Member,
+    amount: int,
+    tender: str,
+    store: Store | None = None,
+    terminal: Terminal | None = None,
+    actor: Any = None,
+    gateway_reference: str = "",
+) -> TopUp:
+    """Credit the wallet from a tender account, plus any bonus from the
+    promotional account as a separate transfer; refuses amounts outside the
+    programme's range and balances above the wallet cap."""
+    if tender not in TENDER_ACCOUNT:
+        raise ValueError(f"unknown tender {tender!r}")
+    programme = ProgrammeSettings.current()
+    if not programme.min_top_up <= amount <= programme.max_top_up:
+        raise TopUpAmountInvalid(
+            f"Top up between {format_money(programme.min_top_up)} and {format_money(programme.max_top_up)}."
+        )
+    now = timezone.now()
+    bonus = top_up_bonus_for(amount=amount, at=now)
+    wallet = wallet_get_or_create(member=member)
+    # Cash and card go to the store's drawer/clearing; online is chain-wide.
+    tender_store = store if tender != TopUp.Tender.ONLINE else None
+    tender_account = system_account(kind=TENDER_ACCOUNT[tender], store=tender_store)
+    bonus_account = system_account(kind=Account.Kind.PROMO_BONUS) if bonus else None
+    with transaction.atomic(durable=True):
+        locked = lock_wallets(wallet)[wallet.pk]
+        if locked.balance + amount + bonus > programme.wallet_cap:
+            raise WalletCapExceeded(
+                f"The wallet can hold at most {format_money(programme.wallet_cap)};"
+                f" it holds {format_money(locked.balance)}."
+            )
+        top_up = TopUp.objects.create(
+            member=member,
+            amount=amount,
+            bonus=bonus,
+            tender=tender,
+            store=store,
+            terminal=terminal,
+            actor=actor,
+            gateway_reference=gateway_reference,
+            created_at=now,
+        )
+        legs = [Leg(debit=tender_account, credit=locked, amount=amount, kind=Transfer.Kind.TOP_UP)]
+        if bonus_account is not None:
+            legs.append(Leg(debit=bonus_account, credit=locked, amount=bonus, kind=Transfer.Kind.TOP_UP_BONUS))
+        post_transfers(legs, top_up=top_up, actor_user=actor, actor_terminal=terminal)
+        body = f"Bonus {format_money(bonus)}. " if bonus else ""
+        notice_send(
+            member=member,
+            kind="wallet",
+            title=f"Top-up {format_money(amount)}",
+            body=f"{body}Balance {format_money(locked.balance + amount + bonus)}.",
+            link="/wallet/",
+        )
+    top_up.wallet_balance = locked.balance + amount + bonus  # type: ignore[attr-defined]
+    return top_up
+
+
+# --- Payments --------------------------------------------------------------------
+
+
+@dataclass
+class PaymentResult:
+    payment: Payment
+    wallet_balance: int
+    points_explanation: list[str]
+
+
+def _code_for_update(code: str, now: datetime) -> PaymentCode:
+    found = (
+        PaymentCode.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .filter(code_hash=hash_payment_code(code))
+        .first()
+    )
+    if found is None:
+        raise PaymentCodeInvalid("No such payment code. Ask the member to refresh the code on their phone.")
+    if found.used_at is not None:
+        raise PaymentCodeUsed("This code has already paid. Ask the member for a fresh code.")
+    if found.expires_at <= now or found.retired_at is not None:
+        raise PaymentCodeExpired("This code has expired. Ask the member to show the new code.")
+    return found
+
+
+def _check_can_pay(*, wallet: Account, member: Member, amount: int, now: datetime, programme: ProgrammeSettings) -> None:
+    """Frozen, then velocity, then daily limit, then balance: the order a barista
+    would want to explain them in."""
+    if wallet.is_frozen:
+        raise AccountFrozen("This wallet is frozen. The member can unfreeze it in the app, or pay another way.")
+    if payments_last_minute(member=member, now=now) >= programme.velocity_per_minute:
+        raise LimitExceeded("Too many payments in the last minute. Please wait a moment.", rule="velocity")
+    limit = effective_daily_limit(wallet=wallet, programme=programme)
+    if spent_today(member=member, now=now) + amount > limit:
+        raise LimitExceeded(f"This would pass the member's daily limit of {format_money(limit)}.", rule="daily_limit")
+    if wallet.balance < amount:
+        raise InsufficientFunds(
+            f"The wallet holds {format_money(wallet.balance)}; the member can top up or pay the rest another way.",
+            wallet_balance=wallet.balance,
+        )
+
+
+def _complete_payment(*, payment: Payment, wallet: Account, now: datetime, lines: list[Any] | None) -> list[str]:
+    sales = system_account(kind=Account.Kind.SALES, store=payment.store)
+    post_transfers(
+        [Leg(debit=wallet, credit=sales, amount=payment.amount, kind=Transfer.Kind.PAYMENT)],
+        payment=payment,
+        order_reference=payment.reference,
+        actor_user=payment.actor,
+        actor_terminal=payment.terminal,
+    )
+    loyalty = loyalty_bridge.award_for_paid_order(
+        member=payment.member,
+        amount=payment.amount,
+        reference=f"payment:{payment.pk}",
+        store_slug=payment.store.slug if payment.store else None,
+        at=now,
+        lines=lines,
+    )
+    payment.status = Payment.Status.SUCCEEDED
+    payment.points_earned = loyalty.points_earned
+    payment.completed_at = now
+    payment.save(update_fields=["status", "points_earned", "completed_at"])
+    where = f" at {payment.store.name}" if payment.store else ""
+    notice_send(
+        member=payment.member,
+        kind="wallet",
+        title=f"Paid {format_money(payment.amount)}{where}",
+        body=f"Balance {format_money(wallet.balance - payment.amount)}.",
+        link="/wallet/",
+    )
+    return loyalty.explanation
+
+
+def payment_create(
+    *,
+    code: str,
+    amount: int,
+    terminal: Terminal | None = None,
+    store: Store | None = None,
+    actor: Any = None,
+    reference: str = "",
+    lines: list[Any] | None = None,
+) -> PaymentResult:
+    """Pay `amount` from the wallet of the member whose one-time code this is.
+
+    The code row is locked, so of many concurrent requests with one code exactly
+    one uses it. Above the member's no-confirmation limit the payment waits
+    (status requires_confirmation) for the member to approve in the portal."""
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    store = store or (terminal.store if terminal else None)
+    now = timezone.now()
+    programme = ProgrammeSettings.current()
+    member: Member | None = None
+    try:
+        with transaction.atomic(durable=True):
+            payment_code = _code_for_update(code, now)
+            member = payment_code.member
+            wallet = wallet_get_or_create(member=member)
+            wallet = lock_wallets(wallet)[wallet.pk]
+            _check_can_pay(wallet=wallet, member=member, amount=amount, now=now, programme=programme)
+            payment_code.used_at = now
+            payment_code.save(update_fields=["used_at"])
+            needs_confirmation = amount > effective_no_confirmation_limit(wallet=wallet, programme=programme)
+            payment = Payment.objects.create(
+                member=member,
+                amount=amount,
+                status=Payment.Status.REQUIRES_CONFIRMATION if needs_confirmation else Payment.Status.SUCCEEDED,
+                reference=reference[:100],
+                store=store,
+                terminal=terminal,
+                actor=actor,
+                payment_code=payment_code,
+                created_at=now,
+                confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds) if needs_confirmation else None,
+            )
+            if needs_confirmation:
+                notice_send(
+                    member=member,
+                    kind="wallet",
+                    title=f"Confirm payment of {format_money(amount)}",
+                    body="Open the app to approve or decline.",
+                    link=f"/wallet/confirm/{payment.pk}/",
+                )
+                return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
+            explanation = _complete_payment(payment=payment, wallet=wallet, now=now, lines=lines)
+            return PaymentResult(payment=payment, wallet_balance=wallet.balance - amount, points_explanation=explanation)
+    except (PaymentCodeInvalid, PaymentCodeExpired, PaymentCodeUsed) as exc:
+        failed_code_record(member=member, terminal=terminal, reason=exc.code)
+        raise
+    except AccountFrozen:
+        risk_alert_raise(kind=RiskAlert.Kind.FROZEN_ATTEMPT, member=member, terminal=terminal, detail="Payment attempt on a frozen wallet")
+        raise
+    except LimitExceeded as exc:
+        kind = RiskAlert.Kind.VELOCITY if exc.extra.get("rule") == "velocity" else RiskAlert.Kind.DAILY_LIMIT
+        risk_alert_raise(kind=kind, member=member, terminal=terminal, detail=exc.detail)
+        raise
+
+
+def payment_expire_if_due(*, payment: Payment, now: datetime | None = None) -> Payment:
+    """A payment left unconfirmed past its window becomes expired (lazily, on read,
+    and by the expire_pending_payments job)."""
+    now = now or timezone.now()
+    if payment.status == Payment.Status.REQUIRES_CONFIRMATION and payment.confirm_by and payment.confirm_by <= now:
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.REQUIRES_CONFIRMATION).update(
+            status=Payment.Status.EXPIRED, decline_code="confirmation_expired", completed_at=now
+        )
+        payment.refresh_from_db()
+    return payment
+
+
+def payments_expire_pending(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Payment.objects.filter(status=Payment.Status.REQUIRES_CONFIRMATION, confirm_by__lte=now).update(
+        status=Payment.Status.EXPIRED, decline_code="confirmation_expired", completed_at=now
+    )
+
+
+def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> PaymentResult:
+    """The member approves or declines a payment that waits for them. Approval
+    re-checks freeze, limits and balance: they may have changed meanwhile."""
+    now = timezone.now()
+    programme = ProgrammeSettings.current()
+    wallet = wallet_get_or_create(member=member)
+    with transaction.atomic(durable=True):
+        wallet = lock_wallets(wallet)[wallet.pk]
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("store", "terminal", "member")
+            .filter(pk=payment_id, member=member)
+            .first()
+        )
+        if payment is None:
+            raise PaymentNotPending("No such payment.")
+        if payment.status != Payment.Status.REQUIRES_CONFIRMATION:
+            raise PaymentNotPending(f"This payment is {payment.get_status_display().lower()}.")
+        if payment.confirm_by and payment.confirm_by <= now:
+            payment.status = Payment.Status.EXPIRED
+            payment.decline_code = "confirmation_expired"
+            payment.completed_at = now
+            payment.save(update_fields=["status", "decline_code", "completed_at"])
+            return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
+        if not approve:
+            payment.status = Payment.Status.DECLINED
+            payment.decline_code = "declined_by_member"
+            payment.completed_at = now
+            payment.save(update_fields=["status", "decline_code", "completed_at"])
+            return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
+        # The pending payment already counts toward today's spend; check the rest.
+        if wallet.is_frozen:
+            raise AccountFrozen("This wallet is frozen.")
+        if wallet.balance < payment.amount:
+            raise InsufficientFunds(f"The wallet holds {format_money(wallet.balance)}.", wallet_balance=wallet.balance)
+        limit = effective_daily_limit(wallet=wallet, programme=programme)
+        if spent_today(member=member, now=now) > limit:
+            raise LimitExceeded(f"This would pass your daily limit of {format_money(limit)}.")
+        explanation = _complete_payment(payment=payment, wallet=wallet, now=now, lines=None)
+        return PaymentResult(payment=payment, wallet_balance=wallet.balance - payment.amount, points_explanation=explanation)
+
+
+def payment_decline_after_error(*, payment_id: int, member: Member, code: str) -> None:
+    """Record why an approval failed so the till stops waiting."""
+    Payment.objects.filter(pk=payment_id, member=member, status=Payment.Status.REQUIRES_CONFIRMATION).update(
+        status=Payment.Status.DECLINED, decline_code=code, completed_at=timezone.now()
+    )
+
+
+# --- Refunds -----------------------------------------------------------------------
+
+
+def refund_needs_approval(*, amount: int) -> bool:
+    return amount > ProgrammeSettings.current().refund_approval_threshold
+
+
+def payment_refund(
+    *,
+    payment_id: int,
+    amount: int | None = None,
+    reason: str = "",
+    terminal: Terminal | None = None,
+    actor: Any = None,
+    approved_by: Any = None,
+) -> tuple[Refund, int]:
+    """Refund all (default) or part of what is left of a payment back to the
+    wallet; points are reversed in proportion. Returns (refund, wallet balance).
+    Above the programme's threshold an approver with payments.approve_refund
+    is required."""
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("member", "store")
+            .filter(pk=payment_id)
+            .first()
+        )
+        if payment is None:
+            raise PaymentNotRefundable("No such payment.")
+        if payment.status != Payment.Status.SUCCEEDED:
+            raise PaymentNotRefundable(f"This payment is {payment.get_status_display().lower()}.")
+        left = payment.amount - payment.refunded_amount
+        amount = left if amount is None else amount
+        if amount <= 0 or amount > left:
+            raise RefundExceedsPayment(
+                f"At most {format_money(left)} is left to refund on this payment.", refundable_amount=left
+            )
+        if refund_needs_approval(amount=amount) and not (
+            approved_by is not None and approved_by.has_perm("payments.approve_refund")
+        ):
+            raise RefundRequiresApproval(
+                f"Refunds above {format_money(ProgrammeSettings.current().refund_approval_threshold)}"
+                " need a shift manager or manager."
+            )
+        wallet = lock_wallets(wallet_get_or_create(member=payment.member))
+        wallet_account = next(iter(wallet.values()))
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            reason=reason[:200],
+            terminal=terminal,
+            actor=actor,
+            approved_by=approved_by,
+            created_at=now,
+        )
+        sales = system_account(kind=Account.Kind.SALES, store=payment.store)
+        post_transfers(
+            [Leg(debit=sales, credit=wallet_account, amount=amount, kind=Transfer.Kind.REFUND)],
+            payment=payment,
+            refund=refund,
+            order_reference=payment.reference,
+            actor_user=actor,
+            actor_terminal=terminal,
+        )
+        payment.refunded_amount += amount
+        payment.save(update_fields=["refunded_amount"])
+        loyalty_bridge.reverse_for_refund(
+            member=payment.member,
+            reference=f"payment:{payment.pk}",
+            refund_amount=amount,
+            original_amount=payment.amount,
+            refund_reference=f"refund:{refund.pk}",
+        )
+        new_balance = wallet_account.balance + amount
+        notice_send(
+            member=payment.member,
+            kind="wallet",
+            title=f"Refund {format_money(amount)}",
+            body=f"Balance {format_money(new_balance)}.",
+            link="/wallet/",
+        )
+        if refund_needs_approval(amount=amount):
+            transaction.on_commit(
+                lambda: risk_alert_raise(
+                    kind=RiskAlert.Kind.LARGE_REFUND,
+                    member=payment.member,
+                    terminal=terminal,
+                    detail=f"Refund {format_money(amount)} on payment {payment.pk}",
+                )
+            )
+    return refund, new_balance

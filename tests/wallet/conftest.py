@@ -1,0 +1,71 @@
+"""Fixtures for wallet tests: a store with a terminal, funded members, an API client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from members.models import Member
+from members.services import member_create
+from payments.models import ProgrammeSettings, Store
+from payments.services.codes import payment_code_issue
+from payments.services.ledger import ledger_problems
+from payments.services.terminals import terminal_create
+from payments.services.wallet import wallet_top_up
+
+
+@pytest.fixture
+def shop(db: Any) -> Store:
+    return Store.objects.create(name="Test Roastery", slug="test-roastery")
+
+
+@pytest.fixture
+def till(shop: Store) -> tuple[Any, str]:
+    return terminal_create(store=shop, name="Till 1")
+
+
+@pytest.fixture
+def api(till: tuple[Any, str]) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {till[1]}")
+    return client
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Member]:
+    counter = iter(range(1, 10_000))
+
+    def make(balance: int = 0, **kwargs: Any) -> Member:
+        n = next(counter)
+        member = member_create(user=None, display_name=f"Member {n}", email=f"m{n}-{uuid.uuid4().hex[:6]}@example.com")
+        if balance:
+            wallet_top_up(member=member, amount=balance, tender="cash")
+        return member
+
+    return make
+
+
+@pytest.fixture
+def programme(db: Any) -> ProgrammeSettings:
+    return ProgrammeSettings.current()
+
+
+@pytest.fixture
+def code_for() -> Callable[[Member], str]:
+    return lambda member: payment_code_issue(member=member).code
+
+
+def idem() -> dict[str, str]:
+    return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
+
+
+@pytest.fixture
+def assert_ledger_ok() -> Callable[[], None]:
+    def check() -> None:
+        assert ledger_problems() == []
+
+    return check

@@ -1,0 +1,301 @@
+"""Every row of DESIGN.md's error-code table over HTTP, and the happy paths."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from members.models import Member
+from payments.models import Account, Payment, PaymentCode, ProgrammeSettings, RiskAlert, Transfer
+from payments.services.risk import wallet_freeze
+from tests.wallet.conftest import idem
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+
+
+def assert_problem(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert PROBLEM_KEYS <= set(body)
+    assert body["code"] == code
+    assert body["status"] == status
+
+
+def pay(api: APIClient, code: str, amount: int, key: str | None = None, **extra: Any) -> Any:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key or uuid.uuid4().hex}
+    return api.post("/api/v1/payments", {"payment_code": code, "amount": amount, **extra}, format="json", **headers)
+
+
+def test_payment_with_a_fresh_code_succeeds_and_moves_money(
+    api: APIClient, make_member: Callable[..., Member], code_for: Callable[[Member], str], assert_ledger_ok: Any
+) -> None:
+    member = make_member(balance=100_000)
+    response = pay(api, code_for(member), 12_000, reference="order-1")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["amount"] == 12_000
+    assert body["member"] == member.card_number
+    assert "points_earned" in body
+    assert body["wallet_balance"] == 88_000
+    assert Account.objects.get(member=member).balance == 88_000
+    assert_ledger_ok()
+
+
+def test_money_post_without_idempotency_key_is_refused(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=10_000)
+    response = api.post("/api/v1/payments", {"payment_code": code_for(member), "amount": 100}, format="json")
+    assert_problem(response, 400, "idempotency_key_missing")
+    topup = api.post("/api/v1/topups", {"member": member.card_number, "amount": 10_000, "tender": "cash"}, format="json")
+    assert_problem(topup, 400, "idempotency_key_missing")
+    assert not Payment.objects.exists()
+
+
+def test_same_key_and_body_replays_the_first_answer(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=50_000)
+    code = code_for(member)
+    first = pay(api, code, 5_000, key="k-1")
+    second = pay(api, code, 5_000, key="k-1")
+    assert first.status_code == second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert first.json() == second.json()
+    assert Transfer.objects.filter(kind="payment").count() == 1
+
+
+def test_same_key_with_another_body_is_422(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=50_000)
+    code = code_for(member)
+    pay(api, code, 5_000, key="k-2")
+    assert_problem(pay(api, code, 6_000, key="k-2"), 422, "idempotency_key_reused")
+
+
+def test_same_key_while_first_is_running_is_409(api: APIClient, make_member: Any, code_for: Any, till: Any) -> None:
+    from payments.idempotency import request_fingerprint  # noqa: F401
+    from payments.models import IdempotencyRecord
+
+    member = make_member(balance=50_000)
+    code = code_for(member)
+    # Simulate a first request still in flight: claimed, not completed.
+    body = {"payment_code": code, "amount": 5_000}
+    import hashlib
+    import json
+
+    fingerprint = hashlib.sha256(
+        f"POST /api/v1/payments\n{json.dumps(body, sort_keys=True, separators=(',', ':'))}".encode()
+    ).hexdigest()
+    IdempotencyRecord.objects.create(scope=f"terminal:{till[0].pk}", key="k-3", request_hash=fingerprint)
+    assert_problem(pay(api, code, 5_000, key="k-3"), 409, "idempotency_key_in_use")
+    assert not Payment.objects.exists()
+
+
+def test_unknown_code_is_404(api: APIClient, make_member: Any) -> None:
+    make_member(balance=10_000)
+    assert_problem(pay(api, "912345678901234567", 100), 404, "payment_code_invalid")
+
+
+def test_expired_code_is_410(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=10_000)
+    code = code_for(member)
+    PaymentCode.objects.filter(member=member).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_problem(pay(api, code, 100), 410, "payment_code_expired")
+
+
+def test_used_code_is_409(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=10_000)
+    code = code_for(member)
+    assert pay(api, code, 100).status_code == 201
+    assert_problem(pay(api, code, 100), 409, "payment_code_used")
+
+
+def test_insufficient_funds_is_402(api: APIClient, make_member: Any, code_for: Any, assert_ledger_ok: Any) -> None:
+    member = make_member(balance=10_000)
+    assert_problem(pay(api, code_for(member), 10_001), 402, "insufficient_funds")
+    assert Account.objects.get(member=member).balance == 10_000
+    assert_ledger_ok()
+
+
+def test_daily_limit_is_422(api: APIClient, make_member: Any, code_for: Any, programme: ProgrammeSettings) -> None:
+    member = make_member(balance=100_000)
+    wallet = Account.objects.get(member=member)
+    wallet.daily_limit = 20_000
+    wallet.save()
+    assert pay(api, code_for(member), 15_000).status_code == 201
+    assert_problem(pay(api, code_for(member), 6_000), 422, "limit_exceeded")
+    assert RiskAlert.objects.filter(member=member, kind="daily_limit").exists()
+
+
+def test_velocity_rule_is_422(api: APIClient, make_member: Any, code_for: Any, programme: ProgrammeSettings) -> None:
+    programme.velocity_per_minute = 2
+    programme.save()
+    member = make_member(balance=100_000)
+    assert pay(api, code_for(member), 100).status_code == 201
+    assert pay(api, code_for(member), 100).status_code == 201
+    assert_problem(pay(api, code_for(member), 100), 422, "limit_exceeded")
+    assert RiskAlert.objects.filter(member=member, kind="velocity").exists()
+
+
+def test_frozen_wallet_is_423(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=10_000)
+    code = code_for(member)
+    wallet_freeze(member=member, reason="lost phone", by_staff=False)
+    assert_problem(pay(api, code, 100), 423, "account_frozen")
+    assert RiskAlert.objects.filter(member=member, kind="frozen_attempt").exists()
+
+
+def test_refund_above_what_is_left_is_422(api: APIClient, make_member: Any, code_for: Any, assert_ledger_ok: Any) -> None:
+    member = make_member(balance=20_000)
+    payment_id = pay(api, code_for(member), 10_000).json()["id"]
+    first = api.post(f"/api/v1/payments/{payment_id}/refunds", {"amount": 4_000}, format="json", **idem())
+    assert first.status_code == 201, first.content
+    assert first.json() == {"id": first.json()["id"], "amount": 4_000, "payment": payment_id, "wallet_balance": 14_000}
+    too_much = api.post(f"/api/v1/payments/{payment_id}/refunds", {"amount": 6_001}, format="json", **idem())
+    assert_problem(too_much, 422, "refund_exceeds_payment")
+    rest = api.post(f"/api/v1/payments/{payment_id}/refunds", {}, format="json", **idem())
+    assert rest.status_code == 201
+    assert rest.json()["amount"] == 6_000
+    detail = api.get(f"/api/v1/payments/{payment_id}").json()
+    assert detail["refunded_amount"] == 10_000
+    assert_ledger_ok()
+
+
+def test_missing_or_bad_credentials_are_401_and_members_cannot_use_terminal_endpoints(
+    client: Any, make_member: Any, django_user_model: Any
+) -> None:
+    anonymous = APIClient()
+    assert_problem(anonymous.post("/api/v1/payments", {}, format="json"), 401, "not_authenticated")
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer nope")
+    assert_problem(bad.get("/api/v1/payments/1"), 401, "not_authenticated")
+    user = django_user_model.objects.create_user(username="m", email="m@example.com", password="pw-long-enough-1")
+    member_api = APIClient()
+    member_api.force_authenticate(user=user)
+    assert_problem(member_api.post("/api/v1/payments", {}, format="json", **idem()), 403, "permission_denied")
+
+
+def test_large_payment_waits_for_member_confirmation(
+    api: APIClient, make_member: Any, code_for: Any, django_user_model: Any, assert_ledger_ok: Any
+) -> None:
+    from members.services import member_create
+
+    user = django_user_model.objects.create_user(username="big", email="big@example.com", password="x-long-pass-123")
+    member = member_create(user=user, display_name="Big Spender", email="big@example.com")
+    from payments.services.wallet import wallet_top_up
+
+    wallet_top_up(member=member, amount=500_000, tender="card")
+    response = pay(api, code_for(member), 60_000)  # default no-confirmation limit is 50,000
+    assert response.status_code == 202
+    assert response.json()["status"] == "requires_confirmation"
+    payment_id = response.json()["id"]
+    assert Account.objects.get(member=member).balance == 500_000
+    member_api = APIClient()
+    member_api.force_authenticate(user=user)
+    confirmed = member_api.post(f"/api/v1/me/payments/{payment_id}/confirm", {}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["status"] == "succeeded"
+    assert Account.objects.get(member=member).balance == 440_000
+    again = member_api.post(f"/api/v1/me/payments/{payment_id}/confirm", {}, format="json")
+    assert again.status_code == 200
+    assert Transfer.objects.filter(kind="payment").count() == 1
+    assert api.get(f"/api/v1/payments/{payment_id}").json()["status"] == "succeeded"
+    assert_ledger_ok()
+
+
+def test_unconfirmed_payment_expires(api: APIClient, make_member: Any, code_for: Any) -> None:
+    member = make_member(balance=500_000)
+    payment_id = pay(api, code_for(member), 60_000).json()["id"]
+    Payment.objects.filter(pk=payment_id).update(confirm_by=timezone.now() - timedelta(seconds=1))
+    assert api.get(f"/api/v1/payments/{payment_id}").json()["status"] == "expired"
+
+
+def test_enrol_and_look_up_member_with_masked_email(api: APIClient) -> None:
+    created = api.post("/api/v1/members", {"email": "Newbie@Example.com", "name": "New Bie"}, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert set(body) >= {"id", "card_number", "email", "name", "tier", "points_balance", "wallet_balance"}
+    assert body["wallet_balance"] == 0
+    duplicate = api.post("/api/v1/members", {"email": "newbie@example.com", "name": "Again"}, format="json")
+    assert_problem(duplicate, 409, "member_exists")
+    looked_up = api.get(f"/api/v1/members/{body['card_number']}").json()
+    assert looked_up["email"] != "newbie@example.com"
+    assert looked_up["email"].endswith("@example.com") and "*" in looked_up["email"]
+
+
+def test_top_up_with_bonus_rule(api: APIClient, make_member: Any, assert_ledger_ok: Any) -> None:
+    from payments.models import TopUpBonusRule
+
+    TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
+    member = make_member()
+    response = api.post("/api/v1/topups", {"member": member.card_number, "amount": 100_000, "tender": "cash"}, format="json", **idem())
+    assert response.status_code == 201, response.content
+    assert response.json()["bonus"] == 10_000
+    assert response.json()["wallet_balance"] == 110_000
+    kinds = sorted(Transfer.objects.values_list("kind", flat=True))
+    assert kinds == ["top_up", "top_up_bonus"]
+    assert_ledger_ok()
+
+
+def test_top_up_above_wallet_cap_is_refused(api: APIClient, make_member: Any, programme: ProgrammeSettings) -> None:
+    programme.wallet_cap = 150_000
+    programme.save()
+    member = make_member(balance=100_000)
+    response = api.post("/api/v1/topups", {"member": member.card_number, "amount": 60_000, "tender": "card"}, format="json", **idem())
+    assert_problem(response, 422, "wallet_cap_exceeded")
+
+
+def test_member_api_issues_codes_and_lists_history(make_member: Any, django_user_model: Any, api: APIClient) -> None:
+    from members.services import member_create
+    from payments.services.wallet import wallet_top_up
+
+    user = django_user_model.objects.create_user(username="h", email="h@example.com", password="x-long-pass-123")
+    member = member_create(user=user, display_name="Hist", email="h@example.com")
+    wallet_top_up(member=member, amount=30_000, tender="cash")
+    member_api = APIClient()
+    member_api.force_authenticate(user=user)
+    issued = member_api.post("/api/v1/me/payment-code")
+    assert issued.status_code == 201
+    code = issued.json()["code"]
+    assert len(code) == 18 and code.isdigit()
+    assert not PaymentCode.objects.filter(code_hash=code).exists()  # only a keyed hash is stored
+    assert pay(api, code, 4_500).status_code == 201
+    history = member_api.get("/api/v1/me/transactions").json()
+    amounts = [item["amount"] for item in history["results"] if item["kind"] == "wallet"]
+    assert amounts == [-4_500, 30_000]  # newest first, signed
+    me = member_api.get("/api/v1/me").json()
+    assert me["wallet_balance"] == 25_500
+    assert me["card_number"] == member.card_number
+
+
+def test_a_sixth_live_code_retires_the_oldest(make_member: Any, api: APIClient) -> None:
+    from payments.services.codes import payment_code_issue
+
+    member = make_member(balance=10_000)
+    codes = [payment_code_issue(member=member).code for _ in range(6)]
+    assert_problem(pay(api, codes[0], 100), 410, "payment_code_expired")
+    assert pay(api, codes[1], 100).status_code == 201
+    assert pay(api, codes[5], 100).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"payment_code": "abc", "amount": 100},
+        {"payment_code": "912345678901234567", "amount": -5},
+        {"payment_code": "912345678901234567", "amount": "lots"},
+        {"payment_code": "912345678901234567", "amount": 10**20},
+        {"payment_code": ["x"], "amount": {"a": 1}},
+    ],
+)
+def test_bad_payment_input_is_a_validation_problem(api: APIClient, body: dict[str, Any]) -> None:
+    response = api.post("/api/v1/payments", body, format="json", **idem())
+    assert_problem(response, 400, "validation_error")
+    assert "errors" in response.json()
