@@ -52,16 +52,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _api_problem(request: HttpRequest, status: int, code: str, title: str) -> JsonResponse | None:
+    """Outside DRF views (unknown URL, crash) the API still answers problem+json."""
+    if not request.path.startswith("/api/"):
+        return None
+    body = {"type": f"https://cafe.example/problems/{code}", "title": title, "status": status, "detail": title, "code": code}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    return _api_problem(request, 403, "permission_denied", "Permission denied") or render(
+        request, "errors/403.html", status=403
+    )
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    return _api_problem(request, 404, "not_found", "Not found") or render(request, "errors/404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    problem = _api_problem(request, 500, "server_error", "Server error")
+    if problem is not None:
+        return problem
+    # No context processors or database here: the 500 page must render even
+    # when those are what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

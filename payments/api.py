@@ -11,7 +11,6 @@ from typing import Any
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from payments.authentication import (
     IsMember,
     IsTerminal,
     MemberRateThrottle,
+    PortalSessionAuthentication,
     TerminalAuthentication,
     TerminalRateThrottle,
 )
@@ -45,7 +45,7 @@ class TerminalAPIView(APIView):
 
 
 class MemberAPIView(APIView):
-    authentication_classes = [SessionAuthentication, XSessionTokenAuthentication]
+    authentication_classes = [PortalSessionAuthentication, XSessionTokenAuthentication]
     permission_classes = [IsMember]
     throttle_classes = [MemberRateThrottle]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -38,6 +39,14 @@ class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ign
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "description": "Terminal key from `manage.py create_terminal`"}
+
+
+class PortalSessionAuthentication(SessionAuthentication):
+    """The portal's session cookie (CSRF enforced). Answers 401, not 403, when
+    credentials are missing, as the API contract says."""
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Session realm="api"'
 
 
 class IsTerminal(permissions.BasePermission):

@@ -1,0 +1,227 @@
+"""Back office for stores, terminals, the wallet ledger and risk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.money import format_money
+from payments.models import (
+    Account,
+    Payment,
+    ProgrammeSettings,
+    Refund,
+    RiskAlert,
+    Store,
+    StoreStaff,
+    Terminal,
+    TopUp,
+    TopUpBonusRule,
+    Transfer,
+)
+from payments.services.risk import wallet_freeze, wallet_unfreeze
+from payments.services.terminals import terminal_revoke
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledger rows are written only by services; the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TerminalInline(admin.TabularInline):
+    model = Terminal
+    extra = 0
+    fields = ["name", "is_active", "key_prefix", "last_seen_at", "created_at"]
+    readonly_fields = ["name", "key_prefix", "last_seen_at", "created_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # keys are printed once by `manage.py create_terminal`
+
+
+class StoreStaffInline(admin.TabularInline):
+    model = StoreStaff
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "address", "time_zone", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug", "address"]
+    inlines = [TerminalInline, StoreStaffInline]
+
+
+@admin.register(Terminal)
+class TerminalAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "is_active", "key_prefix", "last_seen_at"]
+    list_filter = ["store", "is_active"]
+    readonly_fields = ["key_prefix", "created_at", "last_seen_at"]
+    fields = ["store", "name", "is_active", "key_prefix", "created_at", "last_seen_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected terminals' keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
+        for terminal in queryset:
+            terminal_revoke(terminal=terminal)
+        self.message_user(request, _("Revoked %(n)d terminal(s).") % {"n": queryset.count()}, messages.SUCCESS)
+
+
+@admin.register(ProgrammeSettings)
+class ProgrammeSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "no_confirmation_limit", "daily_limit_cap", "wallet_cap", "refund_approval_threshold"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ProgrammeSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TopUpBonusRule)
+class TopUpBonusRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "min_amount_display", "bonus_display", "is_active", "starts_at", "ends_at"]
+    list_filter = ["is_active"]
+
+    @admin.display(description=_("top up at least"), ordering="min_amount")
+    def min_amount_display(self, obj: TopUpBonusRule) -> str:
+        return format_money(obj.min_amount)
+
+    @admin.display(description=_("bonus"), ordering="bonus")
+    def bonus_display(self, obj: TopUpBonusRule) -> str:
+        return format_money(obj.bonus)
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "store", "balance_display", "debits_posted", "credits_posted", "frozen_at"]
+    list_filter = ["kind", "store", ("frozen_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "member__card_number"]
+    list_select_related = ["store"]
+    actions = ["freeze", "unfreeze"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("balance"))
+    def balance_display(self, obj: Account) -> str:
+        return format_money(obj.balance)
+
+    @admin.action(description=_("Freeze the selected wallets"), permissions=["view"])
+    def freeze(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        count = 0
+        for account in queryset.filter(kind=Account.Kind.WALLET).select_related("member"):
+            assert account.member is not None
+            wallet_freeze(member=account.member, reason=f"Frozen by {request.user}", by_staff=True)
+            count += 1
+        self.message_user(request, _("Froze %(n)d wallet(s).") % {"n": count}, messages.WARNING)
+
+    @admin.action(description=_("Unfreeze the selected wallets"), permissions=["view"])
+    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        count = 0
+        for account in queryset.filter(kind=Account.Kind.WALLET, frozen_at__isnull=False).select_related("member"):
+            assert account.member is not None
+            wallet_unfreeze(member=account.member, by_staff=True)
+            count += 1
+        self.message_user(request, _("Unfroze %(n)d wallet(s).") % {"n": count}, messages.SUCCESS)
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "amount_display", "debit_account", "credit_account", "order_reference"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["order_reference", "debit_account__name", "credit_account__name"]
+    list_select_related = ["debit_account", "credit_account"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: Transfer) -> str:
+        return format_money(obj.amount)
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = ["amount", "reason", "actor", "approved_by", "terminal", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "created_at", "member", "amount_display", "refunded_display", "status", "store", "reference"]
+    list_filter = ["status", "store", "created_at"]
+    search_fields = ["=pk", "reference", "member__card_number"]
+    list_select_related = ["member", "store"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: Payment) -> str:
+        return format_money(obj.amount)
+
+    @admin.display(description=_("refunded"))
+    def refunded_display(self, obj: Payment) -> str:
+        return format_money(obj.refunded_amount) if obj.refunded_amount else ""
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "member", "amount", "bonus", "tender", "store"]
+    list_filter = ["tender", "store"]
+    search_fields = ["member__card_number"]
+    list_select_related = ["member", "store"]
+
+
+@admin.register(RiskAlert)
+class RiskAlertAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "member", "terminal", "detail", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["member__card_number", "detail"]
+    list_select_related = ["member", "terminal"]
+    readonly_fields = ["created_at", "kind", "member", "terminal", "detail", "resolved_at", "resolved_by"]
+    fields = ["created_at", "kind", "member", "terminal", "detail", "resolution_note", "resolved_at", "resolved_by"]
+    actions = ["resolve", "freeze_member"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Mark resolved"))
+    def resolve(self, request: HttpRequest, queryset: QuerySet[RiskAlert]) -> None:
+        n = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolved_by=request.user)
+        self.message_user(request, _("Resolved %(n)d alert(s).") % {"n": n}, messages.SUCCESS)
+
+    @admin.action(description=_("Freeze the members' wallets"))
+    def freeze_member(self, request: HttpRequest, queryset: QuerySet[RiskAlert]) -> None:
+        members = {alert.member for alert in queryset.select_related("member") if alert.member}
+        for member in members:
+            wallet_freeze(member=member, reason=f"Risk review by {request.user}", by_staff=True)
+        self.message_user(request, _("Froze %(n)d wallet(s).") % {"n": len(members)}, messages.WARNING)
+
+
+try:  # the POS registers its own models (menu, orders, shifts)
+    from payments import admin_pos  # noqa: F401
+except ImportError:
+    pass
