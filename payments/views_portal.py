@@ -1,22 +1,275 @@
-"""Member portal pages for the wallet: balance, pay code, top-up, history, limits."""
+"""Member portal pages for the wallet: pay code, balance and history, top-up,
+limits and freeze, and confirming payments that wait for the member."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
+from datetime import datetime, timedelta
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.models import Member
 from members.services import member_get_or_create_for_user
-from payments.selectors import member_portal_summary
+from payments.exceptions import WalletError
+from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
+from payments.gateway import active_gateway
+from payments.models import IdempotencyRecord, Payment, ProgrammeSettings, TopUp
+from payments.qr import qr_svg
+from payments.selectors import member_history, member_portal_summary, pending_payments, wallet_for_member
+from payments.services.codes import payment_code_issue
+from payments.services.ledger import wallet_get_or_create
+from payments.services.risk import (
+    effective_daily_limit,
+    effective_no_confirmation_limit,
+    wallet_freeze,
+    wallet_set_limits,
+    wallet_unfreeze,
+)
+from payments.services.wallet import payment_confirm, payment_decline_after_error, wallet_top_up
+
+HISTORY_PAGE = 20
+
+
+def _member(request: HttpRequest) -> Member:
+    return member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+
+
+def _claim_form_token(request: HttpRequest, token: str) -> bool:
+    """A form that moves money carries a one-time token: a double submit or a
+    browser retry finds it claimed and does nothing twice."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                scope=f"user:{request.user.pk}", key=f"form:{token}", request_hash="portal-form", completed_at=timezone.now()
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _month_bounds(month: str) -> tuple[datetime | None, datetime | None]:
+    if not month:
+        return None, None
+    year, mon = (int(part) for part in month.split("-"))
+    tz = timezone.get_current_timezone()
+    start = datetime(year, mon, 1, tzinfo=tz)
+    end = datetime(year + (mon == 12), 1 if mon == 12 else mon + 1, 1, tzinfo=tz)
+    return start, end
 
 
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-    return render(request, "payments/wallet.html", {"member": member, "summary": member_portal_summary(member=member)})
+    member = _member(request)
+    filter_form = MonthFilterForm(request.GET or None)
+    month = filter_form.cleaned_data["month"] if filter_form.is_valid() else ""
+    since, until = _month_bounds(month or "")
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 1000))
+    except ValueError:
+        page = 1
+    items = member_history(member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until)
+    context = {
+        "member": member,
+        "summary": member_portal_summary(member=member),
+        "pending": pending_payments(member=member),
+        "items": items[:HISTORY_PAGE],
+        "has_next": len(items) > HISTORY_PAGE,
+        "page": page,
+        "month": month or "",
+        "filter_form": filter_form,
+    }
+    if request.htmx and request.GET.get("part") == "balance":
+        return render(request, "payments/portal_wallet.html#balance", context)
+    return render(request, "payments/portal_wallet.html", context)
 
 
 @login_required
 def pay(request: HttpRequest) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-    return render(request, "payments/pay.html", {"member": member, "summary": member_portal_summary(member=member)})
+    member = _member(request)
+    return render(
+        request,
+        "payments/portal_pay.html",
+        {"member": member, "summary": member_portal_summary(member=member), "pending": pending_payments(member=member)},
+    )
+
+
+@login_required
+@require_POST
+def pay_code(request: HttpRequest) -> HttpResponse:
+    """A fresh one-time code as QR and digits (the pay page refreshes it before expiry)."""
+    member = _member(request)
+    summary = member_portal_summary(member=member)
+    issued = payment_code_issue(member=member) if not summary.is_frozen else None
+    context = {
+        "member": member,
+        "summary": summary,
+        "issued": issued,
+        "qr": qr_svg(issued.code) if issued else "",
+        "digits": " ".join(issued.code[i : i + 4] for i in range(0, 18, 4)) if issued else "",
+        "ttl": int((issued.expires_at - timezone.now()).total_seconds()) if issued else 0,
+    }
+    return render(request, "payments/portal_pay.html#code", context)
+
+
+@login_required
+def pending(request: HttpRequest) -> HttpResponse:
+    """Polled by the pay and wallet pages: payments waiting for this member."""
+    member = _member(request)
+    recent = (
+        Payment.objects.filter(
+            member=member, status=Payment.Status.SUCCEEDED, completed_at__gte=timezone.now() - timedelta(seconds=90)
+        )
+        .select_related("store")
+        .order_by("-completed_at")
+        .first()
+    )
+    context = {"pending": pending_payments(member=member), "recent": recent, "summary": member_portal_summary(member=member)}
+    return render(request, "payments/portal_pay.html#pending", context)
+
+
+@login_required
+def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
+    member = _member(request)
+    payment = get_object_or_404(Payment.objects.select_related("store"), pk=payment_id, member=member)
+    if request.method == "POST":
+        approve = request.POST.get("decision") == "approve"
+        try:
+            payment_confirm(payment_id=payment.pk, member=member, approve=approve)
+        except WalletError as exc:
+            payment_decline_after_error(payment_id=payment.pk, member=member, code=exc.code)
+            messages.error(request, exc.detail)
+        else:
+            payment.refresh_from_db()
+            if payment.status == Payment.Status.SUCCEEDED:
+                messages.success(request, _("Payment approved."))
+            elif payment.status == Payment.Status.EXPIRED:
+                messages.error(request, _("Too late: the payment expired. Ask the barista to try again."))
+            else:
+                messages.info(request, _("Payment declined."))
+        return redirect("wallet:wallet")
+    return render(request, "payments/confirm.html", {"member": member, "payment": payment})
+
+
+@login_required
+def top_up(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    programme = ProgrammeSettings.current()
+    gateway = active_gateway()
+    form = TopUpForm(
+        request.POST or None,
+        initial={"token": uuid.uuid4().hex},
+        min_amount=programme.min_top_up,
+        max_amount=programme.max_top_up,
+    )
+    if request.method == "POST" and form.is_valid():
+        if not _claim_form_token(request, form.cleaned_data["token"]):
+            messages.info(request, _("That top-up was already processed."))
+            return redirect("wallet:wallet")
+        amount = form.cleaned_data["amount"]
+        charge = gateway.charge(amount=amount, member_reference=member.card_number, idempotency_key=form.cleaned_data["token"])
+        if not charge.approved:
+            form.add_error(None, charge.message or _("The card was declined."))
+        else:
+            try:
+                done = wallet_top_up(
+                    member=member, amount=amount, tender=TopUp.Tender.ONLINE, actor=request.user, gateway_reference=charge.reference
+                )
+            except WalletError as exc:
+                form.add_error("amount", exc.detail)
+            else:
+                if done.bonus:
+                    messages.success(request, _("Topped up, with a bonus! Your balance is updated."))
+                else:
+                    messages.success(request, _("Topped up. Your balance is updated."))
+                return redirect("wallet:wallet")
+        form = TopUpForm(
+            initial={"token": uuid.uuid4().hex, "amount": request.POST.get("amount", "")},
+            min_amount=programme.min_top_up,
+            max_amount=programme.max_top_up,
+        ) if not form.errors else form
+    presets = [(amount, _major(amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
+    return render(
+        request,
+        "payments/top_up.html",
+        {"member": member, "form": form, "gateway": gateway, "presets": presets, "summary": member_portal_summary(member=member)},
+    )
+
+
+@login_required
+def limits(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    programme = ProgrammeSettings.current()
+    wallet_account = wallet_for_member(member=member) or wallet_get_or_create(member=member)
+    form = LimitsForm(
+        request.POST or None,
+        initial={
+            "daily_limit": _major(wallet_account.daily_limit),
+            "no_confirmation_limit": _major(wallet_account.no_confirmation_limit),
+        },
+        daily_cap=programme.daily_limit_cap,
+        confirm_cap=programme.no_confirmation_limit,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            wallet_set_limits(
+                member=member,
+                daily_limit=form.cleaned_data["daily_limit"],
+                no_confirmation_limit=form.cleaned_data["no_confirmation_limit"],
+            )
+        except WalletError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("Limits saved."))
+            return redirect("wallet:limits")
+    return render(
+        request,
+        "payments/limits.html",
+        {
+            "member": member,
+            "form": form,
+            "wallet": wallet_account,
+            "freeze_form": FreezeForm(),
+            "daily_limit": effective_daily_limit(wallet=wallet_account, programme=programme),
+            "confirm_limit": effective_no_confirmation_limit(wallet=wallet_account, programme=programme),
+            "programme": programme,
+        },
+    )
+
+
+@login_required
+@require_POST
+def freeze(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    form = FreezeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    wallet_freeze(member=member, reason=reason or _("Frozen by the member"), by_staff=False)
+    messages.warning(request, _("Your wallet is frozen. Nobody can pay with it until you unfreeze it."))
+    return redirect("wallet:limits")
+
+
+@login_required
+@require_POST
+def unfreeze(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    try:
+        wallet_unfreeze(member=member, by_staff=False)
+    except WalletError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Your wallet is active again."))
+    return redirect("wallet:limits")
+
+
+def _major(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    from cafe_loyalty.money import major_units
+
+    return str(major_units(amount).normalize())

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.money import format_money, parse_money
+
+
+class MoneyField(forms.CharField):
+    """An amount typed by a person in major units ('120' or '120.50'),
+    cleaned to integer minor units."""
+
+    def __init__(self, *, min_amount: int = 0, max_amount: int | None = None, **kwargs: Any) -> None:
+        self.min_amount = min_amount
+        self.max_amount = max_amount
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in ("", None):
+            return None
+        try:
+            amount = parse_money(str(text))
+        except ValueError:
+            raise forms.ValidationError(_("Enter an amount like 120 or 120.50.")) from None
+        if amount < self.min_amount:
+            raise forms.ValidationError(_("The least is %(min)s.") % {"min": format_money(self.min_amount)})
+        if self.max_amount is not None and amount > self.max_amount:
+            raise forms.ValidationError(_("The most is %(max)s.") % {"max": format_money(self.max_amount)})
+        return amount
+
+
+class TopUpForm(forms.Form):
+    amount = MoneyField(label=_("Amount"))
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, min_amount: int, max_amount: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["amount"]
+        assert isinstance(field, MoneyField)
+        field.min_amount = min_amount
+        field.max_amount = max_amount
+
+
+class LimitsForm(forms.Form):
+    daily_limit = MoneyField(label=_("Daily spending limit"), required=False, help_text=_("Empty: the programme's limit."))
+    no_confirmation_limit = MoneyField(
+        label=_("Pay without confirming up to"),
+        required=False,
+        help_text=_("Payments above this wait for you to approve them on your phone."),
+    )
+
+    def __init__(self, *args: Any, daily_cap: int, confirm_cap: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        daily = self.fields["daily_limit"]
+        confirm = self.fields["no_confirmation_limit"]
+        assert isinstance(daily, MoneyField) and isinstance(confirm, MoneyField)
+        daily.max_amount = daily_cap
+        confirm.max_amount = confirm_cap
+
+
+class FreezeForm(forms.Form):
+    reason = forms.CharField(label=_("Why (optional)"), max_length=200, required=False)
+
+
+class MonthFilterForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)

@@ -1,0 +1,132 @@
+"""The member's wallet pages: pay code, history, top-up, limits, freeze, confirm."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from members.models import Member
+from members.services import member_create
+from payments.models import Account, IdempotencyRecord, Payment, TopUp
+from payments.services.ledger import ledger_problems
+from payments.services.wallet import payment_create, wallet_top_up
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(django_user_model: Any) -> tuple[Client, Member]:
+    user = django_user_model.objects.create_user(username="w", email="w@example.com", password="long-pass-1234")
+    member = member_create(user=user, display_name="Wen", email="w@example.com")
+    client = Client()
+    client.force_login(user)
+    return client, member
+
+
+def test_pay_code_partial_shows_qr_and_18_digits(signed_in: tuple[Client, Member]) -> None:
+    client, member = signed_in
+    response = client.post("/pay/code/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html
+    code = re.search(r'data-code="(\d{18})"', html)
+    assert code is not None
+    # The code shown pays exactly once.
+    wallet_top_up(member=member, amount=20_000, tender="cash")
+    assert payment_create(code=code.group(1), amount=5_000).payment.status == "succeeded"
+
+
+def test_frozen_wallet_shows_no_code(signed_in: tuple[Client, Member]) -> None:
+    client, member = signed_in
+    client.post("/wallet/freeze/", {"reason": "lost phone"})
+    html = client.post("/pay/code/", HTTP_HX_REQUEST="true").content.decode()
+    assert "data-code" not in html
+    assert Account.objects.get(member=member).is_frozen
+    client.post("/wallet/unfreeze/")
+    assert not Account.objects.get(member=member).is_frozen
+
+
+def test_portal_top_up_uses_the_test_gateway_once_per_form(signed_in: tuple[Client, Member]) -> None:
+    client, member = signed_in
+    data = {"amount": "500", "token": "tok-1"}
+    assert client.post("/wallet/top-up/", data).status_code == 302
+    assert client.post("/wallet/top-up/", data).status_code == 302  # double submit
+    top_ups = TopUp.objects.filter(member=member)
+    assert [(t.amount, t.tender) for t in top_ups] == [(50_000, "online")]
+    assert top_ups[0].gateway_reference.startswith("test_")
+    assert Account.objects.get(member=member).balance == 50_000
+    assert IdempotencyRecord.objects.filter(key="form:tok-1").count() == 1
+    assert ledger_problems() == []
+
+
+@pytest.mark.parametrize("amount", ["", "abc", "-5", "0.001", "99999999999", "1"])
+def test_bad_top_up_amounts_get_a_form_message(signed_in: tuple[Client, Member], amount: str) -> None:
+    client, member = signed_in
+    response = client.post("/wallet/top-up/", {"amount": amount, "token": f"t-{amount}"})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert not TopUp.objects.exists()
+
+
+def test_member_lowers_limits_but_cannot_raise_them_above_the_programme(signed_in: tuple[Client, Member]) -> None:
+    client, member = signed_in
+    assert client.post("/wallet/limits/", {"daily_limit": "300", "no_confirmation_limit": "100"}).status_code == 302
+    wallet = Account.objects.get(member=member)
+    assert (wallet.daily_limit, wallet.no_confirmation_limit) == (30_000, 10_000)
+    response = client.post("/wallet/limits/", {"daily_limit": "999999", "no_confirmation_limit": ""})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+
+
+def test_member_confirms_a_large_payment_in_the_portal(signed_in: tuple[Client, Member]) -> None:
+    client, member = signed_in
+    wallet_top_up(member=member, amount=200_000, tender="cash")
+    from payments.services.codes import payment_code_issue
+
+    pending = payment_create(code=payment_code_issue(member=member).code, amount=80_000).payment
+    assert pending.status == "requires_confirmation"
+    assert b"pending-payment" in client.get("/wallet/pending/").content
+    assert client.get(f"/wallet/confirm/{pending.pk}/").status_code == 200
+    client.post(f"/wallet/confirm/{pending.pk}/", {"decision": "approve"})
+    pending.refresh_from_db()
+    assert pending.status == Payment.Status.SUCCEEDED
+    assert Account.objects.get(member=member).balance == 120_000
+    assert b"recent-payment" in client.get("/wallet/pending/").content
+
+
+def test_someone_elses_payment_is_not_found(signed_in: tuple[Client, Member]) -> None:
+    client, _ = signed_in
+    other = member_create(user=None, display_name="Other", email="o@example.com")
+    wallet_top_up(member=other, amount=200_000, tender="cash")
+    from payments.services.codes import payment_code_issue
+
+    pending = payment_create(code=payment_code_issue(member=other).code, amount=80_000).payment
+    assert client.get(f"/wallet/confirm/{pending.pk}/").status_code == 404
+    assert client.post(f"/wallet/confirm/{pending.pk}/", {"decision": "approve"}).status_code == 404
+
+
+def test_wallet_history_filters_by_month_with_constant_queries(
+    signed_in: tuple[Client, Member], django_assert_max_num_queries: Any
+) -> None:
+    client, member = signed_in
+    for _ in range(3):
+        wallet_top_up(member=member, amount=10_000, tender="cash")
+    with django_assert_max_num_queries(14):
+        response = client.get("/wallet/")
+    assert response.content.count(b"history-item") == 3
+    for _ in range(10):
+        wallet_top_up(member=member, amount=10_000, tender="cash")
+    with django_assert_max_num_queries(14):
+        response = client.get("/wallet/")
+    assert response.content.count(b"history-item") == 13
+    assert client.get("/wallet/?month=1999-01").content.count(b"history-item") == 0
+    assert client.get("/wallet/?month=garbage").status_code == 200
+
+
+def test_anonymous_is_sent_to_login() -> None:
+    response = Client().get("/wallet/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
