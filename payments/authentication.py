@@ -81,3 +81,11 @@ class MemberRateThrottle(throttling.SimpleRateThrottle):
         if request.user and request.user.is_authenticated and not isinstance(request.auth, Terminal):
             return f"throttle_member_{request.user.pk}"
         return f"throttle_anon_{self.get_ident(request)}"
+
+
+class PortalSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "payments.authentication.PortalSessionAuthentication"
+    name = "portalSession"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "The portal's session cookie"}

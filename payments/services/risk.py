@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from members.models import Member
@@ -45,8 +45,22 @@ def spent_today(*, member: Member, now: datetime) -> int:
     return int(total or 0)
 
 
-def payments_last_minute(*, member: Member, now: datetime) -> int:
-    return Payment.objects.filter(member=member, created_at__gte=now - timedelta(minutes=1)).count()
+def recent_activity(*, member: Member, now: datetime) -> tuple[int, int]:
+    """(payments in the last minute, spent today) in one query for the hot path."""
+    day_start = local_day_start(now)
+    minute_ago = now - timedelta(minutes=1)
+    since = min(day_start, minute_ago)
+    counted = Payment.objects.filter(member=member, created_at__gte=since).aggregate(
+        last_minute=Count("pk", filter=Q(created_at__gte=minute_ago)),
+        today=Sum(
+            "amount",
+            filter=Q(
+                created_at__gte=day_start,
+                status__in=[Payment.Status.SUCCEEDED, Payment.Status.REQUIRES_CONFIRMATION],
+            ),
+        ),
+    )
+    return int(counted["last_minute"] or 0), int(counted["today"] or 0)
 
 
 def risk_alert_raise(*, kind: str, detail: str, member: Member | None = None, terminal: Terminal | None = None) -> None:

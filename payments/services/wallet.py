@@ -53,7 +53,7 @@ from payments.services.risk import (
     effective_daily_limit,
     effective_no_confirmation_limit,
     failed_code_record,
-    payments_last_minute,
+    recent_activity,
     risk_alert_raise,
     spent_today,
 )
@@ -167,15 +167,26 @@ def _code_for_update(code: str, now: datetime) -> PaymentCode:
     return found
 
 
+def _lock_wallet_of(member: Member) -> Account:
+    """Lock the member's wallet in one query (creating it first if the member
+    never had one)."""
+    locked = Account.objects.select_for_update(of=("self",)).filter(kind=Account.Kind.WALLET, member=member).first()
+    if locked is not None:
+        return locked
+    wallet = wallet_get_or_create(member=member)
+    return lock_wallets(wallet)[wallet.pk]
+
+
 def _check_can_pay(*, wallet: Account, member: Member, amount: int, now: datetime, programme: ProgrammeSettings) -> None:
     """Frozen, then velocity, then daily limit, then balance: the order a barista
     would want to explain them in."""
     if wallet.is_frozen:
         raise AccountFrozen("This wallet is frozen. The member can unfreeze it in the app, or pay another way.")
-    if payments_last_minute(member=member, now=now) >= programme.velocity_per_minute:
+    last_minute, today = recent_activity(member=member, now=now)
+    if last_minute >= programme.velocity_per_minute:
         raise LimitExceeded("Too many payments in the last minute. Please wait a moment.", rule="velocity")
     limit = effective_daily_limit(wallet=wallet, programme=programme)
-    if spent_today(member=member, now=now) + amount > limit:
+    if today + amount > limit:
         raise LimitExceeded(f"This would pass the member's daily limit of {format_money(limit)}.", rule="daily_limit")
     if wallet.balance < amount:
         raise InsufficientFunds(
@@ -184,7 +195,9 @@ def _check_can_pay(*, wallet: Account, member: Member, amount: int, now: datetim
         )
 
 
-def _complete_payment(*, payment: Payment, wallet: Account, now: datetime, lines: list[Any] | None) -> list[str]:
+def _complete_payment(
+    *, payment: Payment, wallet: Account, now: datetime, lines: list[Any] | None, award_points: bool = True
+) -> list[str]:
     sales = system_account(kind=Account.Kind.SALES, store=payment.store)
     post_transfers(
         [Leg(debit=wallet, credit=sales, amount=payment.amount, kind=Transfer.Kind.PAYMENT)],
@@ -193,13 +206,19 @@ def _complete_payment(*, payment: Payment, wallet: Account, now: datetime, lines
         actor_user=payment.actor,
         actor_terminal=payment.terminal,
     )
-    loyalty = loyalty_bridge.award_for_paid_order(
-        member=payment.member,
-        amount=payment.amount,
-        reference=f"payment:{payment.pk}",
-        store_slug=payment.store.slug if payment.store else None,
-        at=now,
-        lines=lines,
+    # A POS order split across tenders earns points once, for the whole order,
+    # so the till passes award_points=False and awards them itself.
+    loyalty = (
+        loyalty_bridge.award_for_paid_order(
+            member=payment.member,
+            amount=payment.amount,
+            reference=f"payment:{payment.pk}",
+            store_slug=payment.store.slug if payment.store else None,
+            at=now,
+            lines=lines,
+        )
+        if award_points
+        else loyalty_bridge.LoyaltyResult()
     )
     payment.status = Payment.Status.SUCCEEDED
     payment.points_earned = loyalty.points_earned
@@ -225,6 +244,7 @@ def payment_create(
     actor: Any = None,
     reference: str = "",
     lines: list[Any] | None = None,
+    award_points: bool = True,
 ) -> PaymentResult:
     """Pay `amount` from the wallet of the member whose one-time code this is.
 
@@ -241,8 +261,7 @@ def payment_create(
         with transaction.atomic(durable=True):
             payment_code = _code_for_update(code, now)
             member = payment_code.member
-            wallet = wallet_get_or_create(member=member)
-            wallet = lock_wallets(wallet)[wallet.pk]
+            wallet = _lock_wallet_of(member)
             _check_can_pay(wallet=wallet, member=member, amount=amount, now=now, programme=programme)
             payment_code.used_at = now
             payment_code.save(update_fields=["used_at"])
@@ -268,7 +287,9 @@ def payment_create(
                     link=f"/wallet/confirm/{payment.pk}/",
                 )
                 return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
-            explanation = _complete_payment(payment=payment, wallet=wallet, now=now, lines=lines)
+            explanation = _complete_payment(
+                payment=payment, wallet=wallet, now=now, lines=lines, award_points=award_points
+            )
             return PaymentResult(payment=payment, wallet_balance=wallet.balance - amount, points_explanation=explanation)
     except (PaymentCodeInvalid, PaymentCodeExpired, PaymentCodeUsed) as exc:
         failed_code_record(member=member, terminal=terminal, reason=exc.code)
