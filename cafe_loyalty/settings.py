@@ -139,12 +139,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {} if env.bool("CAFE_DISABLE_RATE_LIMITS", default=False) else {
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
-}
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = (
+    {}
+    if env.bool("CAFE_DISABLE_RATE_LIMITS", default=False)
+    else {
+        "login_failed": "10/m/ip,5/5m/key",
+        "signup": "20/m/ip",
+        "confirm_email": "1/3m/key",
+        "reset_password": "20/m/ip,5/m/key",
+    }
+)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Cafe Loyalty"
 HEADLESS_CLIENTS = ("app", "browser")

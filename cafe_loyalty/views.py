@@ -47,16 +47,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         log.error("healthz database check failed", extra={"error": str(exc)})
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse(
-        {"status": "ok", "database": "ok", "db_ms": round((time.perf_counter() - started) * 1000, 2)}
-    )
+    return JsonResponse({"status": "ok", "database": "ok", "db_ms": round((time.perf_counter() - started) * 1000, 2)})
 
 
 def _api_problem(request: HttpRequest, status: int, code: str, title: str) -> JsonResponse | None:
     """Outside DRF views (unknown URL, crash) the API still answers problem+json."""
     if not request.path.startswith("/api/"):
         return None
-    body = {"type": f"https://cafe.example/problems/{code}", "title": title, "status": status, "detail": title, "code": code}
+    body = {
+        "type": f"https://cafe.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": title,
+        "code": code,
+    }
     return JsonResponse(body, status=status, content_type="application/problem+json")
 
 

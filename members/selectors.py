@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from typing import Any
 
 from members.models import Consent, Member
 
 
-def member_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Member | None:
+def member_for_user(*, user: Any) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.filter(user=user).first()
@@ -21,8 +20,8 @@ def member_by_card_number(*, card_number: str) -> Member | None:
 def consent_current(*, member: Member) -> dict[tuple[str, str], bool]:
     """Current choice per (channel, purpose); absent means never granted."""
     current: dict[tuple[str, str], bool] = {}
-    for channel, purpose, granted in Consent.objects.filter(member=member).order_by("recorded_at", "pk").values_list(
-        "channel", "purpose", "granted"
+    for channel, purpose, granted in (
+        Consent.objects.filter(member=member).order_by("recorded_at", "pk").values_list("channel", "purpose", "granted")
     ):
         current[(channel, purpose)] = granted
     return current

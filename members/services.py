@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
 
 def member_create(
     *,
-    user: AbstractBaseUser | None,
+    user: Any,
     display_name: str,
     email: str = "",
     phone: str = "",
@@ -42,7 +42,7 @@ def member_create(
     raise RuntimeError("could not allocate a unique card number")
 
 
-def member_get_or_create_for_user(*, user: AbstractBaseUser) -> Member:
+def member_get_or_create_for_user(*, user: Any) -> Member:
     member = Member.objects.filter(user=user).first()
     if member is not None:
         return member

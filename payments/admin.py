@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.contrib import admin, messages
@@ -222,6 +223,6 @@ class RiskAlertAdmin(admin.ModelAdmin):
 
 
 try:  # the POS registers its own models (menu, orders, shifts)
-    from payments import admin_pos  # noqa: F401
-except ImportError:
+    import_module("payments.admin_pos")
+except ModuleNotFoundError:
     pass

@@ -30,12 +30,23 @@ from payments.authentication import (
 )
 from payments.exceptions import MemberNotFound, PaymentNotPending
 from payments.idempotency import run_idempotent
-from payments.models import Payment, TopUp
+from payments.models import Payment, Terminal, TopUp
 from payments.selectors import member_history, member_portal_summary, member_tier_name, payment_for_terminal
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import payment_confirm, payment_create, payment_expire_if_due, payment_refund, wallet_top_up
+from payments.services.wallet import (
+    payment_confirm,
+    payment_create,
+    payment_expire_if_due,
+    payment_refund,
+    wallet_top_up,
+)
 
 MAX_AMOUNT = 10**12  # far above any cafe order; keeps integers sane
+
+
+def terminal_of(request: Request) -> Terminal:
+    assert isinstance(request.auth, Terminal)  # guaranteed by IsTerminal
+    return request.auth
 
 
 class TerminalAPIView(APIView):
@@ -94,7 +105,11 @@ class MemberCreateInput(serializers.Serializer):
 
 
 class MembersView(TerminalAPIView):
-    @extend_schema(request=MemberCreateInput, responses={201: MemberSummaryOutput, 409: PROBLEM}, summary="Enrol a member at the till")
+    @extend_schema(
+        request=MemberCreateInput,
+        responses={201: MemberSummaryOutput, 409: PROBLEM},
+        summary="Enrol a member at the till",
+    )
     def post(self, request: Request) -> Response:
         data = MemberCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -148,15 +163,21 @@ class TopUpsView(TerminalAPIView):
         member = member_by_card_number(card_number=card) if is_valid_card_number(card) else None
         if member is None:
             raise MemberNotFound("No member with that card number.")
-        terminal = request.auth
-        top_up = wallet_top_up(
+        terminal = terminal_of(request)
+        result = wallet_top_up(
             member=member,
             amount=data.validated_data["amount"],
             tender=data.validated_data["tender"],
             store=terminal.store,
             terminal=terminal,
         )
-        body = {"id": top_up.pk, "amount": top_up.amount, "bonus": top_up.bonus, "wallet_balance": top_up.wallet_balance}  # type: ignore[attr-defined]
+        top_up = result.top_up
+        body = {
+            "id": top_up.pk,
+            "amount": top_up.amount,
+            "bonus": top_up.bonus,
+            "wallet_balance": result.wallet_balance,
+        }
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -203,7 +224,9 @@ class PaymentsView(TerminalAPIView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: PaymentOutput,
-            202: inline_serializer("PaymentPending", {"id": serializers.IntegerField(), "status": serializers.CharField()}),
+            202: inline_serializer(
+                "PaymentPending", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+            ),
             400: PROBLEM,
             402: PROBLEM,
             404: PROBLEM,
@@ -223,14 +246,19 @@ class PaymentsView(TerminalAPIView):
         result = payment_create(
             code=data.validated_data["payment_code"],
             amount=data.validated_data["amount"],
-            terminal=request.auth,
+            terminal=terminal_of(request),
             reference=data.validated_data.get("reference", ""),
         )
         payment = result.payment
         if payment.status == Payment.Status.REQUIRES_CONFIRMATION:
             return Response(
-                {"id": payment.pk, "status": payment.status, "amount": payment.amount, "member": payment.member.card_number,
-                 "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None},
+                {
+                    "id": payment.pk,
+                    "status": payment.status,
+                    "amount": payment.amount,
+                    "member": payment.member.card_number,
+                    "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None,
+                },
                 status=status.HTTP_202_ACCEPTED,
             )
         body = payment_body(payment)
@@ -283,7 +311,7 @@ class RefundsView(TerminalAPIView):
             payment_id=payment_id,
             amount=data.validated_data.get("amount"),
             reason=data.validated_data.get("reason", ""),
-            terminal=request.auth,
+            terminal=terminal_of(request),
         )
         return Response(
             {"id": refund.pk, "amount": refund.amount, "payment": payment_id, "wallet_balance": balance},
@@ -348,7 +376,9 @@ class MePaymentCodeView(MemberAPIView):
     @extend_schema(request=None, responses={201: PaymentCodeOutput}, summary="Issue a one-time payment code")
     def post(self, request: Request) -> Response:
         issued = payment_code_issue(member=self.member(request))
-        return Response({"code": issued.code, "expires_at": issued.expires_at.isoformat()}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"code": issued.code, "expires_at": issued.expires_at.isoformat()}, status=status.HTTP_201_CREATED
+        )
 
 
 class HistoryItemOutput(serializers.Serializer):
@@ -401,7 +431,11 @@ class ConfirmInput(serializers.Serializer):
 
 
 class MeConfirmPaymentView(MemberAPIView):
-    @extend_schema(request=ConfirmInput, responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 423: PROBLEM}, summary="Approve or decline a payment waiting for you")
+    @extend_schema(
+        request=ConfirmInput,
+        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 423: PROBLEM},
+        summary="Approve or decline a payment waiting for you",
+    )
     def post(self, request: Request, payment_id: int) -> Response:
         data = ConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)

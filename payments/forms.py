@@ -46,7 +46,9 @@ class TopUpForm(forms.Form):
 
 
 class LimitsForm(forms.Form):
-    daily_limit = MoneyField(label=_("Daily spending limit"), required=False, help_text=_("Empty: the programme's limit."))
+    daily_limit = MoneyField(
+        label=_("Daily spending limit"), required=False, help_text=_("Empty: the programme's limit.")
+    )
     no_confirmation_limit = MoneyField(
         label=_("Pay without confirming up to"),
         required=False,

@@ -5,16 +5,18 @@ the loyalty services exist, awarding points is a no-op."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from members.models import Member
 
-try:  # pragma: no branch - which branch runs depends on the installed apps
-    from campaigns import loyalty as _loyalty
-except ImportError:  # the loyalty engine has not landed
-    _loyalty = None  # type: ignore[assignment]
+_loyalty: Any
+try:
+    _loyalty = importlib.import_module("campaigns.loyalty")
+except ModuleNotFoundError:  # the loyalty engine has not landed
+    _loyalty = None
 
 
 @dataclass

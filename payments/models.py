@@ -14,7 +14,10 @@ class Store(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Taipei")
     opening_hours = models.CharField(
-        _("opening hours"), max_length=200, blank=True, help_text=_("For example: Mon–Fri 07:00–19:00, Sat–Sun 08:00–18:00")
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Mon–Fri 07:00–19:00, Sat–Sun 08:00–18:00"),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -78,18 +81,28 @@ class ProgrammeSettings(models.Model):
     """One row of manager-set limits for the wallet (edited in the admin)."""
 
     no_confirmation_limit = models.BigIntegerField(
-        _("no-confirmation limit"), default=50_000, help_text=_("Payments up to this amount (minor units) need no confirmation; members may lower their own.")
+        _("no-confirmation limit"),
+        default=50_000,
+        help_text=_("Payments up to this amount (minor units) need no confirmation; members may lower their own."),
     )
     daily_limit_cap = models.BigIntegerField(
-        _("daily spend cap"), default=1_000_000, help_text=_("The most a member may spend from the wallet in a day; members may set less.")
+        _("daily spend cap"),
+        default=1_000_000,
+        help_text=_("The most a member may spend from the wallet in a day; members may set less."),
     )
-    wallet_cap = models.BigIntegerField(_("wallet cap"), default=2_000_000, help_text=_("Largest balance a wallet may hold."))
+    wallet_cap = models.BigIntegerField(
+        _("wallet cap"), default=2_000_000, help_text=_("Largest balance a wallet may hold.")
+    )
     velocity_per_minute = models.PositiveIntegerField(_("payments per minute"), default=5)
     failed_code_alert_threshold = models.PositiveIntegerField(
-        _("failed codes before an alert"), default=5, help_text=_("Refused payment codes for one member within 10 minutes.")
+        _("failed codes before an alert"),
+        default=5,
+        help_text=_("Refused payment codes for one member within 10 minutes."),
     )
     refund_approval_threshold = models.BigIntegerField(
-        _("refund approval threshold"), default=50_000, help_text=_("Refunds above this need a shift manager or manager.")
+        _("refund approval threshold"),
+        default=50_000,
+        help_text=_("Refunds above this need a shift manager or manager."),
     )
     confirmation_timeout_seconds = models.PositiveIntegerField(default=120)
     min_top_up = models.BigIntegerField(default=10_000)
@@ -141,8 +154,12 @@ class Account(models.Model):
     # A member may lift a freeze they set (lost phone found); a staff freeze
     # (risk) can only be lifted by a manager.
     frozen_by_staff = models.BooleanField(default=False)
-    daily_limit = models.BigIntegerField(null=True, blank=True, help_text=_("Member-set; empty means the programme cap."))
-    no_confirmation_limit = models.BigIntegerField(null=True, blank=True, help_text=_("Member-set; empty means the programme default."))
+    daily_limit = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Member-set; empty means the programme cap.")
+    )
+    no_confirmation_limit = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Member-set; empty means the programme default.")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -155,7 +172,8 @@ class Account(models.Model):
                 condition=models.Q(debits_posted__gte=0, credits_posted__gte=0), name="account_posted_non_negative"
             ),
             models.CheckConstraint(
-                condition=models.Q(kind="wallet", member__isnull=False) | (~models.Q(kind="wallet") & models.Q(member__isnull=True)),
+                condition=models.Q(kind="wallet", member__isnull=False)
+                | (~models.Q(kind="wallet") & models.Q(member__isnull=True)),
                 name="account_wallet_has_member",
             ),
             models.UniqueConstraint(
@@ -215,13 +233,17 @@ class TopUp(models.Model):
     tender = models.CharField(max_length=10, choices=Tender.choices)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True)
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     gateway_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0, bonus__gte=0), name="topup_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0, bonus__gte=0), name="topup_amount_positive")
+        ]
 
     def __str__(self) -> str:
         return f"Top-up {self.pk} ({self.amount})"
@@ -260,8 +282,12 @@ class Payment(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True)
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    payment_code = models.OneToOneField(PaymentCode, on_delete=models.PROTECT, null=True, blank=True, related_name="payment")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment_code = models.OneToOneField(
+        PaymentCode, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
     points_earned = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirm_by = models.DateTimeField(null=True, blank=True)
@@ -291,8 +317,12 @@ class Refund(models.Model):
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=200, blank=True)
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -324,7 +354,9 @@ class Transfer(models.Model):
     top_up = models.ForeignKey(TopUp, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
     order_reference = models.CharField(max_length=100, blank=True)
-    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     memo = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -379,13 +411,17 @@ class RiskAlert(models.Model):
         FROZEN_ATTEMPT = "frozen_attempt", _("Payment attempt on a frozen wallet")
         LARGE_REFUND = "large_refund", _("Large refund")
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts"
+    )
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, null=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     detail = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     resolution_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -402,3 +438,6 @@ class FailedCodeAttempt(models.Model):
     terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, null=True, blank=True)
     reason = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.reason} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,9 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 
 def qr_svg(data: str, *, box_size: int = 10, border: int = 2) -> SafeString:
-    qr = qrcode.QRCode(
-        box_size=box_size, border=border, error_correction=qrcode.constants.ERROR_CORRECT_M
-    )
+    qr = qrcode.QRCode(box_size=box_size, border=border, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(data)
     qr.make(fit=True)
     image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)

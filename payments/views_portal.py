@@ -47,7 +47,10 @@ def _claim_form_token(request: HttpRequest, token: str) -> bool:
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
-                scope=f"user:{request.user.pk}", key=f"form:{token}", request_hash="portal-form", completed_at=timezone.now()
+                scope=f"user:{request.user.pk}",
+                key=f"form:{token}",
+                request_hash="portal-form",
+                completed_at=timezone.now(),
             )
     except IntegrityError:
         return False
@@ -74,7 +77,9 @@ def wallet(request: HttpRequest) -> HttpResponse:
         page = max(1, min(int(request.GET.get("page", "1")), 1000))
     except ValueError:
         page = 1
-    items = member_history(member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until)
+    items = member_history(
+        member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until
+    )
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),
@@ -85,7 +90,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "month": month or "",
         "filter_form": filter_form,
     }
-    if request.htmx and request.GET.get("part") == "balance":
+    if getattr(request, "htmx", False) and request.GET.get("part") == "balance":
         return render(request, "payments/portal_wallet.html#balance", context)
     return render(request, "payments/portal_wallet.html", context)
 
@@ -130,7 +135,11 @@ def pending(request: HttpRequest) -> HttpResponse:
         .order_by("-completed_at")
         .first()
     )
-    context = {"pending": pending_payments(member=member), "recent": recent, "summary": member_portal_summary(member=member)}
+    context = {
+        "pending": pending_payments(member=member),
+        "recent": recent,
+        "summary": member_portal_summary(member=member),
+    }
     return render(request, "payments/portal_pay.html#pending", context)
 
 
@@ -173,32 +182,48 @@ def top_up(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("That top-up was already processed."))
             return redirect("wallet:wallet")
         amount = form.cleaned_data["amount"]
-        charge = gateway.charge(amount=amount, member_reference=member.card_number, idempotency_key=form.cleaned_data["token"])
+        charge = gateway.charge(
+            amount=amount, member_reference=member.card_number, idempotency_key=form.cleaned_data["token"]
+        )
         if not charge.approved:
             form.add_error(None, charge.message or _("The card was declined."))
         else:
             try:
                 done = wallet_top_up(
-                    member=member, amount=amount, tender=TopUp.Tender.ONLINE, actor=request.user, gateway_reference=charge.reference
+                    member=member,
+                    amount=amount,
+                    tender=TopUp.Tender.ONLINE,
+                    actor=request.user,
+                    gateway_reference=charge.reference,
                 )
             except WalletError as exc:
                 form.add_error("amount", exc.detail)
             else:
-                if done.bonus:
+                if done.top_up.bonus:
                     messages.success(request, _("Topped up, with a bonus! Your balance is updated."))
                 else:
                     messages.success(request, _("Topped up. Your balance is updated."))
                 return redirect("wallet:wallet")
-        form = TopUpForm(
-            initial={"token": uuid.uuid4().hex, "amount": request.POST.get("amount", "")},
-            min_amount=programme.min_top_up,
-            max_amount=programme.max_top_up,
-        ) if not form.errors else form
+        form = (
+            TopUpForm(
+                initial={"token": uuid.uuid4().hex, "amount": request.POST.get("amount", "")},
+                min_amount=programme.min_top_up,
+                max_amount=programme.max_top_up,
+            )
+            if not form.errors
+            else form
+        )
     presets = [(amount, _major(amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
     return render(
         request,
         "payments/top_up.html",
-        {"member": member, "form": form, "gateway": gateway, "presets": presets, "summary": member_portal_summary(member=member)},
+        {
+            "member": member,
+            "form": form,
+            "gateway": gateway,
+            "presets": presets,
+            "summary": member_portal_summary(member=member),
+        },
     )
 
 

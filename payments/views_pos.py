@@ -11,5 +11,5 @@ from payments.permissions import pos_required
 
 @pos_required
 def home(request: HttpRequest) -> HttpResponse:
-    stores = StoreStaff.objects.filter(user=request.user).select_related("store")
+    stores = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store")
     return render(request, "pos/home.html", {"store_roles": stores})

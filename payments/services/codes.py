@@ -52,7 +52,9 @@ def payment_code_issue(*, member: Member, now: datetime | None = None) -> Issued
         if surplus > 0:
             PaymentCode.objects.filter(pk__in=live[:surplus]).update(retired_at=now)
         code = CODE_PREFIX + "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH - 1))
-        PaymentCode.objects.create(member=member, code_hash=hash_payment_code(code), created_at=now, expires_at=now + ttl)
+        PaymentCode.objects.create(
+            member=member, code_hash=hash_payment_code(code), created_at=now, expires_at=now + ttl
+        )
     return IssuedCode(code=code, expires_at=now + ttl)
 
 

@@ -30,7 +30,9 @@ def system_account(*, kind: str, store: Store | None = None) -> Account:
     label = dict(Account.Kind.choices)[kind]
     try:
         with transaction.atomic():
-            return Account.objects.create(kind=kind, store=store, name=f"{label} — {store.name}" if store else str(label))
+            return Account.objects.create(
+                kind=kind, store=store, name=f"{label} — {store.name}" if store else str(label)
+            )
     except IntegrityError:  # created by a concurrent request
         return Account.objects.get(kind=kind, member__isnull=True, store=store)
 
@@ -41,9 +43,7 @@ def wallet_get_or_create(*, member: Member) -> Account:
         return found
     try:
         with transaction.atomic():
-            return Account.objects.create(
-                kind=Account.Kind.WALLET, member=member, name=f"Wallet {member.card_number}"
-            )
+            return Account.objects.create(kind=Account.Kind.WALLET, member=member, name=f"Wallet {member.card_number}")
     except IntegrityError:
         return Account.objects.get(kind=Account.Kind.WALLET, member=member)
 
@@ -111,7 +111,9 @@ def ledger_problems() -> list[str]:
     totals = Account.objects.aggregate(d=Sum("debits_posted"), c=Sum("credits_posted"))
     if (totals["d"] or 0) != (totals["c"] or 0):
         problems.append(f"ledger unbalanced: debits {totals['d']} != credits {totals['c']}")
-    debit_sums = dict(Transfer.objects.values("debit_account").annotate(s=Sum("amount")).values_list("debit_account", "s"))
+    debit_sums = dict(
+        Transfer.objects.values("debit_account").annotate(s=Sum("amount")).values_list("debit_account", "s")
+    )
     credit_sums = dict(
         Transfer.objects.values("credit_account").annotate(s=Sum("amount")).values_list("credit_account", "s")
     )

@@ -21,7 +21,6 @@ from members.services import notice_send
 from payments import loyalty_bridge
 from payments.exceptions import (
     AccountFrozen,
-    ConfirmationExpired,
     InsufficientFunds,
     LimitExceeded,
     PaymentCodeExpired,
@@ -58,7 +57,7 @@ from payments.services.risk import (
     spent_today,
 )
 
-TENDER_ACCOUNT = {
+TENDER_ACCOUNT: dict[str, str] = {
     TopUp.Tender.CASH: Account.Kind.CASH_DRAWER,
     TopUp.Tender.CARD: Account.Kind.CARD_CLEARING,
     TopUp.Tender.ONLINE: Account.Kind.ONLINE_GATEWAY,
@@ -80,6 +79,12 @@ def top_up_bonus_for(*, amount: int, at: datetime) -> int:
     return rule.bonus if rule else 0
 
 
+@dataclass
+class TopUpResult:
+    top_up: TopUp
+    wallet_balance: int
+
+
 def wallet_top_up(
     *,
     member: Member,
@@ -89,7 +94,7 @@ def wallet_top_up(
     terminal: Terminal | None = None,
     actor: Any = None,
     gateway_reference: str = "",
-) -> TopUp:
+) -> TopUpResult:
     """Credit the wallet from a tender account, plus any bonus from the
     promotional account as a separate transfer; refuses amounts outside the
     programme's range and balances above the wallet cap."""
@@ -137,8 +142,7 @@ def wallet_top_up(
             body=f"{body}Balance {format_money(locked.balance + amount + bonus)}.",
             link="/wallet/",
         )
-    top_up.wallet_balance = locked.balance + amount + bonus  # type: ignore[attr-defined]
-    return top_up
+    return TopUpResult(top_up=top_up, wallet_balance=locked.balance + amount + bonus)
 
 
 # --- Payments --------------------------------------------------------------------
@@ -177,7 +181,9 @@ def _lock_wallet_of(member: Member) -> Account:
     return lock_wallets(wallet)[wallet.pk]
 
 
-def _check_can_pay(*, wallet: Account, member: Member, amount: int, now: datetime, programme: ProgrammeSettings) -> None:
+def _check_can_pay(
+    *, wallet: Account, member: Member, amount: int, now: datetime, programme: ProgrammeSettings
+) -> None:
     """Frozen, then velocity, then daily limit, then balance: the order a barista
     would want to explain them in."""
     if wallet.is_frozen:
@@ -276,7 +282,9 @@ def payment_create(
                 actor=actor,
                 payment_code=payment_code,
                 created_at=now,
-                confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds) if needs_confirmation else None,
+                confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds)
+                if needs_confirmation
+                else None,
             )
             if needs_confirmation:
                 notice_send(
@@ -290,12 +298,19 @@ def payment_create(
             explanation = _complete_payment(
                 payment=payment, wallet=wallet, now=now, lines=lines, award_points=award_points
             )
-            return PaymentResult(payment=payment, wallet_balance=wallet.balance - amount, points_explanation=explanation)
+            return PaymentResult(
+                payment=payment, wallet_balance=wallet.balance - amount, points_explanation=explanation
+            )
     except (PaymentCodeInvalid, PaymentCodeExpired, PaymentCodeUsed) as exc:
         failed_code_record(member=member, terminal=terminal, reason=exc.code)
         raise
     except AccountFrozen:
-        risk_alert_raise(kind=RiskAlert.Kind.FROZEN_ATTEMPT, member=member, terminal=terminal, detail="Payment attempt on a frozen wallet")
+        risk_alert_raise(
+            kind=RiskAlert.Kind.FROZEN_ATTEMPT,
+            member=member,
+            terminal=terminal,
+            detail="Payment attempt on a frozen wallet",
+        )
         raise
     except LimitExceeded as exc:
         kind = RiskAlert.Kind.VELOCITY if exc.extra.get("rule") == "velocity" else RiskAlert.Kind.DAILY_LIMIT
@@ -361,7 +376,9 @@ def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> Paymen
         if spent_today(member=member, now=now) > limit:
             raise LimitExceeded(f"This would pass your daily limit of {format_money(limit)}.")
         explanation = _complete_payment(payment=payment, wallet=wallet, now=now, lines=None)
-        return PaymentResult(payment=payment, wallet_balance=wallet.balance - payment.amount, points_explanation=explanation)
+        return PaymentResult(
+            payment=payment, wallet_balance=wallet.balance - payment.amount, points_explanation=explanation
+        )
 
 
 def payment_decline_after_error(*, payment_id: int, member: Member, code: str) -> None:

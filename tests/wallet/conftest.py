@@ -59,7 +59,7 @@ def code_for() -> Callable[[Member], str]:
     return lambda member: payment_code_issue(member=member).code
 
 
-def idem() -> dict[str, str]:
+def idem() -> dict[str, Any]:
     return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
 
 

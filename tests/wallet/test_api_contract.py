@@ -31,7 +31,7 @@ def assert_problem(response: Any, status: int, code: str) -> None:
 
 
 def pay(api: APIClient, code: str, amount: int, key: str | None = None, **extra: Any) -> Any:
-    headers = {"HTTP_IDEMPOTENCY_KEY": key or uuid.uuid4().hex}
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key or uuid.uuid4().hex}
     return api.post("/api/v1/payments", {"payment_code": code, "amount": amount, **extra}, format="json", **headers)
 
 
@@ -55,7 +55,9 @@ def test_money_post_without_idempotency_key_is_refused(api: APIClient, make_memb
     member = make_member(balance=10_000)
     response = api.post("/api/v1/payments", {"payment_code": code_for(member), "amount": 100}, format="json")
     assert_problem(response, 400, "idempotency_key_missing")
-    topup = api.post("/api/v1/topups", {"member": member.card_number, "amount": 10_000, "tender": "cash"}, format="json")
+    topup = api.post(
+        "/api/v1/topups", {"member": member.card_number, "amount": 10_000, "tender": "cash"}, format="json"
+    )
     assert_problem(topup, 400, "idempotency_key_missing")
     assert not Payment.objects.exists()
 
@@ -151,7 +153,9 @@ def test_frozen_wallet_is_423(api: APIClient, make_member: Any, code_for: Any) -
     assert RiskAlert.objects.filter(member=member, kind="frozen_attempt").exists()
 
 
-def test_refund_above_what_is_left_is_422(api: APIClient, make_member: Any, code_for: Any, assert_ledger_ok: Any) -> None:
+def test_refund_above_what_is_left_is_422(
+    api: APIClient, make_member: Any, code_for: Any, assert_ledger_ok: Any
+) -> None:
     member = make_member(balance=20_000)
     payment_id = pay(api, code_for(member), 10_000).json()["id"]
     first = api.post(f"/api/v1/payments/{payment_id}/refunds", {"amount": 4_000}, format="json", **idem())
@@ -234,7 +238,9 @@ def test_top_up_with_bonus_rule(api: APIClient, make_member: Any, assert_ledger_
 
     TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
     member = make_member()
-    response = api.post("/api/v1/topups", {"member": member.card_number, "amount": 100_000, "tender": "cash"}, format="json", **idem())
+    response = api.post(
+        "/api/v1/topups", {"member": member.card_number, "amount": 100_000, "tender": "cash"}, format="json", **idem()
+    )
     assert response.status_code == 201, response.content
     assert response.json()["bonus"] == 10_000
     assert response.json()["wallet_balance"] == 110_000
@@ -247,7 +253,9 @@ def test_top_up_above_wallet_cap_is_refused(api: APIClient, make_member: Any, pr
     programme.wallet_cap = 150_000
     programme.save()
     member = make_member(balance=100_000)
-    response = api.post("/api/v1/topups", {"member": member.card_number, "amount": 60_000, "tender": "card"}, format="json", **idem())
+    response = api.post(
+        "/api/v1/topups", {"member": member.card_number, "amount": 60_000, "tender": "card"}, format="json", **idem()
+    )
     assert_problem(response, 422, "wallet_cap_exceeded")
 
 

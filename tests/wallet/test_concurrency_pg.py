@@ -64,7 +64,10 @@ def test_twenty_payments_with_one_code_exactly_one_succeeds(
 
     def pay(i: int) -> Any:
         return client_for(till[1]).post(
-            "/api/v1/payments", {"payment_code": code, "amount": 1_000}, format="json", HTTP_IDEMPOTENCY_KEY=f"same-code-{i}"
+            "/api/v1/payments",
+            {"payment_code": code, "amount": 1_000},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"same-code-{i}",
         )
 
     counts = statuses(run_concurrently(20, pay))
@@ -84,7 +87,10 @@ def test_fifty_payments_from_a_wallet_that_covers_ten_exactly_ten_succeed(
 
     def pay(i: int) -> Any:
         return client_for(till[1]).post(
-            "/api/v1/payments", {"payment_code": codes[i], "amount": 1_000}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex
+            "/api/v1/payments",
+            {"payment_code": codes[i], "amount": 1_000},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
         )
 
     responses = run_concurrently(50, pay)
@@ -137,7 +143,10 @@ def test_concurrent_top_ups_and_refunds_keep_the_ledger(
         client = client_for(till[1])
         if i % 2:
             return client.post(
-                f"/api/v1/payments/{payment_ids[i % 4]}/refunds", {"amount": 1_000}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex
+                f"/api/v1/payments/{payment_ids[i % 4]}/refunds",
+                {"amount": 1_000},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
             )
         return client.post(
             "/api/v1/topups",

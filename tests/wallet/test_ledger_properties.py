@@ -38,7 +38,7 @@ class LedgerPropertyTests(TestCase):
         for op, index, amount in operations:
             try:
                 if op == "top_up":
-                    top_up = wallet_top_up(member=members[index], amount=amount, tender="cash", store=store)
+                    top_up = wallet_top_up(member=members[index], amount=amount, tender="cash", store=store).top_up
                     expected[index] += top_up.amount + top_up.bonus
                 elif op == "pay":
                     code = payment_code_issue(member=members[index]).code

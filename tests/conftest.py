@@ -1,0 +1,171 @@
+"""Shared fixtures: members, staff with MFA, and the browser.
+
+Suites marked `postgres` need DATABASE_URL to point at PostgreSQL and those
+marked `browser` need Chromium; outside CI they are skipped without them, but
+with CI=true a missing database or browser fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI") == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this suite must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits and used-TOTP markers live in the cache; tests start clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _require_backends(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _unavailable("needs PostgreSQL: run through `python -m tests.pgcluster -- pytest -m postgres`")
+    if request.node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        _unavailable(f"needs Chromium at {CHROMIUM}")
+
+
+# --- People -----------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery-42"
+
+
+def make_user(django_user_model: Any, email: str, *, verified: bool = True) -> Any:
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.create_user(username=email, email=email, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+@pytest.fixture
+def member_user(db: Any, django_user_model: Any) -> Any:
+    from members.services import member_get_or_create_for_user
+
+    user = make_user(django_user_model, "mei@example.com")
+    user.first_name = "Mei"
+    user.save()
+    member_get_or_create_for_user(user=user)
+    return user
+
+
+@pytest.fixture
+def member(member_user: Any) -> Any:
+    return member_user.member
+
+
+@pytest.fixture
+def member_client(client: Any, member_user: Any) -> Any:
+    client.force_login(member_user)
+    return client
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def add_totp(user: Any, secret: str = TOTP_SECRET) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app would show now."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def make_staff(django_user_model: Any, email: str, role: str, *, mfa: bool = True) -> Any:
+    from django.contrib.auth.models import Group
+
+    user = make_user(django_user_model, email)
+    user.groups.add(Group.objects.get(name=role))
+    if role == "Manager":
+        user.is_staff = True
+        user.save()
+    if mfa:
+        add_totp(user)
+    return user
+
+
+@pytest.fixture
+def barista_user(db: Any, django_user_model: Any) -> Any:
+    return make_staff(django_user_model, "barista@example.com", "Barista")
+
+
+@pytest.fixture
+def shift_manager_user(db: Any, django_user_model: Any) -> Any:
+    return make_staff(django_user_model, "shift@example.com", "Shift manager")
+
+
+@pytest.fixture
+def manager_user(db: Any, django_user_model: Any) -> Any:
+    return make_staff(django_user_model, "manager@example.com", "Manager")
+
+
+# --- Browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"needs Chromium at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM
+    # refuses to run beside one unless told it is safe (it is: tests are sync).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
