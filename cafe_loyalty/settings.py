@@ -241,6 +241,7 @@ LOGGING = {
 
 # --- The programme ---------------------------------------------------------
 CAFE_CURRENCY = env.str("CAFE_CURRENCY", default="TWD")
+CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
 # Keyed hash secret for payment codes and terminal keys; separate from SECRET_KEY
 # so rotating sessions does not invalidate terminals.
 CAFE_HASH_KEY = env.str("CAFE_HASH_KEY", default=SECRET_KEY)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
+from members.models import Member
 from members.selectors import consent_current
 from members.services import consent_record, member_get_or_create_for_user, member_update_profile
 
@@ -18,7 +19,9 @@ from members.services import consent_record, member_get_or_create_for_user, memb
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-    form = ProfileForm(request.POST or None, instance=member)
+    # The form gets its own copy: ModelForm validation writes into its instance,
+    # and the service must compare against the stored birthday.
+    form = ProfileForm(request.POST or None, instance=Member.objects.get(pk=member.pk))
     if request.method == "POST" and form.is_valid():
         try:
             member_update_profile(
@@ -43,7 +46,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def consent(request: HttpRequest) -> HttpResponse:
     member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-    form = ConsentForm(request.POST or None, current=consent_current(member=member))
+    form = ConsentForm(request.POST if request.method == "POST" else None, current=consent_current(member=member))
     if request.method == "POST" and form.is_valid():
         for channel, purpose, granted in form.choices():
             consent_record(member=member, channel=channel, purpose=purpose, granted=granted)

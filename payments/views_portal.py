@@ -117,7 +117,7 @@ def pay_code(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "issued": issued,
         "qr": qr_svg(issued.code) if issued else "",
-        "digits": " ".join(issued.code[i : i + 4] for i in range(0, 18, 4)) if issued else "",
+        "digits": " ".join(issued.code[i : i + 6] for i in range(0, 18, 6)) if issued else "",
         "ttl": int((issued.expires_at - timezone.now()).total_seconds()) if issued else 0,
     }
     return render(request, "payments/portal_pay.html#code", context)
