@@ -37,7 +37,7 @@ def test_signup_verifies_email_by_code_and_shows_the_member_card(client: Client)
     response = signup(client)
     assert response.status_code == 302
     assert mail.outbox, "a verification email is sent"
-    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[-1].body)
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", str(mail.outbox[-1].body))
     assert code is not None, mail.outbox[-1].body
     # Until verified, the portal does not open.
     assert client.get("/").status_code in (200, 302)

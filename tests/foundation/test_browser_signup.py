@@ -24,7 +24,7 @@ def test_new_member_signs_up_verifies_and_sees_their_card(page: Any, live_server
     page.get_by_role("button", name="Sign Up").click()
 
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
-    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[-1].body)
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", str(mail.outbox[-1].body))
     assert code is not None
     page.locator("#id_code").fill(code.group(1))
     page.get_by_role("button", name="Confirm").click()
