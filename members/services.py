@@ -115,14 +115,12 @@ def consent_record(
 
 
 def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: str = "") -> None:
-    """Put a notice in the member's inbox once the surrounding transaction commits,
-    so a rolled-back payment never tells the member it happened."""
+    """Put a notice in the member's inbox, inside the caller's transaction: it
+    commits with the movement it describes, or not at all, so a rolled-back
+    payment never tells the member it happened."""
     from members.models import Notice
 
-    def _create() -> None:
-        Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
-
-    transaction.on_commit(_create)
+    Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
 
 
 def notices_mark_read(*, member: Member) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -76,6 +79,9 @@ class StoreStaff(models.Model):
 
 # --- Programme settings ------------------------------------------------------
 
+PROGRAMME_CACHE_SECONDS = 5.0
+_programme_cache: dict[str, tuple[ProgrammeSettings, float]] = {}
+
 
 class ProgrammeSettings(models.Model):
     """One row of manager-set limits for the wallet (edited in the admin)."""
@@ -117,8 +123,22 @@ class ProgrammeSettings(models.Model):
 
     @classmethod
     def current(cls) -> ProgrammeSettings:
+        """The settings row, read at most every few seconds per process: it is on
+        every payment's path and managers change it rarely."""
+        cached = _programme_cache.get("row")
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         obj, _created = cls.objects.get_or_create(pk=1)
+        _programme_cache["row"] = (obj, time.monotonic() + PROGRAMME_CACHE_SECONDS)
         return obj
+
+    @classmethod
+    def forget_cached(cls) -> None:
+        _programme_cache.clear()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _programme_cache.clear()
 
 
 # --- Double-entry wallet ledger ---------------------------------------------

@@ -42,7 +42,13 @@ def _fresh_cache() -> None:
     """Rate limits and used-TOTP markers live in the cache; tests start clean."""
     from django.core.cache import cache
 
+    from payments.models import ProgrammeSettings
+    from payments.services.ledger import forget_cached_accounts
+
     cache.clear()
+    # Per-process caches of rows that each test's rollback may remove.
+    ProgrammeSettings.forget_cached()
+    forget_cached_accounts()
 
 
 @pytest.fixture(autouse=True)

@@ -21,12 +21,25 @@ from django.db.models import F, Sum
 from members.models import Member
 from payments.models import Account, Store, Transfer
 
+# System accounts never change identity, so their rows are remembered per
+# process; only pk and kind are used from them (balances are read fresh).
+_system_accounts: dict[tuple[str, int | None], Account] = {}
+
+
+def forget_cached_accounts() -> None:
+    _system_accounts.clear()
+
 
 def system_account(*, kind: str, store: Store | None = None) -> Account:
     """The chain-wide (store=None) or per-store system account of a kind."""
+    cache_key = (kind, store.pk if store else None)
+    if cache_key in _system_accounts:
+        return _system_accounts[cache_key]
     found = Account.objects.filter(kind=kind, member__isnull=True, store=store).first()
     if found is not None:
+        _system_accounts[cache_key] = found
         return found
+    # A row created here is not cached: the caller's transaction may yet roll back.
     label = dict(Account.Kind.choices)[kind]
     try:
         with transaction.atomic():

@@ -226,10 +226,16 @@ def _complete_payment(
         if award_points
         else loyalty_bridge.LoyaltyResult()
     )
-    payment.status = Payment.Status.SUCCEEDED
-    payment.points_earned = loyalty.points_earned
-    payment.completed_at = now
-    payment.save(update_fields=["status", "points_earned", "completed_at"])
+    changed = []
+    if payment.status != Payment.Status.SUCCEEDED:
+        payment.status = Payment.Status.SUCCEEDED
+        payment.completed_at = now
+        changed += ["status", "completed_at"]
+    if loyalty.points_earned:
+        payment.points_earned = loyalty.points_earned
+        changed.append("points_earned")
+    if changed:
+        payment.save(update_fields=changed)
     where = f" at {payment.store.name}" if payment.store else ""
     notice_send(
         member=payment.member,
@@ -275,7 +281,10 @@ def payment_create(
             payment = Payment.objects.create(
                 member=member,
                 amount=amount,
+                # Written final at once when no confirmation is needed: the
+                # transfer below commits with it or not at all.
                 status=Payment.Status.REQUIRES_CONFIRMATION if needs_confirmation else Payment.Status.SUCCEEDED,
+                completed_at=None if needs_confirmation else now,
                 reference=reference[:100],
                 store=store,
                 terminal=terminal,

@@ -11,7 +11,7 @@ from members.services import member_create
 from payments.exceptions import WalletError
 from payments.models import Account, Payment, ProgrammeSettings, Store
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
+from payments.services.ledger import forget_cached_accounts, ledger_problems
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.wallet import payment_create, payment_refund, wallet_top_up
 
@@ -30,6 +30,9 @@ class LedgerPropertyTests(TestCase):
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(operation, min_size=1, max_size=25))
     def test_random_operations_keep_the_ledger_invariants(self, operations: list[tuple[str, int, int]]) -> None:
+        # Each example runs in a transaction that is rolled back afterwards.
+        forget_cached_accounts()
+        ProgrammeSettings.forget_cached()
         ProgrammeSettings.objects.update_or_create(pk=1, defaults={"velocity_per_minute": 1_000})
         store = Store.objects.create(name="Prop", slug="prop")
         members = [member_create(user=None, display_name=f"P{i}", email=f"p{i}@example.com") for i in range(MEMBERS)]

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: they print figures; they assert nothing."""
