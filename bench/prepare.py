@@ -32,7 +32,7 @@ def main() -> None:
     )
     store = Store.objects.create(name="Bench", slug="bench")
     _, key = terminal_create(store=store, name="bench")
-    codes = []
+    codes: list[str] = []
     for i in range(members_count):
         member = member_create(user=None, display_name=f"Bench {i}", email=f"bench{i}@example.com")
         wallet_top_up(member=member, amount=10**9, tender="cash", store=store)

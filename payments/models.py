@@ -121,6 +121,10 @@ class ProgrammeSettings(models.Model):
     def __str__(self) -> str:
         return "Programme settings"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _programme_cache.clear()
+
     @classmethod
     def current(cls) -> ProgrammeSettings:
         """The settings row, read at most every few seconds per process: it is on
@@ -134,10 +138,6 @@ class ProgrammeSettings(models.Model):
 
     @classmethod
     def forget_cached(cls) -> None:
-        _programme_cache.clear()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
         _programme_cache.clear()
 
 
