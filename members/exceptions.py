@@ -13,3 +13,9 @@ class BirthdayChangeTooSoon(Problem):
     status = 422
     code = "birthday_change_too_soon"
     title = "The birthday can be changed once a year"
+
+
+class InsufficientPoints(Problem):
+    status = 422
+    code = "insufficient_points"
+    title = "Not enough points"

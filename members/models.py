@@ -29,6 +29,13 @@ class Member(models.Model):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     points_balance = models.BigIntegerField(_("points"), default=0, editable=False)
+    tier = models.ForeignKey("members.Tier", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    tier_since = models.DateTimeField(null=True, blank=True, editable=False)
+    tier_review_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Downgrades happen only after this, plus grace.")
+    )
+    tier_override_until = models.DateField(null=True, blank=True)
+    tier_override_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -110,3 +117,165 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Loyalty: tiers, points ledger, visits ---------------------------------------
+
+
+class Tier(models.Model):
+    """A programme tier. Qualification is by points *earned* or visits over a
+    rolling 12 months (never by balance); thresholds are data for managers."""
+
+    name = models.CharField(max_length=40)
+    slug = models.SlugField(unique=True)
+    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("0 is the entry tier; higher is better."))
+    min_points_12m = models.PositiveIntegerField(_("points earned in 12 months"), default=0)
+    min_visits_12m = models.PositiveIntegerField(_("visits in 12 months"), default=0)
+    multiplier_percent = models.PositiveSmallIntegerField(_("points multiplier %"), default=100)
+    birthday_reward_points = models.PositiveIntegerField(default=0)
+    free_drink_on_tier_up = models.BooleanField(default=False)
+    perks = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointsPolicy(models.Model):
+    """One row: how points expire, when members are warned, quiet hours."""
+
+    class ExpiryMode(models.TextChoices):
+        MONTHS = "months", _("A number of months after earning")
+        END_OF_FOLLOWING_YEAR = "end_of_following_year", _("At the end of the following year")
+
+    expiry_mode = models.CharField(max_length=30, choices=ExpiryMode.choices, default=ExpiryMode.MONTHS)
+    expiry_months = models.PositiveSmallIntegerField(default=12)
+    warning_days = models.PositiveSmallIntegerField(default=30)
+    tier_grace_days = models.PositiveSmallIntegerField(
+        default=30, help_text=_("After the review date, how long a member keeps a tier they no longer qualify for.")
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True, help_text=_("No emails from this local time…"))
+    quiet_hours_end = models.TimeField(null=True, blank=True, help_text=_("…until this local time."))
+    point_value = models.PositiveIntegerField(
+        default=100, help_text=_("What one point is worth as payment at the till, in minor units (100 = NT$1).")
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("points policy")
+
+    def __str__(self) -> str:
+        return "Points policy"
+
+    @classmethod
+    def current(cls) -> PointsPolicy:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class PointsLot(models.Model):
+    """Points earned together, spent oldest-expiry first, expiring together."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_lots")
+    points = models.BigIntegerField()
+    remaining = models.BigIntegerField()
+    earned_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    source = models.CharField(max_length=40)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "earned_at", "pk"]
+        indexes = [
+            models.Index(fields=["member", "expires_at"], condition=Q(remaining__gt=0), name="lot_live_by_member")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="lot_points_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0, remaining__lte=models.F("points")), name="lot_remaining_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.remaining}/{self.points} pts until {self.expires_at:%Y-%m-%d}"
+
+
+class PointsEntry(models.Model):
+    """Every change to a member's points, signed. Their sum is the balance."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        SPEND = "spend", _("Spent")
+        EXPIRE = "expire", _("Expired")
+        ADJUST = "adjust", _("Adjusted")
+        REVERSE = "reverse", _("Reversed (refund)")
+        RESTORE = "restore", _("Restored (refund)")
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    points = models.BigIntegerField()
+    source = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    explanation = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "points entries"
+        indexes = [models.Index(fields=["member", "-created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(points=0), name="entry_points_non_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+
+class PointsShortfall(models.Model):
+    """A refund wanted to take back points the member had already spent."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_shortfalls")
+    reference = models.CharField(max_length=100)
+    points = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.points} pts short on {self.reference}"
+
+
+class PointsRefundStep(models.Model):
+    """One refund's effect on an order's points (one row per refund, so a
+    retried refund changes nothing and partial refunds add up exactly)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=100, db_index=True)
+    refund_reference = models.CharField(max_length=100, unique=True)
+    refund_amount = models.BigIntegerField()
+    points_reversed = models.BigIntegerField(default=0)
+    points_restored = models.BigIntegerField(default=0)
+    shortfall = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.refund_reference}: -{self.points_reversed} +{self.points_restored}"
+
+
+class Visit(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="visits")
+    at = models.DateTimeField(db_index=True)
+    amount = models.BigIntegerField(default=0)
+    reference = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "reference"], name="visit_once_per_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} at {self.at:%Y-%m-%d}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from members.models import Consent, Member
@@ -29,3 +31,63 @@ def consent_current(*, member: Member) -> dict[tuple[str, str], bool]:
 
 def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
     return consent_current(member=member).get((channel, purpose), False)
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    tier: str
+    next_tier: str | None
+    points_12m: int
+    visits_12m: int
+    points_needed: int
+    visits_needed: int
+    percent: int
+    hint: str
+
+
+def tier_progress(*, member: Member, now: datetime) -> TierProgress:
+    from members.models import Tier
+    from members.tiers import qualification
+
+    q = qualification(member=member, now=now)
+    tiers = list(Tier.objects.order_by("rank"))
+    current = member.tier or (tiers[0] if tiers else None)
+    higher = [t for t in tiers if current is None or t.rank > current.rank]
+    nxt = higher[0] if higher else None
+    if nxt is None:
+        return TierProgress(str(current or "Member"), None, q.points_12m, q.visits_12m, 0, 0, 100, "")
+    points_needed = max(nxt.min_points_12m - q.points_12m, 0)
+    visits_needed = max(nxt.min_visits_12m - q.visits_12m, 0) if nxt.min_visits_12m else 0
+    by_points = q.points_12m * 100 // nxt.min_points_12m if nxt.min_points_12m else 0
+    by_visits = q.visits_12m * 100 // nxt.min_visits_12m if nxt.min_visits_12m else 0
+    percent = min(max(by_points, by_visits), 100)
+    hint = f"{points_needed} more points"
+    if nxt.min_visits_12m:
+        hint += f" or {visits_needed} more visits"
+    hint += f" to reach {nxt.name}."
+    return TierProgress(str(current), nxt.name, q.points_12m, q.visits_12m, points_needed, visits_needed, percent, hint)
+
+
+def points_problems() -> list[str]:
+    """check_points: each member's cached balance equals the sum of their entries
+    and of their unexpired lots' remaining."""
+    from django.db.models import OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from members.models import PointsEntry, PointsLot
+
+    entries = PointsEntry.objects.filter(member=OuterRef("pk")).values("member").annotate(s=Sum("points")).values("s")
+    lots = (
+        PointsLot.objects.filter(member=OuterRef("pk"), remaining__gt=0)
+        .values("member")
+        .annotate(s=Sum("remaining"))
+        .values("s")
+    )
+    rows = Member.objects.annotate(
+        entries_sum=Coalesce(Subquery(entries), 0), lots_sum=Coalesce(Subquery(lots), 0)
+    ).values_list("pk", "card_number", "points_balance", "entries_sum", "lots_sum")
+    problems = []
+    for pk, card, balance, entries_sum, lots_sum in rows.iterator():
+        if not balance == entries_sum == lots_sum:
+            problems.append(f"member {pk} ({card}): balance {balance}, entries {entries_sum}, lots {lots_sum}")
+    return problems

@@ -1,0 +1,111 @@
+"""The one service that says how many points an order earns, and why.
+
+Rounding rule: every rule computes exact extra points as a fraction; the total
+is rounded down once, per order, after all multipliers; then the per-order and
+per-day caps apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from cafe_loyalty.money import format_money
+from campaigns.models import EarnRule, ProductBonus, Promotion
+from members.models import Member, PointsEntry
+from members.tiers import tier_multiplier_percent
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    product_sku: str
+    category_slug: str
+    quantity: int
+    line_total: int
+
+
+@dataclass
+class PointsQuote:
+    points: int
+    explanation: list[str] = field(default_factory=list)
+
+
+def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None) -> bool:
+    local = timezone.localtime(at)
+    if not promo.is_active:
+        return False
+    if promo.starts_at and at < promo.starts_at or promo.ends_at and at >= promo.ends_at:
+        return False
+    if promo.weekdays and str(local.isoweekday()) not in promo.weekdays.replace(" ", "").split(","):
+        return False
+    if promo.start_time and local.time() < promo.start_time or promo.end_time and local.time() >= promo.end_time:
+        return False
+    stores = [s.strip() for s in promo.store_slugs.split(",") if s.strip()]
+    return not stores or (store_slug is not None and store_slug in stores)
+
+
+def points_quote(
+    *, member: Member, lines: list[QuoteLine], total_paid: int, store_slug: str | None, at: datetime
+) -> PointsQuote:
+    rule = EarnRule.current()
+    explanation: list[str] = []
+    base = Fraction(total_paid * rule.points_per_unit, rule.unit_amount)
+    explanation.append(
+        f"{format_money(total_paid)} × {rule.points_per_unit} pt per {format_money(rule.unit_amount)} = {float(base):g}"
+    )
+    extra = Fraction(0)
+
+    bonuses = list(ProductBonus.objects.filter(is_active=True))
+    for line in lines:
+        for bonus in bonuses:
+            if (bonus.product_sku and bonus.product_sku == line.product_sku) or (
+                bonus.category_slug and bonus.category_slug == line.category_slug and not bonus.product_sku
+            ):
+                line_base = Fraction(line.line_total * rule.points_per_unit, rule.unit_amount)
+                add = line_base * (bonus.multiplier_percent - 100) / 100
+                extra += add
+                explanation.append(f"{bonus} on {line.product_sku or line.category_slug}: +{float(add):g}")
+                break
+
+    tier_percent = tier_multiplier_percent(member=member)
+    if tier_percent != 100:
+        add = base * (tier_percent - 100) / 100
+        extra += add
+        explanation.append(f"{member.tier} ×{tier_percent / 100:g}: +{float(add):g}")
+
+    applicable = [
+        p for p in Promotion.objects.filter(is_active=True) if promotion_applies(p, at=at, store_slug=store_slug)
+    ]
+
+    def value(promo: Promotion) -> Fraction:
+        return base * (promo.multiplier_percent - 100) / 100 + promo.bonus_points
+
+    exclusive = [p for p in applicable if not p.stackable]
+    chosen = [max(exclusive, key=value)] if exclusive else []
+    for promo in chosen + [p for p in applicable if p.stackable]:
+        extra += value(promo)
+        explanation.append(f"{promo.name}: +{float(value(promo)):g}")
+    for promo in exclusive:
+        if promo not in chosen:
+            explanation.append(f"{promo.name}: not combined (the better offer applies)")
+
+    points = int(base + extra)  # floor, once per order
+    if points > rule.max_points_per_order:
+        explanation.append(f"Capped at {rule.max_points_per_order} per order")
+        points = rule.max_points_per_order
+    day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = (
+        PointsEntry.objects.filter(
+            Q(kind=PointsEntry.Kind.EARN), member=member, source="order", created_at__gte=day_start
+        ).aggregate(s=Sum("points"))["s"]
+        or 0
+    )
+    room = max(rule.max_points_per_day - today, 0)
+    if points > room:
+        explanation.append(f"Capped at {rule.max_points_per_day} per day")
+        points = room
+    explanation.append(f"Total {points} points (rounded down)")
+    return PointsQuote(points=points, explanation=explanation)

@@ -1,0 +1,53 @@
+"""What the loyalty engine does when an order is paid or refunded: the facade
+payments calls (it may run inside the payment's transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from campaigns.earning import QuoteLine, points_quote
+from members.models import Member
+from members.points import points_earn, points_reverse_for_refund
+from members.tiers import member_record_visit, tier_evaluate
+
+
+@dataclass
+class LoyaltyOutcome:
+    points_earned: int = 0
+    explanation: list[str] = field(default_factory=list)
+
+
+def loyalty_on_paid_order(
+    *,
+    member: Member,
+    amount: int,
+    reference: str,
+    store_slug: str | None,
+    at: datetime,
+    lines: list[QuoteLine] | None = None,
+) -> LoyaltyOutcome:
+    quote = points_quote(member=member, lines=list(lines or []), total_paid=amount, store_slug=store_slug, at=at)
+    points_earn(
+        member=member,
+        points=quote.points,
+        source="order",
+        reference=reference,
+        explanation="\n".join(quote.explanation),
+        earned_at=at,
+    )
+    member_record_visit(member=member, amount=amount, at=at, reference=reference)
+    tier_evaluate(member=member, now=at)
+    return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)
+
+
+def loyalty_on_refund(
+    *, member: Member, reference: str, refund_amount: int, original_amount: int, refund_reference: str
+) -> None:
+    points_reverse_for_refund(
+        member=member,
+        reference=reference,
+        refund_amount=refund_amount,
+        original_amount=original_amount,
+        refund_reference=refund_reference,
+    )

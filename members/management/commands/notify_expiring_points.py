@@ -1,0 +1,36 @@
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from members.models import Member, PointsLot, PointsPolicy
+from members.services import notice_send
+
+
+class Command(BaseCommand):
+    help = "Tell members, once per lot, what will expire within the warning period (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        horizon = now + timedelta(days=PointsPolicy.current().warning_days)
+        due = PointsLot.objects.filter(
+            remaining__gt=0, warned_at__isnull=True, expires_at__gt=now, expires_at__lte=horizon
+        )
+        told = 0
+        with transaction.atomic():
+            summary = due.values("member").annotate(points=Sum("remaining"), first=Min("expires_at"))
+            members = Member.objects.in_bulk([row["member"] for row in summary])
+            for row in summary:
+                notice_send(
+                    member=members[row["member"]],
+                    kind="points",
+                    title=f"{row['points']} points expire soon",
+                    body=f"From {timezone.localtime(row['first']):%Y-%m-%d}. Use them on a reward before then.",
+                    link="/me/points/",
+                )
+                told += 1
+            due.update(warned_at=now)
+        self.stdout.write(f"Warned {told} member(s).")
