@@ -283,6 +283,8 @@ def points_expire_due(*, now: datetime | None = None) -> int:
     members = Member._meta.db_table
     notices = Notice._meta.db_table
     due = f"{lots}.remaining > 0 AND {lots}.expires_at <= %s"
+    # Raw SQL gets the time exactly as the ORM stores it (UTC text on SQLite).
+    now_db = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Same lock order as spending (member rows first), so a spend and
@@ -290,27 +292,28 @@ def points_expire_due(*, now: datetime | None = None) -> int:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT id FROM {members} WHERE id IN "
                 f"(SELECT member_id FROM {lots} WHERE {due}) ORDER BY id FOR UPDATE) locked",
-                [now],
+                [now_db],
             )
         cursor.execute(
             f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
             f"SELECT member_id, 'expire', -SUM(remaining), 'expiry', '', 'Points expired', %s "
             f"FROM {lots} WHERE {due} GROUP BY member_id",
-            [now, now],
+            [now_db, now_db],
         )
         cursor.execute(
             f"INSERT INTO {notices} (member_id, kind, title, body, link, created_at) "
             f"SELECT member_id, 'points', SUM(remaining) || ' points expired', '', '/me/points/', %s "
             f"FROM {lots} WHERE {due} GROUP BY member_id",
-            [now, now],
+            [now_db, now_db],
         )
         cursor.execute(
             f"UPDATE {members} SET points_balance = points_balance - (SELECT SUM(remaining) FROM {lots} "
             f"WHERE {lots}.member_id = {members}.id AND {due}) "
             f"WHERE id IN (SELECT member_id FROM {lots} WHERE {due})",
-            [now, now],
+            [now_db, now_db],
         )
         cursor.execute(
-            f"UPDATE {lots} SET remaining = 0, expired_at = %s WHERE remaining > 0 AND expires_at <= %s", [now, now]
+            f"UPDATE {lots} SET remaining = 0, expired_at = %s WHERE remaining > 0 AND expires_at <= %s",
+            [now_db, now_db],
         )
         return int(cursor.rowcount)
