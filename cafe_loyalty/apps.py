@@ -12,4 +12,6 @@ class CafeLoyaltyConfig(AppConfig):
 
         # Permissions appear as models are added; keep the role groups in step
         # after every migrate (the data migration creates them the first time).
-        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
+        # This app has no models, so Django sends it no post_migrate of its own:
+        # listen to every app's (cheap: three groups) and the last one wins.
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="cafe_sync_roles")

@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cafe_loyalty.roles import is_staff_member
-from members.selectors import member_for_user
+from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
 from payments.selectors import member_portal_summary
 
@@ -24,11 +25,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/welcome.html")
     member = member_for_user(user=request.user)
+    if member is not None:
+        member = type(member).objects.select_related("tier").get(pk=member.pk)
     if member is None:
         if is_staff_member(request.user):
             return redirect("pos:home")
         member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-    return render(request, "portal/home.html", {"member": member, "summary": member_portal_summary(member=member)})
+    context = {
+        "member": member,
+        "summary": member_portal_summary(member=member),
+        "tier_name": member.tier.name if member.tier else None,
+        "progress": tier_progress(member=member, now=timezone.now()),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @login_required

@@ -7,4 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.profile, name="profile"),
     path("consent/", views.consent, name="consent"),
+    path("points/", views.points, name="points"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/badge/", views.notice_badge, name="notice_badge"),
 ]

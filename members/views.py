@@ -53,3 +53,54 @@ def consent(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your choices are saved."))
         return redirect("members:consent")
     return render(request, "members/consent.html", {"form": form, "member": member})
+
+
+@login_required
+def points(request: HttpRequest) -> HttpResponse:
+    """Balance, tier progress, live lots with their expiry, and points history.
+    Polled by htmx so points earned at the till appear without a reload."""
+    from django.utils import timezone
+
+    from members.models import PointsEntry, PointsLot
+    from members.selectors import tier_progress
+
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member.refresh_from_db()
+    now = timezone.now()
+    context = {
+        "member": member,
+        "progress": tier_progress(member=member, now=now),
+        "lots": PointsLot.objects.filter(member=member, remaining__gt=0, expires_at__gt=now).order_by("expires_at")[
+            :50
+        ],
+        "entries": PointsEntry.objects.filter(member=member).order_by("-created_at", "-pk")[:30],
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "members/points.html#live", context)
+    return render(request, "members/points.html", context)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    from members.models import Notice
+    from members.services import notices_mark_read
+
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST":
+        notices_mark_read(member=member)
+        return redirect("members:inbox")
+    notices = Notice.objects.filter(member=member).order_by("-created_at", "-pk")[:50]
+    context = {"member": member, "notices": notices}
+    if getattr(request, "htmx", False):
+        return render(request, "members/inbox.html#list", context)
+    return render(request, "members/inbox.html", context)
+
+
+@login_required
+def notice_badge(request: HttpRequest) -> HttpResponse:
+    """The unread count in the header, polled every few seconds."""
+    from members.models import Notice
+
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    unread = Notice.objects.filter(member=member, read_at__isnull=True).count()
+    return render(request, "members/inbox.html#badge", {"unread": unread})

@@ -157,3 +157,51 @@ def test_roles_exist_with_their_permissions() -> None:
     assert not barista.permissions.filter(codename="approve_refund").exists()
     assert shift.permissions.filter(codename="approve_refund").exists()
     assert manager.permissions.filter(codename="change_programmesettings").exists()
+
+
+def test_manager_admin_pages_render(client: Client, manager_user: Any) -> None:
+    from members.services import member_create
+    from payments.services.wallet import wallet_top_up
+
+    member = member_create(user=None, display_name="Adm", email="adm@example.com")
+    wallet_top_up(member=member, amount=10_000, tender="cash")
+    client.force_login(manager_user)
+    for url in [
+        "/admin/members/member/",
+        f"/admin/members/member/{member.pk}/change/",
+        "/admin/members/tier/",
+        "/admin/members/pointsentry/",
+        "/admin/members/pointspolicy/",
+        "/admin/campaigns/promotion/",
+        "/admin/campaigns/earnrule/",
+        "/admin/payments/account/",
+        "/admin/payments/transfer/",
+        "/admin/payments/riskalert/",
+        "/admin/payments/store/",
+        "/admin/payments/terminal/",
+        "/admin/payments/programmesettings/",
+        "/admin/payments/topupbonusrule/",
+        "/admin/payments/topup/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_manager_adjusts_points_with_a_reason_from_the_admin(client: Client, manager_user: Any) -> None:
+    from members.services import member_create
+
+    member = member_create(user=None, display_name="Adj", email="adj@example.com")
+    client.force_login(manager_user)
+    form = client.post("/admin/members/member/", {"action": "adjust_points", "_selected_action": [member.pk]})
+    assert form.status_code == 200 and b"reason" in form.content
+    client.post(
+        "/admin/members/member/",
+        {
+            "action": "adjust_points",
+            "_selected_action": [member.pk],
+            "apply": "1",
+            "points": "25",
+            "reason": "goodwill",
+        },
+    )
+    member.refresh_from_db()
+    assert member.points_balance == 25

@@ -1,0 +1,55 @@
+"""A member sees a payment and the points it earned appear live on their phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from members.services import member_get_or_create_for_user
+from payments.models import Store
+from payments.services.wallet import payment_create, wallet_top_up
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_test_id("member-card").wait_for()
+
+
+def test_points_from_a_payment_appear_in_inbox_and_points_page_without_reload(
+    page: Any, live_server: Any, django_user_model: Any
+) -> None:
+    user = make_user(django_user_model, "live@example.com")
+    member = member_get_or_create_for_user(user=user)
+    store = Store.objects.create(name="Da'an Roastery", slug="daan")
+    wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
+    log_in(page, live_server.url, user.email)
+
+    points_tab = page.context.new_page()
+    points_tab.goto(live_server.url + "/me/points/")
+    assert points_tab.get_by_test_id("points-balance").inner_text() == "0"
+    inbox_tab = page.context.new_page()
+    inbox_tab.goto(live_server.url + "/me/inbox/")
+
+    page.goto(live_server.url + "/pay/")
+    code = page.get_by_test_id("payment-code").get_attribute("data-code")
+    assert code and re.fullmatch(r"\d{18}", code)
+
+    # The barista scans the code at the till.
+    result = payment_create(code=code, amount=15_000, store=store)
+    assert result.payment.points_earned == 15
+
+    page.get_by_test_id("recent-payment").wait_for(timeout=10_000)
+    assert "150" in page.get_by_test_id("recent-payment").inner_text()
+    points_tab.wait_for_function(
+        "document.querySelector('[data-testid=points-balance]').innerText.trim() === '15'", timeout=10_000
+    )
+    inbox_tab.get_by_text("+15 points").wait_for(timeout=10_000)
+    assert "Paid NT$150" in inbox_tab.get_by_test_id("inbox-list").inner_text()
