@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cafe_loyalty.context_processors.cafe",
             ],
-            "builtins": ["cafe_loyalty.templatetags.money"],
+            "builtins": ["cafe_loyalty.templatetags.money", "cafe_loyalty.templatetags.qr"],
         },
     }
 ]

@@ -6,9 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Sum
+
+from campaigns.coupons import coupon_release
 from campaigns.earning import QuoteLine, points_quote
-from members.models import Member
+from campaigns.referrals import referral_qualify, referral_reverse
+from members.models import Member, PointsRefundStep
 from members.points import points_earn, points_reverse_for_refund
+from members.services import notice_send
 from members.tiers import member_record_visit, tier_evaluate
 
 
@@ -36,8 +41,16 @@ def loyalty_on_paid_order(
         explanation="\n".join(quote.explanation),
         earned_at=at,
     )
-    member_record_visit(member=member, amount=amount, at=at, reference=reference)
+    member_record_visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
     tier_evaluate(member=member, now=at)
+    referral_qualify(friend=member, reference=reference)
+    notice_send(
+        member=member,
+        kind="feedback",
+        title="How was your order?",
+        body="Tap to rate it (1–5).",
+        link=f"/offers/feedback/{reference}/",
+    )
     return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)
 
 
@@ -51,3 +64,7 @@ def loyalty_on_refund(
         original_amount=original_amount,
         refund_reference=refund_reference,
     )
+    refunded_before = PointsRefundStep.objects.filter(reference=reference).aggregate(s=Sum("refund_amount"))["s"] or 0
+    if refunded_before >= original_amount:
+        referral_reverse(reference=reference)
+        coupon_release(order_reference=reference)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -77,3 +78,138 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Coupons and rewards ---------------------------------------------------------
+
+
+class CouponTemplate(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT_OFF = "percent_off", _("Percent off")
+        AMOUNT_OFF = "amount_off", _("Amount off")
+        FREE_ITEM = "free_item", _("Free item")
+        BUY_X_GET_Y = "buy_x_get_y", _("Buy X get Y free")
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    percent_off = models.PositiveSmallIntegerField(default=0)
+    amount_off = models.BigIntegerField(default=0, help_text=_("Minor units"))
+    buy_quantity = models.PositiveSmallIntegerField(default=0)
+    get_quantity = models.PositiveSmallIntegerField(default=0)
+    scope_category = models.SlugField(blank=True, help_text=_("Only items of this category (empty: any)"))
+    scope_sku = models.CharField(max_length=40, blank=True, help_text=_("Only this product (empty: any)"))
+    min_spend = models.BigIntegerField(default=0)
+    valid_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an issued coupon stays valid"))
+    per_member_limit = models.PositiveSmallIntegerField(default=0, help_text=_("0 = no limit"))
+    total_limit = models.PositiveIntegerField(default=0, help_text=_("0 = no limit"))
+    stackable = models.BooleanField(default=False, help_text=_("May be combined with other coupons on one order"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent_off__lte=100), name="coupon_percent_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(amount_off__gte=0, min_spend__gte=0), name="coupon_amounts_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coupon(models.Model):
+    """An issued coupon with its own code; redeemed at most once."""
+
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="coupons")
+    code = models.CharField(max_length=16, unique=True)
+    source = models.CharField(max_length=30, default="manual")
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    order_reference = models.CharField(max_length=100, blank=True)
+    discount = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["expires_at"]
+        indexes = [models.Index(fields=["member", "redeemed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.template.name} ({self.code})"
+
+
+class Reward(models.Model):
+    """The catalogue: members turn points into a coupon."""
+
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=200, blank=True)
+    points_cost = models.PositiveIntegerField()
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["points_cost"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.points_cost} pts)"
+
+
+# --- Referrals, birthdays, feedback -------------------------------------------------
+
+
+class ReferralCode(models.Model):
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(max_length=12, unique=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the friend's first order")
+        REWARDED = "rewarded", _("Rewarded")
+        REVERSED = "reversed", _("Reversed (order refunded)")
+
+    referrer = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="referrals_made")
+    friend = models.OneToOneField("members.Member", on_delete=models.PROTECT, related_name="referred_by")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    device_id = models.CharField(max_length=64, blank=True)
+    qualifying_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rewarded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.friend_id} ({self.status})"
+
+
+class BirthdayGrant(models.Model):
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="birthday_grants")
+    year = models.PositiveSmallIntegerField()
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="birthday_once_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}"
+
+
+class OrderFeedback(models.Model):
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="feedback")
+    order_reference = models.CharField(max_length=100)
+    store_slug = models.SlugField(blank=True)
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "order_reference"], name="feedback_once_per_order"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.order_reference}"

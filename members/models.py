@@ -273,6 +273,7 @@ class Visit(models.Model):
     at = models.DateTimeField(db_index=True)
     amount = models.BigIntegerField(default=0)
     reference = models.CharField(max_length=100)
+    store_slug = models.SlugField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "reference"], name="visit_once_per_reference")]

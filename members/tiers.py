@@ -21,10 +21,10 @@ YEAR = timedelta(days=365)
 tier_changed = django.dispatch.Signal()
 
 
-def member_record_visit(*, member: Member, amount: int, at: datetime, reference: str) -> None:
+def member_record_visit(*, member: Member, amount: int, at: datetime, reference: str, store_slug: str = "") -> None:
     try:
         with transaction.atomic():
-            Visit.objects.create(member=member, amount=amount, at=at, reference=reference)
+            Visit.objects.create(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
     except IntegrityError:
         pass  # one visit per order, however often the order is touched
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from campaigns.models import BirthdayGrant
+from members.models import Member
+from members.points import points_earn
+
+
+def birthday_rewards_grant(*, today: date) -> int:
+    """Points for members whose birthday month is this month, once per year
+    (the birthday itself can change only once a year, so it cannot be farmed)."""
+    granted = 0
+    members = (
+        Member.objects.select_related("tier")
+        .filter(birthday__month=today.month, anonymised_at__isnull=True)
+        .exclude(Q(birthday_grants__year=today.year))
+    )
+    for member in members.iterator():
+        points = member.tier.birthday_reward_points if member.tier else 50
+        try:
+            with transaction.atomic():
+                BirthdayGrant.objects.create(member=member, year=today.year)
+                points_earn(
+                    member=member,
+                    points=points,
+                    source="birthday",
+                    reference=f"birthday:{today.year}",
+                    explanation="Happy birthday!",
+                )
+            granted += 1
+        except IntegrityError:
+            continue  # granted by a concurrent run
+    return granted
