@@ -221,7 +221,13 @@ SPECTACULAR_SETTINGS = {
 # --- Background tasks ------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        # Under tests tasks run at once, in-process, so their effects are asserted.
+        "BACKEND": env.str(
+            "TASKS_BACKEND",
+            default="django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
         "QUEUES": ["default"],
     }
 }

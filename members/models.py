@@ -69,6 +69,7 @@ class Consent(models.Model):
         PUSH = "push", _("Portal notifications")
 
     class Purpose(models.TextChoices):
+        ACTIVITY = "activity", _("Receipts, points and wallet activity")
         MARKETING = "marketing", _("Offers and news")
         PERSONALISED = "personalised", _("Personalised offers based on my orders")
         FEEDBACK = "feedback", _("Requests to rate my orders")

@@ -120,10 +120,65 @@ def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: 
     payment never tells the member it happened."""
     from members.models import Notice
 
-    Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
+    notice = Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
+    _email_if_consented(notice)
+
+
+def _email_if_consented(notice: Any) -> None:
+    """Email the notice after commit when the member opted in for its purpose,
+    holding it until quiet hours end."""
+    from members.models import PointsPolicy
+    from members.selectors import consent_granted
+    from members.tasks import EMAIL_PURPOSE, quiet_hours_end, send_notice_email
+
+    purpose = EMAIL_PURPOSE.get(notice.kind)
+    member = notice.member
+    if purpose is None or not member.email or not consent_granted(member=member, channel="email", purpose=purpose):
+        return
+    later = quiet_hours_end(timezone.now(), PointsPolicy.current())
+    task = (
+        send_notice_email.using(run_after=later)
+        if later and send_notice_email.get_backend().supports_defer
+        else send_notice_email
+    )
+    if later and not send_notice_email.get_backend().supports_defer:
+        return  # no deferred delivery available: the inbox has it; skip the night-time email
+    transaction.on_commit(lambda: task.enqueue(notice.pk))
 
 
 def notices_mark_read(*, member: Member) -> int:
     from members.models import Notice
 
     return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def member_anonymise(*, member: Member) -> None:
+    """Delete my account: personal data goes; the ledger rows stay, pointing at
+    an anonymous member, because money and points history must still add up."""
+    with transaction.atomic():
+        user = member.user
+        Consent.objects.bulk_create(
+            [
+                Consent(member=member, channel=c, purpose=p, granted=False, source="account deleted")
+                for c, _l in Consent.Channel.choices
+                for p, _m in Consent.Purpose.choices
+            ]
+        )
+        member.display_name = "Deleted member"
+        member.email = ""
+        member.phone = ""
+        member.birthday = None
+        member.user = None
+        member.anonymised_at = timezone.now()
+        member.save(update_fields=["display_name", "email", "phone", "birthday", "user", "anonymised_at"])
+        member.notices.all().delete()
+        if user is not None:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.filter(user=user).delete()
+            user.email = ""
+            user.username = f"deleted-{member.pk}-{user.pk}"
+            user.first_name = user.last_name = ""
+            user.is_active = False
+            user.set_unusable_password()
+            user.save()

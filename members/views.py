@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
@@ -104,3 +106,51 @@ def notice_badge(request: HttpRequest) -> HttpResponse:
     member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
     unread = Notice.objects.filter(member=member, read_at__isnull=True).count()
     return render(request, "members/inbox.html#badge", {"unread": unread})
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.CharField(label=_lazy("Type DELETE to confirm"))
+    password = forms.CharField(label=_lazy("Your password"), widget=forms.PasswordInput)
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data["confirm"].strip() != "DELETE":
+            raise forms.ValidationError(_("Type DELETE in capitals to confirm."))
+        return "DELETE"
+
+    def clean_password(self) -> str:
+        if not self.user.check_password(self.cleaned_data["password"]):  # type: ignore[attr-defined]
+            raise forms.ValidationError(_("That is not your password."))
+        return str(self.cleaned_data["password"])
+
+
+@login_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout
+
+    from members.services import member_anonymise
+
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        member_anonymise(member=member)
+        logout(request)
+        messages.success(request, _("Your account is deleted and your personal data removed."))
+        return redirect("home")
+    return render(request, "members/privacy.html", {"member": member, "form": form})
+
+
+@login_required
+def privacy_export(request: HttpRequest) -> HttpResponse:
+    import json
+
+    from members.privacy_export import member_export
+
+    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    body = json.dumps(member_export(member=member), ensure_ascii=False, indent=2, default=str)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-cafe-data-{member.card_number}.json"'
+    return response

@@ -205,3 +205,35 @@ def test_manager_adjusts_points_with_a_reason_from_the_admin(client: Client, man
     )
     member.refresh_from_db()
     assert member.points_balance == 25
+
+
+def test_member_downloads_their_data_as_json(member_client: Client, member: Member) -> None:
+    from payments.services.wallet import wallet_top_up
+
+    wallet_top_up(member=member, amount=20_000, tender="cash")
+    response = member_client.get("/me/privacy/export.json")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = response.json()
+    assert data["profile"]["card_number"] == member.card_number
+    assert data["wallet_history"][0]["amount"] == 20_000
+    assert "coupons" in data
+
+
+def test_member_deletes_their_account_and_records_stay_anonymised(member_client: Client, member: Member) -> None:
+    from payments.models import Account, Transfer
+    from payments.services.ledger import ledger_problems
+    from payments.services.wallet import wallet_top_up
+
+    wallet_top_up(member=member, amount=20_000, tender="cash")
+    wrong = member_client.post("/me/privacy/", {"confirm": "delete", "password": "nope"})
+    assert wrong.status_code == 200 and b"errorlist" in wrong.content
+    done = member_client.post("/me/privacy/", {"confirm": "DELETE", "password": PASSWORD})
+    assert done.status_code == 302
+    member.refresh_from_db()
+    assert (member.display_name, member.email, member.user_id) == ("Deleted member", "", None)
+    assert member.anonymised_at is not None
+    assert Transfer.objects.filter(credit_account=Account.objects.get(member=member)).exists()
+    assert ledger_problems() == []
+    assert member_client.get("/me/").status_code == 302  # signed out
+    assert not Client().login(username="mei@example.com", password=PASSWORD)

@@ -1,0 +1,43 @@
+"""Every movement lands in the inbox; email only with consent, never in quiet hours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from members.models import Member, PointsPolicy
+from members.services import consent_record
+from members.tasks import quiet_hours_end
+from payments.services.wallet import wallet_top_up
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_movements_reach_the_inbox_and_email_only_with_consent(new_member: Callable[..., Member]) -> None:
+    quiet, told = new_member("Quiet"), new_member("Told")
+    consent_record(member=told, channel="email", purpose="activity", granted=True)
+    wallet_top_up(member=quiet, amount=20_000, tender="cash")
+    wallet_top_up(member=told, amount=20_000, tender="cash")
+    assert quiet.notices.count() == 1 and told.notices.count() == 1
+    assert [m.to for m in mail.outbox] == [[told.email]]
+    assert told.notices.get().emailed_at is not None
+
+
+def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any) -> None:
+    policy = PointsPolicy.current()
+    policy.quiet_hours_start, policy.quiet_hours_end = time(22), time(8)
+    policy.save()
+    import zoneinfo
+
+    taipei = zoneinfo.ZoneInfo("Asia/Taipei")
+    assert quiet_hours_end(datetime(2026, 11, 24, 23, 0, tzinfo=taipei), policy) == datetime(
+        2026, 11, 25, 8, 0, tzinfo=taipei
+    )
+    assert quiet_hours_end(datetime(2026, 11, 24, 7, 0, tzinfo=taipei), policy) == datetime(
+        2026, 11, 24, 8, 0, tzinfo=taipei
+    )
+    assert quiet_hours_end(datetime(2026, 11, 24, 12, 0, tzinfo=taipei), policy) is None
