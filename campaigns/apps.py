@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -9,7 +11,7 @@ class CampaignsConfig(AppConfig):
         from campaigns import signals  # noqa: F401  (signup referrals, tier-up coupons)
         from members.privacy_export import register_exporter
 
-        def coupons(member: object) -> list[dict[str, object]]:
+        def coupons(member: Any) -> list[dict[str, object]]:
             from campaigns.models import Coupon
 
             return [
