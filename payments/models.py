@@ -461,3 +461,198 @@ class FailedCodeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Menu, orders, tenders, shifts (the till) ----------------------------------------
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=60)
+    slug = models.SlugField(unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModifierOption(models.Model):
+    """One choice in a group (Size: M +NT$15; Milk: oat +NT$15; Extra shot +NT$20)."""
+
+    group = models.CharField(max_length=30)
+    name = models.CharField(max_length=40)
+    price = models.BigIntegerField(default=0)
+    is_default = models.BooleanField(default=False, help_text=_("Chosen when the product is added"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="modifier_unique_in_group")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.name}"
+
+
+class Product(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=80)
+    sku = models.SlugField(max_length=40, unique=True)
+    price = models.BigIntegerField(help_text=_("Minor units, before modifiers"))
+    image = models.ImageField(upload_to="products/", blank=True)
+    modifiers = models.ManyToManyField(ModifierOption, blank=True, related_name="products")
+    quick_key = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("1–9: keyboard shortcut at the till"))
+    unavailable_at = models.ManyToManyField(Store, blank=True, related_name="unavailable_products")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category__position", "name"]
+        constraints = [models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Shift(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="shifts")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opening_float = models.BigIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    counted_cash = models.BigIntegerField(null=True, blank=True)
+    expected_cash = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store"], condition=models.Q(closed_at__isnull=True), name="one_open_shift_per_store")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {timezone.localtime(self.opened_at):%Y-%m-%d %H:%M}"
+
+
+class CashMovement(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    amount = models.BigIntegerField(help_text=_("Positive: cash in; negative: cash out"))
+    reason = models.CharField(max_length=120)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+        VOID = "void", _("Void")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    barista = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    subtotal = models.BigIntegerField(default=0)
+    discount = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    points_earned = models.BigIntegerField(default=0)
+    points_explanation = models.TextField(blank=True)
+    # The payment code scanned for this order (kept only while the order is open).
+    scanned_code = models.CharField(max_length=18, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subtotal__gte=0, discount__gte=0, total__gte=0, discount__lte=models.F("subtotal")),
+                name="order_amounts_consistent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"order:{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    unit_price = models.BigIntegerField(help_text=_("Product price plus modifiers, at the time of sale"))
+    modifiers = models.ManyToManyField(ModifierOption, blank=True)
+    modifiers_label = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.name}"
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+class OrderCoupon(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(max_length=16)
+    description = models.CharField(max_length=100)
+    discount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "code"], name="order_coupon_once")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Tender(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", _("Wallet")
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+        POINTS = "points", _("Points")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for member")
+        SETTLED = "settled", _("Settled")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="tenders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SETTLED)
+    amount = models.BigIntegerField()
+    cash_received = models.BigIntegerField(null=True, blank=True)
+    change_given = models.BigIntegerField(default=0)
+    points_used = models.BigIntegerField(default=0)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="tender")
+    refunded_amount = models.BigIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="tender_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="tender_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

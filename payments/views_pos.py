@@ -1,15 +1,351 @@
-"""The barista till (HTMX pages)."""
+"""The barista till (HTMX). Each action returns the cart partial for htmx
+requests, so the page never reloads; the full page otherwise."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
+from typing import Any
 
-from payments.models import StoreStaff
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cafe_loyalty.money import parse_money
+from cafe_loyalty.problems import Problem
+from members.cards import is_valid_card_number
+from members.selectors import member_by_card_number
+from payments.models import Category, Order, OrderLine, Product, Store, StoreStaff, Tender
 from payments.permissions import pos_required
+from payments.services import orders as svc
+from payments.services.codes import hash_payment_code, looks_like_payment_code
+from payments.services.shifts import cash_move, shift_close, shift_current, shift_open, z_report
+from payments.services.wallet import wallet_top_up
+
+SESSION_ORDER = "pos_order_id"
+
+
+def till_store(request: HttpRequest) -> Store:
+    role = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store").first()
+    if role is not None:
+        return role.store
+    store = Store.objects.filter(is_active=True).first()
+    if store is None:
+        raise Problem("No store is set up yet: a manager adds one in the admin.")
+    return store
+
+
+def current_order(request: HttpRequest, store: Store) -> Order:
+    order_id = request.session.get(SESSION_ORDER)
+    order = Order.objects.filter(pk=order_id, store=store, status=Order.Status.OPEN).first() if order_id else None
+    if order is None:
+        order = svc.order_open(store=store, barista=request.user)
+        request.session[SESSION_ORDER] = order.pk
+    return order
+
+
+def _order_for(request: HttpRequest, order_id: int) -> Order:
+    return get_object_or_404(Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request))
+
+
+def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
+    lines = list(
+        OrderLine.objects.filter(order=order).select_related("product__category").prefetch_related(
+            "modifiers", Prefetch("product__modifiers")
+        )
+    )
+    tenders = list(Tender.objects.filter(order=order))
+    paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
+    pending = [t for t in tenders if t.status == Tender.Status.PENDING]
+    preview = svc.order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
+    for line in lines:
+        chosen = {m.pk for m in line.modifiers.all()}
+        groups: dict[str, list[tuple[Any, bool]]] = {}
+        for option in line.product.modifiers.all():
+            groups.setdefault(option.group, []).append((option, option.pk in chosen))
+        line.option_groups = groups  # type: ignore[attr-defined]
+    return {
+        "order": order,
+        "lines": lines,
+        "coupons": list(order.coupons.all()),
+        "tenders": tenders,
+        "paid": paid,
+        "due": max(order.total - paid - sum(t.amount for t in pending), 0),
+        "pending": pending,
+        "points_preview": preview,
+        "error": error,
+        "notice": notice,
+        "pay_key": uuid.uuid4().hex,
+    }
+
+
+def render_cart(request: HttpRequest, order: Order, **kwargs: str) -> HttpResponse:
+    return render(request, "pos/till.html#cart", cart_context(order, **kwargs))
 
 
 @pos_required
 def home(request: HttpRequest) -> HttpResponse:
-    stores = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store")
-    return render(request, "pos/home.html", {"store_roles": stores})
+    try:
+        store = till_store(request)
+    except Problem as exc:
+        return render(request, "pos/message.html", {"message": exc.detail})
+    order = current_order(request, store)
+    categories = Category.objects.prefetch_related(
+        Prefetch("products", queryset=Product.objects.filter(is_active=True).exclude(unavailable_at=store))
+    )
+    context = {
+        "store": store,
+        "categories": categories,
+        "quick_keys": Product.objects.filter(is_active=True, quick_key__isnull=False).order_by("quick_key")[:9],
+        "shift": shift_current(store=store),
+        **cart_context(order),
+    }
+    return render(request, "pos/till.html", context)
+
+
+@pos_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:40]
+    products = Product.objects.filter(is_active=True).select_related("category")
+    if q:
+        products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q) | Q(category__name__icontains=q))
+    return render(request, "pos/till.html#results", {"results": products[:24], "q": q})
+
+
+@pos_required
+@require_POST
+def new_order(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_ORDER, None)
+    return redirect("pos:home")
+
+
+@pos_required
+@require_POST
+def add(request: HttpRequest, order_id: int, product_id: int) -> HttpResponse:
+    order = _order_for(request, order_id)
+    product = get_object_or_404(Product, pk=product_id)
+    try:
+        svc.order_add_product(order=order, product=product)
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order)
+
+
+@pos_required
+@require_POST
+def line_quantity(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_id, order__store=till_store(request))
+    try:
+        quantity = int(request.POST.get("quantity", ""))
+        svc.order_line_set_quantity(line=line, quantity=quantity)
+    except ValueError:
+        return render_cart(request, line.order, error=_("Enter a whole number."))
+    except Problem as exc:
+        return render_cart(request, line.order, error=exc.detail)
+    return render_cart(request, line.order)
+
+
+@pos_required
+@require_POST
+def line_modifiers(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(
+        OrderLine.objects.select_related("order", "product"), pk=line_id, order__store=till_store(request)
+    )
+    ids = [int(v) for v in request.POST.getlist("modifier") if v.isdigit()]
+    try:
+        svc.order_line_set_modifiers(line=line, modifier_ids=ids)
+    except Problem as exc:
+        return render_cart(request, line.order, error=exc.detail)
+    return render_cart(request, line.order)
+
+
+@pos_required
+@require_POST
+def scan(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One field for everything the scanner reads: a payment code identifies the
+    member and is kept to pay; a card number identifies; anything else is a coupon."""
+    order = _order_for(request, order_id)
+    text = "".join(request.POST.get("code", "").split()).upper()
+    try:
+        if looks_like_payment_code(text):
+            from payments.models import PaymentCode
+
+            code = PaymentCode.objects.select_related("member").filter(code_hash=hash_payment_code(text)).first()
+            if code is None:
+                return render_cart(request, order, error=_("Unknown payment code. Ask the member to refresh their code."))
+            svc.order_attach_member(order=order, member=code.member, scanned_code=text)
+            return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
+        if is_valid_card_number(text):
+            member = member_by_card_number(card_number=text)
+            if member is None:
+                return render_cart(request, order, error=_("No member with that card number."))
+            svc.order_attach_member(order=order, member=member)
+            return render_cart(request, order, notice=_("Member found."))
+        if text:
+            applied = svc.order_apply_coupon(order=order, code=text)
+            return render_cart(request, order, notice=_("Coupon applied: %(name)s") % {"name": applied.description})
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order, error=_("Nothing scanned."))
+
+
+@pos_required
+@require_POST
+def pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _order_for(request, order_id)
+    kind = request.POST.get("kind", "")
+    key = request.POST.get("key", "")[:64]
+    if not key:
+        return render_cart(request, order, error=_("Reload the till: this button has expired."))
+    try:
+        cash = parse_money(request.POST["cash_received"]) if request.POST.get("cash_received") else None
+        amount = parse_money(request.POST["amount"]) if request.POST.get("amount") else None
+    except ValueError:
+        return render_cart(request, order, error=_("Enter the cash as an amount, like 200."))
+    try:
+        result = svc.order_add_tender(order=order, kind=kind, idempotency_key=key, actor=request.user,
+                                      amount=amount, cash_received=cash)
+    except Problem as exc:
+        return render_cart(request, order, error=_say(exc))
+    order.refresh_from_db()
+    if order.status == Order.Status.PAID:
+        request.session.pop(SESSION_ORDER, None)
+    notice = ""
+    if result.tender.kind == Tender.Kind.CASH and result.tender.change_given:
+        from cafe_loyalty.money import format_money
+
+        notice = _("Give change: %(change)s") % {"change": format_money(result.tender.change_given)}
+    return render_cart(request, order, notice=notice)
+
+
+def _say(exc: Problem) -> str:
+    """What the barista can tell the member, per refusal."""
+    hints = {
+        "insufficient_funds": _("Not enough in the wallet. Suggest a top-up, or pay the rest by cash or card."),
+        "payment_code_expired": _("The code expired. Ask the member to show the new code and scan again."),
+        "payment_code_used": _("That code was already used. Ask for the new code on their phone."),
+        "payment_code_invalid": _("Unknown code. Ask the member to refresh the code and scan again."),
+        "account_frozen": _("This wallet is frozen. The member can unfreeze it in the app, or pay another way."),
+        "limit_exceeded": _("The member's spending limit is reached. Please pay another way."),
+    }
+    return f"{hints.get(exc.code, exc.detail)}"
+
+
+@pos_required
+def status(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _order_for(request, order_id)
+    svc.order_refresh_pending(order=order)
+    order.refresh_from_db()
+    if order.status == Order.Status.PAID and request.session.get(SESSION_ORDER) == order.pk:
+        request.session.pop(SESSION_ORDER, None)
+    return render_cart(request, order)
+
+
+@pos_required
+def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _order_for(request, order_id)
+    return render(request, "pos/receipt.html", {**cart_context(order), "store": order.store})
+
+
+@pos_required
+def refund(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _order_for(request, order_id)
+    error = ""
+    if request.method == "POST":
+        approver = None
+        if request.POST.get("approver_email"):
+            approver = authenticate(request, username=request.POST["approver_email"], password=request.POST.get("approver_password", ""))
+            if approver is None:
+                error = _("The approver's email or password is wrong.")
+        elif request.user.has_perm("payments.approve_refund"):
+            approver = request.user
+        if not error:
+            try:
+                svc.order_refund(order=order, actor=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
+            except Problem as exc:
+                error = exc.detail
+            else:
+                return redirect("pos:receipt", order_id=order.pk)
+    return render(request, "pos/refund.html", {"order": order, "store": order.store, "error": error,
+                                               "orders": Order.objects.filter(store=order.store, status=Order.Status.PAID)[:20]})
+
+
+@pos_required
+def orders(request: HttpRequest) -> HttpResponse:
+    store = till_store(request)
+    recent = Order.objects.filter(store=store).exclude(status=Order.Status.OPEN).select_related("member")[:30]
+    return render(request, "pos/orders.html", {"store": store, "orders": recent})
+
+
+@pos_required
+def top_up(request: HttpRequest) -> HttpResponse:
+    store = till_store(request)
+    error = notice = ""
+    if request.method == "POST":
+        card = "".join(request.POST.get("card", "").split())
+        member = member_by_card_number(card_number=card) if is_valid_card_number(card) else None
+        try:
+            amount = parse_money(request.POST.get("amount", ""))
+        except ValueError:
+            amount = 0
+        tender = request.POST.get("tender", "cash")
+        if member is None:
+            error = _("No member with that card number.")
+        elif amount <= 0 or tender not in ("cash", "card"):
+            error = _("Enter an amount and choose cash or card.")
+        else:
+            from cafe_loyalty.money import format_money
+            from payments.idempotency import IdempotencyRecord
+
+            key = request.POST.get("key", "")[:64]
+            created = key and not IdempotencyRecord.objects.filter(scope=f"user:{request.user.pk}", key=f"topup:{key}").exists()
+            if not created:
+                notice = _("Already done.")
+            else:
+                try:
+                    IdempotencyRecord.objects.create(scope=f"user:{request.user.pk}", key=f"topup:{key}", request_hash="pos")
+                    result = wallet_top_up(member=member, amount=amount, tender=tender, store=store, actor=request.user)
+                    notice = _("Topped up %(amount)s. Balance %(balance)s.") % {
+                        "amount": format_money(amount), "balance": format_money(result.wallet_balance)}
+                except Problem as exc:
+                    error = exc.detail
+    return render(request, "pos/top_up.html", {"store": store, "error": error, "notice": notice, "key": uuid.uuid4().hex})
+
+
+@pos_required
+def shift(request: HttpRequest) -> HttpResponse:
+    store = till_store(request)
+    current = shift_current(store=store)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            amount = parse_money(request.POST.get("amount") or "0")
+            if action == "open":
+                current = shift_open(store=store, user=request.user, opening_float=amount)
+            elif current is None:
+                error = _("Open a shift first.")
+            elif action == "cash":
+                cash_move(shift=current, amount=amount, reason=request.POST.get("reason", ""), user=request.user)
+            elif action == "close":
+                if not request.user.has_perm("payments.manage_shift"):
+                    error = _("A shift manager closes the shift.")
+                else:
+                    shift_close(shift=current, counted_cash=amount, user=request.user)
+                    return redirect("pos:z_report", shift_id=current.pk)
+        except ValueError:
+            error = _("Enter an amount like 1000.")
+        except Problem as exc:
+            error = exc.detail
+    report = z_report(shift=current) if current else None
+    return render(request, "pos/shift.html", {"store": store, "shift": current, "report": report, "error": error})
+
+
+@pos_required
+def z_report_view(request: HttpRequest, shift_id: int) -> HttpResponse:
+    from payments.models import Shift
+
+    shift_obj = get_object_or_404(Shift, pk=shift_id, store=till_store(request))
+    return render(request, "pos/z_report.html", {"store": shift_obj.store, "report": z_report(shift=shift_obj)})

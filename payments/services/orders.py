@@ -1,0 +1,356 @@
+"""The till's orders: cart, totals, tenders, refunds.
+
+Totals are computed by one function (`order_recalculate`), in integer minor
+units: line total = (product price + modifiers) × quantity; discounts from
+coupons are each rounded down by the coupon rule and never exceed the
+subtotal; total = subtotal − discounts. An order is paid when its settled
+tenders cover the total. Every money movement goes through the wallet
+service; every tender carries an idempotency key generated in the page, so a
+double tap or a retried request never charges twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from cafe_loyalty.money import format_money
+from members.models import Member
+from members.services import notice_send
+from payments import loyalty_bridge, pos_loyalty
+from payments.exceptions import WalletError
+from payments.models import (
+    ModifierOption,
+    Order,
+    OrderCoupon,
+    OrderLine,
+    Payment,
+    Product,
+    Shift,
+    Store,
+    Tender,
+)
+from payments.services.wallet import payment_create, payment_refund
+
+
+class TillError(WalletError):
+    status, code, title = 422, "till_error", "Cannot do that"
+
+
+# --- Cart ---------------------------------------------------------------------------
+
+
+def order_open(*, store: Store, barista: Any) -> Order:
+    shift = Shift.objects.filter(store=store, closed_at__isnull=True).first()
+    return Order.objects.create(store=store, barista=barista, shift=shift)
+
+
+def _editable(order: Order) -> None:
+    if order.status != Order.Status.OPEN or order.tenders.exists():
+        raise TillError("This order is already being paid; start a new one to change it.")
+
+
+def order_add_product(*, order: Order, product: Product, modifier_ids: list[int] | None = None) -> OrderLine:
+    _editable(order)
+    if not product.is_active or product.unavailable_at.filter(pk=order.store_id).exists():
+        raise TillError(f"{product.name} is not available today.")
+    allowed = {m.pk: m for m in product.modifiers.all()}
+    if modifier_ids is None:
+        chosen = [m for m in allowed.values() if m.is_default]
+    else:
+        chosen = [allowed[i] for i in modifier_ids if i in allowed]
+    groups = [m.group for m in chosen]
+    if len(groups) != len(set(groups)) and any(g.lower() in {"size", "milk"} for g in groups):
+        raise TillError("Choose one size and one milk.")
+    line = OrderLine.objects.create(
+        order=order,
+        product=product,
+        unit_price=product.price + sum(m.price for m in chosen),
+        modifiers_label=", ".join(m.name for m in chosen if not m.is_default or m.price),
+    )
+    line.modifiers.set(chosen)
+    order_recalculate(order=order)
+    return line
+
+
+def order_line_set_modifiers(*, line: OrderLine, modifier_ids: list[int]) -> OrderLine:
+    _editable(line.order)
+    allowed = {m.pk: m for m in line.product.modifiers.all()}
+    chosen_by_group: dict[str, ModifierOption] = {}
+    for i in modifier_ids:
+        if i in allowed:
+            chosen_by_group[allowed[i].group] = allowed[i]  # one choice per group; the last wins
+    chosen = list(chosen_by_group.values())
+    line.modifiers.set(chosen)
+    line.unit_price = line.product.price + sum(m.price for m in chosen)
+    line.modifiers_label = ", ".join(m.name for m in chosen if not m.is_default or m.price)
+    line.save(update_fields=["unit_price", "modifiers_label"])
+    order_recalculate(order=line.order)
+    return line
+
+
+def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
+    _editable(line.order)
+    order = line.order
+    if quantity <= 0:
+        line.delete()
+    else:
+        line.quantity = min(quantity, 99)
+        line.save(update_fields=["quantity"])
+    order_recalculate(order=order)
+
+
+def order_attach_member(*, order: Order, member: Member, scanned_code: str = "") -> None:
+    _editable(order)
+    order.member = member
+    order.scanned_code = scanned_code
+    order.save(update_fields=["member", "scanned_code"])
+    order_recalculate(order=order)
+
+
+def quote_lines(order: Order) -> list[pos_loyalty.QuoteLine]:
+    return [
+        pos_loyalty.QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
+        for line in order.lines.select_related("product__category")
+    ]
+
+
+def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
+    _editable(order)
+    if order.member is None:
+        raise TillError("Scan the member's card or payment code first: coupons belong to a member.")
+    applied = list(order.coupons.values_list("code", flat=True))
+    discount = pos_loyalty.coupon_evaluate(
+        code=code, member=order.member, lines=quote_lines(order), subtotal=order.subtotal, at=timezone.now(),
+        store_slug=order.store.slug, applied_codes=[*applied, code.strip().upper()],
+    )
+    try:
+        with transaction.atomic():
+            applied_coupon = OrderCoupon.objects.create(
+                order=order, code=discount.code, description=discount.description, discount=discount.amount
+            )
+    except IntegrityError:
+        raise TillError("That coupon is already on this order.") from None
+    order_recalculate(order=order)
+    return applied_coupon
+
+
+def order_recalculate(*, order: Order) -> Order:
+    subtotal = sum(line.line_total for line in order.lines.all())
+    discount = min(order.coupons.aggregate(s=Sum("discount"))["s"] or 0, subtotal)
+    order.subtotal, order.discount, order.total = subtotal, discount, subtotal - discount
+    order.save(update_fields=["subtotal", "discount", "total"])
+    return order
+
+
+def order_points_preview(*, order: Order) -> Any:
+    if order.member is None:
+        return None
+    return pos_loyalty.points_quote(
+        member=order.member, lines=quote_lines(order), total_paid=order.total, store_slug=order.store.slug,
+        at=timezone.now(),
+    )
+
+
+# --- Paying ----------------------------------------------------------------------------
+
+
+def order_paid_amount(order: Order) -> int:
+    return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def order_due(order: Order) -> int:
+    pending = order.tenders.filter(status=Tender.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
+    return max(order.total - order_paid_amount(order) - pending, 0)
+
+
+@dataclass
+class TenderResult:
+    tender: Tender
+    replayed: bool
+
+
+def order_add_tender(
+    *,
+    order: Order,
+    kind: str,
+    idempotency_key: str,
+    actor: Any,
+    amount: int | None = None,
+    cash_received: int | None = None,
+    points: int | None = None,
+) -> TenderResult:
+    """Take one tender. A key seen before returns the tender it created."""
+    existing = Tender.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.order_id != order.pk:
+            raise TillError("That button was for another order; reload the till.")
+        return TenderResult(existing, True)
+    if order.status != Order.Status.OPEN:
+        raise TillError("This order is already paid.")
+    due = order_due(order)
+    if due <= 0 and order.total > 0:
+        raise TillError("Nothing left to pay.")
+    amount = due if amount is None else min(amount, due)
+    if kind == Tender.Kind.CASH:
+        received = cash_received if cash_received is not None else amount
+        if received < amount and received > 0:
+            amount = received  # part paid in cash; the rest by another tender
+        change = max(received - amount, 0)
+        tender = _create_tender(order, kind, amount, idempotency_key, cash_received=received, change_given=change)
+    elif kind == Tender.Kind.CARD:
+        tender = _create_tender(order, kind, amount, idempotency_key)
+    elif kind == Tender.Kind.POINTS:
+        if order.member is None:
+            raise TillError("Scan the member first to pay with points.")
+        value = pos_loyalty.point_value()
+        wanted = points if points is not None else -(-amount // value)
+        wanted = min(wanted, order.member.points_balance, -(-amount // value))
+        if wanted <= 0:
+            raise TillError("The member has no points to use.")
+        with transaction.atomic():
+            pos_loyalty.points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+            tender = _create_tender(order, kind, min(wanted * value, amount), idempotency_key, points_used=wanted)
+    elif kind == Tender.Kind.WALLET:
+        tender = _wallet_tender(order, amount, idempotency_key, actor)
+    else:
+        raise TillError("Unknown tender.")
+    order_settle_if_covered(order=order)
+    return TenderResult(tender, False)
+
+
+def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any) -> Tender:
+    if amount <= 0:
+        raise TillError("Enter an amount above zero.")
+    return Tender.objects.create(order=order, kind=kind, amount=amount, idempotency_key=key, **extra)
+
+
+def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
+    if not order.scanned_code:
+        raise TillError("Scan the member's payment code to pay with the wallet.")
+    # Claim the key first: a double tap finds it and never reaches the wallet twice.
+    try:
+        with transaction.atomic():
+            tender = Tender.objects.create(
+                order=order, kind=Tender.Kind.WALLET, amount=amount, idempotency_key=key, status=Tender.Status.PENDING
+            )
+    except IntegrityError:
+        return Tender.objects.get(idempotency_key=key)
+    try:
+        result = payment_create(
+            code=order.scanned_code, amount=amount, store=order.store, actor=actor, reference=order.reference,
+            award_points=False,
+        )
+    except WalletError:
+        tender.delete()
+        raise
+    tender.payment = result.payment
+    tender.status = (
+        Tender.Status.SETTLED if result.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING
+    )
+    tender.save(update_fields=["payment", "status"])
+    Order.objects.filter(pk=order.pk).update(scanned_code="")  # a code pays once
+    order.scanned_code = ""
+    return tender
+
+
+def order_refresh_pending(*, order: Order) -> Order:
+    """Follow wallet tenders waiting for the member's confirmation."""
+    for tender in order.tenders.filter(status=Tender.Status.PENDING).select_related("payment"):
+        payment = tender.payment
+        if payment is None:
+            continue
+        payment.refresh_from_db()
+        if payment.status == Payment.Status.SUCCEEDED:
+            tender.status = Tender.Status.SETTLED
+        elif payment.status in (Payment.Status.DECLINED, Payment.Status.EXPIRED):
+            tender.status = Tender.Status.FAILED
+        else:
+            from payments.services.wallet import payment_expire_if_due
+
+            payment_expire_if_due(payment=payment)
+            continue
+        tender.save(update_fields=["status"])
+    order_settle_if_covered(order=order)
+    return order
+
+
+def order_settle_if_covered(*, order: Order) -> bool:
+    """When settled tenders cover the total: paid, coupons redeemed, points
+    earned once for the whole order, the member told."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.OPEN or order_paid_amount(locked) < locked.total:
+            return False
+        now = timezone.now()
+        if locked.member is not None:
+            for applied in locked.coupons.all():
+                pos_loyalty.coupon_redeem(
+                    code=applied.code, member=locked.member, order_reference=locked.reference, discount=applied.discount
+                )
+            paid_with_points = locked.tenders.filter(kind=Tender.Kind.POINTS).aggregate(s=Sum("amount"))["s"] or 0
+            earning_amount = locked.total - paid_with_points
+            loyalty = loyalty_bridge.award_for_paid_order(
+                member=locked.member, amount=earning_amount, reference=locked.reference, store_slug=locked.store.slug,
+                at=now, lines=quote_lines(locked),
+            ) if earning_amount > 0 else loyalty_bridge.LoyaltyResult()
+            locked.points_earned = loyalty.points_earned
+            locked.points_explanation = "\n".join(loyalty.explanation)
+            notice_send(
+                member=locked.member, kind="wallet", title=f"Receipt {format_money(locked.total)} at {locked.store.name}",
+                body=f"Points earned: {loyalty.points_earned}.", link=f"/wallet/receipts/{locked.pk}/",
+            )
+        locked.status = Order.Status.PAID
+        locked.paid_at = now
+        locked.scanned_code = ""
+        locked.save(update_fields=["status", "paid_at", "points_earned", "points_explanation", "scanned_code"])
+    order.refresh_from_db()
+    return True
+
+
+# --- Refunds -------------------------------------------------------------------------------
+
+
+def order_refund(*, order: Order, actor: Any, approved_by: Any = None, reason: str = "") -> int:
+    """Refund a paid order in full to its original tenders: wallet back to the
+    wallet, points back as points, cash and card recorded; points the order
+    earned are reversed and its coupons released. Returns the amount refunded."""
+    if order.status != Order.Status.PAID:
+        raise TillError("Only paid orders can be refunded.")
+    from payments.services.wallet import refund_needs_approval
+
+    if refund_needs_approval(amount=order.total) and not (approved_by and approved_by.has_perm("payments.approve_refund")):
+        raise TillError(
+            f"Refunds above {format_money(_threshold())} need a shift manager: ask them to approve with their login."
+        )
+    refunded = 0
+    for tender in order.tenders.filter(status=Tender.Status.SETTLED).select_related("payment"):
+        left = tender.amount - tender.refunded_amount
+        if left <= 0:
+            continue
+        if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
+            payment_refund(
+                payment_id=tender.payment.pk, amount=left, reason=reason or "Till refund", actor=actor,
+                approved_by=approved_by,
+            )
+        Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.amount)
+        refunded += left
+    with transaction.atomic():
+        if order.member is not None:
+            loyalty_bridge.reverse_for_refund(
+                member=order.member, reference=order.reference, refund_amount=order.total or 1,
+                original_amount=order.total or 1, refund_reference=f"{order.reference}:refund",
+            )
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED, refunded_amount=order.total)
+    order.refresh_from_db()
+    return refunded
+
+
+def _threshold() -> int:
+    from payments.models import ProgrammeSettings
+
+    return ProgrammeSettings.current().refund_approval_threshold

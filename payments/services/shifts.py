@@ -1,0 +1,97 @@
+"""Shifts at a store: open with a float, move cash in and out, close with the
+counted cash; the Z report adds up every tender, refund, discount and top-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from payments.models import CashMovement, Order, Shift, Store, Tender, TopUp
+from payments.services.orders import TillError
+
+
+def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:
+    if opening_float < 0:
+        raise TillError("The float cannot be negative.")
+    try:
+        with transaction.atomic():
+            return Shift.objects.create(store=store, opened_by=user, opening_float=opening_float)
+    except IntegrityError:
+        raise TillError("A shift is already open at this store.") from None
+
+
+def shift_current(*, store: Store) -> Shift | None:
+    return Shift.objects.filter(store=store, closed_at__isnull=True).first()
+
+
+def cash_move(*, shift: Shift, amount: int, reason: str, user: Any) -> CashMovement:
+    if amount == 0 or not reason.strip():
+        raise TillError("Enter an amount and a reason.")
+    return CashMovement.objects.create(shift=shift, amount=amount, reason=reason[:120], actor=user)
+
+
+@dataclass
+class ZReport:
+    shift: Shift
+    orders: int = 0
+    gross_sales: int = 0
+    discounts: int = 0
+    refunds: int = 0
+    by_tender: dict[str, int] = field(default_factory=dict)
+    cash_change_given: int = 0
+    top_ups: dict[str, int] = field(default_factory=dict)
+    cash_in_out: int = 0
+    expected_cash: int = 0
+
+    @property
+    def net_sales(self) -> int:
+        return self.gross_sales - self.discounts - self.refunds
+
+    @property
+    def tenders_total(self) -> int:
+        return sum(self.by_tender.values())
+
+
+def z_report(*, shift: Shift) -> ZReport:
+    """Totals for one shift. Tenders minus refunds equal net sales; expected
+    cash = float + cash tenders − cash refunds + cash top-ups + cash in/out."""
+    orders = Order.objects.filter(shift=shift, status__in=[Order.Status.PAID, Order.Status.REFUNDED])
+    sums = orders.aggregate(n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"), refunded=Sum("refunded_amount"))
+    report = ZReport(
+        shift=shift, orders=sums["n"] or 0, gross_sales=sums["subtotal"] or 0, discounts=sums["discount"] or 0,
+        refunds=sums["refunded"] or 0,
+    )
+    tenders = Tender.objects.filter(order__in=orders, status=Tender.Status.SETTLED)
+    for row in tenders.values("kind").annotate(total=Sum("amount"), refunded=Sum("refunded_amount")):
+        report.by_tender[row["kind"]] = row["total"]
+    cash = tenders.filter(kind=Tender.Kind.CASH).aggregate(total=Sum("amount"), refunded=Sum("refunded_amount"))
+    end = shift.closed_at or timezone.now()
+    for row in (
+        TopUp.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end)
+        .values("tender").annotate(total=Sum("amount"))
+    ):
+        report.top_ups[row["tender"]] = row["total"]
+    report.cash_in_out = shift.cash_movements.aggregate(s=Sum("amount"))["s"] or 0
+    report.expected_cash = (
+        shift.opening_float + (cash["total"] or 0) - (cash["refunded"] or 0) + report.top_ups.get("cash", 0)
+        + report.cash_in_out
+    )
+    return report
+
+
+def shift_close(*, shift: Shift, counted_cash: int, user: Any) -> ZReport:
+    if shift.closed_at is not None:
+        raise TillError("This shift is already closed.")
+    if Order.objects.filter(shift=shift, status=Order.Status.OPEN, tenders__isnull=False).exists():
+        raise TillError("An order is part-paid; finish or refund it before closing.")
+    report = z_report(shift=shift)
+    shift.closed_at = timezone.now()
+    shift.closed_by = user
+    shift.counted_cash = counted_cash
+    shift.expected_cash = report.expected_cash
+    shift.save(update_fields=["closed_at", "closed_by", "counted_cash", "expected_cash"])
+    return report

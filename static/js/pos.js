@@ -1,0 +1,54 @@
+// Till ergonomics: the scan field keeps focus (a keyboard-wedge scanner types
+// into whatever has focus), keys 1–9 add quick-key products, "/" searches,
+// F1–F4 switch screens, F8/F9/F10 pay, Esc starts the next order. A camera
+// scan uses BarcodeDetector where the browser has it.
+(function () {
+  function scanField() { return document.getElementById("scan"); }
+  function typing(el) { return el && (el.tagName === "INPUT" || el.tagName === "SELECT" || el.tagName === "TEXTAREA") && el.id !== "scan"; }
+  function click(selector) { var b = document.querySelector(selector); if (b && !b.disabled) b.click(); }
+
+  document.addEventListener("keydown", function (e) {
+    var links = { F1: "/pos/", F2: "/pos/top-up/", F3: "/pos/orders/", F4: "/pos/shift/" };
+    if (links[e.key]) { e.preventDefault(); window.location = links[e.key]; return; }
+    if (e.key === "F8") { e.preventDefault(); click("[data-testid=pay-wallet]"); return; }
+    if (e.key === "F9") { e.preventDefault(); click("[data-testid=pay-card]"); return; }
+    if (e.key === "F10") { e.preventDefault(); click("[data-testid=pay-cash]"); return; }
+    if (e.key === "Escape") { click("#next-order"); return; }
+    if (typing(document.activeElement)) return;
+    if (e.key === "/") { e.preventDefault(); var s = document.getElementById("menu-search"); if (s) s.focus(); return; }
+    var field = scanField();
+    if (/^[1-9]$/.test(e.key) && (!field || field.value === "") ) {
+      var quick = document.querySelector('[data-quick="' + e.key + '"]');
+      if (quick) { e.preventDefault(); quick.click(); }
+    }
+  });
+
+  // Keep the scan field focused after every cart update.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "cart") {
+      var field = scanField();
+      if (field && !typing(document.activeElement)) field.focus();
+      setupCamera();
+    }
+  });
+
+  function setupCamera() {
+    var button = document.getElementById("camera-scan");
+    if (!button || !("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+    button.hidden = false;
+    button.onclick = async function () {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128", "ean_13"] });
+      var stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      var video = document.createElement("video");
+      video.srcObject = stream; await video.play();
+      var timer = setInterval(async function () {
+        var codes = await detector.detect(video);
+        if (codes.length) {
+          clearInterval(timer); stream.getTracks().forEach(function (t) { t.stop(); });
+          var field = scanField(); field.value = codes[0].rawValue; field.form.requestSubmit();
+        }
+      }, 250);
+    };
+  }
+  document.addEventListener("DOMContentLoaded", setupCamera);
+})();
