@@ -503,7 +503,9 @@ class Product(models.Model):
     price = models.BigIntegerField(help_text=_("Minor units, before modifiers"))
     image = models.ImageField(upload_to="products/", blank=True)
     modifiers = models.ManyToManyField(ModifierOption, blank=True, related_name="products")
-    quick_key = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("1–9: keyboard shortcut at the till"))
+    quick_key = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("1–9: keyboard shortcut at the till")
+    )
     unavailable_at = models.ManyToManyField(Store, blank=True, related_name="unavailable_products")
     is_active = models.BooleanField(default=True)
 
@@ -521,14 +523,18 @@ class Shift(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     opening_float = models.BigIntegerField(default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     counted_cash = models.BigIntegerField(null=True, blank=True)
     expected_cash = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
-            models.UniqueConstraint(fields=["store"], condition=models.Q(closed_at__isnull=True), name="one_open_shift_per_store")
+            models.UniqueConstraint(
+                fields=["store"], condition=models.Q(closed_at__isnull=True), name="one_open_shift_per_store"
+            )
         ]
 
     def __str__(self) -> str:

@@ -47,14 +47,16 @@ def current_order(request: HttpRequest, store: Store) -> Order:
 
 
 def _order_for(request: HttpRequest, order_id: int) -> Order:
-    return get_object_or_404(Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request))
+    return get_object_or_404(
+        Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request)
+    )
 
 
 def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
     lines = list(
-        OrderLine.objects.filter(order=order).select_related("product__category").prefetch_related(
-            "modifiers", Prefetch("product__modifiers")
-        )
+        OrderLine.objects.filter(order=order)
+        .select_related("product__category")
+        .prefetch_related("modifiers", Prefetch("product__modifiers"))
     )
     tenders = list(Tender.objects.filter(order=order))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
@@ -174,7 +176,9 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
 
             code = PaymentCode.objects.select_related("member").filter(code_hash=hash_payment_code(text)).first()
             if code is None:
-                return render_cart(request, order, error=_("Unknown payment code. Ask the member to refresh their code."))
+                return render_cart(
+                    request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
+                )
             svc.order_attach_member(order=order, member=code.member, scanned_code=text)
             return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
         if is_valid_card_number(text):
@@ -205,8 +209,9 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     except ValueError:
         return render_cart(request, order, error=_("Enter the cash as an amount, like 200."))
     try:
-        result = svc.order_add_tender(order=order, kind=kind, idempotency_key=key, actor=request.user,
-                                      amount=amount, cash_received=cash)
+        result = svc.order_add_tender(
+            order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash
+        )
     except Problem as exc:
         return render_cart(request, order, error=_say(exc))
     order.refresh_from_db()
@@ -254,22 +259,34 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request, order_id)
     error = ""
     if request.method == "POST":
-        approver = None
+        approver: Any = None
         if request.POST.get("approver_email"):
-            approver = authenticate(request, username=request.POST["approver_email"], password=request.POST.get("approver_password", ""))
+            approver = authenticate(
+                request, username=request.POST["approver_email"], password=request.POST.get("approver_password", "")
+            )
             if approver is None:
                 error = _("The approver's email or password is wrong.")
         elif request.user.has_perm("payments.approve_refund"):
             approver = request.user
         if not error:
             try:
-                svc.order_refund(order=order, actor=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
+                svc.order_refund(
+                    order=order, actor=request.user, approved_by=approver, reason=request.POST.get("reason", "")
+                )
             except Problem as exc:
                 error = exc.detail
             else:
                 return redirect("pos:receipt", order_id=order.pk)
-    return render(request, "pos/refund.html", {"order": order, "store": order.store, "error": error,
-                                               "orders": Order.objects.filter(store=order.store, status=Order.Status.PAID)[:20]})
+    return render(
+        request,
+        "pos/refund.html",
+        {
+            "order": order,
+            "store": order.store,
+            "error": error,
+            "orders": Order.objects.filter(store=order.store, status=Order.Status.PAID)[:20],
+        },
+    )
 
 
 @pos_required
@@ -300,18 +317,27 @@ def top_up(request: HttpRequest) -> HttpResponse:
             from payments.idempotency import IdempotencyRecord
 
             key = request.POST.get("key", "")[:64]
-            created = key and not IdempotencyRecord.objects.filter(scope=f"user:{request.user.pk}", key=f"topup:{key}").exists()
+            created = (
+                key
+                and not IdempotencyRecord.objects.filter(scope=f"user:{request.user.pk}", key=f"topup:{key}").exists()
+            )
             if not created:
                 notice = _("Already done.")
             else:
                 try:
-                    IdempotencyRecord.objects.create(scope=f"user:{request.user.pk}", key=f"topup:{key}", request_hash="pos")
+                    IdempotencyRecord.objects.create(
+                        scope=f"user:{request.user.pk}", key=f"topup:{key}", request_hash="pos"
+                    )
                     result = wallet_top_up(member=member, amount=amount, tender=tender, store=store, actor=request.user)
                     notice = _("Topped up %(amount)s. Balance %(balance)s.") % {
-                        "amount": format_money(amount), "balance": format_money(result.wallet_balance)}
+                        "amount": format_money(amount),
+                        "balance": format_money(result.wallet_balance),
+                    }
                 except Problem as exc:
                     error = exc.detail
-    return render(request, "pos/top_up.html", {"store": store, "error": error, "notice": notice, "key": uuid.uuid4().hex})
+    return render(
+        request, "pos/top_up.html", {"store": store, "error": error, "notice": notice, "key": uuid.uuid4().hex}
+    )
 
 
 @pos_required

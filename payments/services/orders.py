@@ -125,8 +125,13 @@ def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
         raise TillError("Scan the member's card or payment code first: coupons belong to a member.")
     applied = list(order.coupons.values_list("code", flat=True))
     discount = pos_loyalty.coupon_evaluate(
-        code=code, member=order.member, lines=quote_lines(order), subtotal=order.subtotal, at=timezone.now(),
-        store_slug=order.store.slug, applied_codes=[*applied, code.strip().upper()],
+        code=code,
+        member=order.member,
+        lines=quote_lines(order),
+        subtotal=order.subtotal,
+        at=timezone.now(),
+        store_slug=order.store.slug,
+        applied_codes=[*applied, code.strip().upper()],
     )
     try:
         with transaction.atomic():
@@ -151,7 +156,10 @@ def order_points_preview(*, order: Order) -> Any:
     if order.member is None:
         return None
     return pos_loyalty.points_quote(
-        member=order.member, lines=quote_lines(order), total_paid=order.total, store_slug=order.store.slug,
+        member=order.member,
+        lines=quote_lines(order),
+        total_paid=order.total,
+        store_slug=order.store.slug,
         at=timezone.now(),
     )
 
@@ -213,7 +221,9 @@ def order_add_tender(
         if wanted <= 0:
             raise TillError("The member has no points to use.")
         with transaction.atomic():
-            pos_loyalty.points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+            pos_loyalty.points_spend(
+                member=order.member, points=wanted, source="Paid at the till", reference=order.reference
+            )
             tender = _create_tender(order, kind, min(wanted * value, amount), idempotency_key, points_used=wanted)
     elif kind == Tender.Kind.WALLET:
         tender = _wallet_tender(order, amount, idempotency_key, actor)
@@ -242,7 +252,11 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
         return Tender.objects.get(idempotency_key=key)
     try:
         result = payment_create(
-            code=order.scanned_code, amount=amount, store=order.store, actor=actor, reference=order.reference,
+            code=order.scanned_code,
+            amount=amount,
+            store=order.store,
+            actor=actor,
+            reference=order.reference,
             award_points=False,
         )
     except WalletError:
@@ -294,15 +308,26 @@ def order_settle_if_covered(*, order: Order) -> bool:
                 )
             paid_with_points = locked.tenders.filter(kind=Tender.Kind.POINTS).aggregate(s=Sum("amount"))["s"] or 0
             earning_amount = locked.total - paid_with_points
-            loyalty = loyalty_bridge.award_for_paid_order(
-                member=locked.member, amount=earning_amount, reference=locked.reference, store_slug=locked.store.slug,
-                at=now, lines=quote_lines(locked),
-            ) if earning_amount > 0 else loyalty_bridge.LoyaltyResult()
+            loyalty = (
+                loyalty_bridge.award_for_paid_order(
+                    member=locked.member,
+                    amount=earning_amount,
+                    reference=locked.reference,
+                    store_slug=locked.store.slug,
+                    at=now,
+                    lines=quote_lines(locked),
+                )
+                if earning_amount > 0
+                else loyalty_bridge.LoyaltyResult()
+            )
             locked.points_earned = loyalty.points_earned
             locked.points_explanation = "\n".join(loyalty.explanation)
             notice_send(
-                member=locked.member, kind="wallet", title=f"Receipt {format_money(locked.total)} at {locked.store.name}",
-                body=f"Points earned: {loyalty.points_earned}.", link=f"/wallet/receipts/{locked.pk}/",
+                member=locked.member,
+                kind="wallet",
+                title=f"Receipt {format_money(locked.total)} at {locked.store.name}",
+                body=f"Points earned: {loyalty.points_earned}.",
+                link=f"/wallet/receipts/{locked.pk}/",
             )
         locked.status = Order.Status.PAID
         locked.paid_at = now
@@ -323,7 +348,9 @@ def order_refund(*, order: Order, actor: Any, approved_by: Any = None, reason: s
         raise TillError("Only paid orders can be refunded.")
     from payments.services.wallet import refund_needs_approval
 
-    if refund_needs_approval(amount=order.total) and not (approved_by and approved_by.has_perm("payments.approve_refund")):
+    if refund_needs_approval(amount=order.total) and not (
+        approved_by and approved_by.has_perm("payments.approve_refund")
+    ):
         raise TillError(
             f"Refunds above {format_money(_threshold())} need a shift manager: ask them to approve with their login."
         )
@@ -334,7 +361,10 @@ def order_refund(*, order: Order, actor: Any, approved_by: Any = None, reason: s
             continue
         if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
             payment_refund(
-                payment_id=tender.payment.pk, amount=left, reason=reason or "Till refund", actor=actor,
+                payment_id=tender.payment.pk,
+                amount=left,
+                reason=reason or "Till refund",
+                actor=actor,
                 approved_by=approved_by,
             )
         Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.amount)
@@ -342,8 +372,11 @@ def order_refund(*, order: Order, actor: Any, approved_by: Any = None, reason: s
     with transaction.atomic():
         if order.member is not None:
             loyalty_bridge.reverse_for_refund(
-                member=order.member, reference=order.reference, refund_amount=order.total or 1,
-                original_amount=order.total or 1, refund_reference=f"{order.reference}:refund",
+                member=order.member,
+                reference=order.reference,
+                refund_amount=order.total or 1,
+                original_amount=order.total or 1,
+                refund_reference=f"{order.reference}:refund",
             )
         Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED, refunded_amount=order.total)
     order.refresh_from_db()

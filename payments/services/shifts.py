@@ -60,9 +60,14 @@ def z_report(*, shift: Shift) -> ZReport:
     """Totals for one shift. Tenders minus refunds equal net sales; expected
     cash = float + cash tenders − cash refunds + cash top-ups + cash in/out."""
     orders = Order.objects.filter(shift=shift, status__in=[Order.Status.PAID, Order.Status.REFUNDED])
-    sums = orders.aggregate(n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"), refunded=Sum("refunded_amount"))
+    sums = orders.aggregate(
+        n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"), refunded=Sum("refunded_amount")
+    )
     report = ZReport(
-        shift=shift, orders=sums["n"] or 0, gross_sales=sums["subtotal"] or 0, discounts=sums["discount"] or 0,
+        shift=shift,
+        orders=sums["n"] or 0,
+        gross_sales=sums["subtotal"] or 0,
+        discounts=sums["discount"] or 0,
         refunds=sums["refunded"] or 0,
     )
     tenders = Tender.objects.filter(order__in=orders, status=Tender.Status.SETTLED)
@@ -72,12 +77,16 @@ def z_report(*, shift: Shift) -> ZReport:
     end = shift.closed_at or timezone.now()
     for row in (
         TopUp.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end)
-        .values("tender").annotate(total=Sum("amount"))
+        .values("tender")
+        .annotate(total=Sum("amount"))
     ):
         report.top_ups[row["tender"]] = row["total"]
     report.cash_in_out = shift.cash_movements.aggregate(s=Sum("amount"))["s"] or 0
     report.expected_cash = (
-        shift.opening_float + (cash["total"] or 0) - (cash["refunded"] or 0) + report.top_ups.get("cash", 0)
+        shift.opening_float
+        + (cash["total"] or 0)
+        - (cash["refunded"] or 0)
+        + report.top_ups.get("cash", 0)
         + report.cash_in_out
     )
     return report

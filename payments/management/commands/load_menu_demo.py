@@ -9,7 +9,7 @@ from payments.models import Category, ModifierOption, Product
 SIZES = [("Small", 0, False), ("Medium", 1_500, True), ("Large", 3_000, False)]
 MILKS = [("Whole milk", 0, True), ("Oat milk", 1_500, False), ("Soy milk", 1_500, False)]
 EXTRAS = [("Extra shot", 2_000, False)]
-MENU = {
+MENU: dict[tuple[str, str], list[tuple[str, str, int, bool, bool, int | None]]] = {
     ("Coffee", "coffee"): [
         ("Latte", "latte", 12_000, True, True, 1),
         ("Americano", "americano", 9_000, True, False, 2),

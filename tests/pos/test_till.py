@@ -1,0 +1,201 @@
+"""The till over HTTP: totals, modifiers, tenders, idempotency, refunds, Z report, query counts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from members.models import Member
+from members.services import member_create
+from payments.management.commands.load_menu_demo import load_menu_demo
+from payments.models import Category, ModifierOption, Order, Payment, Product, Store, StoreStaff, Tender
+from payments.services.codes import payment_code_issue
+from payments.services.ledger import ledger_problems
+from payments.services.shifts import shift_open, z_report
+from payments.services.wallet import wallet_top_up
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def till(client: Client, barista_user: Any) -> tuple[Client, Store]:
+    load_menu_demo()
+    store = Store.objects.create(name="Da'an", slug="daan")
+    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
+    client.force_login(barista_user)
+    return client, store
+
+
+def order_of(client: Client) -> Order:
+    client.get("/pos/")
+    return Order.objects.get(pk=client.session["pos_order_id"])
+
+
+def add(client: Client, order: Order, sku: str) -> Any:
+    return client.post(f"/pos/orders/{order.pk}/add/{Product.objects.get(sku=sku).pk}/", HTTP_HX_REQUEST="true")
+
+
+def test_modifiers_change_the_line_price(till: tuple[Client, Store]) -> None:
+    client, _ = till
+    order = order_of(client)
+    add(client, order, "latte")
+    line = order.lines.get()
+    oat = ModifierOption.objects.get(group="Milk", name="Oat milk")
+    large = ModifierOption.objects.get(group="Size", name="Large")
+    shot = ModifierOption.objects.get(name="Extra shot")
+    client.post(f"/pos/lines/{line.pk}/modifiers/", {"modifier": [oat.pk, large.pk, shot.pk]}, HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    assert order.total == 12_000 + 1_500 + 3_000 + 2_000
+    client.post(f"/pos/lines/{line.pk}/quantity/", {"quantity": "2"}, HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    assert order.total == 2 * 18_500
+
+
+def test_cash_tender_computes_change_and_card_covers_the_rest(till: tuple[Client, Store]) -> None:
+    client, _ = till
+    order = order_of(client)
+    add(client, order, "croissant")  # NT$80
+    add(client, order, "americano")  # NT$90 + M 15 = 105
+    response = client.post(
+        f"/pos/orders/{order.pk}/pay/", {"kind": "cash", "key": "k1", "cash_received": "100"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == "open"
+    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "card", "key": "k2"}, HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert [(t.kind, t.amount) for t in order.tenders.all()] == [("cash", 10_000), ("card", 8_500)]
+    order2 = order_of(client)
+    add(client, order2, "croissant")
+    page = client.post(
+        f"/pos/orders/{order2.pk}/pay/", {"kind": "cash", "key": "k3", "cash_received": "100"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Give change: NT$20" in page.content.decode()
+
+
+def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, Store]) -> None:
+    client, store = till
+    member = member_create(user=None, display_name="W", email="w@example.com")
+    wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
+    order = order_of(client)
+    add(client, order, "latte")
+    client.post(
+        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+    )
+    for _ in range(3):
+        client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "same"}, HTTP_HX_REQUEST="true")
+    assert Payment.objects.count() == 1
+    assert Tender.objects.count() == 1
+    order.refresh_from_db()
+    assert order.status == "paid" and order.points_earned == 13
+    member.refresh_from_db()
+    assert member.points_balance == 13
+    assert ledger_problems() == []
+
+
+def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store]) -> None:
+    client, store = till
+    member = member_create(user=None, display_name="Poor", email="p@example.com")
+    order = order_of(client)
+    add(client, order, "latte")
+    client.post(
+        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+    )
+    page = client.post(
+        f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "x"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Suggest a top-up" in page
+    assert not Tender.objects.exists()
+    bogus = client.post(f"/pos/orders/{order.pk}/scan/", {"code": "912345678901234567"}, HTTP_HX_REQUEST="true")
+    assert "refresh their code" in bogus.content.decode()
+
+
+def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Store]) -> None:
+    from payments.services.wallet import payment_confirm
+
+    client, store = till
+    member = member_create(user=None, display_name="Big", email="big@example.com")
+    wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
+    order = order_of(client)
+    add(client, order, "latte")
+    line = order.lines.get()
+    client.post(f"/pos/lines/{line.pk}/quantity/", {"quantity": "5"}, HTTP_HX_REQUEST="true")  # NT$675 > NT$500
+    client.post(
+        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+    )
+    page = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "big"}, HTTP_HX_REQUEST="true")
+    assert 'data-testid="waiting"' in page.content.decode()
+    payment_confirm(payment_id=Payment.objects.get().pk, member=member, approve=True)
+    status = client.get(f"/pos/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
+    assert 'data-testid="paid"' in status.content.decode()
+
+
+def test_refund_above_threshold_needs_a_shift_manager(till: tuple[Client, Store], shift_manager_user: Any) -> None:
+    client, store = till
+    order = order_of(client)
+    add(client, order, "latte")
+    line = order.lines.get()
+    client.post(f"/pos/lines/{line.pk}/quantity/", {"quantity": "5"}, HTTP_HX_REQUEST="true")
+    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "card", "key": "c"}, HTTP_HX_REQUEST="true")
+    refused = client.post(f"/pos/orders/{order.pk}/refund/", {})
+    assert b"shift manager" in refused.content
+    from tests.conftest import PASSWORD
+
+    approved = client.post(
+        f"/pos/orders/{order.pk}/refund/", {"approver_email": shift_manager_user.email, "approver_password": PASSWORD}
+    )
+    assert approved.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "refunded"
+
+
+def test_z_report_adds_up(till: tuple[Client, Store], barista_user: Any) -> None:
+    client, store = till
+    shift = shift_open(store=store, user=barista_user, opening_float=50_000)
+    for kind in ("cash", "card"):
+        order = order_of(client)
+        add(client, order, "croissant")
+        client.post(f"/pos/orders/{order.pk}/pay/", {"kind": kind, "key": uuid.uuid4().hex}, HTTP_HX_REQUEST="true")
+        client.post("/pos/new/")
+    member = member_create(user=None, display_name="T", email="t@example.com")
+    wallet_top_up(member=member, amount=30_000, tender="cash", store=store)
+    report = z_report(shift=shift)
+    assert report.orders == 2
+    assert report.by_tender == {"cash": 8_000, "card": 8_000}
+    assert report.tenders_total == report.net_sales == 16_000
+    assert report.expected_cash == 50_000 + 8_000 + 30_000
+
+
+# Pinned per request; the same bound holds for a 3-item and a 60-item menu and cart.
+QUERIES = {"page": 17, "add": 24, "scan": 31, "pay": 84}
+
+
+@pytest.mark.parametrize("products", [3, 60])
+def test_till_requests_make_constant_queries(
+    till: tuple[Client, Store], products: int, django_assert_max_num_queries: Any
+) -> None:
+    client, store = till
+    coffee = Category.objects.get(slug="coffee")
+    size = ModifierOption.objects.filter(group="Size")
+    for i in range(products):
+        product = Product.objects.create(category=coffee, name=f"Blend {i}", sku=f"blend-{i}", price=10_000)
+        product.modifiers.set(size)
+    order = order_of(client)
+    for _ in range(products // 10 + 1):
+        add(client, order, "latte")
+    member: Member = member_create(user=None, display_name="Q", email="q@example.com")
+    wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
+    with django_assert_max_num_queries(QUERIES["page"]):
+        client.get("/pos/")
+    with django_assert_max_num_queries(QUERIES["add"]):
+        add(client, order, "latte")
+    with django_assert_max_num_queries(QUERIES["scan"]):
+        client.post(
+            f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+        )
+    with django_assert_max_num_queries(QUERIES["pay"]):
+        client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": f"q{products}"}, HTTP_HX_REQUEST="true")
