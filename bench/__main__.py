@@ -31,7 +31,10 @@ def main() -> int:
         print("== Points expiry (PostgreSQL) ==")
         with pg_cluster() as url:
             result = expiry.run(url)  # type: ignore[attr-defined]
-        print(f"expire_points_lots={result['lots']} expire_points_seconds={result['seconds']:.2f}")
+        print(
+            f"expire_points_lots={result['lots']} expire_points_seconds={result['seconds']:.2f}"
+            f" check_points={'ok' if result['check_points_ok'] else 'FAILED'}"
+        )
 
     from bench.payments_load import run
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("wallet/unfreeze/", views_portal.unfreeze, name="unfreeze"),
     path("wallet/confirm/<int:payment_id>/", views_portal.confirm, name="confirm"),
     path("wallet/pending/", views_portal.pending, name="pending"),
+    path("wallet/receipts/<int:order_id>/", views_portal.receipt, name="receipt"),
     path("pay/", views_portal.pay, name="pay"),
     path("pay/code/", views_portal.pay_code, name="pay_code"),
 ]

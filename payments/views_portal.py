@@ -298,3 +298,23 @@ def _major(amount: int | None) -> str:
     from cafe_loyalty.money import major_units
 
     return str(major_units(amount).normalize())
+
+
+@login_required
+def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The member's copy of a till receipt (linked from the inbox)."""
+    from payments.models import Order
+
+    member = _member(request)
+    order = get_object_or_404(Order.objects.select_related("store"), pk=order_id, member=member)
+    return render(
+        request,
+        "payments/receipt.html",
+        {
+            "order": order,
+            "lines": order.lines.select_related("product"),
+            "coupons": order.coupons.all(),
+            "tenders": order.tenders.all(),
+            "member": member,
+        },
+    )

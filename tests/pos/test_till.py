@@ -199,3 +199,52 @@ def test_till_requests_make_constant_queries(
         )
     with django_assert_max_num_queries(QUERIES["pay"]):
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": f"q{products}"}, HTTP_HX_REQUEST="true")
+
+
+def test_menu_csv_round_trip_and_bad_rows_import_nothing(client: Client, manager_user: Any) -> None:
+    load_menu_demo()
+    client.force_login(manager_user)
+    ids = list(Product.objects.values_list("pk", flat=True))
+    exported = client.post("/admin/payments/product/", {"action": "export_csv", "_selected_action": ids})
+    text = exported.content.decode()
+    assert text.splitlines()[0] == "sku,name,category,price,modifiers,quick_key,active"
+    changed = text.replace("Latte,coffee,120,", "Latte,coffee,125,")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ok = client.post("/admin/payments/product/import-csv/", {"file": SimpleUploadedFile("menu.csv", changed.encode())})
+    assert ok.status_code == 302
+    assert Product.objects.get(sku="latte").price == 12_500
+    bad = changed.replace("latte,Latte,coffee,125", "latte,Latte,nosuch,130")
+    refused = client.post("/admin/payments/product/import-csv/", {"file": SimpleUploadedFile("menu.csv", bad.encode())})
+    assert refused.status_code == 200 and b"Nothing imported" in refused.content
+    assert Product.objects.get(sku="latte").price == 12_500
+    for url in [
+        "/admin/payments/product/",
+        "/admin/payments/order/",
+        "/admin/payments/shift/",
+        "/admin/campaigns/orderfeedback/",
+        "/admin/campaigns/coupon/",
+        "/admin/campaigns/reward/",
+        "/admin/campaigns/referral/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_member_sees_their_till_receipt(till: tuple[Client, Store]) -> None:
+    client, store = till
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username="r@example.com", email="r@example.com", password="x-long-pass-1"
+    )
+    member = member_create(user=user, display_name="R", email="r@example.com")
+    order = order_of(client)
+    add(client, order, "croissant")
+    client.post(f"/pos/orders/{order.pk}/scan/", {"code": member.card_number}, HTTP_HX_REQUEST="true")
+    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "card", "key": "r1"}, HTTP_HX_REQUEST="true")
+    assert member.notices.filter(link=f"/wallet/receipts/{order.pk}/").exists()
+    member_client = Client()
+    member_client.force_login(user)
+    page = member_client.get(f"/wallet/receipts/{order.pk}/")
+    assert page.status_code == 200 and b"Croissant" in page.content
+    assert client.get(f"/pos/orders/{order.pk}/receipt/").status_code == 200

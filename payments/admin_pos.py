@@ -1,0 +1,187 @@
+"""Back office for the till: menu (with CSV import/export), orders, shifts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from cafe_loyalty.money import format_money, parse_money
+from payments.models import CashMovement, Category, ModifierOption, Order, OrderLine, Product, Shift, Tender
+from payments.services.shifts import z_report
+
+CSV_COLUMNS = ["sku", "name", "category", "price", "modifiers", "quick_key", "active"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ModifierOption)
+class ModifierOptionAdmin(admin.ModelAdmin):
+    list_display = ["group", "name", "price", "is_default", "position"]
+    list_filter = ["group"]
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="Columns: "
+        + ", ".join(CSV_COLUMNS)
+        + " (price like 120 or 120.50; modifiers as Group:Name;Group:Name)"
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "sku", "category", "price_display", "quick_key", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["name", "sku"]
+    filter_horizontal = ["modifiers", "unavailable_at"]
+    list_select_related = ["category"]
+    actions = ["export_csv"]
+    change_list_template = "admin/payments/product/change_list.html"
+
+    @admin.display(description="price", ordering="price")
+    def price_display(self, obj: Product) -> str:
+        return format_money(obj.price)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("import-csv/", self.admin_site.admin_view(self.import_csv), name="payments_product_import")
+        ] + super().get_urls()
+
+    @admin.action(description="Export the selected products as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Product]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="menu.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for product in queryset.select_related("category").prefetch_related("modifiers"):
+            writer.writerow(
+                [
+                    product.sku,
+                    product.name,
+                    product.category.slug,
+                    f"{product.price / 100:g}",
+                    ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
+                    product.quick_key or "",
+                    "yes" if product.is_active else "no",
+                ]
+            )
+        return response
+
+    def import_csv(self, request: HttpRequest) -> HttpResponse:
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = import_menu_csv(io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig"))
+            except (ValueError, KeyError) as exc:
+                form.add_error("file", f"Nothing imported: {exc}")
+            else:
+                messages.success(request, f"Imported {count} products.")
+                return redirect("admin:payments_product_changelist")
+        return render(
+            request,
+            "admin/payments/product/import.html",
+            {"form": form, "title": "Import menu CSV", **self.admin_site.each_context(request)},
+        )
+
+
+def import_menu_csv(handle: Any) -> int:
+    """Create or update products from CSV; all rows or none."""
+    rows = list(csv.DictReader(handle))
+    missing = set(CSV_COLUMNS[:4]) - set(rows[0].keys() if rows else [])
+    if missing:
+        raise ValueError(f"missing columns {', '.join(sorted(missing))}")
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=2):
+            category = Category.objects.filter(slug=row["category"].strip()).first()
+            if category is None:
+                raise ValueError(f"line {number}: unknown category {row['category']!r}")
+            try:
+                price = parse_money(row["price"])
+            except ValueError:
+                raise ValueError(f"line {number}: price {row['price']!r} is not an amount") from None
+            product, _ = Product.objects.update_or_create(
+                sku=row["sku"].strip(),
+                defaults={
+                    "name": row["name"].strip(),
+                    "category": category,
+                    "price": price,
+                    "quick_key": int(row["quick_key"]) if (row.get("quick_key") or "").strip().isdigit() else None,
+                    "is_active": (row.get("active") or "yes").strip().lower() not in {"no", "0", "false"},
+                },
+            )
+            names = [part.split(":", 1) for part in (row.get("modifiers") or "").split(";") if ":" in part]
+            product.modifiers.set([ModifierOption.objects.get(group=g.strip(), name=n.strip()) for g, n in names])
+    return len(rows)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    fields = ["product", "quantity", "unit_price", "modifiers_label"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class TenderInline(admin.TabularInline):
+    model = Tender
+    extra = 0
+    fields = ["kind", "status", "amount", "change_given", "points_used", "refunded_amount", "payment"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["pk", "created_at", "store", "member", "total", "status", "points_earned"]
+    list_filter = ["status", "store", "created_at"]
+    date_hierarchy = "created_at"
+    list_select_related = ["store", "member"]
+    inlines = [OrderLineInline, TenderInline]
+    readonly_fields = [f.name for f in Order._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class CashMovementInline(admin.TabularInline):
+    model = CashMovement
+    extra = 0
+    readonly_fields = ["amount", "reason", "actor", "created_at"]
+    can_delete = False
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    """Shifts per store and day, with each one's Z report."""
+
+    list_display = ["store", "opened_at", "closed_at", "opening_float", "expected_cash", "counted_cash", "difference"]
+    list_filter = ["store", "opened_at"]
+    date_hierarchy = "opened_at"
+    list_select_related = ["store"]
+    inlines = [CashMovementInline]
+    readonly_fields = ["z_report_table"]
+
+    @admin.display(description="counted − expected")
+    def difference(self, obj: Shift) -> str:
+        if obj.counted_cash is None or obj.expected_cash is None:
+            return ""
+        return format_money(obj.counted_cash - obj.expected_cash)
+
+    @admin.display(description="Z report")
+    def z_report_table(self, obj: Shift) -> str:
+        from django.template.loader import render_to_string
+
+        return render_to_string("pos/z_table.html", {"report": z_report(shift=obj)})
