@@ -130,16 +130,14 @@ def import_menu_csv(handle: Any) -> int:
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
-    fields = ["product", "quantity", "unit_price", "modifiers_label"]
-    readonly_fields = fields
+    fields = readonly_fields = ("product", "quantity", "unit_price", "modifiers_label")
     can_delete = False
 
 
 class TenderInline(admin.TabularInline):
     model = Tender
     extra = 0
-    fields = ["kind", "status", "amount", "change_given", "points_used", "refunded_amount", "payment"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "status", "amount", "change_given", "points_used", "refunded_amount", "payment")
     can_delete = False
 
 
