@@ -123,3 +123,11 @@ def test_pages_render_in_each_language(member_client: Client) -> None:
         response = member_client.get("/")
         assert response.status_code == 200
         assert f'lang="{code}"'.encode() in response.content
+
+
+@pytest.mark.django_db
+def test_portal_speaks_traditional_and_simplified_chinese(member_client: Client) -> None:
+    member_client.post("/i18n/setlang/", {"language": "zh-hant", "next": "/"})
+    assert "櫃台付款".encode() in member_client.get("/").content
+    member_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "柜台付款".encode() in member_client.get("/").content
