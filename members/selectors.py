@@ -61,10 +61,16 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
     by_points = q.points_12m * 100 // nxt.min_points_12m if nxt.min_points_12m else 0
     by_visits = q.visits_12m * 100 // nxt.min_visits_12m if nxt.min_visits_12m else 0
     percent = min(max(by_points, by_visits), 100)
-    hint = f"{points_needed} more points"
+    from django.utils.translation import gettext as _
+
     if nxt.min_visits_12m:
-        hint += f" or {visits_needed} more visits"
-    hint += f" to reach {nxt.name}."
+        hint = _("%(points)s more points or %(visits)s more visits to reach %(tier)s.") % {
+            "points": points_needed,
+            "visits": visits_needed,
+            "tier": nxt.name,
+        }
+    else:
+        hint = _("%(points)s more points to reach %(tier)s.") % {"points": points_needed, "tier": nxt.name}
     return TierProgress(str(current), nxt.name, q.points_12m, q.visits_12m, points_needed, visits_needed, percent, hint)
 
 

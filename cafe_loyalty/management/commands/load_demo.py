@@ -98,6 +98,12 @@ class Command(BaseCommand):
             member.save(update_fields=["display_name"])
         if not member.top_ups.exists():
             wallet_top_up(member=member, amount=100_000, tender="cash", store=store)
+        if not member.payments.exists():
+            # One earlier visit, so the card shows points and history from the start.
+            from payments.services.codes import payment_code_issue
+            from payments.services.wallet import payment_create
+
+            payment_create(code=payment_code_issue(member=member).code, amount=15_000, store=store, reference="demo")
 
     def load_optional(self, module: str, function: str) -> None:
         """Demo data of features that may not be installed in this build."""
