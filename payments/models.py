@@ -568,6 +568,7 @@ class Order(models.Model):
     discount = models.BigIntegerField(default=0)
     total = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
+    refund_steps = models.PositiveSmallIntegerField(default=0, help_text=_("Refunds made so far (whole or by line)"))
     points_earned = models.BigIntegerField(default=0)
     points_explanation = models.TextField(blank=True)
     # The payment code scanned for this order (kept only while the order is open).
@@ -600,6 +601,7 @@ class OrderLine(models.Model):
     modifiers = models.ManyToManyField(ModifierOption, blank=True)
     modifiers_label = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=120, blank=True)
+    refunded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["pk"]

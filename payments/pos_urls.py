@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<int:order_id>/refund/", views_pos.refund, name="refund"),
     path("lines/<int:line_id>/quantity/", views_pos.line_quantity, name="line_quantity"),
     path("lines/<int:line_id>/modifiers/", views_pos.line_modifiers, name="line_modifiers"),
+    path("lines/<int:line_id>/note/", views_pos.line_note, name="line_note"),
     path("top-up/", views_pos.top_up, name="top_up"),
     path("shift/", views_pos.shift, name="shift"),
     path("shift/<int:shift_id>/z/", views_pos.z_report_view, name="z_report"),

@@ -268,10 +268,15 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
                 error = _("The approver's email or password is wrong.")
         elif request.user.has_perm("payments.approve_refund"):
             approver = request.user
+        line_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()] or None
         if not error:
             try:
                 svc.order_refund(
-                    order=order, actor=request.user, approved_by=approver, reason=request.POST.get("reason", "")
+                    order=order,
+                    actor=request.user,
+                    approved_by=approver,
+                    reason=request.POST.get("reason", ""),
+                    line_ids=line_ids,
                 )
             except Problem as exc:
                 error = exc.detail
@@ -284,7 +289,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "store": order.store,
             "error": error,
-            "orders": Order.objects.filter(store=order.store, status=Order.Status.PAID)[:20],
+            "lines": order.lines.select_related("product"),
         },
     )
 
@@ -375,3 +380,14 @@ def z_report_view(request: HttpRequest, shift_id: int) -> HttpResponse:
 
     shift_obj = get_object_or_404(Shift, pk=shift_id, store=till_store(request))
     return render(request, "pos/z_report.html", {"store": shift_obj.store, "report": z_report(shift=shift_obj)})
+
+
+@pos_required
+@require_POST
+def line_note(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_id, order__store=till_store(request))
+    if line.order.status != Order.Status.OPEN:
+        return render_cart(request, line.order, error=_("This order is closed."))
+    line.note = request.POST.get("note", "").strip()[:120]
+    line.save(update_fields=["note"])
+    return render_cart(request, line.order)

@@ -340,47 +340,85 @@ def order_settle_if_covered(*, order: Order) -> bool:
 # --- Refunds -------------------------------------------------------------------------------
 
 
-def order_refund(*, order: Order, actor: Any, approved_by: Any = None, reason: str = "") -> int:
-    """Refund a paid order in full to its original tenders: wallet back to the
-    wallet, points back as points, cash and card recorded; points the order
-    earned are reversed and its coupons released. Returns the amount refunded."""
+def order_refund_amount(*, order: Order, line_ids: list[int] | None) -> int:
+    """What refunding these lines gives back: their share of the paid total
+    (discounts spread in proportion), rounded down; all that is left for None."""
+    left = order.total - order.refunded_amount
+    if line_ids is None:
+        return left
+    lines = order.lines.filter(pk__in=line_ids, refunded=False)
+    share = sum(line.line_total for line in lines)
+    if not order.subtotal:
+        return 0
+    return min(left, share * order.total // order.subtotal)
+
+
+def order_refund(
+    *, order: Order, actor: Any, approved_by: Any = None, reason: str = "", line_ids: list[int] | None = None
+) -> int:
+    """Refund a paid order, whole (line_ids=None) or some lines, to its original
+    tenders in proportion: wallet back to the wallet, points back as points,
+    cash and card recorded. Points the order earned are reversed in the same
+    proportion; a fully refunded order releases its coupons. Returns the amount."""
     if order.status != Order.Status.PAID:
         raise TillError("Only paid orders can be refunded.")
     from payments.services.wallet import refund_needs_approval
 
-    if refund_needs_approval(amount=order.total) and not (
-        approved_by and approved_by.has_perm("payments.approve_refund")
-    ):
+    amount = order_refund_amount(order=order, line_ids=line_ids)
+    if amount <= 0:
+        raise TillError("Nothing left to refund on those lines.")
+    if refund_needs_approval(amount=amount) and not (approved_by and approved_by.has_perm("payments.approve_refund")):
         raise TillError(
             f"Refunds above {format_money(_threshold())} need a shift manager: ask them to approve with their login."
         )
-    refunded = 0
-    for tender in order.tenders.filter(status=Tender.Status.SETTLED).select_related("payment"):
-        left = tender.amount - tender.refunded_amount
-        if left <= 0:
+    tenders = [
+        t
+        for t in order.tenders.filter(status=Tender.Status.SETTLED).select_related("payment").order_by("-amount", "pk")
+        if t.amount > t.refunded_amount
+    ]
+    # Split across tenders in proportion to what each paid; the rounding
+    # remainder goes to the largest tender that still has room.
+    paid = sum(t.amount for t in tenders) or 1
+    parts = [min(t.amount - t.refunded_amount, amount * t.amount // paid) for t in tenders]
+    remainder = amount - sum(parts)
+    for i, tender in enumerate(tenders):
+        room = tender.amount - tender.refunded_amount - parts[i]
+        take = min(room, remainder)
+        parts[i] += take
+        remainder -= take
+    refund_number = order.refund_steps + 1
+    for tender, part in zip(tenders, parts, strict=True):
+        if part <= 0:
             continue
         if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
             payment_refund(
                 payment_id=tender.payment.pk,
-                amount=left,
+                amount=part,
                 reason=reason or "Till refund",
                 actor=actor,
                 approved_by=approved_by,
             )
-        Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.amount)
-        refunded += left
+        Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.refunded_amount + part)
     with transaction.atomic():
-        if order.member is not None:
+        if order.member is not None and order.total:
             loyalty_bridge.reverse_for_refund(
                 member=order.member,
                 reference=order.reference,
-                refund_amount=order.total or 1,
-                original_amount=order.total or 1,
-                refund_reference=f"{order.reference}:refund",
+                refund_amount=amount,
+                original_amount=order.total,
+                refund_reference=f"{order.reference}:refund:{refund_number}",
             )
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED, refunded_amount=order.total)
+        refunded_total = order.refunded_amount + amount
+        if line_ids is None:
+            order.lines.update(refunded=True)
+        else:
+            order.lines.filter(pk__in=line_ids).update(refunded=True)
+        status = Order.Status.REFUNDED if refunded_total >= order.total else Order.Status.PAID
+        Order.objects.filter(pk=order.pk).update(
+            status=status, refunded_amount=refunded_total, refund_steps=refund_number
+        )
     order.refresh_from_db()
-    return refunded
+    return amount
 
 
 def _threshold() -> int:

@@ -248,3 +248,36 @@ def test_member_sees_their_till_receipt(till: tuple[Client, Store]) -> None:
     page = member_client.get(f"/wallet/receipts/{order.pk}/")
     assert page.status_code == 200 and b"Croissant" in page.content
     assert client.get(f"/pos/orders/{order.pk}/receipt/").status_code == 200
+
+
+def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(till: tuple[Client, Store]) -> None:
+    client, store = till
+    member = member_create(user=None, display_name="Part", email="part@example.com")
+    wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
+    order = order_of(client)
+    add(client, order, "croissant")  # NT$80
+    add(client, order, "americano")  # NT$105
+    line = order.lines.order_by("pk").first()
+    assert line is not None
+    client.post(f"/pos/lines/{line.pk}/note/", {"note": "warm it up"}, HTTP_HX_REQUEST="true")
+    client.post(
+        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+    )
+    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "p1"}, HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    member.refresh_from_db()
+    assert (order.status, order.points_earned, member.points_balance) == ("paid", 18, 18)
+    client.post(f"/pos/orders/{order.pk}/refund/", {"line": [line.pk]})
+    order.refresh_from_db()
+    member.refresh_from_db()
+    assert order.status == "paid" and order.refunded_amount == 8_000
+    assert member.points_balance == 18 - 18 * 8_000 // 18_500
+    from payments.models import Account
+
+    assert Account.objects.get(member=member).balance == 50_000 - 18_500 + 8_000
+    client.post(f"/pos/orders/{order.pk}/refund/", {})
+    order.refresh_from_db()
+    member.refresh_from_db()
+    assert order.status == "refunded" and member.points_balance == 0
+    assert ledger_problems() == []
+    assert "warm it up" in client.get(f"/pos/orders/{order.pk}/receipt/").content.decode()
