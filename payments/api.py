@@ -269,7 +269,7 @@ class PaymentsView(TerminalAPIView):
 class PaymentDetailView(TerminalAPIView):
     @extend_schema(responses={200: PaymentOutput, 404: PROBLEM}, summary="A payment's current state")
     def get(self, request: Request, payment_id: int) -> Response:
-        payment = payment_for_terminal(payment_id=payment_id)
+        payment = payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id)
         if payment is None:
             from rest_framework.exceptions import NotFound
 
@@ -303,7 +303,7 @@ class RefundsView(TerminalAPIView):
     def _refund(self, request: Request, payment_id: int) -> Response:
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if payment_for_terminal(payment_id=payment_id) is None:
+        if payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id) is None:
             from rest_framework.exceptions import NotFound
 
             raise NotFound("No such payment.")

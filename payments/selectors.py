@@ -128,8 +128,9 @@ def member_history(
     return list(merged)[offset:window]
 
 
-def payment_for_terminal(*, payment_id: int) -> Payment | None:
-    return Payment.objects.select_related("member", "store").filter(pk=payment_id).first()
+def payment_for_terminal(*, payment_id: int, store_id: int) -> Payment | None:
+    """A terminal sees (and refunds) only its own store's payments."""
+    return Payment.objects.select_related("member", "store").filter(pk=payment_id, store_id=store_id).first()
 
 
 def pending_payments(*, member: Member) -> list[Payment]:

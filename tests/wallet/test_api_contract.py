@@ -307,3 +307,19 @@ def test_bad_payment_input_is_a_validation_problem(api: APIClient, body: dict[st
     response = api.post("/api/v1/payments", body, format="json", **idem())
     assert_problem(response, 400, "validation_error")
     assert "errors" in response.json()
+
+
+def test_a_terminal_cannot_see_or_refund_another_stores_payment(
+    api: APIClient, make_member: Any, code_for: Any
+) -> None:
+    from payments.models import Store
+    from payments.services.terminals import terminal_create
+
+    member = make_member(balance=20_000)
+    payment_id = pay(api, code_for(member), 5_000).json()["id"]
+    _, other_key = terminal_create(store=Store.objects.create(name="Other", slug="other"), name="T")
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {other_key}")
+    assert_problem(other.get(f"/api/v1/payments/{payment_id}"), 404, "not_found")
+    assert_problem(other.post(f"/api/v1/payments/{payment_id}/refunds", {}, format="json", **idem()), 404, "not_found")
+    assert Account.objects.get(member=member).balance == 15_000
