@@ -253,3 +253,6 @@ CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
 CAFE_HASH_KEY = env.str("CAFE_HASH_KEY", default=SECRET_KEY)
 CAFE_PAYMENT_CODE_TTL_SECONDS = env.int("CAFE_PAYMENT_CODE_TTL_SECONDS", default=60)
 CAFE_STAFF_REQUIRE_MFA = env.bool("CAFE_STAFF_REQUIRE_MFA", default=True)
+# Online top-ups need a card gateway. The built-in test gateway approves every
+# charge, so it is on only for development and tests unless explicitly enabled.
+CAFE_TEST_GATEWAY = env.bool("CAFE_TEST_GATEWAY", default=DEBUG or TESTING)

@@ -34,5 +34,8 @@ class TestGateway:
         return GatewayCharge(approved=True, reference=f"test_{secrets.token_hex(8)}")
 
 
-def active_gateway() -> TopUpGateway:
-    return TestGateway()
+def active_gateway() -> TopUpGateway | None:
+    """The configured gateway, or None: then members top up at the counter."""
+    from django.conf import settings
+
+    return TestGateway() if settings.CAFE_TEST_GATEWAY else None

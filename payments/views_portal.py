@@ -177,6 +177,12 @@ def top_up(request: HttpRequest) -> HttpResponse:
         min_amount=programme.min_top_up,
         max_amount=programme.max_top_up,
     )
+    if gateway is None:
+        return render(
+            request,
+            "payments/top_up.html",
+            {"member": member, "gateway": None, "summary": member_portal_summary(member=member)},
+        )
     if request.method == "POST" and form.is_valid():
         if not _claim_form_token(request, form.cleaned_data["token"]):
             messages.info(request, _("That top-up was already processed."))

@@ -130,3 +130,12 @@ def test_anonymous_is_sent_to_login() -> None:
     response = Client().get("/wallet/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_without_a_gateway_online_top_up_is_off(signed_in: tuple[Client, Member], settings: Any) -> None:
+    settings.CAFE_TEST_GATEWAY = False
+    client, member = signed_in
+    page = client.get("/wallet/top-up/")
+    assert b"at any counter" in page.content
+    client.post("/wallet/top-up/", {"amount": "500", "token": "t-off"})
+    assert not TopUp.objects.exists()
