@@ -158,6 +158,7 @@ HEADLESS_ONLY = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hant", "繁體中文"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["cafe_loyalty.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")
 USE_I18N = True
 USE_TZ = True

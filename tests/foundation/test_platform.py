@@ -131,3 +131,17 @@ def test_portal_speaks_traditional_and_simplified_chinese(member_client: Client)
     assert "櫃台付款".encode() in member_client.get("/").content
     member_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "柜台付款".encode() in member_client.get("/").content
+
+
+def test_money_is_formatted_with_groups_of_three_in_every_language() -> None:
+    from django.utils import translation
+
+    from cafe_loyalty.money import format_money, parse_money
+
+    for language in ("en", "zh-hant", "zh-hans"):
+        with translation.override(language):
+            assert format_money(110_000) == "NT$1,100"
+            assert format_money(-1_234_550) == "-NT$12,345.50"
+    assert parse_money("1,100") == 110_000
+    with pytest.raises(ValueError):
+        parse_money("1.001")
