@@ -70,4 +70,6 @@ def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
 def user_has_mfa(user: AbstractBaseUser | AnonymousUser) -> bool:
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user_id=user.pk, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()

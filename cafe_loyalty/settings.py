@@ -149,7 +149,10 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = (
         "reset_password": "20/m/ip,5/m/key",
     }
 )
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Authenticator apps (TOTP), security keys and passkeys (WebAuthn) as second
+# factors, with recovery codes as the fallback.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 during development only
 MFA_TOTP_ISSUER = "Cafe Loyalty"
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False

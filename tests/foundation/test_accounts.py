@@ -237,3 +237,11 @@ def test_member_deletes_their_account_and_records_stay_anonymised(member_client:
     assert ledger_problems() == []
     assert member_client.get("/me/").status_code == 302  # signed out
     assert not Client().login(username="mei@example.com", password=PASSWORD)
+
+
+def test_staff_can_add_a_security_key_or_passkey(client: Client, barista_user: Any) -> None:
+    client.force_login(barista_user)
+    index = client.get("/accounts/2fa/")
+    assert index.status_code == 200
+    assert b"/accounts/2fa/webauthn/" in index.content
+    assert client.get("/accounts/2fa/webauthn/add/").status_code in (200, 302)
