@@ -43,7 +43,7 @@ def main() -> int:
     with pg_cluster() as url:
         figures = run(url, bin_dir)
     errors = {status: n for status, n in figures["statuses"].items() if status != 201}
-    print(f"gunicorn workers={figures['workers']}, 16 clients, {figures['seconds']:.1f}s")
+    print(f"gunicorn workers={figures['workers']}, 16 clients ({figures['driver']}), {figures['seconds']:.1f}s")
     print(f"payments={figures['succeeded']} requests={figures['requests']}")
     print(f"payments_per_s={figures['payments_per_s']:.1f}")
     print(f"p50_ms={figures['p50_ms']:.1f} p99_ms={figures['p99_ms']:.1f}")

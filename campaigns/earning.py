@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from cafe_loyalty.money import format_money
-from campaigns.models import EarnRule, ProductBonus, Promotion
+from campaigns.models import EarnRule, Promotion, active_product_bonuses, active_promotions
 from members.models import Member, PointsEntry
-from members.tiers import tier_multiplier_percent
+from members.tiers import tier_multiplier_percent, tier_of
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,16 @@ def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None)
 
 
 def points_quote(
-    *, member: Member, lines: list[QuoteLine], total_paid: int, store_slug: str | None, at: datetime
+    *,
+    member: Member,
+    lines: list[QuoteLine],
+    total_paid: int,
+    store_slug: str | None,
+    at: datetime,
+    order_points_today: int | None = None,
 ) -> PointsQuote:
+    """`order_points_today` (points already earned from orders today, for the
+    daily cap) is read from the database unless the caller knows it."""
     rule = EarnRule.current()
     explanation: list[str] = []
     base = Fraction(total_paid * rule.points_per_unit, rule.unit_amount)
@@ -58,7 +66,7 @@ def points_quote(
     )
     extra = Fraction(0)
 
-    bonuses = list(ProductBonus.objects.filter(is_active=True))
+    bonuses = active_product_bonuses()
     for line in lines:
         for bonus in bonuses:
             if (bonus.product_sku and bonus.product_sku == line.product_sku) or (
@@ -74,11 +82,9 @@ def points_quote(
     if tier_percent != 100:
         add = base * (tier_percent - 100) / 100
         extra += add
-        explanation.append(f"{member.tier} ×{tier_percent / 100:g}: +{float(add):g}")
+        explanation.append(f"{tier_of(member)} ×{tier_percent / 100:g}: +{float(add):g}")
 
-    applicable = [
-        p for p in Promotion.objects.filter(is_active=True) if promotion_applies(p, at=at, store_slug=store_slug)
-    ]
+    applicable = [p for p in active_promotions() if promotion_applies(p, at=at, store_slug=store_slug)]
 
     def value(promo: Promotion) -> Fraction:
         return base * (promo.multiplier_percent - 100) / 100 + promo.bonus_points
@@ -96,13 +102,15 @@ def points_quote(
     if points > rule.max_points_per_order:
         explanation.append(f"Capped at {rule.max_points_per_order} per order")
         points = rule.max_points_per_order
-    day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-    today = (
-        PointsEntry.objects.filter(
-            Q(kind=PointsEntry.Kind.EARN), member=member, source="order", created_at__gte=day_start
-        ).aggregate(s=Sum("points"))["s"]
-        or 0
-    )
+    if order_points_today is None:
+        day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+        order_points_today = (
+            PointsEntry.objects.filter(
+                kind=PointsEntry.Kind.EARN, member=member, source="order", created_at__gte=day_start
+            ).aggregate(s=Sum("points"))["s"]
+            or 0
+        )
+    today = order_points_today
     room = max(rule.max_points_per_day - today, 0)
     if points > room:
         explanation.append(f"Capped at {rule.max_points_per_day} per day")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Sum
 
 from campaigns.coupons import coupon_release
@@ -14,7 +15,7 @@ from campaigns.referrals import referral_qualify, referral_reverse
 from members.models import Member, PointsRefundStep
 from members.points import points_earn, points_reverse_for_refund
 from members.services import notice_send
-from members.tiers import member_record_visit, tier_evaluate
+from members.tiers import member_lock_for_order, member_record_visit, tier_evaluate
 
 
 @dataclass
@@ -32,25 +33,40 @@ def loyalty_on_paid_order(
     at: datetime,
     lines: list[QuoteLine] | None = None,
 ) -> LoyaltyOutcome:
-    quote = points_quote(member=member, lines=list(lines or []), total_paid=amount, store_slug=store_slug, at=at)
-    points_earn(
-        member=member,
-        points=quote.points,
-        source="order",
-        reference=reference,
-        explanation="\n".join(quote.explanation),
-        earned_at=at,
-    )
-    member_record_visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
-    tier_evaluate(member=member, now=at)
-    referral_qualify(friend=member, reference=reference)
-    notice_send(
-        member=member,
-        kind="feedback",
-        title="How was your order?",
-        body="Tap to rate it (1–5).",
-        link=f"/offers/feedback/{reference}/",
-    )
+    # One query locks the member and reads today's points and the 12-month
+    # counts; earning, the visit and the tier review then reuse that instance.
+    with transaction.atomic(savepoint=False):
+        activity = member_lock_for_order(member=member, at=at, reference=reference)
+        quote = points_quote(
+            member=member,
+            lines=list(lines or []),
+            total_paid=amount,
+            store_slug=store_slug,
+            at=at,
+            order_points_today=activity.order_points_today,
+        )
+        points_earn(
+            member=member,
+            points=quote.points,
+            source="order",
+            reference=reference,
+            explanation="\n".join(quote.explanation),
+            earned_at=at,
+            already_locked=True,
+        )
+        member_record_visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
+        tier_evaluate(
+            member=member, now=at, qualification_now=activity.after(points_earned=quote.points), already_locked=True
+        )
+        if activity.first_order:  # referrals reward the friend's first paid order only
+            referral_qualify(friend=member, reference=reference)
+        notice_send(
+            member=member,
+            kind="feedback",
+            title="How was your order?",
+            body="Tap to rate it (1–5).",
+            link=f"/offers/feedback/{reference}/",
+        )
     return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)
 
 

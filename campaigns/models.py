@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.rulecache import RuleCache
+
 
 class EarnRule(models.Model):
     """One row: how many points an order earns before bonuses."""
@@ -28,8 +30,9 @@ class EarnRule(models.Model):
 
     @classmethod
     def current(cls) -> EarnRule:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """The rule row, memoised per process (see cafe_loyalty.rulecache);
+        treat it as read-only."""
+        return _earn_rule_cache.get()
 
 
 class ProductBonus(models.Model):
@@ -78,6 +81,21 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+_earn_rule_cache = RuleCache(lambda: EarnRule.objects.get_or_create(pk=1)[0], models=(EarnRule,))
+_bonuses_cache = RuleCache(lambda: list(ProductBonus.objects.filter(is_active=True)), models=(ProductBonus,))
+_promotions_cache = RuleCache(lambda: list(Promotion.objects.filter(is_active=True)), models=(Promotion,))
+
+
+def active_product_bonuses() -> list[ProductBonus]:
+    """Active product bonuses, memoised per process; read-only."""
+    return _bonuses_cache.get()
+
+
+def active_promotions() -> list[Promotion]:
+    """Active promotions (whatever their dates), memoised per process; read-only."""
+    return _promotions_cache.get()
 
 
 # --- Coupons and rewards ---------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.coupons import ALPHABET
 from campaigns.exceptions import ReferralRefused
 from campaigns.models import Referral, ReferralCode
-from members.models import Member
+from members.models import Member, Visit
 from members.points import points_earn, points_reverse_for_refund
 
 REFERRAL_POINTS = 100
@@ -58,6 +58,8 @@ def referral_attach(*, friend: Member, code: str, device_id: str = "") -> Referr
         raise ReferralRefused("You cannot refer yourself.")
     if referrer.phone and friend.phone and _digits(referrer.phone) == _digits(friend.phone):
         raise ReferralRefused("You cannot refer yourself.")
+    if Visit.objects.filter(member=friend).exists():
+        raise ReferralRefused("Referrals are for new members, before their first order.")
     if device_id and Referral.objects.filter(referrer=referrer, device_id=device_id).exists():
         raise ReferralRefused("This device has already been referred.")
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -72,7 +74,7 @@ def referral_attach(*, friend: Member, code: str, device_id: str = "") -> Referr
 
 def referral_qualify(*, friend: Member, reference: str) -> Referral | None:
     """On the friend's first paid order, reward both."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         referral = Referral.objects.select_for_update().filter(friend=friend, status=Referral.Status.PENDING).first()
         if referral is None:
             return None

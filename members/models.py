@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.rulecache import RuleCache
+
 
 class Member(models.Model):
     user = models.OneToOneField(
@@ -171,8 +173,22 @@ class PointsPolicy(models.Model):
 
     @classmethod
     def current(cls) -> PointsPolicy:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """The policy row, memoised per process (see cafe_loyalty.rulecache);
+        treat it as read-only."""
+        return _policy_cache.get()
+
+
+def _load_policy() -> PointsPolicy:
+    return PointsPolicy.objects.get_or_create(pk=1)[0]
+
+
+_policy_cache = RuleCache(_load_policy, models=(PointsPolicy,))
+_tiers_cache = RuleCache(lambda: list(Tier.objects.order_by("rank")), models=(Tier,))
+
+
+def tiers_by_rank() -> list[Tier]:
+    """Every tier, entry tier first, memoised per process; read-only."""
+    return _tiers_cache.get()
 
 
 class PointsLot(models.Model):

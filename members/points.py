@@ -98,13 +98,18 @@ def points_earn(
     reference: str,
     explanation: str = "",
     earned_at: datetime | None = None,
+    already_locked: bool = False,
 ) -> PointsLot | None:
-    """Credit points as a new lot (None when there is nothing to credit)."""
+    """Credit points as a new lot (None when there is nothing to credit).
+
+    `already_locked` says the caller holds the member row lock in its
+    transaction and `member` is fresh (the paid-order path), saving a query."""
     if points <= 0:
         return None
     now = earned_at or timezone.now()
-    with transaction.atomic():
-        locked = _lock_member(member)
+    # No savepoint: an error here aborts the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        locked = member if already_locked else _lock_member(member)
         lot = _add_lot(locked, points, source=source, reference=reference, now=now)
         PointsEntry.objects.create(
             member=locked,

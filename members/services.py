@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -111,29 +114,59 @@ def consent_record(
         return None
     if current is None and not granted:
         return None
+    _forget_consents(member)
     return Consent.objects.create(member=member, channel=channel, purpose=purpose, granted=granted, source=source)
 
 
 def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: str = "") -> None:
     """Put a notice in the member's inbox, inside the caller's transaction: it
     commits with the movement it describes, or not at all, so a rolled-back
-    payment never tells the member it happened."""
+    payment never tells the member it happened. Inside `notices_batched()` the
+    notice is queued and written when the block ends."""
     from members.models import Notice
 
-    notice = Notice.objects.create(member=member, kind=kind, title=title[:160], body=body, link=link)
+    notice = Notice(member=member, kind=kind, title=title[:160], body=body, link=link)
+    queued: list[Notice] | None = getattr(_notice_batch, "pending", None)
+    if queued is not None:
+        queued.append(notice)
+        return
+    notice.save(force_insert=True)
     _email_if_consented(notice)
+
+
+_notice_batch = threading.local()
+
+
+@contextmanager
+def notices_batched() -> Iterator[None]:
+    """Queue the notices sent inside the block and write them with one INSERT
+    when it ends without an error (a payment sends three: points, feedback,
+    wallet). Use it inside the caller's transaction, so the notices still
+    commit or roll back with the movement; nested blocks join the outer one."""
+    from members.models import Notice
+
+    if getattr(_notice_batch, "pending", None) is not None:
+        yield
+        return
+    _notice_batch.pending = []
+    try:
+        yield
+        pending: list[Notice] = _notice_batch.pending
+    finally:
+        _notice_batch.pending = None
+    for notice in Notice.objects.bulk_create(pending):
+        _email_if_consented(notice)
 
 
 def _email_if_consented(notice: Any) -> None:
     """Email the notice after commit when the member opted in for its purpose,
     holding it until quiet hours end."""
     from members.models import PointsPolicy
-    from members.selectors import consent_granted
     from members.tasks import EMAIL_PURPOSE, quiet_hours_end, send_notice_email
 
     purpose = EMAIL_PURPOSE.get(notice.kind)
     member = notice.member
-    if purpose is None or not member.email or not consent_granted(member=member, channel="email", purpose=purpose):
+    if purpose is None or not member.email or not _consents(member).get(("email", purpose), False):
         return
     later = quiet_hours_end(timezone.now(), PointsPolicy.current())
     task = (
@@ -144,6 +177,26 @@ def _email_if_consented(notice: Any) -> None:
     if later and not send_notice_email.get_backend().supports_defer:
         return  # no deferred delivery available: the inbox has it; skip the night-time email
     transaction.on_commit(lambda: task.enqueue(notice.pk))
+
+
+# A payment sends the member several notices; their consents are read once per
+# Member instance (instances live for one request or job). Recording a consent
+# through consent_record or anonymising forgets the memo on that instance.
+_CONSENT_MEMO = "_consent_memo"
+
+
+def _consents(member: Member) -> dict[tuple[str, str], bool]:
+    from members.selectors import consent_current
+
+    memo: dict[tuple[str, str], bool] | None = member.__dict__.get(_CONSENT_MEMO)
+    if memo is None:
+        memo = consent_current(member=member)
+        member.__dict__[_CONSENT_MEMO] = memo
+    return memo
+
+
+def _forget_consents(member: Member) -> None:
+    member.__dict__.pop(_CONSENT_MEMO, None)
 
 
 def notices_mark_read(*, member: Member) -> int:
@@ -157,6 +210,7 @@ def member_anonymise(*, member: Member) -> None:
     an anonymous member, because money and points history must still add up."""
     with transaction.atomic():
         user = member.user
+        _forget_consents(member)
         Consent.objects.bulk_create(
             [
                 Consent(member=member, channel=c, purpose=p, granted=False, source="account deleted")

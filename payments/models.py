@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.rulecache import RuleCache
 
 
 class Store(models.Model):
@@ -79,9 +78,6 @@ class StoreStaff(models.Model):
 
 # --- Programme settings ------------------------------------------------------
 
-PROGRAMME_CACHE_SECONDS = 5.0
-_programme_cache: dict[str, tuple[ProgrammeSettings, float]] = {}
-
 
 class ProgrammeSettings(models.Model):
     """One row of manager-set limits for the wallet (edited in the admin)."""
@@ -121,24 +117,18 @@ class ProgrammeSettings(models.Model):
     def __str__(self) -> str:
         return "Programme settings"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        _programme_cache.clear()
-
     @classmethod
     def current(cls) -> ProgrammeSettings:
-        """The settings row, read at most every few seconds per process: it is on
-        every payment's path and managers change it rarely."""
-        cached = _programme_cache.get("row")
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        obj, _created = cls.objects.get_or_create(pk=1)
-        _programme_cache["row"] = (obj, time.monotonic() + PROGRAMME_CACHE_SECONDS)
-        return obj
+        """The settings row, memoised per process (see cafe_loyalty.rulecache):
+        it is on every payment's path and managers change it rarely. Read-only."""
+        return _programme_cache.get()
 
     @classmethod
     def forget_cached(cls) -> None:
-        _programme_cache.clear()
+        _programme_cache.forget()
+
+
+_programme_cache = RuleCache(lambda: ProgrammeSettings.objects.get_or_create(pk=1)[0], models=(ProgrammeSettings,))
 
 
 # --- Double-entry wallet ledger ---------------------------------------------

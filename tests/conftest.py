@@ -42,12 +42,12 @@ def _fresh_cache() -> None:
     """Rate limits and used-TOTP markers live in the cache; tests start clean."""
     from django.core.cache import cache
 
-    from payments.models import ProgrammeSettings
+    from cafe_loyalty.rulecache import forget_all
     from payments.services.ledger import forget_cached_accounts
 
     cache.clear()
     # Per-process caches of rows that each test's rollback may remove.
-    ProgrammeSettings.forget_cached()
+    forget_all()
     forget_cached_accounts()
 
 

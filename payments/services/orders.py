@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cafe_loyalty.money import format_money
 from members.models import Member
-from members.services import notice_send
+from members.services import notice_send, notices_batched
 from payments import loyalty_bridge, pos_loyalty
 from payments.exceptions import WalletError
 from payments.models import (
@@ -296,7 +296,7 @@ def order_refresh_pending(*, order: Order) -> Order:
 def order_settle_if_covered(*, order: Order) -> bool:
     """When settled tenders cover the total: paid, coupons redeemed, points
     earned once for the whole order, the member told."""
-    with transaction.atomic():
+    with transaction.atomic(), notices_batched():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != Order.Status.OPEN or order_paid_amount(locked) < locked.total:
             return False

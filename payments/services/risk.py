@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -61,6 +62,51 @@ def recent_activity(*, member: Member, now: datetime) -> tuple[int, int]:
         ),
     )
     return int(counted["last_minute"] or 0), int(counted["today"] or 0)
+
+
+@dataclass(frozen=True)
+class WalletActivity:
+    wallet: Account
+    payments_last_minute: int
+    spent_today: int
+
+
+# The payment hot path locks the wallet and reads the velocity and daily-limit
+# counts in one statement (the same counts as recent_activity).
+_WALLET_ACTIVITY_SQL = """
+SELECT a.*,
+  (SELECT COUNT(*) FROM {payment} p WHERE p.member_id = a.member_id AND p.created_at >= %s) AS last_minute,
+  COALESCE((SELECT SUM(p.amount) FROM {payment} p
+            WHERE p.member_id = a.member_id AND p.created_at >= %s AND p.status IN (%s, %s)), 0) AS spent_today
+FROM {account} a WHERE a.kind = %s AND a.member_id = %s
+"""
+
+
+def wallet_lock_with_activity(*, member: Member, now: datetime) -> WalletActivity:
+    """Lock the member's wallet (creating it first if the member never had one)
+    and count their payments in the last minute and their spend today."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = _WALLET_ACTIVITY_SQL.format(payment=Payment._meta.db_table, account=Account._meta.db_table)
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF a"
+    params = [
+        adapt(now - timedelta(minutes=1)),
+        adapt(local_day_start(now)),
+        Payment.Status.SUCCEEDED.value,
+        Payment.Status.REQUIRES_CONFIRMATION.value,
+        Account.Kind.WALLET.value,
+        member.pk,
+    ]
+    found = next(iter(Account.objects.raw(sql, params)), None)
+    if found is None:
+        wallet = lock_wallets(wallet_get_or_create(member=member))
+        locked = next(iter(wallet.values()))
+        last_minute, today = recent_activity(member=member, now=now)
+        return WalletActivity(wallet=locked, payments_last_minute=last_minute, spent_today=today)
+    counts = vars(found)  # the extra columns land as instance attributes
+    return WalletActivity(
+        wallet=found, payments_last_minute=int(counts["last_minute"]), spent_today=int(counts["spent_today"])
+    )
 
 
 def risk_alert_raise(*, kind: str, detail: str, member: Member | None = None, terminal: Terminal | None = None) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cafe_loyalty.money import format_money
 from members.models import Member
-from members.services import notice_send
+from members.services import notice_send, notices_batched
 from payments import loyalty_bridge
 from payments.exceptions import (
     AccountFrozen,
@@ -49,12 +49,13 @@ from payments.models import (
 from payments.services.codes import hash_payment_code
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 from payments.services.risk import (
+    WalletActivity,
     effective_daily_limit,
     effective_no_confirmation_limit,
     failed_code_record,
-    recent_activity,
     risk_alert_raise,
     spent_today,
+    wallet_lock_with_activity,
 )
 
 TENDER_ACCOUNT: dict[str, str] = {
@@ -171,28 +172,16 @@ def _code_for_update(code: str, now: datetime) -> PaymentCode:
     return found
 
 
-def _lock_wallet_of(member: Member) -> Account:
-    """Lock the member's wallet in one query (creating it first if the member
-    never had one)."""
-    locked = Account.objects.select_for_update(of=("self",)).filter(kind=Account.Kind.WALLET, member=member).first()
-    if locked is not None:
-        return locked
-    wallet = wallet_get_or_create(member=member)
-    return lock_wallets(wallet)[wallet.pk]
-
-
-def _check_can_pay(
-    *, wallet: Account, member: Member, amount: int, now: datetime, programme: ProgrammeSettings
-) -> None:
+def _check_can_pay(*, activity: WalletActivity, amount: int, programme: ProgrammeSettings) -> None:
     """Frozen, then velocity, then daily limit, then balance: the order a barista
     would want to explain them in."""
+    wallet = activity.wallet
     if wallet.is_frozen:
         raise AccountFrozen("This wallet is frozen. The member can unfreeze it in the app, or pay another way.")
-    last_minute, today = recent_activity(member=member, now=now)
-    if last_minute >= programme.velocity_per_minute:
+    if activity.payments_last_minute >= programme.velocity_per_minute:
         raise LimitExceeded("Too many payments in the last minute. Please wait a moment.", rule="velocity")
     limit = effective_daily_limit(wallet=wallet, programme=programme)
-    if today + amount > limit:
+    if activity.spent_today + amount > limit:
         raise LimitExceeded(f"This would pass the member's daily limit of {format_money(limit)}.", rule="daily_limit")
     if wallet.balance < amount:
         raise InsufficientFunds(
@@ -270,11 +259,12 @@ def payment_create(
     programme = ProgrammeSettings.current()
     member: Member | None = None
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic(durable=True), notices_batched():
             payment_code = _code_for_update(code, now)
             member = payment_code.member
-            wallet = _lock_wallet_of(member)
-            _check_can_pay(wallet=wallet, member=member, amount=amount, now=now, programme=programme)
+            activity = wallet_lock_with_activity(member=member, now=now)
+            wallet = activity.wallet
+            _check_can_pay(activity=activity, amount=amount, programme=programme)
             payment_code.used_at = now
             payment_code.save(update_fields=["used_at"])
             needs_confirmation = amount > effective_no_confirmation_limit(wallet=wallet, programme=programme)

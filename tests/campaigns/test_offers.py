@@ -143,6 +143,15 @@ def test_referral_device_reuse_and_monthly_cap(new_member: Callable[..., Member]
         referral_attach(friend=new_member(), code=code)
 
 
+def test_referral_is_only_for_members_before_their_first_order(new_member: Callable[..., Member]) -> None:
+    referrer, regular = new_member(), new_member()
+    wallet_top_up(member=regular, amount=50_000, tender="cash")
+    payment_create(code=payment_code_issue(member=regular).code, amount=10_000)
+    with pytest.raises(ReferralRefused, match="new members"):
+        referral_attach(friend=regular, code=referral_code_for(member=referrer))
+    assert not Referral.objects.exists()
+
+
 def test_referral_rewards_on_first_paid_order_and_reverses_on_refund(new_member: Callable[..., Member]) -> None:
     referrer, friend = new_member(), new_member()
     referral_attach(friend=friend, code=referral_code_for(member=referrer))

@@ -145,3 +145,20 @@ def test_money_is_formatted_with_groups_of_three_in_every_language() -> None:
     assert parse_money("1,100") == 110_000
     with pytest.raises(ValueError):
         parse_money("1.001")
+
+
+@pytest.mark.django_db
+def test_rule_rows_are_memoised_per_process_and_forgotten_when_saved(django_assert_num_queries: Any) -> None:
+    from campaigns.models import Promotion, active_promotions
+    from members.models import PointsPolicy
+
+    PointsPolicy.current()
+    with django_assert_num_queries(0):
+        assert PointsPolicy.current().expiry_months == 12
+    policy = PointsPolicy.objects.get(pk=1)
+    policy.expiry_months = 6
+    policy.save()
+    assert PointsPolicy.current().expiry_months == 6
+    assert active_promotions() == []
+    Promotion.objects.create(name="Double Tuesday", multiplier_percent=200, weekdays="2")
+    assert [p.name for p in active_promotions()] == ["Double Tuesday"]

@@ -41,3 +41,26 @@ def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any
         2026, 11, 24, 8, 0, tzinfo=taipei
     )
     assert quiet_hours_end(datetime(2026, 11, 24, 12, 0, tzinfo=taipei), policy) is None
+
+
+def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
+    new_member: Callable[..., Member],
+) -> None:
+    from members.models import Notice
+    from payments.exceptions import InsufficientFunds
+    from payments.services.codes import payment_code_issue
+    from payments.services.wallet import payment_create
+
+    member = new_member("Batch")
+    consent_record(member=member, channel="email", purpose="activity", granted=True)
+    wallet_top_up(member=member, amount=20_000, tender="cash")
+    mail.outbox.clear()
+    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    kinds = sorted(member.notices.values_list("kind", flat=True))
+    assert kinds == ["feedback", "points", "wallet", "wallet"]  # top-up, then points, feedback, payment
+    # Activity was consented to, feedback was not: two emails for the payment.
+    assert len(mail.outbox) == 2
+    before = Notice.objects.count()
+    with pytest.raises(InsufficientFunds):
+        payment_create(code=payment_code_issue(member=member).code, amount=90_000)
+    assert Notice.objects.count() == before

@@ -323,3 +323,29 @@ def test_a_terminal_cannot_see_or_refund_another_stores_payment(
     assert_problem(other.get(f"/api/v1/payments/{payment_id}"), 404, "not_found")
     assert_problem(other.post(f"/api/v1/payments/{payment_id}/refunds", {}, format="json", **idem()), 404, "not_found")
     assert Account.objects.get(member=member).balance == 15_000
+
+
+# A payment is the hottest path in the product: its statements are pinned so a
+# change that adds one shows up here (see README "Benchmarks"). With the loyalty
+# engine: terminal, idempotency claim, code, wallet + limits, code used,
+# payment, transfer, two account updates, member + counts, lot, entry, balance,
+# visit, points on the payment, one INSERT for all notices, consents, stored
+# answer; plus four savepoint statements the test's own transaction adds.
+PAYMENT_QUERIES = 22
+
+
+def test_a_payment_makes_a_pinned_number_of_queries(
+    api: APIClient,
+    make_member: Callable[..., Member],
+    code_for: Callable[[Member], str],
+    django_assert_max_num_queries: Any,
+) -> None:
+    member = make_member(balance=100_000)
+    # Warm up: rule rows and the store's sales account enter the per-process memo.
+    for _ in range(2):
+        pay(api, code_for(member), 1_000)
+    code = code_for(member)
+    with django_assert_max_num_queries(PAYMENT_QUERIES):
+        response = pay(api, code, 12_000, reference="pinned")
+    assert response.status_code == 201, response.content
+    assert response.json()["points_earned"] > 0
