@@ -50,6 +50,11 @@ def main() -> int:
     print(f"errors={sum(errors.values())} {errors if errors else ''}".rstrip())
     print(f"ledger_check={'ok' if figures['ledger_ok'] else 'FAILED'}")
     print(f"pgbench_tps={figures['pgbench_tps']:.1f} (tpcb-like, scale 10, 16 clients)")
+    if "healthz_per_s" in figures:
+        floor = figures["healthz_per_s"]
+        print(f"healthz_per_s={floor:.0f} (GET /healthz, same server; ratio {floor / figures['pgbench_tps']:.2f})")
+    else:
+        print("healthz_per_s=n/a (install wrk for the driver and this figure)")
     print(f"bench_seconds={time.monotonic() - started:.0f}")
     print(f"ratio_vs_pgbench={figures['payments_per_s'] / figures['pgbench_tps']:.2f}")
     return 0

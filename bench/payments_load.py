@@ -159,6 +159,21 @@ def drive_wrk(port: int, key: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
+def healthz_floor(port: int) -> float:
+    """Requests/s for GET /healthz (the whole middleware stack and one
+    `SELECT 1`) under the same 16 connections: the ceiling any endpoint of this
+    app can reach on this machine, printed beside the payment figures."""
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", "5s", f"http://127.0.0.1:{port}/healthz"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
 def pgbench(database_url: str, bin_dir: Path) -> float:
     match = re.match(r"postgres://(\w+)@([\d.]+):(\d+)/(\w+)", database_url)
     assert match, database_url
@@ -227,6 +242,7 @@ def run(database_url: str, bin_dir: Path) -> dict[str, Any]:
             DURATION = saved
             if shutil.which("wrk") and os.environ.get("BENCH_DRIVER", "wrk") == "wrk":
                 figures = drive_wrk(port, data["key"], data["codes"][200:])
+                figures["healthz_per_s"] = healthz_floor(port)
             else:
                 figures = drive(port, data["key"], data["codes"][200:])
                 figures["driver"] = "python threads"
