@@ -561,8 +561,9 @@ class Order(models.Model):
     refund_steps = models.PositiveSmallIntegerField(default=0, help_text=_("Refunds made so far (whole or by line)"))
     points_earned = models.BigIntegerField(default=0)
     points_explanation = models.TextField(blank=True)
-    # The payment code scanned for this order (kept only while the order is open).
-    scanned_code = models.CharField(max_length=18, blank=True)
+    # The keyed hash of the payment code scanned for this order, never the code
+    # itself (cleared once the code pays or the order is paid).
+    scanned_code_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
 

@@ -174,12 +174,13 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
         if looks_like_payment_code(text):
             from payments.models import PaymentCode
 
-            code = PaymentCode.objects.select_related("member").filter(code_hash=hash_payment_code(text)).first()
+            code_hash = hash_payment_code(text)
+            code = PaymentCode.objects.select_related("member").filter(code_hash=code_hash).first()
             if code is None:
                 return render_cart(
                     request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
                 )
-            svc.order_attach_member(order=order, member=code.member, scanned_code=text)
+            svc.order_attach_member(order=order, member=code.member, scanned_code_hash=code_hash)
             return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
         if is_valid_card_number(text):
             member = member_by_card_number(card_number=text)

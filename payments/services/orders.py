@@ -104,11 +104,11 @@ def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
     order_recalculate(order=order)
 
 
-def order_attach_member(*, order: Order, member: Member, scanned_code: str = "") -> None:
+def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str = "") -> None:
     _editable(order)
     order.member = member
-    order.scanned_code = scanned_code
-    order.save(update_fields=["member", "scanned_code"])
+    order.scanned_code_hash = scanned_code_hash
+    order.save(update_fields=["member", "scanned_code_hash"])
     order_recalculate(order=order)
 
 
@@ -240,7 +240,7 @@ def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any)
 
 
 def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
-    if not order.scanned_code:
+    if not order.scanned_code_hash:
         raise TillError("Scan the member's payment code to pay with the wallet.")
     # Claim the key first: a double tap finds it and never reaches the wallet twice.
     try:
@@ -252,7 +252,7 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
         return Tender.objects.get(idempotency_key=key)
     try:
         result = payment_create(
-            code=order.scanned_code,
+            code_hash=order.scanned_code_hash,
             amount=amount,
             store=order.store,
             actor=actor,
@@ -267,8 +267,8 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
         Tender.Status.SETTLED if result.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING
     )
     tender.save(update_fields=["payment", "status"])
-    Order.objects.filter(pk=order.pk).update(scanned_code="")  # a code pays once
-    order.scanned_code = ""
+    Order.objects.filter(pk=order.pk).update(scanned_code_hash="")  # a code pays once
+    order.scanned_code_hash = ""
     return tender
 
 
@@ -331,8 +331,8 @@ def order_settle_if_covered(*, order: Order) -> bool:
             )
         locked.status = Order.Status.PAID
         locked.paid_at = now
-        locked.scanned_code = ""
-        locked.save(update_fields=["status", "paid_at", "points_earned", "points_explanation", "scanned_code"])
+        locked.scanned_code_hash = ""
+        locked.save(update_fields=["status", "paid_at", "points_earned", "points_explanation", "scanned_code_hash"])
     order.refresh_from_db()
     return True
 

@@ -156,12 +156,9 @@ class PaymentResult:
     points_explanation: list[str]
 
 
-def _code_for_update(code: str, now: datetime) -> PaymentCode:
+def _code_for_update(code_hash: str, now: datetime) -> PaymentCode:
     found = (
-        PaymentCode.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .filter(code_hash=hash_payment_code(code))
-        .first()
+        PaymentCode.objects.select_for_update(of=("self",)).select_related("member").filter(code_hash=code_hash).first()
     )
     if found is None:
         raise PaymentCodeInvalid("No such payment code. Ask the member to refresh the code on their phone.")
@@ -238,7 +235,8 @@ def _complete_payment(
 
 def payment_create(
     *,
-    code: str,
+    code: str = "",
+    code_hash: str = "",
     amount: int,
     terminal: Terminal | None = None,
     store: Store | None = None,
@@ -251,16 +249,22 @@ def payment_create(
 
     The code row is locked, so of many concurrent requests with one code exactly
     one uses it. Above the member's no-confirmation limit the payment waits
-    (status requires_confirmation) for the member to approve in the portal."""
+    (status requires_confirmation) for the member to approve in the portal.
+
+    Callers pass the code as scanned, or (the till, which keeps no codes) its
+    keyed hash."""
     if amount <= 0:
         raise ValueError("amount must be positive")
+    if bool(code) == bool(code_hash):
+        raise ValueError("pass exactly one of code and code_hash")
+    code_hash = code_hash or hash_payment_code(code)
     store = store or (terminal.store if terminal else None)
     now = timezone.now()
     programme = ProgrammeSettings.current()
     member: Member | None = None
     try:
         with transaction.atomic(durable=True), notices_batched():
-            payment_code = _code_for_update(code, now)
+            payment_code = _code_for_update(code_hash, now)
             member = payment_code.member
             activity = wallet_lock_with_activity(member=member, now=now)
             wallet = activity.wallet

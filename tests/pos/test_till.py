@@ -83,9 +83,11 @@ def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, S
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_of(client)
     add(client, order, "latte")
-    client.post(
-        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
-    )
+    code = payment_code_issue(member=member).code
+    client.post(f"/pos/orders/{order.pk}/scan/", {"code": code}, HTTP_HX_REQUEST="true")
+    # The till keeps only the code's keyed hash between the scan and the tap.
+    stored = Order.objects.filter(pk=order.pk).values().get()
+    assert stored["scanned_code_hash"] and code not in str(stored)
     for _ in range(3):
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "same"}, HTTP_HX_REQUEST="true")
     assert Payment.objects.count() == 1
