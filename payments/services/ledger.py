@@ -1,8 +1,9 @@
 """Double-entry posting. Every movement of wallet money is one Transfer plus the
 matching change to both accounts' posted columns, in the same transaction.
 
-Lock order (fixed, so concurrent services never deadlock): member wallets are
-locked first with SELECT … FOR UPDATE in primary-key order; system accounts
+Lock order (fixed, so concurrent services never deadlock): a till order, then
+the payment code or payment row the service works on, then member wallets with
+SELECT … FOR UPDATE in primary-key order, then the member row (points); system accounts
 (sales, cash drawer, bonus…) are then updated with single UPDATE statements in
 primary-key order as the last writes before commit. System accounts are shared
 by every payment of a store, so holding their row lock only for the final

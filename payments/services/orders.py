@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from cafe_loyalty.money import format_money
@@ -34,7 +34,7 @@ from payments.models import (
     Store,
     Tender,
 )
-from payments.services.wallet import payment_create, payment_refund
+from payments.services.wallet import payment_create, payment_refund_in_transaction
 
 
 class TillError(WalletError):
@@ -359,66 +359,80 @@ def order_refund(
     """Refund a paid order, whole (line_ids=None) or some lines, to its original
     tenders in proportion: wallet back to the wallet, points back as points,
     cash and card recorded. Points the order earned are reversed in the same
-    proportion; a fully refunded order releases its coupons. Returns the amount."""
-    if order.status != Order.Status.PAID:
-        raise TillError("Only paid orders can be refunded.")
+    proportion; a fully refunded order releases its coupons. Returns the amount.
+
+    One transaction with the order row locked first: two tills refunding the
+    same order queue, and the second sees what the first refunded; a refusal
+    anywhere (a wallet refund, say) leaves every tender as it was."""
     from payments.services.wallet import refund_needs_approval
 
-    amount = order_refund_amount(order=order, line_ids=line_ids)
-    if amount <= 0:
-        raise TillError("Nothing left to refund on those lines.")
-    if refund_needs_approval(amount=amount) and not (approved_by and approved_by.has_perm("payments.approve_refund")):
-        raise TillError(
-            f"Refunds above {format_money(_threshold())} need a shift manager: ask them to approve with their login."
-        )
-    tenders = [
-        t
-        for t in order.tenders.filter(status=Tender.Status.SETTLED).select_related("payment").order_by("-amount", "pk")
-        if t.amount > t.refunded_amount
-    ]
-    # Split across tenders in proportion to what each paid; the rounding
-    # remainder goes to the largest tender that still has room.
-    paid = sum(t.amount for t in tenders) or 1
-    parts = [min(t.amount - t.refunded_amount, amount * t.amount // paid) for t in tenders]
-    remainder = amount - sum(parts)
-    for i, tender in enumerate(tenders):
-        room = tender.amount - tender.refunded_amount - parts[i]
-        take = min(room, remainder)
-        parts[i] += take
-        remainder -= take
-    refund_number = order.refund_steps + 1
-    for tender, part in zip(tenders, parts, strict=True):
-        if part <= 0:
-            continue
-        if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
-            payment_refund(
-                payment_id=tender.payment.pk,
-                amount=part,
-                reason=reason or "Till refund",
-                actor=actor,
-                approved_by=approved_by,
+    with transaction.atomic(durable=True), notices_batched():
+        locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
+        if locked.status != Order.Status.PAID:
+            raise TillError("Only paid orders can be refunded.")
+        amount = order_refund_amount(order=locked, line_ids=line_ids)
+        if amount <= 0:
+            raise TillError("Nothing left to refund on those lines.")
+        if refund_needs_approval(amount=amount) and not (
+            approved_by and approved_by.has_perm("payments.approve_refund")
+        ):
+            raise TillError(
+                f"Refunds above {format_money(_threshold())} need a shift manager:"
+                " ask them to approve with their login."
             )
-        Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.refunded_amount + part)
-    with transaction.atomic():
-        if order.member is not None and order.total:
+        tenders = [
+            t
+            for t in locked.tenders.select_for_update(of=("self",))
+            .filter(status=Tender.Status.SETTLED)
+            .select_related("payment")
+            .order_by("-amount", "pk")
+            if t.amount > t.refunded_amount
+        ]
+        refund_number = locked.refund_steps + 1
+        for tender, part in zip(tenders, _split_by_tender(amount, tenders), strict=True):
+            if part <= 0:
+                continue
+            if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
+                payment_refund_in_transaction(
+                    payment_id=tender.payment.pk,
+                    amount=part,
+                    reason=reason or "Till refund",
+                    actor=actor,
+                    approved_by=approved_by,
+                )
+            Tender.objects.filter(pk=tender.pk).update(refunded_amount=F("refunded_amount") + part)
+        if locked.member is not None and locked.total:
             loyalty_bridge.reverse_for_refund(
-                member=order.member,
-                reference=order.reference,
+                member=locked.member,
+                reference=locked.reference,
                 refund_amount=amount,
-                original_amount=order.total,
-                refund_reference=f"{order.reference}:refund:{refund_number}",
+                original_amount=locked.total,
+                refund_reference=f"{locked.reference}:refund:{refund_number}",
             )
-        refunded_total = order.refunded_amount + amount
+        refunded_total = locked.refunded_amount + amount
         if line_ids is None:
-            order.lines.update(refunded=True)
+            locked.lines.update(refunded=True)
         else:
-            order.lines.filter(pk__in=line_ids).update(refunded=True)
-        status = Order.Status.REFUNDED if refunded_total >= order.total else Order.Status.PAID
-        Order.objects.filter(pk=order.pk).update(
+            locked.lines.filter(pk__in=line_ids).update(refunded=True)
+        status = Order.Status.REFUNDED if refunded_total >= locked.total else Order.Status.PAID
+        Order.objects.filter(pk=locked.pk).update(
             status=status, refunded_amount=refunded_total, refund_steps=refund_number
         )
     order.refresh_from_db()
     return amount
+
+
+def _split_by_tender(amount: int, tenders: list[Tender]) -> list[int]:
+    """Split a refund across tenders in proportion to what each paid; the
+    rounding remainder goes to the largest tender that still has room."""
+    paid = sum(t.amount for t in tenders) or 1
+    parts = [min(t.amount - t.refunded_amount, amount * t.amount // paid) for t in tenders]
+    remainder = amount - sum(parts)
+    for i, tender in enumerate(tenders):
+        take = min(tender.amount - tender.refunded_amount - parts[i], remainder)
+        parts[i] += take
+        remainder -= take
+    return parts
 
 
 def _threshold() -> int:

@@ -347,7 +347,7 @@ def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> Paymen
     programme = ProgrammeSettings.current()
     wallet = wallet_get_or_create(member=member)
     with transaction.atomic(durable=True):
-        wallet = lock_wallets(wallet)[wallet.pk]
+        # The payment row before the wallet, as refunds lock them.
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("store", "terminal", "member")
@@ -356,6 +356,7 @@ def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> Paymen
         )
         if payment is None:
             raise PaymentNotPending("No such payment.")
+        wallet = lock_wallets(wallet)[wallet.pk]
         if payment.status != Payment.Status.REQUIRES_CONFIRMATION:
             raise PaymentNotPending(f"This payment is {payment.get_status_display().lower()}.")
         if payment.confirm_by and payment.confirm_by <= now:
@@ -411,75 +412,96 @@ def payment_refund(
     wallet; points are reversed in proportion. Returns (refund, wallet balance).
     Above the programme's threshold an approver with payments.approve_refund
     is required."""
-    now = timezone.now()
     with transaction.atomic(durable=True):
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("member", "store")
-            .filter(pk=payment_id)
-            .first()
-        )
-        if payment is None:
-            raise PaymentNotRefundable("No such payment.")
-        if payment.status != Payment.Status.SUCCEEDED:
-            raise PaymentNotRefundable(f"This payment is {payment.get_status_display().lower()}.")
-        left = payment.amount - payment.refunded_amount
-        amount = left if amount is None else amount
-        if amount <= 0 or amount > left:
-            raise RefundExceedsPayment(
-                f"At most {format_money(left)} is left to refund on this payment.", refundable_amount=left
-            )
-        if refund_needs_approval(amount=amount) and not (
-            approved_by is not None and approved_by.has_perm("payments.approve_refund")
-        ):
-            raise RefundRequiresApproval(
-                f"Refunds above {format_money(ProgrammeSettings.current().refund_approval_threshold)}"
-                " need a shift manager or manager."
-            )
-        wallet = lock_wallets(wallet_get_or_create(member=payment.member))
-        wallet_account = next(iter(wallet.values()))
-        refund = Refund.objects.create(
-            payment=payment,
+        return payment_refund_in_transaction(
+            payment_id=payment_id,
             amount=amount,
-            reason=reason[:200],
+            reason=reason,
             terminal=terminal,
             actor=actor,
             approved_by=approved_by,
-            created_at=now,
         )
-        sales = system_account(kind=Account.Kind.SALES, store=payment.store)
-        post_transfers(
-            [Leg(debit=sales, credit=wallet_account, amount=amount, kind=Transfer.Kind.REFUND)],
-            payment=payment,
-            refund=refund,
-            order_reference=payment.reference,
-            actor_user=actor,
-            actor_terminal=terminal,
+
+
+def payment_refund_in_transaction(
+    *,
+    payment_id: int,
+    amount: int | None = None,
+    reason: str = "",
+    terminal: Terminal | None = None,
+    actor: Any = None,
+    approved_by: Any = None,
+) -> tuple[Refund, int]:
+    """payment_refund for a caller that already holds its own durable
+    transaction (a till refund moves several tenders all or nothing). Locks
+    the payment, then the wallet."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_refund_in_transaction must run inside the caller's transaction")
+    now = timezone.now()
+    payment = (
+        Payment.objects.select_for_update(of=("self",)).select_related("member", "store").filter(pk=payment_id).first()
+    )
+    if payment is None:
+        raise PaymentNotRefundable("No such payment.")
+    if payment.status != Payment.Status.SUCCEEDED:
+        raise PaymentNotRefundable(f"This payment is {payment.get_status_display().lower()}.")
+    left = payment.amount - payment.refunded_amount
+    amount = left if amount is None else amount
+    if amount <= 0 or amount > left:
+        raise RefundExceedsPayment(
+            f"At most {format_money(left)} is left to refund on this payment.", refundable_amount=left
         )
-        payment.refunded_amount += amount
-        payment.save(update_fields=["refunded_amount"])
-        loyalty_bridge.reverse_for_refund(
-            member=payment.member,
-            reference=f"payment:{payment.pk}",
-            refund_amount=amount,
-            original_amount=payment.amount,
-            refund_reference=f"refund:{refund.pk}",
+    if refund_needs_approval(amount=amount) and not (
+        approved_by is not None and approved_by.has_perm("payments.approve_refund")
+    ):
+        raise RefundRequiresApproval(
+            f"Refunds above {format_money(ProgrammeSettings.current().refund_approval_threshold)}"
+            " need a shift manager or manager."
         )
-        new_balance = wallet_account.balance + amount
-        notice_send(
-            member=payment.member,
-            kind="wallet",
-            title=f"Refund {format_money(amount)}",
-            body=f"Balance {format_money(new_balance)}.",
-            link="/wallet/",
-        )
-        if refund_needs_approval(amount=amount):
-            transaction.on_commit(
-                lambda: risk_alert_raise(
-                    kind=RiskAlert.Kind.LARGE_REFUND,
-                    member=payment.member,
-                    terminal=terminal,
-                    detail=f"Refund {format_money(amount)} on payment {payment.pk}",
-                )
+    wallet = lock_wallets(wallet_get_or_create(member=payment.member))
+    wallet_account = next(iter(wallet.values()))
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        reason=reason[:200],
+        terminal=terminal,
+        actor=actor,
+        approved_by=approved_by,
+        created_at=now,
+    )
+    sales = system_account(kind=Account.Kind.SALES, store=payment.store)
+    post_transfers(
+        [Leg(debit=sales, credit=wallet_account, amount=amount, kind=Transfer.Kind.REFUND)],
+        payment=payment,
+        refund=refund,
+        order_reference=payment.reference,
+        actor_user=actor,
+        actor_terminal=terminal,
+    )
+    payment.refunded_amount += amount
+    payment.save(update_fields=["refunded_amount"])
+    loyalty_bridge.reverse_for_refund(
+        member=payment.member,
+        reference=f"payment:{payment.pk}",
+        refund_amount=amount,
+        original_amount=payment.amount,
+        refund_reference=f"refund:{refund.pk}",
+    )
+    new_balance = wallet_account.balance + amount
+    notice_send(
+        member=payment.member,
+        kind="wallet",
+        title=f"Refund {format_money(amount)}",
+        body=f"Balance {format_money(new_balance)}.",
+        link="/wallet/",
+    )
+    if refund_needs_approval(amount=amount):
+        transaction.on_commit(
+            lambda: risk_alert_raise(
+                kind=RiskAlert.Kind.LARGE_REFUND,
+                member=payment.member,
+                terminal=terminal,
+                detail=f"Refund {format_money(amount)} on payment {payment.pk}",
             )
+        )
     return refund, new_balance

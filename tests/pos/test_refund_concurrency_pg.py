@@ -1,0 +1,51 @@
+"""Till refunds on PostgreSQL with real threads: two tills refunding one order
+must not both give the money back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from members.services import member_create
+from payments.management.commands.load_menu_demo import load_menu_demo
+from payments.models import Order, Payment, Product, Refund, Store, Tender
+from payments.services.codes import hash_payment_code, payment_code_issue
+from payments.services.ledger import ledger_problems
+from payments.services.orders import TillError, order_add_product, order_add_tender, order_attach_member, order_open
+from payments.services.wallet import wallet_top_up
+from tests.wallet.test_concurrency_pg import run_concurrently
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_concurrent_refunds_of_one_order_refund_it_once(barista_user: Any) -> None:
+    from payments.services.orders import order_refund
+
+    load_menu_demo()
+    store = Store.objects.create(name="Xinyi", slug="xinyi")
+    member = member_create(user=None, display_name="R", email="r@example.com")
+    wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
+    order = order_open(store=store, barista=barista_user)
+    order_add_product(order=order, product=Product.objects.get(sku="latte"))
+    order.refresh_from_db()
+    order_attach_member(
+        order=order, member=member, scanned_code_hash=hash_payment_code(payment_code_issue(member=member).code)
+    )
+    order_add_tender(order=order, kind=Tender.Kind.WALLET, idempotency_key="pay-1", actor=barista_user)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+
+    def refund(_i: int) -> Any:
+        return order_refund(order=Order.objects.get(pk=order.pk), actor=barista_user, reason="spilt")
+
+    results = run_concurrently(8, refund)
+    refunded = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, TillError)]
+    assert refunded == [order.total], results
+    assert len(refused) == 7, results
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED and order.refunded_amount == order.total
+    assert Refund.objects.count() == 1
+    assert Payment.objects.get().refunded_amount == order.total
+    assert ledger_problems() == []
