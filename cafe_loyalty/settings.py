@@ -152,6 +152,9 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = (
 # Authenticator apps (TOTP), security keys and passkeys (WebAuthn) as second
 # factors, with recovery codes as the fallback.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Members and staff who registered a passkey can sign in with it alone
+# (a passkey is itself two factors: the device and its unlock).
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 during development only
 MFA_TOTP_ISSUER = "Cafe Loyalty"
 HEADLESS_CLIENTS = ("app", "browser")

@@ -245,3 +245,10 @@ def test_staff_can_add_a_security_key_or_passkey(client: Client, barista_user: A
     assert index.status_code == 200
     assert b"/accounts/2fa/webauthn/" in index.content
     assert client.get("/accounts/2fa/webauthn/add/").status_code in (200, 302)
+
+
+def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Client) -> None:
+    page = client.get("/accounts/login/").content.decode()
+    assert 'id="passkey_login"' in page
+    passkey_button = page[page.index('id="passkey_login"') - 200 : page.index('id="passkey_login"')]
+    assert "btn-secondary" in passkey_button
