@@ -192,45 +192,62 @@ def order_add_tender(
     cash_received: int | None = None,
     points: int | None = None,
 ) -> TenderResult:
-    """Take one tender. A key seen before returns the tender it created."""
+    """Take one tender. A key seen before returns the tender it created.
+
+    Cash, card and points are taken with the order row locked, so two taps
+    with different keys cannot both take what is due. The wallet is charged
+    outside that lock (its payment is its own durable transaction); its one-time
+    code stops a second charge."""
     existing = Tender.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.order_id != order.pk:
             raise TillError("That button was for another order; reload the till.")
         return TenderResult(existing, True)
+    if kind == Tender.Kind.WALLET:
+        tender = _wallet_tender(order, _amount_due(order, amount), idempotency_key, actor)
+    elif kind in (Tender.Kind.CASH, Tender.Kind.CARD, Tender.Kind.POINTS):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
+            raced = Tender.objects.filter(idempotency_key=idempotency_key, order=locked).first()
+            if raced is not None:  # the same tap, twice at once: the first one took it
+                return TenderResult(raced, True)
+            tender = _local_tender(locked, kind, _amount_due(locked, amount), idempotency_key, cash_received, points)
+    else:
+        raise TillError("Unknown tender.")
+    order_settle_if_covered(order=order)
+    return TenderResult(tender, False)
+
+
+def _amount_due(order: Order, wanted: int | None) -> int:
     if order.status != Order.Status.OPEN:
         raise TillError("This order is already paid.")
     due = order_due(order)
     if due <= 0 and order.total > 0:
         raise TillError("Nothing left to pay.")
-    amount = due if amount is None else min(amount, due)
+    return due if wanted is None else min(wanted, due)
+
+
+def _local_tender(
+    order: Order, kind: str, amount: int, key: str, cash_received: int | None, points: int | None
+) -> Tender:
+    """Cash, card or points: taken at the till, no wallet involved."""
     if kind == Tender.Kind.CASH:
         received = cash_received if cash_received is not None else amount
         if received < amount and received > 0:
             amount = received  # part paid in cash; the rest by another tender
         change = max(received - amount, 0)
-        tender = _create_tender(order, kind, amount, idempotency_key, cash_received=received, change_given=change)
-    elif kind == Tender.Kind.CARD:
-        tender = _create_tender(order, kind, amount, idempotency_key)
-    elif kind == Tender.Kind.POINTS:
-        if order.member is None:
-            raise TillError("Scan the member first to pay with points.")
-        value = pos_loyalty.point_value()
-        wanted = points if points is not None else -(-amount // value)
-        wanted = min(wanted, order.member.points_balance, -(-amount // value))
-        if wanted <= 0:
-            raise TillError("The member has no points to use.")
-        with transaction.atomic():
-            pos_loyalty.points_spend(
-                member=order.member, points=wanted, source="Paid at the till", reference=order.reference
-            )
-            tender = _create_tender(order, kind, min(wanted * value, amount), idempotency_key, points_used=wanted)
-    elif kind == Tender.Kind.WALLET:
-        tender = _wallet_tender(order, amount, idempotency_key, actor)
-    else:
-        raise TillError("Unknown tender.")
-    order_settle_if_covered(order=order)
-    return TenderResult(tender, False)
+        return _create_tender(order, kind, amount, key, cash_received=received, change_given=change)
+    if kind == Tender.Kind.CARD:
+        return _create_tender(order, kind, amount, key)
+    if order.member is None:
+        raise TillError("Scan the member first to pay with points.")
+    value = pos_loyalty.point_value()
+    wanted = points if points is not None else -(-amount // value)
+    wanted = min(wanted, order.member.points_balance, -(-amount // value))
+    if wanted <= 0:
+        raise TillError("The member has no points to use.")
+    pos_loyalty.points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+    return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
 
 
 def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any) -> Tender:
