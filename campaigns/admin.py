@@ -1,19 +1,30 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.money import format_money
+from campaigns.lifecycle import campaign_result, campaign_run
 from campaigns.models import (
     BirthdayGrant,
+    Campaign,
+    CampaignEntry,
     Coupon,
     CouponTemplate,
     EarnRule,
+    MemberSegment,
     OrderFeedback,
     ProductBonus,
     Promotion,
     Referral,
     Reward,
 )
+from campaigns.reports import CHURN_DAYS, cohort_retention, lapsed_summary, monthly_activity
 
 
 @admin.register(EarnRule)
@@ -95,3 +106,146 @@ class OrderFeedbackAdmin(admin.ModelAdmin):
                 .order_by("store_slug")
             )
         return response  # type: ignore[return-value]
+
+
+# --- Segments, lifecycle campaigns, retention -----------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@admin.register(MemberSegment)
+class MemberSegmentAdmin(admin.ModelAdmin):
+    """Read-only: rows come from `manage.py compute_segments`."""
+
+    list_display = [
+        "member",
+        "segment",
+        "r_score",
+        "f_score",
+        "m_score",
+        "recency_days",
+        "frequency",
+        "spend",
+        "computed_at",
+    ]
+    list_filter = ["segment", "r_score", "f_score", "m_score"]
+    search_fields = ["=member__card_number"]
+    list_select_related = ["member"]
+    change_list_template = "admin/campaigns/membersegment/change_list.html"
+
+    @admin.display(description=_("spend (12 months)"), ordering="monetary")
+    def spend(self, obj: MemberSegment) -> str:
+        return format_money(obj.monetary)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        report = path(
+            "retention/", self.admin_site.admin_view(self.retention_view), name="campaigns_membersegment_retention"
+        )
+        return [report, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        labels = dict(MemberSegment.Segment.choices)
+        counts = dict(
+            MemberSegment.objects.order_by().values_list("segment").annotate(n=Count("pk")).values_list("segment", "n")
+        )
+        context = {
+            "segment_counts": [(labels[key], counts.get(key, 0)) for key in MemberSegment.Segment.values],
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)  # type: ignore[return-value]
+
+    def retention_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        cohorts = cohort_retention(months=6)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Retention and churn"),
+            "months": monthly_activity(months=12),
+            "cohorts": cohorts,
+            "offsets": range(1, len(cohorts)),
+            "lapsed": lapsed_summary(),
+            "churn_days": CHURN_DAYS,
+        }
+        return TemplateResponse(request, "admin/campaigns/retention.html", context)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "segment",
+        "coupon_template",
+        "holdout_percent",
+        "is_active",
+        "treatment_conversion",
+        "holdout_conversion",
+        "uplift",
+    ]
+    list_filter = ["kind", "is_active"]
+    list_select_related = ["coupon_template"]
+    readonly_fields = ["results"]
+    actions = ["run_now"]
+
+    def _result(self, obj: Campaign) -> Any:
+        cache = obj.__dict__.setdefault("_result_memo", {})
+        if "result" not in cache:
+            cache["result"] = campaign_result(campaign=obj)
+        return cache["result"]
+
+    @admin.display(description=_("sent: came back"))
+    def treatment_conversion(self, obj: Campaign) -> str:
+        group = self._result(obj).treatment
+        return f"{_percent(group.rate)} of {group.members}"
+
+    @admin.display(description=_("holdout: came back"))
+    def holdout_conversion(self, obj: Campaign) -> str:
+        group = self._result(obj).holdout
+        return f"{_percent(group.rate)} of {group.members}"
+
+    @admin.display(description=_("uplift"))
+    def uplift(self, obj: Campaign) -> str:
+        points = self._result(obj).uplift_points
+        return "—" if points is None else f"{points:+.1f} pp"
+
+    @admin.display(description=_("results"))
+    def results(self, obj: Campaign) -> str:
+        if obj.pk is None:
+            return "—"
+        return (
+            f"{self.treatment_conversion(obj)} converted after the coupon; "
+            f"{self.holdout_conversion(obj)} in the holdout; uplift {self.uplift(obj)}"
+        )
+
+    @admin.action(description=_("Run now: enter eligible members"))
+    def run_now(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset.select_related("coupon_template"):
+            if not campaign.is_active:
+                self.message_user(request, f"{campaign}: not active, skipped.", messages.WARNING)
+                continue
+            run = campaign_run(campaign=campaign)
+            self.message_user(request, f"{campaign}: {run.treatment} sent, {run.holdout} held out.")
+
+
+@admin.register(CampaignEntry)
+class CampaignEntryAdmin(admin.ModelAdmin):
+    list_display = ["entered_at", "campaign", "member", "group", "coupon"]
+    list_filter = ["campaign", "group"]
+    search_fields = ["=member__card_number"]
+    list_select_related = ["campaign", "member", "coupon"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

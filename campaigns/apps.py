@@ -24,4 +24,28 @@ class CampaignsConfig(AppConfig):
                 for c in Coupon.objects.filter(member=member).select_related("template")
             ]
 
+        def segment(member: Any) -> dict[str, object] | None:
+            from campaigns.models import MemberSegment
+
+            row = MemberSegment.objects.filter(member=member).first()
+            if row is None:
+                return None
+            return {
+                "segment": row.segment,
+                "recency_score": row.r_score,
+                "frequency_score": row.f_score,
+                "monetary_score": row.m_score,
+                "computed_at": row.computed_at.isoformat(),
+            }
+
+        def campaigns(member: Any) -> list[dict[str, object]]:
+            from campaigns.models import CampaignEntry
+
+            return [
+                {"campaign": e.campaign.name, "group": e.group, "entered": e.entered_at.isoformat()}
+                for e in CampaignEntry.objects.filter(member=member).select_related("campaign")
+            ]
+
         register_exporter("coupons", coupons)
+        register_exporter("segment", segment)
+        register_exporter("campaigns", campaigns)

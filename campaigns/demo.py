@@ -2,7 +2,8 @@
 
 from datetime import time
 
-from campaigns.models import CouponTemplate, EarnRule, Promotion, Reward
+from campaigns.models import Campaign, CouponTemplate, EarnRule, MemberSegment, Promotion, Reward
+from campaigns.segments import segments_compute
 
 
 def load_campaigns_demo() -> None:
@@ -44,3 +45,19 @@ def load_campaigns_demo() -> None:
         ("Any drink", 500, drink),
     ]:
         Reward.objects.get_or_create(name=name, defaults={"points_cost": cost, "template": template})
+    for name, kind, days, segment, template, holdout in [
+        ("Welcome: a pastry on us", Campaign.Kind.WELCOME, 30, "", pastry, 10),
+        ("We miss you: free drip coffee", Campaign.Kind.WIN_BACK, 60, "", drip, 20),
+        ("Thank you, champions: any drink", Campaign.Kind.SEGMENT, 30, MemberSegment.Segment.CHAMPIONS, drink, 10),
+    ]:
+        Campaign.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "days": days,
+                "segment": segment,
+                "coupon_template": template,
+                "holdout_percent": holdout,
+            },
+        )
+    segments_compute()

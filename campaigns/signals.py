@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from campaigns.coupons import coupon_issue
 from campaigns.exceptions import ReferralRefused
 from campaigns.referrals import referral_attach
-from members.services import member_get_or_create_for_user
+from members.services import member_anonymised, member_get_or_create_for_user
 from members.tiers import tier_changed
 
 REFERRAL_SESSION_KEY = "referral_code"
@@ -44,3 +44,11 @@ def free_drink_on_tier_up(sender: Any, member: Any, old_tier: Any, new_tier: Any
     going_up = new_tier is not None and (old_tier is None or new_tier.rank > old_tier.rank)
     if going_up and old_tier is not None and new_tier.free_drink_on_tier_up:
         coupon_issue(member=member, template=free_drink_template(), source="tier_up")
+
+
+@receiver(member_anonymised)
+def forget_segment_of_deleted_member(sender: Any, member: Any, **kwargs: Any) -> None:
+    """A deleted account keeps no profile: its RFM row goes at once."""
+    from campaigns.models import MemberSegment
+
+    MemberSegment.objects.filter(member=member).delete()

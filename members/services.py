@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+import django.dispatch
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +18,9 @@ from members.exceptions import BirthdayChangeTooSoon, MemberExists
 from members.models import Consent, Member
 
 BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
+
+# Sent inside member_anonymise's transaction: kwargs member.
+member_anonymised = django.dispatch.Signal()
 
 
 def member_create(
@@ -236,3 +240,5 @@ def member_anonymise(*, member: Member) -> None:
             user.is_active = False
             user.set_unusable_password()
             user.save()
+        # Higher layers drop what they derived from the member (segments).
+        member_anonymised.send(sender=Member, member=member)

@@ -1,0 +1,141 @@
+"""Churn and retention for managers, from visits (one per paid order).
+
+- Monthly activity: members active in each month, how many were new, how many
+  came back from the month before, and the month's churn: the share of last
+  month's active members who did not come this month.
+- Cohorts: members grouped by the month of their first visit, and the share
+  of each cohort active in each following month.
+- Lapsed now: members whose last visit is more than CHURN_DAYS ago.
+
+Each report is one or two aggregate queries; the arithmetic is done here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from members.models import Visit
+
+CHURN_DAYS = 60
+
+
+def _month(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date(value.year, value.month, 1)
+
+
+def _add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _active_by_month(since: date) -> dict[date, set[int]]:
+    start = timezone.make_aware(datetime(since.year, since.month, 1))
+    pairs = (
+        Visit.objects.filter(at__gte=start)
+        .annotate(month=TruncMonth("at"))
+        .values_list("member_id", "month")
+        .distinct()
+    )
+    active: dict[date, set[int]] = defaultdict(set)
+    for member_id, month in pairs:
+        active[_month(month)].add(member_id)
+    return active
+
+
+def _first_months(since: date) -> dict[int, date]:
+    start = timezone.make_aware(datetime(since.year, since.month, 1))
+    firsts = Visit.objects.values("member_id").annotate(first=Min("at")).filter(first__gte=start).order_by()
+    return {row["member_id"]: _month(row["first"]) for row in firsts}
+
+
+@dataclass(frozen=True)
+class MonthActivity:
+    month: date
+    active: int
+    new: int
+    returning: int
+    churned: int
+
+    @property
+    def churn_rate(self) -> float | None:
+        """Churned ÷ members active the month before."""
+        before = self.returning + self.churned
+        return self.churned / before if before else None
+
+
+def monthly_activity(*, months: int = 12, now: datetime | None = None) -> list[MonthActivity]:
+    """The last `months` months, oldest first, the current month included."""
+    this_month = _month(now or timezone.now())
+    first = _add_months(this_month, -(months - 1))
+    active = _active_by_month(_add_months(first, -1))
+    firsts = _first_months(first)
+    rows = []
+    for i in range(months):
+        month = _add_months(first, i)
+        current, previous = active.get(month, set()), active.get(_add_months(month, -1), set())
+        rows.append(
+            MonthActivity(
+                month=month,
+                active=len(current),
+                new=sum(1 for member in current if firsts.get(member) == month),
+                returning=len(current & previous),
+                churned=len(previous - current),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Cohort:
+    month: date
+    size: int
+    retained: list[float | None]  # share active in month +1, +2, …; None = not yet happened
+
+
+def cohort_retention(*, months: int = 6, now: datetime | None = None) -> list[Cohort]:
+    """Cohorts of the last `months` months by first-visit month, oldest first."""
+    this_month = _month(now or timezone.now())
+    first = _add_months(this_month, -(months - 1))
+    active = _active_by_month(first)
+    members_by_cohort: dict[date, set[int]] = defaultdict(set)
+    for member, month in _first_months(first).items():
+        members_by_cohort[month].add(member)
+    cohorts = []
+    for i in range(months):
+        month = _add_months(first, i)
+        members = members_by_cohort.get(month, set())
+        retained: list[float | None] = []
+        for offset in range(1, months):
+            later = _add_months(month, offset)
+            if later > this_month or not members:
+                retained.append(None)
+            else:
+                retained.append(len(members & active.get(later, set())) / len(members))
+        cohorts.append(Cohort(month=month, size=len(members), retained=retained))
+    return cohorts
+
+
+@dataclass(frozen=True)
+class LapsedSummary:
+    customers: int  # members who ever visited
+    active: int  # visited within CHURN_DAYS
+    lapsed: int
+
+    @property
+    def lapsed_share(self) -> float | None:
+        return self.lapsed / self.customers if self.customers else None
+
+
+def lapsed_summary(*, now: datetime | None = None) -> LapsedSummary:
+    cutoff = (now or timezone.now()) - timedelta(days=CHURN_DAYS)
+    customers = Visit.objects.aggregate(n=Count("member_id", distinct=True))["n"] or 0
+    active = Visit.objects.filter(at__gte=cutoff).aggregate(n=Count("member_id", distinct=True))["n"] or 0
+    return LapsedSummary(customers=customers, active=active, lapsed=customers - active)

@@ -1,0 +1,139 @@
+"""RFM segments: how recently, how often and how much each member buys.
+
+Scores run 1 (worst) to 5 (best). Recency and frequency use fixed cafe
+thresholds, so a manager can read them ("R5 = visited in the last week");
+monetary is relative: the member's spend percentile among members who spent in
+the last 12 months, in fifths. The segment names follow the usual RFM grid.
+`segments_compute` is the periodic job (`manage.py compute_segments`): one
+aggregate query over visits, then one upsert.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from campaigns.models import MemberSegment
+from members.models import Member, Visit
+
+YEAR = timedelta(days=365)
+# Days since the last visit at or under which a member scores R5, R4, R3, R2.
+RECENCY_DAYS = (7, 14, 30, 60)
+# Visits in 12 months at or above which a member scores F5, F4, F3, F2.
+FREQUENCY_VISITS = (52, 24, 12, 4)
+
+Segment = MemberSegment.Segment
+
+
+def recency_score(days: int) -> int:
+    for score, limit in zip((5, 4, 3, 2), RECENCY_DAYS, strict=True):
+        if days <= limit:
+            return score
+    return 1
+
+
+def frequency_score(visits: int) -> int:
+    for score, floor in zip((5, 4, 3, 2), FREQUENCY_VISITS, strict=True):
+        if visits >= floor:
+            return score
+    return 1
+
+
+def monetary_score(spend: int, *, sorted_spends: list[int]) -> int:
+    """Fifth of the member's mid-rank percentile among `sorted_spends`."""
+    if not sorted_spends:
+        return 1
+    below = bisect.bisect_left(sorted_spends, spend)
+    equal = bisect.bisect_right(sorted_spends, spend) - below
+    percentile = (below + equal / 2) / len(sorted_spends)
+    return 1 + min(4, int(percentile * 5))
+
+
+def segment_for(*, r: int, f: int, m: int, visits: int) -> str:
+    """The RFM grid, recency first: recent members are champions, new or
+    promising; members drifting away are at risk or lost, by how much they
+    were worth (the mean of F and M, rounded up)."""
+    fm = (f + m + 1) // 2
+    if r >= 4:
+        if fm >= 4:
+            return Segment.CHAMPIONS
+        return Segment.NEW if visits <= 1 else Segment.POTENTIAL
+    if r == 3:
+        return Segment.LOYAL if fm >= 4 else Segment.NEEDS_ATTENTION
+    if r == 2:
+        return Segment.AT_RISK if fm >= 3 else Segment.HIBERNATING
+    return Segment.CANT_LOSE if fm >= 4 else Segment.LOST
+
+
+@dataclass(frozen=True)
+class SegmentRun:
+    members: int
+    by_segment: dict[str, int]
+
+
+def segments_compute(*, now: datetime | None = None) -> SegmentRun:
+    """Score every member who has visited (anonymised members excluded, and
+    their rows removed: a deleted account keeps no profile)."""
+    now = now or timezone.now()
+    since = now - YEAR
+    rows = list(
+        Visit.objects.filter(member__anonymised_at__isnull=True)
+        .values("member_id")
+        .annotate(
+            last=Max("at"),
+            visits=Count("pk", filter=Q(at__gt=since)),
+            spend=Sum("amount", filter=Q(at__gt=since), default=0),
+        )
+        .order_by()
+    )
+    spends = sorted(int(row["spend"]) for row in rows if row["spend"])
+    segments = []
+    for row in rows:
+        days = max((now - row["last"]).days, 0)
+        visits, spend = int(row["visits"]), int(row["spend"] or 0)
+        r, f = recency_score(days), frequency_score(visits)
+        m = monetary_score(spend, sorted_spends=spends) if spend else 1
+        segments.append(
+            MemberSegment(
+                member_id=row["member_id"],
+                last_visit_at=row["last"],
+                recency_days=days,
+                frequency=visits,
+                monetary=spend,
+                r_score=r,
+                f_score=f,
+                m_score=m,
+                segment=segment_for(r=r, f=f, m=m, visits=visits),
+                computed_at=now,
+            )
+        )
+    with transaction.atomic():
+        MemberSegment.objects.bulk_create(
+            segments,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["member"],
+            update_fields=[
+                "last_visit_at",
+                "recency_days",
+                "frequency",
+                "monetary",
+                "r_score",
+                "f_score",
+                "m_score",
+                "segment",
+                "computed_at",
+            ],
+        )
+        MemberSegment.objects.filter(
+            member__in=Member.objects.filter(anonymised_at__isnull=False).values("pk")
+        ).delete()
+    counts: dict[str, int] = {}
+    for segment in segments:
+        counts[segment.segment] = counts.get(segment.segment, 0) + 1
+    return SegmentRun(members=len(segments), by_segment=counts)

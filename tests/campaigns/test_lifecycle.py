@@ -1,0 +1,229 @@
+"""RFM segments, lifecycle campaigns with a holdout, and the retention report."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from campaigns.lifecycle import campaign_result, campaign_run, campaigns_run, holdout_bucket
+from campaigns.models import Campaign, CampaignEntry, Coupon, CouponTemplate, MemberSegment
+from campaigns.reports import cohort_retention, lapsed_summary, monthly_activity
+from campaigns.segments import frequency_score, monetary_score, recency_score, segment_for, segments_compute
+from members.models import Member, Visit
+from members.services import consent_record, member_anonymise
+
+pytestmark = pytest.mark.django_db
+Segment = MemberSegment.Segment
+
+
+def visits(member: Member, *, days_ago: list[int], amount: int = 15_000, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    Visit.objects.bulk_create(
+        Visit(member=member, at=now - timedelta(days=d, hours=1), amount=amount, reference=f"v:{member.pk}:{i}")
+        for i, d in enumerate(days_ago)
+    )
+
+
+def test_scores_follow_the_documented_thresholds() -> None:
+    assert [recency_score(d) for d in (0, 7, 8, 14, 30, 31, 60, 61, 400)] == [5, 5, 4, 4, 3, 2, 2, 1, 1]
+    assert [frequency_score(v) for v in (0, 3, 4, 12, 24, 52, 300)] == [1, 1, 2, 3, 4, 5, 5]
+    spends = sorted([100, 200, 300, 400, 500])
+    assert [monetary_score(s, sorted_spends=spends) for s in spends] == [1, 2, 3, 4, 5]
+    assert monetary_score(100, sorted_spends=[100]) == 3  # alone: the middle, not the bottom
+
+
+@pytest.mark.parametrize(
+    ("r", "f", "m", "n", "segment"),
+    [
+        (5, 5, 5, 60, Segment.CHAMPIONS),
+        (5, 1, 2, 1, Segment.NEW),
+        (4, 2, 3, 5, Segment.POTENTIAL),
+        (3, 4, 5, 30, Segment.LOYAL),
+        (3, 2, 2, 5, Segment.NEEDS_ATTENTION),
+        (2, 3, 3, 15, Segment.AT_RISK),
+        (2, 1, 2, 2, Segment.HIBERNATING),
+        (1, 5, 4, 60, Segment.CANT_LOSE),
+        (1, 1, 1, 2, Segment.LOST),
+    ],
+)
+def test_segment_grid(r: int, f: int, m: int, n: int, segment: str) -> None:
+    assert segment_for(r=r, f=f, m=m, visits=n) == segment
+
+
+def test_compute_segments_scores_visitors_in_constant_queries(
+    new_member: Callable[..., Member], django_assert_max_num_queries: Any
+) -> None:
+    champion, newcomer, drifting, gone, deleted, never = (new_member(n) for n in "ABCDEF")
+    visits(champion, days_ago=[1, *range(3, 360, 6)], amount=30_000)
+    visits(newcomer, days_ago=[3])
+    visits(drifting, days_ago=list(range(45, 300, 15)), amount=25_000)
+    visits(gone, days_ago=[200, 230])
+    visits(deleted, days_ago=[2])
+    member_anonymise(member=deleted)
+    with django_assert_max_num_queries(6):
+        run = segments_compute()
+    assert run.members == 4
+    got = dict(MemberSegment.objects.values_list("member__display_name", "segment"))
+    assert got == {"A": Segment.CHAMPIONS, "B": Segment.NEW, "C": Segment.AT_RISK, "D": Segment.LOST}
+    assert not MemberSegment.objects.filter(member=never).exists()
+    out = io.StringIO()
+    call_command("compute_segments", stdout=out)
+    assert "Scored 4 member(s)" in out.getvalue()
+    assert MemberSegment.objects.count() == 4
+
+
+def test_a_deleted_account_loses_its_segment_at_once(new_member: Callable[..., Member]) -> None:
+    member = new_member()
+    visits(member, days_ago=[1])
+    segments_compute()
+    member_anonymise(member=member)
+    assert not MemberSegment.objects.filter(member=member).exists()
+
+
+@pytest.fixture
+def drip() -> CouponTemplate:
+    return CouponTemplate.objects.create(name="Free drip", kind=CouponTemplate.Kind.FREE_ITEM, scope_sku="drip")
+
+
+def lapsed(new_member: Callable[..., Member], name: str, *, consent: bool) -> Member:
+    member = new_member(name)
+    visits(member, days_ago=[90, 120])
+    if consent:
+        consent_record(member=member, channel="email", purpose="personalised", granted=True)
+    return member
+
+
+def test_win_back_reaches_lapsed_members_who_agreed_to_personalised_offers(
+    new_member: Callable[..., Member], drip: CouponTemplate
+) -> None:
+    agreed = lapsed(new_member, "agreed", consent=True)
+    silent = lapsed(new_member, "silent", consent=False)
+    withdrew = lapsed(new_member, "withdrew", consent=True)
+    consent_record(member=withdrew, channel="email", purpose="personalised", granted=False)
+    regular = new_member("regular")
+    visits(regular, days_ago=[2, 40])
+    consent_record(member=regular, channel="sms", purpose="personalised", granted=True)
+    campaign = Campaign.objects.create(
+        name="Miss you", kind=Campaign.Kind.WIN_BACK, days=60, coupon_template=drip, holdout_percent=0
+    )
+    run = campaign_run(campaign=campaign)
+    assert (run.treatment, run.holdout) == (1, 0)
+    entry = CampaignEntry.objects.get()
+    assert entry.member == agreed and entry.coupon is not None and entry.coupon.member == agreed
+    assert agreed.notices.filter(kind="offer").exists()
+    assert not silent.coupons.exists() and not withdrew.coupons.exists() and not regular.coupons.exists()
+    assert campaign_run(campaign=campaign).treatment == 0  # reruns enter nobody twice
+
+
+def test_holdout_gets_nothing_and_the_split_is_stable(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    members = [new_member(f"N{i}") for i in range(40)]
+    campaign = Campaign.objects.create(
+        name="Welcome", kind=Campaign.Kind.WELCOME, days=30, coupon_template=drip, holdout_percent=50
+    )
+    (run,) = campaigns_run()
+    assert run.treatment + run.holdout == 40 and run.treatment > 0 and run.holdout > 0
+    for entry in CampaignEntry.objects.all():
+        expected = "holdout" if holdout_bucket(campaign_id=campaign.pk, member_id=entry.member_id) < 50 else "treatment"
+        assert entry.group == expected
+        assert (entry.coupon is None) == (entry.group == "holdout")
+    assert Coupon.objects.count() == run.treatment
+    assert not [m for m in members if m.coupons.exists() and m.campaign_entries.get().group == "holdout"]
+
+
+def test_welcome_skips_members_who_joined_long_ago(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    old = new_member("old")
+    Member.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=90))
+    fresh = new_member("fresh")
+    Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, days=30, coupon_template=drip, holdout_percent=0)
+    campaigns_run()
+    assert list(CampaignEntry.objects.values_list("member", flat=True)) == [fresh.pk]
+
+
+def test_segment_campaign_and_conversion_uplift(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    champions = [new_member(f"C{i}") for i in range(12)]
+    for member in champions:
+        visits(member, days_ago=[1, *range(3, 360, 6)], amount=30_000)
+        consent_record(member=member, channel="push", purpose="personalised", granted=True)
+    segments_compute()
+    campaign = Campaign.objects.create(
+        name="Thanks",
+        kind=Campaign.Kind.SEGMENT,
+        segment=Segment.CHAMPIONS,
+        coupon_template=drip,
+        holdout_percent=50,
+        conversion_days=14,
+    )
+    run = campaign_run(campaign=campaign)
+    assert run.treatment + run.holdout == 12
+    # Every treated member comes back within the window; nobody in the holdout does.
+    for entry in campaign.entries.filter(group="treatment"):
+        Visit.objects.create(member=entry.member, at=entry.entered_at + timedelta(days=2), reference=f"back:{entry.pk}")
+    result = campaign_result(campaign=campaign)
+    assert result.treatment.converted == result.treatment.members == run.treatment
+    assert result.holdout.converted == 0 and result.holdout.members == run.holdout
+    assert result.uplift_points == pytest.approx(100.0)
+
+
+def test_monthly_activity_and_cohorts_count_returning_and_churned(new_member: Callable[..., Member]) -> None:
+    now = timezone.make_aware(datetime(2026, 11, 20, 12))
+    stays, leaves, joins = new_member("stays"), new_member("leaves"), new_member("joins")
+    october = timezone.make_aware(datetime(2026, 10, 10, 12))
+    for member in (stays, leaves):
+        Visit.objects.create(member=member, at=october, reference=f"oct:{member.pk}")
+    for member in (stays, joins):
+        Visit.objects.create(member=member, at=now - timedelta(days=1), reference=f"nov:{member.pk}")
+    rows = {row.month.month: row for row in monthly_activity(months=2, now=now)}
+    assert (rows[10].active, rows[10].new) == (2, 2)
+    november = rows[11]
+    assert (november.active, november.new, november.returning, november.churned) == (2, 1, 1, 1)
+    assert november.churn_rate == pytest.approx(0.5)
+    cohorts = cohort_retention(months=2, now=now)
+    assert [(c.month.month, c.size) for c in cohorts] == [(10, 2), (11, 1)]
+    assert cohorts[0].retained == [pytest.approx(0.5)] and cohorts[1].retained == [None]
+    summary = lapsed_summary(now=now + timedelta(days=30))  # October is then over 60 days back
+    assert (summary.customers, summary.active, summary.lapsed) == (3, 2, 1)
+
+
+def test_manager_sees_segments_report_and_runs_a_campaign(
+    client: Client, manager_user: Any, new_member: Callable[..., Member], drip: CouponTemplate
+) -> None:
+    member = new_member("Visitor")
+    visits(member, days_ago=[1, 20, 50])
+    segments_compute()
+    campaign = Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, coupon_template=drip, holdout_percent=0)
+    client.force_login(manager_user)
+    for url in [
+        "/admin/campaigns/membersegment/",
+        "/admin/campaigns/membersegment/retention/",
+        "/admin/campaigns/campaign/",
+        f"/admin/campaigns/campaign/{campaign.pk}/change/",
+        "/admin/campaigns/campaignentry/",
+        "/admin/campaigns/campaign/add/?kind=win_back&days=60",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "Retention and churn" in client.get("/admin/campaigns/membersegment/retention/").content.decode()
+    response = client.post(
+        "/admin/campaigns/campaign/", {"action": "run_now", "_selected_action": [campaign.pk]}, follow=True
+    )
+    assert "1 sent, 0 held out" in response.content.decode()
+    assert member.coupons.count() == 1
+
+
+def test_member_export_includes_segment_and_campaigns(
+    member_client: Client, member: Member, drip: CouponTemplate
+) -> None:
+    visits(member, days_ago=[1])
+    segments_compute()
+    Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, coupon_template=drip, holdout_percent=0)
+    campaigns_run()
+    data = member_client.get("/me/privacy/export.json").json()
+    assert data["segment"]["segment"] == Segment.NEW
+    assert data["campaigns"][0]["campaign"] == "Hi"
