@@ -1,9 +1,14 @@
 """Demo rules, coupons and rewards for `make run` (idempotent)."""
 
-from datetime import time
+import random
+from datetime import time, timedelta
+
+from django.utils import timezone
 
 from campaigns.models import Campaign, CouponTemplate, EarnRule, MemberSegment, Promotion, Reward
 from campaigns.segments import segments_compute
+from members.models import Member, Visit
+from members.services import member_create
 
 
 def load_campaigns_demo() -> None:
@@ -60,4 +65,34 @@ def load_campaigns_demo() -> None:
                 "holdout_percent": holdout,
             },
         )
+    load_visit_history_demo()
     segments_compute()
+
+
+def load_visit_history_demo(guests: int = 48) -> None:
+    """A year of visits for some demo guests, as if imported from the cafe's
+    previous till system, so the segments and the retention report have
+    something to show. Visits only: no wallet money or points are invented."""
+    if Member.objects.filter(email__endswith="@guests.demo.cafe").exists():
+        return
+    rng = random.Random(2026)
+    now = timezone.now()
+    visits = []
+    for i in range(guests):
+        member = member_create(user=None, display_name=f"Guest {i + 1}", email=f"guest{i + 1}@guests.demo.cafe")
+        habit = rng.choice([3, 6, 10, 20, 40])  # average days between visits
+        away = rng.choice([0, 0, 0, 20, 45, 90, 150])  # days since they stopped coming
+        start = rng.randint(60, 360)
+        day = start
+        while day > away:
+            visits.append(
+                Visit(
+                    member=member,
+                    at=now - timedelta(days=day, minutes=rng.randint(0, 600)),
+                    amount=rng.randint(9, 32) * 1_000,
+                    reference=f"import:{member.pk}:{day}",
+                    store_slug="daan",
+                )
+            )
+            day -= max(1, int(rng.expovariate(1 / habit)))
+    Visit.objects.bulk_create(visits, batch_size=1000)
