@@ -46,12 +46,12 @@ class TierProgress:
 
 
 def tier_progress(*, member: Member, now: datetime) -> TierProgress:
-    from members.models import Tier
-    from members.tiers import qualification
+    from members.models import tiers_by_rank
+    from members.tiers import qualification, tier_of
 
     q = qualification(member=member, now=now)
-    tiers = list(Tier.objects.order_by("rank"))
-    current = member.tier or (tiers[0] if tiers else None)
+    tiers = tiers_by_rank()
+    current = tier_of(member) or (tiers[0] if tiers else None)
     higher = [t for t in tiers if current is None or t.rank > current.rank]
     nxt = higher[0] if higher else None
     if nxt is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from members.models import Consent, Notice, PointsPolicy
+from members.selectors import consent_granted
 
 # Which consent purpose lets a notice of each kind go out by email.
 EMAIL_PURPOSE = {
@@ -39,6 +40,11 @@ def quiet_hours_end(now: datetime, policy: PointsPolicy) -> datetime | None:
 def send_notice_email(notice_id: int) -> None:
     notice = Notice.objects.select_related("member").filter(pk=notice_id, emailed_at__isnull=True).first()
     if notice is None or not notice.member.email:
+        return
+    # Checked again at sending time: an email held for quiet hours must not go
+    # out if the member withdrew their consent meanwhile.
+    purpose = EMAIL_PURPOSE.get(notice.kind)
+    if purpose is None or not consent_granted(member=notice.member, channel="email", purpose=purpose):
         return
     send_mail(
         subject=notice.title, message=f"{notice.body}\n".lstrip(), from_email=None, recipient_list=[notice.member.email]

@@ -64,3 +64,19 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
     with pytest.raises(InsufficientFunds):
         payment_create(code=payment_code_issue(member=member).code, amount=90_000)
     assert Notice.objects.count() == before
+
+
+def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: Callable[..., Member]) -> None:
+    from members.models import Notice
+    from members.tasks import send_notice_email
+
+    member = new_member("Changed mind")
+    consent_record(member=member, channel="email", purpose="activity", granted=True)
+    notice = Notice.objects.create(member=member, kind="wallet", title="Top-up NT$100")
+    consent_record(member=member, channel="email", purpose="activity", granted=False)
+    mail.outbox.clear()
+    send_notice_email.call(notice.pk)
+    assert mail.outbox == []
+    consent_record(member=member, channel="email", purpose="activity", granted=True)
+    send_notice_email.call(notice.pk)
+    assert [m.to for m in mail.outbox] == [[member.email]]
