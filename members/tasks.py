@@ -43,7 +43,7 @@ def send_notice_email(notice_id: int) -> None:
         return
     # Checked again at sending time: an email held for quiet hours must not go
     # out if the member withdrew their consent meanwhile.
-    purpose = EMAIL_PURPOSE.get(notice.kind)
+    purpose = EMAIL_PURPOSE.get(Notice.Kind(notice.kind))
     if purpose is None or not consent_granted(member=notice.member, channel="email", purpose=purpose):
         return
     send_mail(
