@@ -19,7 +19,7 @@ def log_in(page: Any, base: str, email: str) -> None:
     page.goto(base + "/accounts/login/")
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     page.get_by_test_id("member-card").wait_for()
 
 

@@ -48,7 +48,7 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     page.goto(live_server.url + "/accounts/login/")
     page.locator("#id_login").fill(barista_user.email)
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     page.locator("#id_code").fill(totp_code())
     page.locator("#id_code").press("Enter")
     page.wait_for_url(live_server.url + "/pos/")
