@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Prefetch, Sum
 from django.utils import timezone
 
 from cafe_loyalty.money import format_money
@@ -113,9 +113,11 @@ def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str 
 
 
 def quote_lines(order: Order) -> list[pos_loyalty.QuoteLine]:
+    prefetched = "lines" in getattr(order, "_prefetched_objects_cache", {})
+    lines = order.lines.all() if prefetched else order.lines.select_related("product__category")
     return [
         pos_loyalty.QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
-        for line in order.lines.select_related("product__category")
+        for line in lines
     ]
 
 
@@ -314,7 +316,16 @@ def order_settle_if_covered(*, order: Order) -> bool:
     """When settled tenders cover the total: paid, coupons redeemed, points
     earned once for the whole order, the member told."""
     with transaction.atomic(), notices_batched():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        # Lines and coupons are read for the points quote, the coupons and the
+        # receipt: fetched once here.
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("store", "member")
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")), "coupons"
+            )
+            .get(pk=order.pk)
+        )
         if locked.status != Order.Status.OPEN or order_paid_amount(locked) < locked.total:
             return False
         now = timezone.now()
@@ -343,7 +354,7 @@ def order_settle_if_covered(*, order: Order) -> bool:
                 member=locked.member,
                 kind="wallet",
                 title=f"Receipt {format_money(locked.total)} at {locked.store.name}",
-                body=f"Points earned: {loyalty.points_earned}.",
+                body=_receipt_text(locked, points_earned=loyalty.points_earned, paid_at=now),
                 link=f"/wallet/receipts/{locked.pk}/",
             )
         locked.status = Order.Status.PAID
@@ -352,6 +363,23 @@ def order_settle_if_covered(*, order: Order) -> bool:
         locked.save(update_fields=["status", "paid_at", "points_earned", "points_explanation", "scanned_code_hash"])
     order.refresh_from_db()
     return True
+
+
+def _receipt_text(order: Order, *, points_earned: int, paid_at: Any) -> str:
+    """The receipt as plain text: the body of the inbox notice, and of the
+    email when the member agreed to activity emails."""
+    assert order.member is not None
+    rows = [f"{order.store.name} · {order.reference} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
+    for line in order.lines.all():
+        extras = f" ({line.modifiers_label})" if line.modifiers_label else ""
+        rows.append(f"{line.quantity} × {line.product.name}{extras}  {format_money(line.line_total)}")
+    for coupon in order.coupons.all():
+        rows.append(f"{coupon.description}  −{format_money(coupon.discount)}")
+    rows.append(f"Total {format_money(order.total)}")
+    for tender in order.tenders.filter(status=Tender.Status.SETTLED):
+        rows.append(f"Paid by {tender.get_kind_display().lower()} {format_money(tender.amount)}")
+    rows += ["", f"Points earned {points_earned} · points balance {order.member.points_balance}"]
+    return "\n".join(rows)
 
 
 # --- Refunds -------------------------------------------------------------------------------
