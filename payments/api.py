@@ -30,9 +30,10 @@ from payments.authentication import (
 )
 from payments.exceptions import MemberNotFound, PaymentNotPending
 from payments.idempotency import run_idempotent
-from payments.models import Payment, Terminal, TopUp
+from payments.models import IdempotencyRecord, Payment, Refund, Terminal, TopUp, Transfer
 from payments.selectors import member_history, member_portal_summary, member_tier_name, payment_for_terminal
 from payments.services.codes import payment_code_issue
+from payments.services.ledger import wallet_balance_after
 from payments.services.wallet import (
     payment_confirm,
     payment_create,
@@ -154,9 +155,9 @@ class TopUpsView(TerminalAPIView):
         summary="Top up a wallet at the counter",
     )
     def post(self, request: Request) -> Response:
-        return run_idempotent(request, lambda: self._top_up(request))
+        return run_idempotent(request, lambda claim: self._top_up(request, claim), rebuild=top_up_replay)
 
-    def _top_up(self, request: Request) -> Response:
+    def _top_up(self, request: Request, claim: IdempotencyRecord) -> Response:
         data = TopUpInput(data=request.data)
         data.is_valid(raise_exception=True)
         card = data.validated_data["member"]
@@ -170,15 +171,24 @@ class TopUpsView(TerminalAPIView):
             tender=data.validated_data["tender"],
             store=terminal.store,
             terminal=terminal,
+            idempotency_record=claim,
         )
-        top_up = result.top_up
-        body = {
-            "id": top_up.pk,
-            "amount": top_up.amount,
-            "bonus": top_up.bonus,
-            "wallet_balance": result.wallet_balance,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(top_up_body(result.top_up, result.wallet_balance), status=status.HTTP_201_CREATED)
+
+
+def top_up_body(top_up: TopUp, wallet_balance: int) -> dict[str, Any]:
+    return {"id": top_up.pk, "amount": top_up.amount, "bonus": top_up.bonus, "wallet_balance": wallet_balance}
+
+
+def top_up_replay(claim: IdempotencyRecord) -> Response | None:
+    """The 201 of a top-up whose request committed but never stored its answer."""
+    top_up = TopUp.objects.filter(idempotency_record=claim).first()
+    if top_up is None:
+        return None
+    last = top_up.transfers.order_by("-pk").first()
+    assert last is not None  # a top-up always has its transfer
+    balance = wallet_balance_after(wallet_id=last.credit_account_id, transfer_id=last.pk)
+    return Response(top_up_body(top_up, balance), status=status.HTTP_201_CREATED)
 
 
 # --- Payments ----------------------------------------------------------------------
@@ -238,9 +248,9 @@ class PaymentsView(TerminalAPIView):
         summary="Pay from a member's wallet with their one-time payment code",
     )
     def post(self, request: Request) -> Response:
-        return run_idempotent(request, lambda: self._pay(request))
+        return run_idempotent(request, lambda claim: self._pay(request, claim), rebuild=payment_replay)
 
-    def _pay(self, request: Request) -> Response:
+    def _pay(self, request: Request, claim: IdempotencyRecord) -> Response:
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = payment_create(
@@ -248,22 +258,45 @@ class PaymentsView(TerminalAPIView):
             amount=data.validated_data["amount"],
             terminal=terminal_of(request),
             reference=data.validated_data.get("reference", ""),
+            idempotency_record=claim,
         )
         payment = result.payment
         if payment.status == Payment.Status.REQUIRES_CONFIRMATION:
-            return Response(
-                {
-                    "id": payment.pk,
-                    "status": payment.status,
-                    "amount": payment.amount,
-                    "member": payment.member.card_number,
-                    "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None,
-                },
-                status=status.HTTP_202_ACCEPTED,
-            )
+            return Response(payment_pending_body(payment), status=status.HTTP_202_ACCEPTED)
         body = payment_body(payment)
         body["wallet_balance"] = result.wallet_balance
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def payment_pending_body(payment: Payment) -> dict[str, Any]:
+    return {
+        "id": payment.pk,
+        "status": Payment.Status.REQUIRES_CONFIRMATION,
+        "amount": payment.amount,
+        "member": payment.member.card_number,
+        "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None,
+    }
+
+
+def payment_replay(claim: IdempotencyRecord) -> Response | None:
+    """The answer of a payment whose request committed but never stored it, as
+    it was then: 202 if it waited for the member, else 201 with the balance
+    right after it (whatever happened to the payment since)."""
+    payment = Payment.objects.select_related("member").filter(idempotency_record=claim).first()
+    if payment is None:
+        return None
+    if payment.confirm_by is not None:
+        return Response(payment_pending_body(payment), status=status.HTTP_202_ACCEPTED)
+    transfer = payment.transfers.filter(kind=Transfer.Kind.PAYMENT).order_by("pk").first()
+    assert transfer is not None  # a payment answered 201 always has its transfer
+    body = payment_body(payment)
+    body.update(
+        status=Payment.Status.SUCCEEDED,
+        refunded_amount=0,
+        decline_code=None,
+        wallet_balance=wallet_balance_after(wallet_id=transfer.debit_account_id, transfer_id=transfer.pk),
+    )
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 class PaymentDetailView(TerminalAPIView):
@@ -298,9 +331,9 @@ class RefundsView(TerminalAPIView):
         summary="Refund all or part of a payment to the wallet",
     )
     def post(self, request: Request, payment_id: int) -> Response:
-        return run_idempotent(request, lambda: self._refund(request, payment_id))
+        return run_idempotent(request, lambda claim: self._refund(request, payment_id, claim), rebuild=refund_replay)
 
-    def _refund(self, request: Request, payment_id: int) -> Response:
+    def _refund(self, request: Request, payment_id: int, claim: IdempotencyRecord) -> Response:
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
         if payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id) is None:
@@ -312,11 +345,24 @@ class RefundsView(TerminalAPIView):
             amount=data.validated_data.get("amount"),
             reason=data.validated_data.get("reason", ""),
             terminal=terminal_of(request),
+            idempotency_record=claim,
         )
-        return Response(
-            {"id": refund.pk, "amount": refund.amount, "payment": payment_id, "wallet_balance": balance},
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(refund_body(refund, balance), status=status.HTTP_201_CREATED)
+
+
+def refund_body(refund: Refund, wallet_balance: int) -> dict[str, Any]:
+    return {"id": refund.pk, "amount": refund.amount, "payment": refund.payment_id, "wallet_balance": wallet_balance}
+
+
+def refund_replay(claim: IdempotencyRecord) -> Response | None:
+    """The 201 of a refund whose request committed but never stored its answer."""
+    refund = Refund.objects.filter(idempotency_record=claim).first()
+    if refund is None:
+        return None
+    transfer = refund.transfers.order_by("pk").first()
+    assert transfer is not None  # a refund always has its transfer
+    balance = wallet_balance_after(wallet_id=transfer.credit_account_id, transfer_id=transfer.pk)
+    return Response(refund_body(refund, balance), status=status.HTTP_201_CREATED)
 
 
 # --- The member's own API ---------------------------------------------------------------

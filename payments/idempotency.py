@@ -5,9 +5,14 @@ then runs and its status and body are stored on the row. A retry with the same
 key and body replays the stored answer (`Idempotent-Replayed: true`); with
 another body it gets 422; while the first is still running, 409; without a key,
 400. If the handler fails unexpectedly the claim is released, because its
-transaction rolled back and nothing happened. A crash between the money
-commit and storing the answer leaves the key claimed: retries then get 409
-rather than risk charging twice.
+transaction rolled back and nothing happened.
+
+If the process dies in between (a killed worker), the claim stays unfinished.
+The service links the claim to the row it creates (payment, top-up, refund) in
+its own transaction, so a retry can tell the two cases apart: a linked row
+means the money moved, and the answer is rebuilt from that row and stored; no
+row after STALE_AFTER means the transaction never committed, and the claim is
+released so the retry runs. Until then, retries get 409.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from payments.models import IdempotencyRecord, Terminal
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 RETENTION = timedelta(hours=48)
+# A claim left unfinished this long belongs to a request that died (gunicorn
+# kills a worker after its timeout, 30 s by default: keep it below this).
+STALE_AFTER = timedelta(seconds=60)
 
 
 class IdempotencyKeyMissing(Problem):
@@ -57,7 +65,15 @@ def request_fingerprint(request: Request, path: str) -> str:
     return hashlib.sha256(f"{request.method} {path}\n{body}".encode()).hexdigest()
 
 
-def run_idempotent(request: Request, handler: Callable[[], Response]) -> Response:
+Handler = Callable[[IdempotencyRecord], Response]
+Rebuild = Callable[[IdempotencyRecord], "Response | None"]
+
+
+def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> Response:
+    """Run `handler(claim)` once per key. The handler passes the claim to the
+    service, which links it to the row it creates (payment, top-up, refund) in
+    its own transaction; `rebuild(claim)` answers again from that row when the
+    first request committed but died before its answer was stored."""
     key = request.headers.get(HEADER, "").strip()
     if not key:
         raise IdempotencyKeyMissing(f"Send an {HEADER} header (a random UUID per logical request).")
@@ -65,22 +81,30 @@ def run_idempotent(request: Request, handler: Callable[[], Response]) -> Respons
         raise IdempotencyKeyMissing(f"The {HEADER} header is at most {MAX_KEY_LENGTH} characters.")
     scope = caller_scope(request)
     fingerprint = request_fingerprint(request, request.path)
-    try:
-        record = _claim(scope=scope, key=key, fingerprint=fingerprint)
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.get(scope=scope, key=key)
-        if existing.request_hash != fingerprint:
-            raise IdempotencyKeyReused("This key was used for a different request; use a new key.") from None
-        if existing.completed_at is None:
-            raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.") from None
-        replay = Response(existing.response_body, status=existing.response_status)
-        if existing.response_status and existing.response_status >= 400:
-            replay.content_type = "application/problem+json"
-        replay["Idempotent-Replayed"] = "true"
-        return replay
+    record = None
+    for _attempt in range(2):
+        try:
+            record = _claim(scope=scope, key=key, fingerprint=fingerprint)
+            break
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if existing is None:
+                continue  # released meanwhile: claim it again
+            if existing.request_hash != fingerprint:
+                raise IdempotencyKeyReused("This key was used for a different request; use a new key.") from None
+            answer = _answer_for(existing, rebuild)
+            if answer is not None:
+                return answer
+            if existing.created_at > timezone.now() - STALE_AFTER:
+                raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.") from None
+            # Stale and nothing was created: the first request died before its
+            # transaction committed. Release the claim and run this one.
+            IdempotencyRecord.objects.filter(pk=existing.pk, completed_at__isnull=True).delete()
+    if record is None:
+        raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.")
 
     try:
-        response = handler()
+        response = handler(record)
     except Problem as exc:
         # Refusals are answers too: a retry must see the same refusal, not a
         # second attempt that might now succeed with the same key.
@@ -93,10 +117,30 @@ def run_idempotent(request: Request, handler: Callable[[], Response]) -> Respons
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return response
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
+    _store(record, response)
+    return response
+
+
+def _answer_for(existing: IdempotencyRecord, rebuild: Rebuild) -> Response | None:
+    """The stored answer; or, for a claim whose request committed and then died
+    before storing it, the answer rebuilt from what it created; else None."""
+    if existing.completed_at is None:
+        rebuilt = rebuild(existing)
+        if rebuilt is None:
+            return None
+        _store(existing, rebuilt)
+        existing.refresh_from_db()
+    replay = Response(existing.response_body, status=existing.response_status)
+    if existing.response_status and existing.response_status >= 400:
+        replay.content_type = "application/problem+json"
+    replay["Idempotent-Replayed"] = "true"
+    return replay
+
+
+def _store(record: IdempotencyRecord, response: Response) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).update(
         response_status=response.status_code, response_body=_json_safe(response.data), completed_at=timezone.now()
     )
-    return response
 
 
 def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:

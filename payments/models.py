@@ -248,6 +248,12 @@ class TopUp(models.Model):
     )
     gateway_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The API request (idempotency claim) that created this row, written in the
+    # same transaction: lets a retry rebuild the answer if the first request
+    # died after committing (see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -298,6 +304,12 @@ class Payment(models.Model):
     payment_code = models.OneToOneField(
         PaymentCode, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
     )
+    # The API request (idempotency claim) that created this row, written in the
+    # same transaction: lets a retry rebuild the answer if the first request
+    # died after committing (see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     points_earned = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirm_by = models.DateTimeField(null=True, blank=True)
@@ -334,6 +346,12 @@ class Refund(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The API request (idempotency claim) that created this row, written in the
+    # same transaction: lets a retry rebuild the answer if the first request
+    # died after committing (see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

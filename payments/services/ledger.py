@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from members.models import Member
 from payments.models import Account, Store, Transfer
@@ -142,3 +142,18 @@ def ledger_problems() -> list[str]:
         if account.kind == Account.Kind.WALLET and account.balance < 0:
             problems.append(f"account {account.pk} ({account.name}): wallet negative ({account.balance})")
     return problems
+
+
+def wallet_balance_after(*, wallet_id: int, transfer_id: int) -> int:
+    """The wallet's balance just after one of its transfers (to answer an API
+    retry exactly as the first request would have). A wallet's transfers are
+    written under its row lock, so their ids follow the order they happened."""
+    sums = (
+        Transfer.objects.filter(Q(credit_account_id=wallet_id) | Q(debit_account_id=wallet_id))
+        .filter(pk__lte=transfer_id)
+        .aggregate(
+            credits=Sum("amount", filter=Q(credit_account_id=wallet_id), default=0),
+            debits=Sum("amount", filter=Q(debit_account_id=wallet_id), default=0),
+        )
+    )
+    return int(sums["credits"]) - int(sums["debits"])

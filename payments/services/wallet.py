@@ -35,6 +35,7 @@ from payments.exceptions import (
 )
 from payments.models import (
     Account,
+    IdempotencyRecord,
     Payment,
     PaymentCode,
     ProgrammeSettings,
@@ -95,6 +96,7 @@ def wallet_top_up(
     terminal: Terminal | None = None,
     actor: Any = None,
     gateway_reference: str = "",
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> TopUpResult:
     """Credit the wallet from a tender account, plus any bonus from the
     promotional account as a separate transfer; refuses amounts outside the
@@ -130,6 +132,7 @@ def wallet_top_up(
             actor=actor,
             gateway_reference=gateway_reference,
             created_at=now,
+            idempotency_record=idempotency_record,
         )
         legs = [Leg(debit=tender_account, credit=locked, amount=amount, kind=Transfer.Kind.TOP_UP)]
         if bonus_account is not None:
@@ -244,6 +247,7 @@ def payment_create(
     reference: str = "",
     lines: list[Any] | None = None,
     award_points: bool = True,
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> PaymentResult:
     """Pay `amount` from the wallet of the member whose one-time code this is.
 
@@ -285,6 +289,7 @@ def payment_create(
                 actor=actor,
                 payment_code=payment_code,
                 created_at=now,
+                idempotency_record=idempotency_record,
                 confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds)
                 if needs_confirmation
                 else None,
@@ -407,6 +412,7 @@ def payment_refund(
     terminal: Terminal | None = None,
     actor: Any = None,
     approved_by: Any = None,
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> tuple[Refund, int]:
     """Refund all (default) or part of what is left of a payment back to the
     wallet; points are reversed in proportion. Returns (refund, wallet balance).
@@ -420,6 +426,7 @@ def payment_refund(
             terminal=terminal,
             actor=actor,
             approved_by=approved_by,
+            idempotency_record=idempotency_record,
         )
 
 
@@ -431,6 +438,7 @@ def payment_refund_in_transaction(
     terminal: Terminal | None = None,
     actor: Any = None,
     approved_by: Any = None,
+    idempotency_record: IdempotencyRecord | None = None,
 ) -> tuple[Refund, int]:
     """payment_refund for a caller that already holds its own durable
     transaction (a till refund moves several tenders all or nothing). Locks
@@ -468,6 +476,7 @@ def payment_refund_in_transaction(
         actor=actor,
         approved_by=approved_by,
         created_at=now,
+        idempotency_record=idempotency_record,
     )
     sales = system_account(kind=Account.Kind.SALES, store=payment.store)
     post_transfers(

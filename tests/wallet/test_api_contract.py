@@ -80,23 +80,110 @@ def test_same_key_with_another_body_is_422(api: APIClient, make_member: Any, cod
     assert_problem(pay(api, code, 6_000, key="k-2"), 422, "idempotency_key_reused")
 
 
-def test_same_key_while_first_is_running_is_409(api: APIClient, make_member: Any, code_for: Any, till: Any) -> None:
-    from payments.idempotency import request_fingerprint  # noqa: F401
+def claim_in_flight(till: Any, key: str, body: dict[str, Any], *, age: timedelta = timedelta(0)) -> None:
+    """A claim as a first request leaves it while running (or after its
+    process was killed): claimed, no answer stored."""
+    from types import SimpleNamespace
+
+    from payments.idempotency import request_fingerprint
     from payments.models import IdempotencyRecord
 
+    fingerprint = request_fingerprint(SimpleNamespace(method="POST", data=body), "/api/v1/payments")  # type: ignore[arg-type]
+    IdempotencyRecord.objects.create(
+        scope=f"terminal:{till[0].pk}", key=key, request_hash=fingerprint, created_at=timezone.now() - age
+    )
+
+
+def test_same_key_while_first_is_running_is_409(api: APIClient, make_member: Any, code_for: Any, till: Any) -> None:
     member = make_member(balance=50_000)
     code = code_for(member)
-    # Simulate a first request still in flight: claimed, not completed.
-    body = {"payment_code": code, "amount": 5_000}
-    import hashlib
-    import json
-
-    fingerprint = hashlib.sha256(
-        f"POST /api/v1/payments\n{json.dumps(body, sort_keys=True, separators=(',', ':'))}".encode()
-    ).hexdigest()
-    IdempotencyRecord.objects.create(scope=f"terminal:{till[0].pk}", key="k-3", request_hash=fingerprint)
+    claim_in_flight(till, "k-3", {"payment_code": code, "amount": 5_000})
     assert_problem(pay(api, code, 5_000, key="k-3"), 409, "idempotency_key_in_use")
     assert not Payment.objects.exists()
+
+
+def test_a_claim_left_by_a_killed_request_that_moved_nothing_is_released(
+    api: APIClient, make_member: Any, code_for: Any, till: Any
+) -> None:
+    member = make_member(balance=50_000)
+    code = code_for(member)
+    claim_in_flight(till, "k-killed", {"payment_code": code, "amount": 5_000}, age=timedelta(minutes=2))
+    response = pay(api, code, 5_000, key="k-killed")
+    assert response.status_code == 201, response.content
+    assert Payment.objects.count() == 1
+    assert pay(api, code, 5_000, key="k-killed")["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.parametrize("needs_confirmation", [False, True])
+def test_a_retry_after_the_process_died_past_the_commit_gets_the_first_answer(
+    api: APIClient, make_member: Any, code_for: Any, monkeypatch: pytest.MonkeyPatch, needs_confirmation: bool
+) -> None:
+    """The first request commits the payment, then its process dies before the
+    answer is stored. A retry rebuilds the answer from the payment: the same
+    status and body the first request would have sent, and no second charge."""
+    import payments.idempotency
+
+    member = make_member(balance=500_000)
+    amount = 300_000 if needs_confirmation else 12_000  # the default no-confirmation limit is NT$1,000
+    code = code_for(member)
+    reference = {"reference": "till-7"}
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit("worker killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(payments.idempotency, "_store", killed)
+        with pytest.raises(SystemExit):
+            pay(api, code, amount, key="k-died", **reference)
+    payment = Payment.objects.get()
+    # Meanwhile the payment changed: the answer must still be the one of then.
+    if not needs_confirmation:
+        pay(api, code_for(member), 1_000, key="k-later")
+    retry = pay(api, code, amount, key="k-died", **reference)
+    assert retry["Idempotent-Replayed"] == "true"
+    body = retry.json()
+    assert body["id"] == payment.pk and body["amount"] == amount and body["member"] == member.card_number
+    if needs_confirmation:
+        assert retry.status_code == 202 and body["status"] == "requires_confirmation"
+    else:
+        assert retry.status_code == 201 and body["status"] == "succeeded"
+        assert body["wallet_balance"] == 500_000 - amount and body["points_earned"] == payment.points_earned
+    assert Payment.objects.filter(idempotency_record__key="k-died").count() == 1
+    again = pay(api, code, amount, key="k-died", **reference)
+    assert again.status_code == retry.status_code and again.json() == body
+
+
+def test_top_up_and_refund_answers_are_rebuilt_after_a_crash(
+    api: APIClient, make_member: Any, code_for: Any, monkeypatch: pytest.MonkeyPatch, assert_ledger_ok: Any
+) -> None:
+    import payments.idempotency
+
+    member = make_member(balance=20_000)
+    paid = pay(api, code_for(member), 8_000).json()
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit("worker killed")
+
+    top_up_body = {"member": member.card_number, "amount": 30_000, "tender": "cash"}
+    refunds_url = f"/api/v1/payments/{paid['id']}/refunds"
+    with monkeypatch.context() as patched:
+        patched.setattr(payments.idempotency, "_store", killed)
+        with pytest.raises(SystemExit):
+            api.post("/api/v1/topups", top_up_body, format="json", HTTP_IDEMPOTENCY_KEY="t-died")
+        with pytest.raises(SystemExit):
+            api.post(
+                f"/api/v1/payments/{paid['id']}/refunds",
+                {"amount": 3_000},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="r-died",
+            )
+    top_up = api.post("/api/v1/topups", top_up_body, format="json", HTTP_IDEMPOTENCY_KEY="t-died")
+    assert top_up.status_code == 201 and top_up["Idempotent-Replayed"] == "true"
+    assert top_up.json()["wallet_balance"] == 20_000 - 8_000 + 30_000
+    refund = api.post(refunds_url, {"amount": 3_000}, format="json", HTTP_IDEMPOTENCY_KEY="r-died")
+    assert refund.status_code == 201 and refund["Idempotent-Replayed"] == "true"
+    assert refund.json()["payment"] == paid["id"] and refund.json()["wallet_balance"] == 20_000 - 8_000 + 30_000 + 3_000
+    assert_ledger_ok()
 
 
 def test_unknown_code_is_404(api: APIClient, make_member: Any) -> None:
