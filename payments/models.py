@@ -610,11 +610,16 @@ class OrderLine(models.Model):
     modifiers = models.ManyToManyField(ModifierOption, blank=True)
     modifiers_label = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=120, blank=True)
-    refunded = models.BooleanField(default=False)
+    refunded_quantity = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="line_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity")), name="line_refund_within_quantity"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product.name}"
@@ -622,6 +627,15 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> int:
         return self.unit_price * self.quantity
+
+    @property
+    def refundable_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+    @property
+    def refunded(self) -> bool:
+        """Every item of the line has been refunded."""
+        return self.refunded_quantity >= self.quantity
 
 
 class OrderCoupon(models.Model):

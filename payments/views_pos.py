@@ -269,7 +269,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
                 error = _("The approver's email or password is wrong.")
         elif request.user.has_perm("payments.approve_refund"):
             approver = request.user
-        line_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()] or None
+        quantities = _refund_quantities(request)
         if not error:
             try:
                 svc.order_refund(
@@ -277,7 +277,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
                     actor=request.user,
                     approved_by=approver,
                     reason=request.POST.get("reason", ""),
-                    line_ids=line_ids,
+                    quantities=quantities,
                 )
             except Problem as exc:
                 error = exc.detail
@@ -293,6 +293,18 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
             "lines": order.lines.select_related("product"),
         },
     )
+
+
+def _refund_quantities(request: HttpRequest) -> dict[int, int] | None:
+    """`qty-<line id>` fields (a tick box sends 1) → {line id: how many};
+    None (the whole order) when nothing was chosen."""
+    quantities = {}
+    for name in request.POST:
+        value = request.POST.get(name, "")
+        if name.startswith("qty-") and name[4:].isdigit() and value.strip().isdigit():
+            if int(value) > 0:
+                quantities[int(name[4:])] = min(int(value), 999)
+    return quantities or None
 
 
 @pos_required

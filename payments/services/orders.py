@@ -385,23 +385,42 @@ def _receipt_text(order: Order, *, points_earned: int, paid_at: Any) -> str:
 # --- Refunds -------------------------------------------------------------------------------
 
 
-def order_refund_amount(*, order: Order, line_ids: list[int] | None) -> int:
-    """What refunding these lines gives back: their share of the paid total
-    (discounts spread in proportion), rounded down; all that is left for None."""
+def _items_to_refund(order: Order, quantities: dict[int, int]) -> list[tuple[OrderLine, int]]:
+    """(line, how many) for the requested items; refuses more than a line has left."""
+    chosen = []
+    for line in order.lines.filter(pk__in=list(quantities)).select_related("product"):
+        count = quantities[line.pk]
+        if count <= 0:
+            continue
+        if count > line.refundable_quantity:
+            raise TillError(f"Only {line.refundable_quantity} of {line.product.name} left to refund on this order.")
+        chosen.append((line, count))
+    return chosen
+
+
+def order_refund_amount(*, order: Order, quantities: dict[int, int] | None) -> int:
+    """What refunding these items (line id → how many) gives back: their share of
+    the paid total (discounts spread in proportion), rounded down; all that is
+    left for None, so refunding the rest of an order settles any rounding."""
     left = order.total - order.refunded_amount
-    if line_ids is None:
+    if quantities is None:
         return left
-    lines = order.lines.filter(pk__in=line_ids, refunded=False)
-    share = sum(line.line_total for line in lines)
+    share = sum(line.unit_price * count for line, count in _items_to_refund(order, quantities))
     if not order.subtotal:
         return 0
     return min(left, share * order.total // order.subtotal)
 
 
 def order_refund(
-    *, order: Order, actor: Any, approved_by: Any = None, reason: str = "", line_ids: list[int] | None = None
+    *,
+    order: Order,
+    actor: Any,
+    approved_by: Any = None,
+    reason: str = "",
+    quantities: dict[int, int] | None = None,
 ) -> int:
-    """Refund a paid order, whole (line_ids=None) or some lines, to its original
+    """Refund a paid order, whole (quantities=None) or some items of some lines
+    (line id → how many), to its original
     tenders in proportion: wallet back to the wallet, points back as points,
     cash and card recorded. Points the order earned are reversed in the same
     proportion; a fully refunded order releases its coupons. Returns the amount.
@@ -415,7 +434,7 @@ def order_refund(
         locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
         if locked.status != Order.Status.PAID:
             raise TillError("Only paid orders can be refunded.")
-        amount = order_refund_amount(order=locked, line_ids=line_ids)
+        amount = order_refund_amount(order=locked, quantities=quantities)
         if amount <= 0:
             raise TillError("Nothing left to refund on those lines.")
         if refund_needs_approval(amount=amount) and not (
@@ -455,10 +474,11 @@ def order_refund(
                 refund_reference=f"{locked.reference}:refund:{refund_number}",
             )
         refunded_total = locked.refunded_amount + amount
-        if line_ids is None:
-            locked.lines.update(refunded=True)
+        if quantities is None:
+            locked.lines.update(refunded_quantity=F("quantity"))
         else:
-            locked.lines.filter(pk__in=line_ids).update(refunded=True)
+            for line, count in _items_to_refund(locked, quantities):
+                OrderLine.objects.filter(pk=line.pk).update(refunded_quantity=line.refunded_quantity + count)
         status = Order.Status.REFUNDED if refunded_total >= locked.total else Order.Status.PAID
         Order.objects.filter(pk=locked.pk).update(
             status=status, refunded_amount=refunded_total, refund_steps=refund_number
