@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cafe_loyalty.money import format_money
 from campaigns.earning import QuoteLine
@@ -99,22 +100,26 @@ def coupon_evaluate(
     code = code.strip().upper()
     coupon = Coupon.objects.select_related("template").filter(code=code).first()
     if coupon is None or coupon.member_id != member.pk:
-        raise CouponInvalid("No such coupon for this member.")
+        raise CouponInvalid(_("No such coupon for this member."))
     if coupon.redeemed_at is not None:
-        raise CouponUsed("This coupon has already been used.")
+        raise CouponUsed(_("This coupon has already been used."))
     if coupon.expires_at <= at or not coupon.template.is_active:
-        raise CouponExpired(f"This coupon expired on {timezone.localtime(coupon.expires_at):%Y-%m-%d}.")
+        raise CouponExpired(
+            _("This coupon expired on %(date)s.") % {"date": f"{timezone.localtime(coupon.expires_at):%Y-%m-%d}"}
+        )
     template = coupon.template
     others = [c for c in (applied_codes or []) if c != code]
     if others:
         other_templates = CouponTemplate.objects.filter(coupons__code__in=others)
         if not template.stackable or any(not t.stackable for t in other_templates):
-            raise CouponNotStackable("Only one coupon per order unless both say they combine.")
+            raise CouponNotStackable(_("Only one coupon per order unless both say they combine."))
     if subtotal < template.min_spend:
-        raise CouponNotApplicable(f"Spend at least {format_money(template.min_spend)} to use this coupon.")
+        raise CouponNotApplicable(
+            _("Spend at least %(amount)s to use this coupon.") % {"amount": format_money(template.min_spend)}
+        )
     amount = min(_discount(template, lines, subtotal), subtotal)
     if amount <= 0:
-        raise CouponNotApplicable("Nothing in this order qualifies for this coupon.")
+        raise CouponNotApplicable(_("Nothing in this order qualifies for this coupon."))
     return CouponDiscount(code=code, amount=amount, description=template.name, stackable=template.stackable)
 
 
@@ -130,14 +135,14 @@ def coupon_redeem(*, code: str, member: Member, order_reference: str, discount: 
                 return coupon
             raise CouponUsed("This coupon has already been used.")
         if coupon.expires_at <= timezone.now():
-            raise CouponExpired("This coupon has expired.")
+            raise CouponExpired(_("This coupon has expired."))
         template = coupon.template
         if template.total_limit and template.coupons.filter(redeemed_at__isnull=False).count() >= template.total_limit:
-            raise CouponNotApplicable("This offer has run out.")
+            raise CouponNotApplicable(_("This offer has run out."))
         if template.per_member_limit and (
             template.coupons.filter(member=member, redeemed_at__isnull=False).count() >= template.per_member_limit
         ):
-            raise CouponNotApplicable("You have used this offer as often as it allows.")
+            raise CouponNotApplicable(_("You have used this offer as often as it allows."))
         coupon.redeemed_at = timezone.now()
         coupon.order_reference = order_reference
         coupon.discount = discount

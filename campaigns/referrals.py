@@ -8,6 +8,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.coupons import ALPHABET
 from campaigns.exceptions import ReferralRefused
@@ -38,7 +39,7 @@ def referral_code_for(*, member: Member) -> str:
 
 def canonical_email(email: str) -> str:
     """a.b+promo@gmail.com and ab@gmail.com are one mailbox."""
-    local, _, domain = email.strip().lower().partition("@")
+    local, _at, domain = email.strip().lower().partition("@")
     local = local.split("+", 1)[0]
     if domain in {"gmail.com", "googlemail.com"}:
         local, domain = local.replace(".", ""), "gmail.com"
@@ -52,19 +53,19 @@ def _digits(phone: str) -> str:
 def referral_attach(*, friend: Member, code: str, device_id: str = "") -> Referral:
     referrer_code = ReferralCode.objects.select_related("member").filter(code=code.strip().upper()).first()
     if referrer_code is None:
-        raise ReferralRefused("Unknown referral code.")
+        raise ReferralRefused(_("Unknown referral code."))
     referrer = referrer_code.member
     if referrer.pk == friend.pk or canonical_email(referrer.email) == canonical_email(friend.email):
-        raise ReferralRefused("You cannot refer yourself.")
+        raise ReferralRefused(_("You cannot refer yourself."))
     if referrer.phone and friend.phone and _digits(referrer.phone) == _digits(friend.phone):
-        raise ReferralRefused("You cannot refer yourself.")
+        raise ReferralRefused(_("You cannot refer yourself."))
     if Visit.objects.filter(member=friend).exists():
-        raise ReferralRefused("Referrals are for new members, before their first order.")
+        raise ReferralRefused(_("Referrals are for new members, before their first order."))
     if device_id and Referral.objects.filter(referrer=referrer, device_id=device_id).exists():
-        raise ReferralRefused("This device has already been referred.")
+        raise ReferralRefused(_("This device has already been referred."))
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if Referral.objects.filter(referrer=referrer, created_at__gte=month_start).count() >= MONTHLY_CAP:
-        raise ReferralRefused("This referral code has reached its monthly limit.")
+        raise ReferralRefused(_("This referral code has reached its monthly limit."))
     try:
         with transaction.atomic():
             return Referral.objects.create(referrer=referrer, friend=friend, device_id=device_id[:64])

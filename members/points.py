@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.exceptions import InsufficientPoints
 from members.models import Member, Notice, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
@@ -141,7 +142,10 @@ def points_spend(*, member: Member, points: int, source: str, reference: str) ->
         locked = _lock_member(member)
         _expire_member_due(locked, now)
         if locked.points_balance < points:
-            raise InsufficientPoints(f"You have {locked.points_balance} points; this needs {points}.")
+            raise InsufficientPoints(
+                _("You have %(balance)s points; this needs %(points)s.")
+                % {"balance": locked.points_balance, "points": points}
+            )
         taken = _consume_fifo(locked, points, now)
         if taken != points:  # balance and lots disagree: never paper over it
             raise RuntimeError(f"points ledger inconsistent for member {member.pk}")
@@ -174,7 +178,7 @@ def points_adjust(*, member: Member, points: int, reason: str, actor: object = N
         else:
             applied = -_consume_fifo(locked, min(-points, locked.points_balance), now)
             if applied == 0:
-                raise InsufficientPoints("The member has no points to take.")
+                raise InsufficientPoints(_("The member has no points to take."))
         entry = PointsEntry.objects.create(
             member=locked,
             kind=PointsEntry.Kind.ADJUST,

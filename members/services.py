@@ -12,6 +12,7 @@ import django.dispatch
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.cards import generate_card_number
 from members.exceptions import BirthdayChangeTooSoon, MemberExists
@@ -65,7 +66,7 @@ def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
     email = email.strip().lower()
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists() or Member.objects.filter(email__iexact=email).exists():
-            raise MemberExists(f"{email} is already a member.")
+            raise MemberExists(_("%(email)s is already a member.") % {"email": email})
         user = User.objects.create_user(username=email[:150], email=email)
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -93,7 +94,7 @@ def member_update_profile(
             and member.birthday_changed_at is not None
             and now - member.birthday_changed_at < BIRTHDAY_CHANGE_INTERVAL
         ):
-            raise BirthdayChangeTooSoon("You changed your birthday less than a year ago.")
+            raise BirthdayChangeTooSoon(_("You changed your birthday less than a year ago."))
         member.birthday = birthday
         member.birthday_changed_at = now
         update += ["birthday", "birthday_changed_at"]

@@ -33,7 +33,7 @@ def till_store(request: HttpRequest) -> Store:
         return role.store
     store = Store.objects.filter(is_active=True).first()
     if store is None:
-        raise Problem("No store is set up yet: a manager adds one in the admin.")
+        raise Problem(_("No store is set up yet: a manager adds one in the admin."))
     return store
 
 

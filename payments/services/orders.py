@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cafe_loyalty.money import format_money
 from members.models import Member
@@ -51,13 +52,13 @@ def order_open(*, store: Store, barista: Any) -> Order:
 
 def _editable(order: Order) -> None:
     if order.status != Order.Status.OPEN or order.tenders.exists():
-        raise TillError("This order is already being paid; start a new one to change it.")
+        raise TillError(_("This order is already being paid; start a new one to change it."))
 
 
 def order_add_product(*, order: Order, product: Product, modifier_ids: list[int] | None = None) -> OrderLine:
     _editable(order)
     if not product.is_active or product.unavailable_at.filter(pk=order.store_id).exists():
-        raise TillError(f"{product.name} is not available today.")
+        raise TillError(_("%(product)s is not available today.") % {"product": product.name})
     allowed = {m.pk: m for m in product.modifiers.all()}
     if modifier_ids is None:
         chosen = [m for m in allowed.values() if m.is_default]
@@ -65,7 +66,7 @@ def order_add_product(*, order: Order, product: Product, modifier_ids: list[int]
         chosen = [allowed[i] for i in modifier_ids if i in allowed]
     groups = [m.group for m in chosen]
     if len(groups) != len(set(groups)) and any(g.lower() in {"size", "milk"} for g in groups):
-        raise TillError("Choose one size and one milk.")
+        raise TillError(_("Choose one size and one milk."))
     line = OrderLine.objects.create(
         order=order,
         product=product,
@@ -124,7 +125,7 @@ def quote_lines(order: Order) -> list[pos_loyalty.QuoteLine]:
 def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
     _editable(order)
     if order.member is None:
-        raise TillError("Scan the member's card or payment code first: coupons belong to a member.")
+        raise TillError(_("Scan the member's card or payment code first: coupons belong to a member."))
     applied = list(order.coupons.values_list("code", flat=True))
     discount = pos_loyalty.coupon_evaluate(
         code=code,
@@ -203,7 +204,7 @@ def order_add_tender(
     existing = Tender.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.order_id != order.pk:
-            raise TillError("That button was for another order; reload the till.")
+            raise TillError(_("That button was for another order; reload the till."))
         return TenderResult(existing, True)
     if kind == Tender.Kind.WALLET:
         tender = _wallet_tender(order, _amount_due(order, amount), idempotency_key, actor)
@@ -215,17 +216,17 @@ def order_add_tender(
                 return TenderResult(raced, True)
             tender = _local_tender(locked, kind, _amount_due(locked, amount), idempotency_key, cash_received, points)
     else:
-        raise TillError("Unknown tender.")
+        raise TillError(_("Unknown tender."))
     order_settle_if_covered(order=order)
     return TenderResult(tender, False)
 
 
 def _amount_due(order: Order, wanted: int | None) -> int:
     if order.status != Order.Status.OPEN:
-        raise TillError("This order is already paid.")
+        raise TillError(_("This order is already paid."))
     due = order_due(order)
     if due <= 0 and order.total > 0:
-        raise TillError("Nothing left to pay.")
+        raise TillError(_("Nothing left to pay."))
     return due if wanted is None else min(wanted, due)
 
 
@@ -242,25 +243,25 @@ def _local_tender(
     if kind == Tender.Kind.CARD:
         return _create_tender(order, kind, amount, key)
     if order.member is None:
-        raise TillError("Scan the member first to pay with points.")
+        raise TillError(_("Scan the member first to pay with points."))
     value = pos_loyalty.point_value()
     wanted = points if points is not None else -(-amount // value)
     wanted = min(wanted, order.member.points_balance, -(-amount // value))
     if wanted <= 0:
-        raise TillError("The member has no points to use.")
+        raise TillError(_("The member has no points to use."))
     pos_loyalty.points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
     return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
 
 
 def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any) -> Tender:
     if amount <= 0:
-        raise TillError("Enter an amount above zero.")
+        raise TillError(_("Enter an amount above zero."))
     return Tender.objects.create(order=order, kind=kind, amount=amount, idempotency_key=key, **extra)
 
 
 def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
     if not order.scanned_code_hash:
-        raise TillError("Scan the member's payment code to pay with the wallet.")
+        raise TillError(_("Scan the member's payment code to pay with the wallet."))
     # Claim the key first: a double tap finds it and never reaches the wallet twice.
     try:
         with transaction.atomic():
@@ -393,7 +394,10 @@ def _items_to_refund(order: Order, quantities: dict[int, int]) -> list[tuple[Ord
         if count <= 0:
             continue
         if count > line.refundable_quantity:
-            raise TillError(f"Only {line.refundable_quantity} of {line.product.name} left to refund on this order.")
+            raise TillError(
+                _("Only %(count)s of %(product)s left to refund on this order.")
+                % {"count": line.refundable_quantity, "product": line.product.name}
+            )
         chosen.append((line, count))
     return chosen
 
@@ -433,16 +437,16 @@ def order_refund(
     with transaction.atomic(durable=True), notices_batched():
         locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
         if locked.status != Order.Status.PAID:
-            raise TillError("Only paid orders can be refunded.")
+            raise TillError(_("Only paid orders can be refunded."))
         amount = order_refund_amount(order=locked, quantities=quantities)
         if amount <= 0:
-            raise TillError("Nothing left to refund on those lines.")
+            raise TillError(_("Nothing left to refund on those lines."))
         if refund_needs_approval(amount=amount) and not (
             approved_by and approved_by.has_perm("payments.approve_refund")
         ):
             raise TillError(
-                f"Refunds above {format_money(_threshold())} need a shift manager:"
-                " ask them to approve with their login."
+                _("Refunds above %(threshold)s need a shift manager: ask them to approve with their login.")
+                % {"threshold": format_money(_threshold())}
             )
         tenders = [
             t

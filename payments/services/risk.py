@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cafe_loyalty.money import format_money
 from members.models import Member
 from members.services import notice_send
 from payments.exceptions import LimitInvalid
@@ -137,9 +139,14 @@ def wallet_set_limits(*, member: Member, daily_limit: int | None, no_confirmatio
     """Members may lower their limits, never raise them above the programme's."""
     programme = ProgrammeSettings.current()
     if daily_limit is not None and not 0 <= daily_limit <= programme.daily_limit_cap:
-        raise LimitInvalid(f"The daily limit must be between 0 and {programme.daily_limit_cap}.")
+        raise LimitInvalid(
+            _("The daily limit must be between 0 and %(cap)s.") % {"cap": format_money(programme.daily_limit_cap)}
+        )
     if no_confirmation_limit is not None and not 0 <= no_confirmation_limit <= programme.no_confirmation_limit:
-        raise LimitInvalid(f"The no-confirmation limit must be between 0 and {programme.no_confirmation_limit}.")
+        raise LimitInvalid(
+            _("The no-confirmation limit must be between 0 and %(cap)s.")
+            % {"cap": format_money(programme.no_confirmation_limit)}
+        )
     wallet = wallet_get_or_create(member=member)
     Account.objects.filter(pk=wallet.pk).update(daily_limit=daily_limit, no_confirmation_limit=no_confirmation_limit)
     wallet.refresh_from_db()
@@ -167,7 +174,7 @@ def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
     with transaction.atomic(durable=True):
         locked = lock_wallets(wallet)[wallet.pk]
         if locked.frozen_by_staff and not by_staff:
-            raise AccountFrozen("This wallet was frozen by the cafe; please contact us to unfreeze it.")
+            raise AccountFrozen(_("This wallet was frozen by the cafe; please contact us to unfreeze it."))
         locked.frozen_at = None
         locked.frozen_reason = ""
         locked.frozen_by_staff = False

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments.models import CashMovement, Order, Shift, Store, Tender, TopUp
 from payments.services.orders import TillError
@@ -16,7 +17,7 @@ from payments.services.orders import TillError
 
 def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:
     if opening_float < 0:
-        raise TillError("The float cannot be negative.")
+        raise TillError(_("The float cannot be negative."))
     try:
         with transaction.atomic():
             return Shift.objects.create(store=store, opened_by=user, opening_float=opening_float)
@@ -30,7 +31,7 @@ def shift_current(*, store: Store) -> Shift | None:
 
 def cash_move(*, shift: Shift, amount: int, reason: str, user: Any) -> CashMovement:
     if amount == 0 or not reason.strip():
-        raise TillError("Enter an amount and a reason.")
+        raise TillError(_("Enter an amount and a reason."))
     return CashMovement.objects.create(shift=shift, amount=amount, reason=reason[:120], actor=user)
 
 
@@ -94,9 +95,9 @@ def z_report(*, shift: Shift) -> ZReport:
 
 def shift_close(*, shift: Shift, counted_cash: int, user: Any) -> ZReport:
     if shift.closed_at is not None:
-        raise TillError("This shift is already closed.")
+        raise TillError(_("This shift is already closed."))
     if Order.objects.filter(shift=shift, status=Order.Status.OPEN, tenders__isnull=False).exists():
-        raise TillError("An order is part-paid; finish or refund it before closing.")
+        raise TillError(_("An order is part-paid; finish or refund it before closing."))
     report = z_report(shift=shift)
     shift.closed_at = timezone.now()
     shift.closed_by = user

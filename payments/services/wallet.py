@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cafe_loyalty.money import format_money
 from members.models import Member
@@ -106,7 +107,8 @@ def wallet_top_up(
     programme = ProgrammeSettings.current()
     if not programme.min_top_up <= amount <= programme.max_top_up:
         raise TopUpAmountInvalid(
-            f"Top up between {format_money(programme.min_top_up)} and {format_money(programme.max_top_up)}."
+            _("Top up between %(low)s and %(high)s.")
+            % {"low": format_money(programme.min_top_up), "high": format_money(programme.max_top_up)}
         )
     now = timezone.now()
     bonus = top_up_bonus_for(amount=amount, at=now)
@@ -119,8 +121,8 @@ def wallet_top_up(
         locked = lock_wallets(wallet)[wallet.pk]
         if locked.balance + amount + bonus > programme.wallet_cap:
             raise WalletCapExceeded(
-                f"The wallet can hold at most {format_money(programme.wallet_cap)};"
-                f" it holds {format_money(locked.balance)}."
+                _("The wallet can hold at most %(cap)s; it holds %(balance)s.")
+                % {"cap": format_money(programme.wallet_cap), "balance": format_money(locked.balance)}
             )
         top_up = TopUp.objects.create(
             member=member,
@@ -164,11 +166,11 @@ def _code_for_update(code_hash: str, now: datetime) -> PaymentCode:
         PaymentCode.objects.select_for_update(of=("self",)).select_related("member").filter(code_hash=code_hash).first()
     )
     if found is None:
-        raise PaymentCodeInvalid("No such payment code. Ask the member to refresh the code on their phone.")
+        raise PaymentCodeInvalid(_("No such payment code. Ask the member to refresh the code on their phone."))
     if found.used_at is not None:
-        raise PaymentCodeUsed("This code has already paid. Ask the member for a fresh code.")
+        raise PaymentCodeUsed(_("This code has already paid. Ask the member for a fresh code."))
     if found.expires_at <= now or found.retired_at is not None:
-        raise PaymentCodeExpired("This code has expired. Ask the member to show the new code.")
+        raise PaymentCodeExpired(_("This code has expired. Ask the member to show the new code."))
     return found
 
 
@@ -177,15 +179,19 @@ def _check_can_pay(*, activity: WalletActivity, amount: int, programme: Programm
     would want to explain them in."""
     wallet = activity.wallet
     if wallet.is_frozen:
-        raise AccountFrozen("This wallet is frozen. The member can unfreeze it in the app, or pay another way.")
+        raise AccountFrozen(_("This wallet is frozen. The member can unfreeze it in the app, or pay another way."))
     if activity.payments_last_minute >= programme.velocity_per_minute:
-        raise LimitExceeded("Too many payments in the last minute. Please wait a moment.", rule="velocity")
+        raise LimitExceeded(_("Too many payments in the last minute. Please wait a moment."), rule="velocity")
     limit = effective_daily_limit(wallet=wallet, programme=programme)
     if activity.spent_today + amount > limit:
-        raise LimitExceeded(f"This would pass the member's daily limit of {format_money(limit)}.", rule="daily_limit")
+        raise LimitExceeded(
+            _("This would pass the member's daily limit of %(limit)s.") % {"limit": format_money(limit)},
+            rule="daily_limit",
+        )
     if wallet.balance < amount:
         raise InsufficientFunds(
-            f"The wallet holds {format_money(wallet.balance)}; the member can top up or pay the rest another way.",
+            _("The wallet holds %(balance)s; the member can top up or pay the rest another way.")
+            % {"balance": format_money(wallet.balance)},
             wallet_balance=wallet.balance,
         )
 
@@ -360,10 +366,10 @@ def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> Paymen
             .first()
         )
         if payment is None:
-            raise PaymentNotPending("No such payment.")
+            raise PaymentNotPending(_("No such payment."))
         wallet = lock_wallets(wallet)[wallet.pk]
         if payment.status != Payment.Status.REQUIRES_CONFIRMATION:
-            raise PaymentNotPending(f"This payment is {payment.get_status_display().lower()}.")
+            raise PaymentNotPending(_("This payment is %(status)s.") % {"status": payment.get_status_display().lower()})
         if payment.confirm_by and payment.confirm_by <= now:
             payment.status = Payment.Status.EXPIRED
             payment.decline_code = "confirmation_expired"
@@ -378,12 +384,15 @@ def payment_confirm(*, payment_id: int, member: Member, approve: bool) -> Paymen
             return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
         # The pending payment already counts toward today's spend; check the rest.
         if wallet.is_frozen:
-            raise AccountFrozen("This wallet is frozen.")
+            raise AccountFrozen(_("This wallet is frozen."))
         if wallet.balance < payment.amount:
-            raise InsufficientFunds(f"The wallet holds {format_money(wallet.balance)}.", wallet_balance=wallet.balance)
+            raise InsufficientFunds(
+                _("The wallet holds %(balance)s.") % {"balance": format_money(wallet.balance)},
+                wallet_balance=wallet.balance,
+            )
         limit = effective_daily_limit(wallet=wallet, programme=programme)
         if spent_today(member=member, now=now) > limit:
-            raise LimitExceeded(f"This would pass your daily limit of {format_money(limit)}.")
+            raise LimitExceeded(_("This would pass your daily limit of %(limit)s.") % {"limit": format_money(limit)})
         explanation = _complete_payment(payment=payment, wallet=wallet, now=now, lines=None)
         return PaymentResult(
             payment=payment, wallet_balance=wallet.balance - payment.amount, points_explanation=explanation
@@ -450,21 +459,22 @@ def payment_refund_in_transaction(
         Payment.objects.select_for_update(of=("self",)).select_related("member", "store").filter(pk=payment_id).first()
     )
     if payment is None:
-        raise PaymentNotRefundable("No such payment.")
+        raise PaymentNotRefundable(_("No such payment."))
     if payment.status != Payment.Status.SUCCEEDED:
-        raise PaymentNotRefundable(f"This payment is {payment.get_status_display().lower()}.")
+        raise PaymentNotRefundable(_("This payment is %(status)s.") % {"status": payment.get_status_display().lower()})
     left = payment.amount - payment.refunded_amount
     amount = left if amount is None else amount
     if amount <= 0 or amount > left:
         raise RefundExceedsPayment(
-            f"At most {format_money(left)} is left to refund on this payment.", refundable_amount=left
+            _("At most %(left)s is left to refund on this payment.") % {"left": format_money(left)},
+            refundable_amount=left,
         )
     if refund_needs_approval(amount=amount) and not (
         approved_by is not None and approved_by.has_perm("payments.approve_refund")
     ):
         raise RefundRequiresApproval(
-            f"Refunds above {format_money(ProgrammeSettings.current().refund_approval_threshold)}"
-            " need a shift manager or manager."
+            _("Refunds above %(threshold)s need a shift manager or manager.")
+            % {"threshold": format_money(ProgrammeSettings.current().refund_approval_threshold)}
         )
     wallet = lock_wallets(wallet_get_or_create(member=payment.member))
     wallet_account = next(iter(wallet.values()))

@@ -273,6 +273,9 @@ def test_refund_of_some_items_of_a_line(till: tuple[Client, Store]) -> None:
     assert (order.status, order.refunded_amount, line.refunded_quantity) == ("paid", 16_000, 2)
     too_many = client.post(f"/pos/orders/{order.pk}/refund/", {f"qty-{line.pk}": "2"})
     assert "Only 1 of Croissant left to refund" in too_many.content.decode()
+    # A barista working in Chinese gets the refusal in Chinese.
+    chinese = client.post(f"/pos/orders/{order.pk}/refund/", {f"qty-{line.pk}": "2"}, HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert "只剩 1 份可退款" in chinese.content.decode()
     client.post(f"/pos/orders/{order.pk}/refund/", {f"qty-{line.pk}": "1"})
     order.refresh_from_db()
     line.refresh_from_db()
