@@ -4,10 +4,12 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from campaigns.models import BirthdayGrant
 from members.models import Member
 from members.points import points_earn
+from members.services import notice_text
 
 
 def birthday_rewards_grant(*, today: date) -> int:
@@ -29,7 +31,7 @@ def birthday_rewards_grant(*, today: date) -> int:
                     points=points,
                     source="birthday",
                     reference=f"birthday:{today.year}",
-                    explanation="Happy birthday!",
+                    explanation=notice_text(gettext_noop("Happy birthday!")),
                 )
             granted += 1
         except IntegrityError:

@@ -10,13 +10,14 @@ from fractions import Fraction
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cafe_loyalty.money import format_money
 from campaigns.earning import QuoteLine
 from campaigns.exceptions import CouponExpired, CouponInvalid, CouponNotApplicable, CouponNotStackable, CouponUsed
 from campaigns.models import Coupon, CouponTemplate
 from members.models import Member
-from members.services import notice_send
+from members.services import notice_send, notice_text
 
 # No 0/O or 1/I: codes are read aloud and typed at the till.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,7 +40,12 @@ def coupon_issue(*, member: Member, template: CouponTemplate, source: str, now: 
                     issued_at=now,
                     expires_at=now + timedelta(days=template.valid_days),
                 )
-                notice_send(member=member, kind="offer", title=f"New coupon: {template.name}", link="/offers/")
+                notice_send(
+                    member=member,
+                    kind="offer",
+                    title=notice_text(gettext_noop("New coupon: %(offer)s"), offer=template.name),
+                    link="/offers/",
+                )
                 return coupon
         except IntegrityError:
             continue

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cafe_loyalty.money import format_money
 from campaigns.models import EarnRule, Promotion, active_product_bonuses, active_promotions
@@ -62,7 +63,13 @@ def points_quote(
     explanation: list[str] = []
     base = Fraction(total_paid * rule.points_per_unit, rule.unit_amount)
     explanation.append(
-        f"{format_money(total_paid)} × {rule.points_per_unit} pt per {format_money(rule.unit_amount)} = {float(base):g}"
+        _("%(paid)s × %(points)s pt per %(unit)s = %(base)s")
+        % {
+            "paid": format_money(total_paid),
+            "points": rule.points_per_unit,
+            "unit": format_money(rule.unit_amount),
+            "base": f"{float(base):g}",
+        }
     )
     extra = Fraction(0)
 
@@ -75,7 +82,10 @@ def points_quote(
                 line_base = Fraction(line.line_total * rule.points_per_unit, rule.unit_amount)
                 add = line_base * (bonus.multiplier_percent - 100) / 100
                 extra += add
-                explanation.append(f"{bonus} on {line.product_sku or line.category_slug}: +{float(add):g}")
+                explanation.append(
+                    _("%(bonus)s on %(item)s: +%(points)s")
+                    % {"bonus": bonus, "item": line.product_sku or line.category_slug, "points": f"{float(add):g}"}
+                )
                 break
 
     tier_percent = tier_multiplier_percent(member=member)
@@ -96,11 +106,11 @@ def points_quote(
         explanation.append(f"{promo.name}: +{float(value(promo)):g}")
     for promo in exclusive:
         if promo not in chosen:
-            explanation.append(f"{promo.name}: not combined (the better offer applies)")
+            explanation.append(_("%(promotion)s: not combined (the better offer applies)") % {"promotion": promo.name})
 
     points = int(base + extra)  # floor, once per order
     if points > rule.max_points_per_order:
-        explanation.append(f"Capped at {rule.max_points_per_order} per order")
+        explanation.append(_("Capped at %(points)s per order") % {"points": rule.max_points_per_order})
         points = rule.max_points_per_order
     if order_points_today is None:
         day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -113,7 +123,7 @@ def points_quote(
     today = order_points_today
     room = max(rule.max_points_per_day - today, 0)
     if points > room:
-        explanation.append(f"Capped at {rule.max_points_per_day} per day")
+        explanation.append(_("Capped at %(points)s per day") % {"points": rule.max_points_per_day})
         points = room
-    explanation.append(f"Total {points} points (rounded down)")
+    explanation.append(_("Total %(points)s points (rounded down)") % {"points": points})
     return PointsQuote(points=points, explanation=explanation)

@@ -8,13 +8,15 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from campaigns.coupons import coupon_release
 from campaigns.earning import QuoteLine, points_quote
 from campaigns.referrals import referral_qualify, referral_reverse
 from members.models import Member, PointsRefundStep
 from members.points import points_earn, points_reverse_for_refund
-from members.services import notice_send
+from members.services import member_language, notice_send, notice_text
 from members.tiers import member_lock_for_order, member_record_visit, tier_evaluate
 
 
@@ -37,14 +39,15 @@ def loyalty_on_paid_order(
     # counts; earning, the visit and the tier review then reuse that instance.
     with transaction.atomic(savepoint=False):
         activity = member_lock_for_order(member=member, at=at, reference=reference)
-        quote = points_quote(
-            member=member,
-            lines=list(lines or []),
-            total_paid=amount,
-            store_slug=store_slug,
-            at=at,
-            order_points_today=activity.order_points_today,
-        )
+        with translation.override(member_language(member)):  # the explanation is the member's to read
+            quote = points_quote(
+                member=member,
+                lines=list(lines or []),
+                total_paid=amount,
+                store_slug=store_slug,
+                at=at,
+                order_points_today=activity.order_points_today,
+            )
         points_earn(
             member=member,
             points=quote.points,
@@ -63,8 +66,8 @@ def loyalty_on_paid_order(
         notice_send(
             member=member,
             kind="feedback",
-            title="How was your order?",
-            body="Tap to rate it (1–5).",
+            title=notice_text(gettext_noop("How was your order?")),
+            body=notice_text(gettext_noop("Tap to rate it (1–5).")),
             link=f"/offers/feedback/{reference}/",
         )
     return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)

@@ -9,12 +9,14 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.coupons import ALPHABET
 from campaigns.exceptions import ReferralRefused
 from campaigns.models import Referral, ReferralCode
 from members.models import Member, Visit
 from members.points import points_earn, points_reverse_for_refund
+from members.services import notice_text
 
 REFERRAL_POINTS = 100
 MONTHLY_CAP = 5
@@ -89,7 +91,7 @@ def referral_qualify(*, friend: Member, reference: str) -> Referral | None:
                 points=REFERRAL_POINTS,
                 source="referral",
                 reference=f"referral:{referral.pk}",
-                explanation="Thanks for bringing a friend",
+                explanation=notice_text(gettext_noop("Thanks for bringing a friend")),
             )
         return referral
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Consent, Member
@@ -22,9 +23,12 @@ class SignupForm(forms.Form):
         user.first_name = self.cleaned_data["name"][:150]
         user.save(update_fields=["first_name"])
         member = member_get_or_create_for_user(user=user)
-        if member.display_name != self.cleaned_data["name"]:
-            member.display_name = self.cleaned_data["name"]
-            member.save(update_fields=["display_name"])
+        member.display_name = self.cleaned_data["name"]
+        # Notices and emails follow the language the member signed up in.
+        language = get_language()
+        if language in dict(settings.LANGUAGES):
+            member.preferred_language = language
+        member.save(update_fields=["display_name", "preferred_language"])
         if self.cleaned_data.get("marketing_email"):
             consent_record(
                 member=member,

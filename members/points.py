@@ -12,15 +12,17 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from members.exceptions import InsufficientPoints
 from members.models import Member, Notice, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
-from members.services import notice_send
+from members.services import member_language, notice_send, notice_text
 
 
 def _lock_member(member: Member) -> Member:
@@ -58,7 +60,12 @@ def _expire_member_due(member: Member, now: datetime) -> int:
     )
     Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") - total)
     member.points_balance -= total
-    notice_send(member=member, kind="points", title=f"{total} points expired", link="/me/points/")
+    notice_send(
+        member=member,
+        kind="points",
+        title=notice_text(gettext_noop("%(points)s points expired"), points=total),
+        link="/me/points/",
+    )
     return total
 
 
@@ -97,7 +104,7 @@ def points_earn(
     points: int,
     source: str,
     reference: str,
-    explanation: str = "",
+    explanation: Any = "",
     earned_at: datetime | None = None,
     already_locked: bool = False,
 ) -> PointsLot | None:
@@ -108,6 +115,8 @@ def points_earn(
     if points <= 0:
         return None
     now = earned_at or timezone.now()
+    with translation.override(member_language(member)):
+        explanation = str(explanation)  # may be a lazy notice_text: the member reads it
     # No savepoint: an error here aborts the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         locked = member if already_locked else _lock_member(member)
@@ -125,8 +134,9 @@ def points_earn(
         notice_send(
             member=locked,
             kind="points",
-            title=f"+{points} points",
-            body=explanation or f"Balance {locked.points_balance + points} points.",
+            title=notice_text(gettext_noop("+%(points)s points"), points=points),
+            body=explanation
+            or notice_text(gettext_noop("Balance %(balance)s points."), balance=locked.points_balance + points),
             link="/me/points/",
         )
     member.points_balance = locked.points_balance + points
@@ -158,7 +168,13 @@ def points_spend(*, member: Member, points: int, source: str, reference: str) ->
             created_at=now,
         )
         Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") - points)
-        notice_send(member=locked, kind="points", title=f"−{points} points", body=source, link="/me/points/")
+        notice_send(
+            member=locked,
+            kind="points",
+            title=notice_text(gettext_noop("−%(points)s points"), points=points),
+            body=source,
+            link="/me/points/",
+        )
     member.points_balance = locked.points_balance - points
     return entry
 
@@ -190,7 +206,11 @@ def points_adjust(*, member: Member, points: int, reason: str, actor: object = N
         )
         Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") + applied)
         notice_send(
-            member=locked, kind="points", title=f"Points adjusted {applied:+d}", body=reason, link="/me/points/"
+            member=locked,
+            kind="points",
+            title=notice_text(gettext_noop("Points adjusted %(points)s"), points=f"{applied:+d}"),
+            body=reason,
+            link="/me/points/",
         )
     return entry
 
@@ -274,8 +294,10 @@ def points_reverse_for_refund(
             notice_send(
                 member=locked,
                 kind="points",
-                title=f"Points {delta:+d} after a refund",
-                body=f"{taken} reversed, {to_restore} restored.",
+                title=notice_text(gettext_noop("Points %(points)s after a refund"), points=f"{delta:+d}"),
+                body=notice_text(
+                    gettext_noop("%(reversed)s reversed, %(restored)s restored."), reversed=taken, restored=to_restore
+                ),
                 link="/me/points/",
             )
     member.points_balance = locked.points_balance + delta

@@ -9,9 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import django.dispatch
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from members.cards import generate_card_number
@@ -123,13 +126,19 @@ def consent_record(
     return Consent.objects.create(member=member, channel=channel, purpose=purpose, granted=granted, source=source)
 
 
-def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: str = "") -> None:
+def notice_send(*, member: Member, kind: str, title: Any, body: Any = "", link: str = "") -> None:
     """Put a notice in the member's inbox, inside the caller's transaction: it
     commits with the movement it describes, or not at all, so a rolled-back
     payment never tells the member it happened. Inside `notices_batched()` the
-    notice is queued and written when the block ends."""
+    notice is queued and written when the block ends.
+
+    Title and body may be lazy translations (`notice_text`): they are written
+    in the member's language, whoever caused the notice (a till in English, a
+    manager in the admin)."""
     from members.models import Notice
 
+    with translation.override(member_language(member)):
+        title, body = str(title), str(body)
     notice = Notice(member=member, kind=kind, title=title[:160], body=body, link=link)
     queued: list[Notice] | None = getattr(_notice_batch, "pending", None)
     if queued is not None:
@@ -137,6 +146,18 @@ def notice_send(*, member: Member, kind: str, title: str, body: str = "", link: 
         return
     notice.save(force_insert=True)
     _email_if_consented(notice)
+
+
+def member_language(member: Member) -> str:
+    language = member.preferred_language
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def notice_text(message: str, **params: Any) -> Any:
+    """A notice text translated when it is written, in the member's language:
+    `notice_text(gettext_noop("Paid %(amount)s"), amount=…)`. Parameters may be
+    lazy translations too."""
+    return lazy(lambda: gettext(message) % {k: str(v) for k, v in params.items()}, str)()
 
 
 _notice_batch = threading.local()

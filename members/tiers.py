@@ -11,9 +11,10 @@ import django.dispatch
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsEntry, PointsPolicy, Tier, Visit, tiers_by_rank
-from members.services import notice_send
+from members.services import notice_send, notice_text
 
 YEAR = timedelta(days=365)
 
@@ -175,8 +176,12 @@ def tier_evaluate(
         locked.save(update_fields=["tier", "tier_since", "tier_review_at"])
         going_up = current is None or target.rank > current.rank
         if current is not None:
-            verb = "Welcome to" if going_up else "Your tier is now"
-            notice_send(member=locked, kind="tier", title=f"{verb} {target.name}", body=target.perks, link="/")
+            title = (
+                notice_text(gettext_noop("Welcome to %(tier)s"), tier=target.name)
+                if going_up
+                else notice_text(gettext_noop("Your tier is now %(tier)s"), tier=target.name)
+            )
+            notice_send(member=locked, kind="tier", title=title, body=target.perks, link="/")
         change = TierChange(old=current, new=target)
         transaction.on_commit(
             lambda: tier_changed.send(
@@ -195,7 +200,13 @@ def tier_override(*, member: Member, tier: Tier, reason: str, until: date | None
         Member.objects.filter(pk=member.pk).update(
             tier=tier, tier_override_until=until, tier_override_reason=reason[:200], tier_since=timezone.now()
         )
-        notice_send(member=member, kind="tier", title=f"Your tier is now {tier.name}", body=reason, link="/")
+        notice_send(
+            member=member,
+            kind="tier",
+            title=notice_text(gettext_noop("Your tier is now %(tier)s"), tier=tier.name),
+            body=reason,
+            link="/",
+        )
         transaction.on_commit(
             lambda: tier_changed.send(sender=Member, member=member, old_tier=old, new_tier=tier, reason="override")
         )

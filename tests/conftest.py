@@ -38,6 +38,16 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the default language: a request in Chinese leaves
+    its language active in the thread, and services translate their texts."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate limits and used-TOTP markers live in the cache; tests start clean."""
     from django.core.cache import cache

@@ -16,12 +16,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cafe_loyalty.money import format_money
 from members.models import Member
-from members.services import notice_send, notices_batched
+from members.services import member_language, notice_send, notice_text, notices_batched
 from payments import loyalty_bridge, pos_loyalty
 from payments.exceptions import WalletError
 from payments.models import (
@@ -354,7 +355,11 @@ def order_settle_if_covered(*, order: Order) -> bool:
             notice_send(
                 member=locked.member,
                 kind="wallet",
-                title=f"Receipt {format_money(locked.total)} at {locked.store.name}",
+                title=notice_text(
+                    gettext_noop("Receipt %(amount)s at %(store)s"),
+                    amount=format_money(locked.total),
+                    store=locked.store.name,
+                ),
                 body=_receipt_text(locked, points_earned=loyalty.points_earned, paid_at=now),
                 link=f"/wallet/receipts/{locked.pk}/",
             )
@@ -370,17 +375,25 @@ def _receipt_text(order: Order, *, points_earned: int, paid_at: Any) -> str:
     """The receipt as plain text: the body of the inbox notice, and of the
     email when the member agreed to activity emails."""
     assert order.member is not None
-    rows = [f"{order.store.name} · {order.reference} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
-    for line in order.lines.all():
-        extras = f" ({line.modifiers_label})" if line.modifiers_label else ""
-        rows.append(f"{line.quantity} × {line.product.name}{extras}  {format_money(line.line_total)}")
-    for coupon in order.coupons.all():
-        rows.append(f"{coupon.description}  −{format_money(coupon.discount)}")
-    rows.append(f"Total {format_money(order.total)}")
-    for tender in order.tenders.filter(status=Tender.Status.SETTLED):
-        rows.append(f"Paid by {tender.get_kind_display().lower()} {format_money(tender.amount)}")
-    rows += ["", f"Points earned {points_earned} · points balance {order.member.points_balance}"]
-    return "\n".join(rows)
+    with translation.override(member_language(order.member)):
+        rows = [f"{order.store.name} · {order.reference} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
+        for line in order.lines.all():
+            extras = f" ({line.modifiers_label})" if line.modifiers_label else ""
+            rows.append(f"{line.quantity} × {line.product.name}{extras}  {format_money(line.line_total)}")
+        for coupon in order.coupons.all():
+            rows.append(f"{coupon.description}  −{format_money(coupon.discount)}")
+        rows.append(_("Total %(amount)s") % {"amount": format_money(order.total)})
+        for tender in order.tenders.filter(status=Tender.Status.SETTLED):
+            rows.append(
+                _("Paid by %(tender)s %(amount)s")
+                % {"tender": tender.get_kind_display().lower(), "amount": format_money(tender.amount)}
+            )
+        rows.append("")
+        rows.append(
+            _("Points earned %(points)s · points balance %(balance)s")
+            % {"points": points_earned, "balance": order.member.points_balance}
+        )
+        return "\n".join(rows)
 
 
 # --- Refunds -------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cafe_loyalty.money import format_money
 from members.models import Member
-from members.services import notice_send
+from members.services import notice_send, notice_text
 from payments.exceptions import LimitInvalid
 from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Terminal
 from payments.services.ledger import lock_wallets, wallet_get_or_create
@@ -162,7 +163,9 @@ def wallet_freeze(*, member: Member, reason: str, by_staff: bool) -> Account:
             locked.frozen_reason = reason[:200]
             locked.frozen_by_staff = locked.frozen_by_staff or by_staff
             locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
-        notice_send(member=member, kind="security", title="Your wallet is frozen", body=reason)
+        notice_send(
+            member=member, kind="security", title=notice_text(gettext_noop("Your wallet is frozen")), body=reason
+        )
     return locked
 
 
@@ -179,5 +182,5 @@ def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
         locked.frozen_reason = ""
         locked.frozen_by_staff = False
         locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
-        notice_send(member=member, kind="security", title="Your wallet is active again")
+        notice_send(member=member, kind="security", title=notice_text(gettext_noop("Your wallet is active again")))
     return locked

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cafe_loyalty.money import format_money
 from members.models import Member
-from members.services import notice_send, notices_batched
+from members.services import notice_send, notice_text, notices_batched
 from payments import loyalty_bridge
 from payments.exceptions import (
     AccountFrozen,
@@ -140,12 +141,16 @@ def wallet_top_up(
         if bonus_account is not None:
             legs.append(Leg(debit=bonus_account, credit=locked, amount=bonus, kind=Transfer.Kind.TOP_UP_BONUS))
         post_transfers(legs, top_up=top_up, actor_user=actor, actor_terminal=terminal)
-        body = f"Bonus {format_money(bonus)}. " if bonus else ""
+        balance = format_money(locked.balance + amount + bonus)
         notice_send(
             member=member,
             kind="wallet",
-            title=f"Top-up {format_money(amount)}",
-            body=f"{body}Balance {format_money(locked.balance + amount + bonus)}.",
+            title=notice_text(gettext_noop("Top-up %(amount)s"), amount=format_money(amount)),
+            body=notice_text(
+                gettext_noop("Bonus %(bonus)s. Balance %(balance)s."), bonus=format_money(bonus), balance=balance
+            )
+            if bonus
+            else notice_text(gettext_noop("Balance %(balance)s."), balance=balance),
             link="/wallet/",
         )
     return TopUpResult(top_up=top_up, wallet_balance=locked.balance + amount + bonus)
@@ -231,12 +236,14 @@ def _complete_payment(
         changed.append("points_earned")
     if changed:
         payment.save(update_fields=changed)
-    where = f" at {payment.store.name}" if payment.store else ""
+    paid = format_money(payment.amount)
     notice_send(
         member=payment.member,
         kind="wallet",
-        title=f"Paid {format_money(payment.amount)}{where}",
-        body=f"Balance {format_money(wallet.balance - payment.amount)}.",
+        title=notice_text(gettext_noop("Paid %(amount)s at %(store)s"), amount=paid, store=payment.store.name)
+        if payment.store
+        else notice_text(gettext_noop("Paid %(amount)s"), amount=paid),
+        body=notice_text(gettext_noop("Balance %(balance)s."), balance=format_money(wallet.balance - payment.amount)),
         link="/wallet/",
     )
     return loyalty.explanation
@@ -304,8 +311,8 @@ def payment_create(
                 notice_send(
                     member=member,
                     kind="wallet",
-                    title=f"Confirm payment of {format_money(amount)}",
-                    body="Open the app to approve or decline.",
+                    title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=format_money(amount)),
+                    body=notice_text(gettext_noop("Open the app to approve or decline.")),
                     link=f"/wallet/confirm/{payment.pk}/",
                 )
                 return PaymentResult(payment=payment, wallet_balance=wallet.balance, points_explanation=[])
@@ -510,8 +517,8 @@ def payment_refund_in_transaction(
     notice_send(
         member=payment.member,
         kind="wallet",
-        title=f"Refund {format_money(amount)}",
-        body=f"Balance {format_money(new_balance)}.",
+        title=notice_text(gettext_noop("Refund %(amount)s"), amount=format_money(amount)),
+        body=notice_text(gettext_noop("Balance %(balance)s."), balance=format_money(new_balance)),
         link="/wallet/",
     )
     if refund_needs_approval(amount=amount):

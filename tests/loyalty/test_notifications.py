@@ -80,3 +80,22 @@ def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: C
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     send_notice_email.call(notice.pk)
     assert [m.to for m in mail.outbox] == [[member.email]]
+
+
+def test_notices_are_written_in_the_members_language_whoever_caused_them(new_member: Callable[..., Member]) -> None:
+    from django.utils import translation
+
+    from payments.services.codes import payment_code_issue
+    from payments.services.wallet import payment_create
+
+    member = new_member("Mei")
+    Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
+    member.refresh_from_db()
+    with translation.override("en"):  # a till or kiosk working in English
+        wallet_top_up(member=member, amount=20_000, tender="cash")
+        payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    titles = list(member.notices.order_by("pk").values_list("title", flat=True))
+    assert titles[0] == "儲值 NT$200"
+    assert "+" in titles[1] and titles[1].endswith("點")
+    assert titles[2] == "這次的訂單還滿意嗎？" and titles[3] == "已付款 NT$120"
+    assert "合計" in member.points_entries.get().explanation  # the points history explains itself in Chinese too

@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsLot, PointsPolicy
-from members.services import notice_send
+from members.services import notice_send, notice_text
 
 
 class Command(BaseCommand):
@@ -27,8 +28,11 @@ class Command(BaseCommand):
                 notice_send(
                     member=members[row["member"]],
                     kind="points",
-                    title=f"{row['points']} points expire soon",
-                    body=f"From {timezone.localtime(row['first']):%Y-%m-%d}. Use them on a reward before then.",
+                    title=notice_text(gettext_noop("%(points)s points expire soon"), points=row["points"]),
+                    body=notice_text(
+                        gettext_noop("From %(date)s. Use them on a reward before then."),
+                        date=f"{timezone.localtime(row['first']):%Y-%m-%d}",
+                    ),
                     link="/me/points/",
                 )
                 told += 1
