@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -184,3 +186,82 @@ def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
         locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
         notice_send(member=member, kind="security", title=notice_text(gettext_noop("Your wallet is active again")))
     return locked
+
+
+# --- Unusual spending -----------------------------------------------------------------
+
+UNUSUAL_SPEND_FLOOR = 100_000  # below NT$1,000 a day nothing is unusual enough to raise
+UNUSUAL_SPEND_HISTORY_DAYS = 90
+UNUSUAL_SPEND_MIN_DAYS = 5  # days with purchases needed to know what is usual
+
+
+def unusual_spend_detect(*, now: datetime | None = None) -> int:
+    """The periodic anomaly check (`manage.py detect_unusual_spend`, every few
+    minutes): a member whose wallet spend today is far above their own usual
+    day (more than three times their mean and more than four standard
+    deviations above it, over the last 90 days with purchases) gets a
+    RiskAlert for managers and a security notice, once a day. Rule checks
+    (limits, velocity) stop payments; this one only tells people. Returns the
+    number of alerts raised."""
+    now = now or timezone.now()
+    day_start = local_day_start(now)
+    succeeded = Payment.objects.filter(status=Payment.Status.SUCCEEDED)
+    today = {
+        row["member"]: int(row["spent"])
+        for row in succeeded.filter(created_at__gte=day_start)
+        .values("member")
+        .annotate(spent=Sum("amount"))
+        .filter(spent__gte=UNUSUAL_SPEND_FLOOR)
+        .order_by()
+    }
+    already = set(
+        RiskAlert.objects.filter(
+            kind=RiskAlert.Kind.UNUSUAL_SPEND, created_at__gte=day_start, member_id__in=today
+        ).values_list("member_id", flat=True)
+    )
+    candidates = [member_id for member_id in today if member_id not in already]
+    if not candidates:
+        return 0
+    days: dict[int, list[int]] = {member_id: [] for member_id in candidates}
+    history = (
+        succeeded.filter(
+            member_id__in=candidates,
+            created_at__gte=day_start - timedelta(days=UNUSUAL_SPEND_HISTORY_DAYS),
+            created_at__lt=day_start,
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("member", "day")
+        .annotate(spent=Sum("amount"))
+        .order_by()
+    )
+    for row in history:
+        days[row["member"]].append(int(row["spent"]))
+    raised = 0
+    members = Member.objects.in_bulk(candidates)
+    for member_id, usual_days in days.items():
+        if len(usual_days) < UNUSUAL_SPEND_MIN_DAYS:
+            continue
+        mean = statistics.fmean(usual_days)
+        spread = statistics.pstdev(usual_days)
+        spent = today[member_id]
+        if spent <= 3 * mean or spent <= mean + 4 * spread:
+            continue
+        member = members[member_id]
+        with transaction.atomic():
+            RiskAlert.objects.create(
+                kind=RiskAlert.Kind.UNUSUAL_SPEND,
+                member=member,
+                detail=f"Spent {format_money(spent)} today; a usual day with purchases is {format_money(round(mean))}",
+            )
+            notice_send(
+                member=member,
+                kind="security",
+                title=notice_text(gettext_noop("Unusual spending on your wallet today")),
+                body=notice_text(
+                    gettext_noop("%(amount)s so far today. If this was not you, freeze your wallet in the app."),
+                    amount=format_money(spent),
+                ),
+                link="/wallet/limits/",
+            )
+        raised += 1
+    return raised

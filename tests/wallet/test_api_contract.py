@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -436,3 +437,40 @@ def test_a_payment_makes_a_pinned_number_of_queries(
         response = pay(api, code, 12_000, reference="pinned")
     assert response.status_code == 201, response.content
     assert response.json()["points_earned"] > 0
+
+
+def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
+    make_member: Any, code_for: Any, programme: ProgrammeSettings
+) -> None:
+    from django.core.management import call_command
+
+    from payments.services.wallet import payment_create
+
+    ProgrammeSettings.objects.filter(pk=programme.pk).update(
+        velocity_per_minute=1_000,
+        no_confirmation_limit=10**9,
+        daily_limit_cap=10**9,
+        max_top_up=10**9,
+        wallet_cap=10**9,
+    )
+    ProgrammeSettings.forget_cached()
+
+    def spend(member: Member, amount: int, days_ago: int = 0) -> None:
+        payment = payment_create(code=code_for(member), amount=amount).payment
+        Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+    usual, big_spender, newcomer = (make_member(balance=5_000_000) for _ in range(3))
+    for day in range(1, 11):
+        spend(usual, 15_000, day)
+        spend(big_spender, 300_000 + day * 1_000, day)
+    spend(newcomer, 15_000, 1)
+    for member in (usual, big_spender, newcomer):
+        spend(member, 300_000)
+    out = io.StringIO()
+    call_command("detect_unusual_spend", stdout=out)
+    assert "Raised 1 unusual-spend alert(s)." in out.getvalue()
+    alert = RiskAlert.objects.get(kind="unusual_spend")
+    assert alert.member == usual and "NT$3,000" in alert.detail
+    assert usual.notices.filter(kind="security", title="Unusual spending on your wallet today").exists()
+    call_command("detect_unusual_spend", stdout=io.StringIO())
+    assert RiskAlert.objects.filter(kind="unusual_spend").count() == 1
