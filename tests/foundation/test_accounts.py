@@ -252,3 +252,19 @@ def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Cli
     assert 'id="passkey_login"' in page
     passkey_button = page[page.index('id="passkey_login"') - 200 : page.index('id="passkey_login"')]
     assert "btn-secondary" in passkey_button
+
+
+def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any) -> None:
+    from members.services import member_create
+    from payments.services.codes import payment_code_issue
+    from payments.services.wallet import payment_create, wallet_top_up
+
+    member = member_create(user=None, display_name="Today", email="today@example.com")
+    wallet_top_up(member=member, amount=50_000, tender="cash")
+    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    client.force_login(manager_user)
+    page = client.get("/admin/").content.decode()
+    assert "Today" in page and "Wallet payments" in page
+    assert "1 · NT$120" in page  # one payment today
+    assert "NT$380" in page  # what the member's wallet still holds
+    assert client.get("/admin/payments/riskalert/?resolved_at__isempty=1").status_code == 200

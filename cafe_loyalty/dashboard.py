@@ -1,0 +1,66 @@
+"""Today at a glance, for managers on the admin's front page.
+
+The top layer is the one place that reads across members, campaigns and
+payments; each figure is one aggregate query over today's rows (local day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from members.models import Member, PointsEntry
+from payments.models import Account, Order, Payment, Refund, RiskAlert, TopUp
+
+
+@dataclass(frozen=True)
+class Today:
+    wallet_payments: int
+    wallet_paid: int
+    till_orders: int
+    till_sales: int
+    top_ups: int
+    refunds: int
+    new_members: int
+    points_earned: int
+    points_spent: int
+    waiting_for_members: int
+    open_alerts: int
+    wallet_liability: int  # what all wallets hold: money the cafe owes its members
+
+
+def _total(value: int | None) -> int:
+    return int(value or 0)
+
+
+def today_at_a_glance(*, now: datetime | None = None) -> Today:
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    payments = Payment.objects.filter(status=Payment.Status.SUCCEEDED, created_at__gte=start).aggregate(
+        n=Count("pk"), s=Sum("amount")
+    )
+    orders = Order.objects.filter(paid_at__gte=start).aggregate(n=Count("pk"), s=Sum("total"))
+    points = PointsEntry.objects.filter(created_at__gte=start).aggregate(
+        earned=Sum("points", filter=Q(kind=PointsEntry.Kind.EARN)),
+        spent=Sum("points", filter=Q(kind=PointsEntry.Kind.SPEND)),
+    )
+    wallets = Account.objects.filter(kind=Account.Kind.WALLET).aggregate(
+        credits=Sum("credits_posted"), debits=Sum("debits_posted")
+    )
+    return Today(
+        wallet_payments=_total(payments["n"]),
+        wallet_paid=_total(payments["s"]),
+        till_orders=_total(orders["n"]),
+        till_sales=_total(orders["s"]),
+        top_ups=_total(TopUp.objects.filter(created_at__gte=start).aggregate(s=Sum("amount"))["s"]),
+        refunds=_total(Refund.objects.filter(created_at__gte=start).aggregate(s=Sum("amount"))["s"]),
+        new_members=Member.objects.filter(created_at__gte=start).count(),
+        points_earned=_total(points["earned"]),
+        points_spent=-_total(points["spent"]),
+        waiting_for_members=Payment.objects.filter(status=Payment.Status.REQUIRES_CONFIRMATION).count(),
+        open_alerts=RiskAlert.objects.filter(resolved_at__isnull=True).count(),
+        wallet_liability=_total(wallets["credits"]) - _total(wallets["debits"]),
+    )
