@@ -194,6 +194,7 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "is_active"]
     list_select_related = ["coupon_template"]
+    list_per_page = 25  # each row reads its campaign's results
     readonly_fields = ["results"]
     actions = ["run_now"]
 

@@ -227,3 +227,32 @@ def test_member_export_includes_segment_and_campaigns(
     data = member_client.get("/me/privacy/export.json").json()
     assert data["segment"]["segment"] == Segment.NEW
     assert data["campaigns"][0]["campaign"] == "Hi"
+
+
+@pytest.mark.parametrize("members", [2, 12])
+def test_manager_pages_make_a_pinned_number_of_queries(
+    client: Client,
+    manager_user: Any,
+    new_member: Callable[..., Member],
+    drip: CouponTemplate,
+    members: int,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for i in range(members):
+        visits(new_member(f"P{i}"), days_ago=[1, 40, 80 + i])
+    segments_compute()
+    for kind in (Campaign.Kind.WELCOME, Campaign.Kind.WIN_BACK):
+        Campaign.objects.create(name=kind, kind=kind, coupon_template=drip, holdout_percent=10)
+    campaigns_run()
+    client.force_login(manager_user)
+    # The campaign list reads each campaign's results with one query (a page
+    # holds at most 25 campaigns); every other figure is a fixed set of aggregates.
+    for url, queries in [
+        ("/admin/", 21),
+        ("/admin/campaigns/membersegment/", 15),
+        ("/admin/campaigns/membersegment/retention/", 14),
+        ("/admin/campaigns/campaign/", 11 + 2),
+    ]:
+        client.get(url)
+        with django_assert_max_num_queries(queries):
+            assert client.get(url).status_code == 200, url
