@@ -52,9 +52,10 @@ class HistoryItem:
     kind: str  # "wallet" or "points"
     type: str  # transfer kind or points entry kind
     amount: int  # signed: + into the wallet / points balance, - out of it
-    description: str
+    description: str  # points: the explanation, line by line
     created_at: datetime
     reference: str
+    label: str = ""  # a short heading for people (the movement's kind)
 
 
 def _wallet_items(member: Member, limit: int, since: datetime | None, until: datetime | None) -> list[HistoryItem]:
@@ -81,6 +82,7 @@ def _wallet_items(member: Member, limit: int, since: datetime | None, until: dat
                 type=transfer.kind,
                 amount=signed,
                 description=str(label),
+                label=str(label),
                 created_at=transfer.created_at,
                 reference=transfer.order_reference or (f"payment:{transfer.payment_id}" if transfer.payment_id else ""),
             )
@@ -106,6 +108,7 @@ def _points_items(member: Member, limit: int, since: datetime | None, until: dat
                 type=str(getattr(entry, "kind", "points")),
                 amount=int(getattr(entry, "points", getattr(entry, "amount", 0))),
                 description=str(getattr(entry, "explanation", "") or getattr(entry, "reason", "") or ""),
+                label=str(entry.get_kind_display()) if hasattr(entry, "get_kind_display") else "",
                 created_at=entry.created_at,
                 reference=str(getattr(entry, "reference", "")),
             )
