@@ -46,7 +46,7 @@ test-sqlite: install messages
 	$(PYTEST) -m "not postgres and not browser" -q -n 2 ; $(PYTEST_OK)
 
 test-postgres: install
-	$(BIN)/python -m tests.pgcluster -- $(PYTEST) -m postgres -q ; $(PYTEST_OK)
+	$(BIN)/python -m tests.pgcluster -- $(PYTEST) -m postgres -q -n 2 ; $(PYTEST_OK)
 
 test-browser: install messages
 	$(PYTEST) -m browser -q ; $(PYTEST_OK)

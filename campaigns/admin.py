@@ -97,9 +97,12 @@ class OrderFeedbackAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         response = super().changelist_view(request, extra_context)
-        if isinstance(response, TemplateResponse) and response.context_data is not None:
-            queryset: QuerySet[OrderFeedback] = response.context_data["cl"].queryset
-            response.context_data["per_store"] = (
+        # Action confirmation pages are TemplateResponses too, without a list.
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if changelist is not None:
+            queryset: QuerySet[OrderFeedback] = changelist.queryset
+            context["per_store"] = (
                 queryset.order_by()
                 .values("store_slug")
                 .annotate(average=Avg("rating"), count=Count("pk"))

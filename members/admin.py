@@ -37,7 +37,10 @@ class PointsLotInline(admin.TabularInline):
 
 
 class AdjustPointsForm(forms.Form):
-    points = forms.IntegerField(help_text=_("Positive to add, negative to take away."))
+    # Bounded so a slip of the keyboard cannot mint or wipe millions.
+    points = forms.IntegerField(
+        min_value=-1_000_000, max_value=1_000_000, help_text=_("Positive to add, negative to take away.")
+    )
     reason = forms.CharField(max_length=200)
 
 

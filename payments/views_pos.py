@@ -27,6 +27,13 @@ from payments.services.wallet import wallet_top_up
 SESSION_ORDER = "pos_order_id"
 
 
+def typed(request: HttpRequest, name: str, *, limit: int = 200, method: str = "POST") -> str:
+    """A text field as the till sent it, made safe to store: control
+    characters (PostgreSQL refuses NUL in text) dropped, trimmed, cut to limit."""
+    raw = getattr(request, method).get(name, "")
+    return "".join(ch for ch in raw if ch.isprintable()).strip()[:limit]
+
+
 def till_store(request: HttpRequest) -> Store:
     role = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store").first()
     if role is not None:
@@ -109,11 +116,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @pos_required
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:40]
-    products = Product.objects.filter(is_active=True).select_related("category")
+    try:
+        store = till_store(request)
+    except Problem as exc:
+        return render(request, "pos/message.html", {"message": exc.detail})
+    # The results add to the till's open order; after "new order" there is
+    # none yet, so the search opens it just as the till page would.
+    order = current_order(request, store)
+    q = typed(request, "q", limit=40, method="GET")
+    products = Product.objects.filter(is_active=True).exclude(unavailable_at=store).select_related("category")
     if q:
         products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q) | Q(category__name__icontains=q))
-    return render(request, "pos/till.html#results", {"results": products[:24], "q": q})
+    return render(request, "pos/till.html#results", {"results": products[:24], "q": q, "order": order})
 
 
 @pos_required
@@ -169,7 +183,7 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
     """One field for everything the scanner reads: a payment code identifies the
     member and is kept to pay; a card number identifies; anything else is a coupon."""
     order = _order_for(request, order_id)
-    text = "".join(request.POST.get("code", "").split()).upper()
+    text = "".join(typed(request, "code", limit=200).split()).upper()
     try:
         if looks_like_payment_code(text):
             from payments.models import PaymentCode
@@ -201,7 +215,7 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
 def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request, order_id)
     kind = request.POST.get("kind", "")
-    key = request.POST.get("key", "")[:64]
+    key = typed(request, "key", limit=64)
     if not key:
         return render_cart(request, order, error=_("Reload the till: this button has expired."))
     try:
@@ -261,9 +275,9 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         approver: Any = None
-        if request.POST.get("approver_email"):
+        if approver_email := typed(request, "approver_email", limit=254):
             approver = authenticate(
-                request, username=request.POST["approver_email"], password=request.POST.get("approver_password", "")
+                request, username=approver_email, password=request.POST.get("approver_password", "")
             )
             if approver is None:
                 error = _("The approver's email or password is wrong.")
@@ -276,7 +290,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
                     order=order,
                     actor=request.user,
                     approved_by=approver,
-                    reason=request.POST.get("reason", ""),
+                    reason=typed(request, "reason"),
                     quantities=quantities,
                 )
             except Problem as exc:
@@ -319,7 +333,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     error = notice = ""
     if request.method == "POST":
-        card = "".join(request.POST.get("card", "").split())
+        card = "".join(typed(request, "card", limit=40).split())
         member = member_by_card_number(card_number=card) if is_valid_card_number(card) else None
         try:
             amount = parse_money(request.POST.get("amount", ""))
@@ -334,7 +348,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
             from cafe_loyalty.money import format_money
             from payments.idempotency import IdempotencyRecord
 
-            key = request.POST.get("key", "")[:64]
+            key = typed(request, "key", limit=64)
             created = (
                 key
                 and not IdempotencyRecord.objects.filter(scope=f"user:{request.user.pk}", key=f"topup:{key}").exists()
@@ -372,7 +386,7 @@ def shift(request: HttpRequest) -> HttpResponse:
             elif current is None:
                 error = _("Open a shift first.")
             elif action == "cash":
-                cash_move(shift=current, amount=amount, reason=request.POST.get("reason", ""), user=request.user)
+                cash_move(shift=current, amount=amount, reason=typed(request, "reason"), user=request.user)
             elif action == "close":
                 if not request.user.has_perm("payments.manage_shift"):
                     error = _("A shift manager closes the shift.")
@@ -401,6 +415,6 @@ def line_note(request: HttpRequest, line_id: int) -> HttpResponse:
     line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_id, order__store=till_store(request))
     if line.order.status != Order.Status.OPEN:
         return render_cart(request, line.order, error=_("This order is closed."))
-    line.note = request.POST.get("note", "").strip()[:120]
+    line.note = typed(request, "note", limit=120)
     line.save(update_fields=["note"])
     return render_cart(request, line.order)
