@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,29 +67,28 @@ class FeedbackForm(forms.Form):
 
 @login_required
 def feedback(request: HttpRequest, reference: str) -> HttpResponse:
+    """Rate one of your own orders, once. Orders are referenced as
+    'payment:<id>' or 'order:<id>', the reference of the loyalty visit."""
+    from members.models import Visit
+
     member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    # PostgreSQL refuses control characters in a lookup; no order has them.
+    visit = Visit.objects.filter(member=member, reference=reference).first() if reference.isprintable() else None
+    if visit is None:
+        raise Http404("Not one of your orders.")
     existing = OrderFeedback.objects.filter(member=member, order_reference=reference).first()
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if existing is None and request.method == "POST" and form.is_valid():
         OrderFeedback.objects.create(
             member=member,
-            order_reference=reference[:100],
-            store_slug=_store_slug_for(reference),
+            order_reference=reference,
+            store_slug=visit.store_slug,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
         )
         messages.success(request, _("Thank you for your feedback!"))
         return redirect("campaigns:home")
     return render(request, "campaigns/feedback.html", {"form": form, "existing": existing, "reference": reference})
-
-
-def _store_slug_for(reference: str) -> str:
-    """Orders are referenced as 'payment:<id>' or 'order:<id>'; the store is
-    looked up through the loyalty visit recorded for that order."""
-    from members.models import Visit
-
-    visit = Visit.objects.filter(reference=reference).first()
-    return visit.store_slug if visit else ""
 
 
 def referral_landing(request: HttpRequest, code: str) -> HttpResponse:

@@ -79,6 +79,9 @@ def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> R
         raise IdempotencyKeyMissing(f"Send an {HEADER} header (a random UUID per logical request).")
     if len(key) > MAX_KEY_LENGTH:
         raise IdempotencyKeyMissing(f"The {HEADER} header is at most {MAX_KEY_LENGTH} characters.")
+    if not key.isprintable():
+        # Control characters cannot be stored (PostgreSQL refuses NUL in text).
+        raise IdempotencyKeyMissing(f"The {HEADER} header must be printable text, like a UUID.")
     scope = caller_scope(request)
     fingerprint = request_fingerprint(request, request.path)
     record = None

@@ -46,7 +46,7 @@ JUNK = [
 # Paths are tried with these in place of each <int:...> part; the first is
 # replaced by a real row's id, the last is larger than any database integer.
 INT_IDS = ["REAL", "987654321", "99999999999999999999999"]
-STR_PARTS = ["x", "%27%20OR%201%3D1", "a" * 300]
+STR_PARTS = ["x", "%27%20OR%201%3D1", "a" * 300, "nul%00byte"]
 PREFIXES = ("/me/", "/offers/", "/wallet/", "/pay/", "/pos/")
 
 
