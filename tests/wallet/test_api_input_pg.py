@@ -28,7 +28,7 @@ HUGE = "99999999999999999999999"
     ],
 )
 def test_input_postgres_refuses_is_answered_with_a_problem(path: str, body: Any, api: APIClient) -> None:
-    headers = {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
     response = api.post(path, body, format="json", **headers) if body is not None else api.get(path)
     assert 400 <= response.status_code < 500, response.content
     assert response["Content-Type"].startswith("application/problem+json")
