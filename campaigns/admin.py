@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.admin_records import ReadOnlyAdmin
 from cafe_loyalty.money import format_money
 from campaigns.lifecycle import campaign_result, campaign_run
 from campaigns.models import (
@@ -76,7 +77,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdmin):
     list_display = ["referrer", "friend", "status", "created_at", "rewarded_at"]
     list_filter = ["status"]
     list_select_related = ["referrer", "friend"]
@@ -84,16 +85,22 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(BirthdayGrant)
-class BirthdayGrantAdmin(admin.ModelAdmin):
+class BirthdayGrantAdmin(ReadOnlyAdmin):
     list_display = ["member", "year", "granted_at"]
+    list_select_related = ["member"]
 
 
 @admin.register(OrderFeedback)
-class OrderFeedbackAdmin(admin.ModelAdmin):
+class OrderFeedbackAdmin(ReadOnlyAdmin):
+    """Members' ratings: read-only, but an abusive comment can be deleted."""
+
     list_display = ["created_at", "store_slug", "rating", "comment", "member", "order_reference"]
     list_filter = ["store_slug", "rating"]
     list_select_related = ["member"]
     change_list_template = "admin/campaigns/orderfeedback/change_list.html"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("campaigns.delete_orderfeedback"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         response = super().changelist_view(request, extra_context)

@@ -174,3 +174,6 @@ class PointsShortfallAdmin(admin.ModelAdmin):
     list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["member__card_number", "reference"]
     list_select_related = ["member"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # recorded by refunds that take back more points than are left

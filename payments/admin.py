@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.admin_records import ReadOnlyAdmin
 from cafe_loyalty.money import format_money
 from payments.models import (
     Account,
@@ -27,19 +28,6 @@ from payments.models import (
 )
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.terminals import terminal_revoke
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are written only by services; the admin shows them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class TerminalInline(admin.TabularInline):

@@ -4,7 +4,7 @@ limits and freeze, and confirming payments that wait for the member."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -67,6 +67,21 @@ def _month_bounds(month: str) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
+def _recent_months(chosen: str, count: int = 12) -> list[tuple[str, date]]:
+    """("2026-11", first day) for this month and the ones before it, newest
+    first, for the history filter; a month chosen from further back is kept."""
+    today = timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _step in range(count):
+        months.append((f"{year:04d}-{month:02d}", date(year, month, 1)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    if chosen and chosen not in dict(months):
+        chosen_year, chosen_month = (int(part) for part in chosen.split("-"))
+        months.append((chosen, date(chosen_year, chosen_month, 1)))
+    return months
+
+
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
     member = _member(request)
@@ -88,6 +103,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "has_next": len(items) > HISTORY_PAGE,
         "page": page,
         "month": month or "",
+        "months": _recent_months(month or ""),
         "filter_form": filter_form,
     }
     if getattr(request, "htmx", False) and request.GET.get("part") == "balance":

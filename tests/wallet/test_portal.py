@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from members.models import Member
 from members.services import member_create
@@ -122,7 +123,12 @@ def test_wallet_history_filters_by_month_with_constant_queries(
     with django_assert_max_num_queries(14):
         response = client.get("/wallet/")
     assert response.content.count(b"history-item") == 13
-    assert client.get("/wallet/?month=1999-01").content.count(b"history-item") == 0
+    this_month = timezone.localdate().strftime("%Y-%m")
+    assert f'<option value="{this_month}">'.encode() in response.content  # the filter offers recent months
+    assert client.get(f"/wallet/?month={this_month}").content.count(b"history-item") == 13
+    old_month = client.get("/wallet/?month=1999-01").content
+    assert old_month.count(b"history-item") == 0
+    assert b'<option value="1999-01" selected>' in old_month  # a month from further back stays chosen
     assert client.get("/wallet/?month=garbage").status_code == 200
 
 
