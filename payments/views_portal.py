@@ -32,7 +32,13 @@ from payments.services.risk import (
     wallet_set_limits,
     wallet_unfreeze,
 )
-from payments.services.wallet import payment_confirm, payment_decline_after_error, wallet_top_up
+from payments.services.wallet import (
+    bonus_from_offers,
+    payment_confirm,
+    payment_decline_after_error,
+    top_up_offers,
+    wallet_top_up,
+)
 
 HISTORY_PAGE = 20
 
@@ -193,11 +199,12 @@ def top_up(request: HttpRequest) -> HttpResponse:
         min_amount=programme.min_top_up,
         max_amount=programme.max_top_up,
     )
+    offers = top_up_offers(at=timezone.now())
     if gateway is None:
         return render(
             request,
             "payments/top_up.html",
-            {"member": member, "gateway": None, "summary": member_portal_summary(member=member)},
+            {"member": member, "gateway": None, "offers": offers, "summary": member_portal_summary(member=member)},
         )
     if request.method == "POST" and form.is_valid():
         if not _claim_form_token(request, form.cleaned_data["token"]):
@@ -235,7 +242,9 @@ def top_up(request: HttpRequest) -> HttpResponse:
             if not form.errors
             else form
         )
-    presets = [(amount, _major(amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
+    presets = [
+        (amount, _major(amount), bonus_from_offers(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)
+    ]
     return render(
         request,
         "payments/top_up.html",
@@ -244,6 +253,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
             "form": form,
             "gateway": gateway,
             "presets": presets,
+            "offers": offers,
             "summary": member_portal_summary(member=member),
         },
     )

@@ -7,22 +7,24 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cafe_loyalty.money import parse_money
+from cafe_loyalty.money import format_money, parse_money
 from cafe_loyalty.problems import Problem
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
-from payments.models import Category, Order, OrderLine, Product, Store, StoreStaff, Tender
+from payments.models import Category, IdempotencyRecord, Order, OrderLine, Product, Store, StoreStaff, Tender
 from payments.permissions import pos_required
 from payments.services import orders as svc
-from payments.services.codes import hash_payment_code, looks_like_payment_code
+from payments.services.codes import hash_payment_code, looks_like_payment_code, member_for_live_code
 from payments.services.shifts import cash_move, shift_close, shift_current, shift_open, z_report
-from payments.services.wallet import wallet_top_up
+from payments.services.wallet import top_up_offers, wallet_top_up
 
 SESSION_ORDER = "pos_order_id"
 
@@ -333,43 +335,50 @@ def top_up(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     error = notice = ""
     if request.method == "POST":
+        # The card number, or the pay code from the member's phone.
         card = "".join(typed(request, "card", limit=40).split())
-        member = member_by_card_number(card_number=card) if is_valid_card_number(card) else None
+        member = member_by_card_number(card_number=card) if is_valid_card_number(card) else member_for_live_code(card)
         try:
             amount = parse_money(request.POST.get("amount", ""))
         except ValueError:
             amount = 0
         tender = request.POST.get("tender", "cash")
         if member is None:
-            error = _("No member with that card number.")
+            error = _("No member with that card number or pay code.")
         elif amount <= 0 or tender not in ("cash", "card"):
             error = _("Enter an amount and choose cash or card.")
         else:
-            from cafe_loyalty.money import format_money
-            from payments.idempotency import IdempotencyRecord
-
             key = typed(request, "key", limit=64)
-            created = (
-                key
-                and not IdempotencyRecord.objects.filter(scope=f"user:{request.user.pk}", key=f"topup:{key}").exists()
-            )
-            if not created:
+            try:
+                # The form's key makes a double tap (or a resubmitted page) top up once.
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        scope=f"user:{request.user.pk}", key=f"topup:{key or uuid.uuid4().hex}", request_hash="pos"
+                    )
+            except IntegrityError:
                 notice = _("Already done.")
             else:
                 try:
-                    IdempotencyRecord.objects.create(
-                        scope=f"user:{request.user.pk}", key=f"topup:{key}", request_hash="pos"
-                    )
-                    result = wallet_top_up(member=member, amount=amount, tender=tender, store=store, actor=request.user)
+                    result = wallet_top_up(
+                        member=member, amount=amount, tender=tender, store=store, actor=request.user,
+                        idempotency_record=record,
+                    )  # fmt: skip
+                except Problem as exc:
+                    record.delete()  # refused: the same form may be sent again once fixed
+                    error = exc.detail
+                else:
                     notice = _("Topped up %(amount)s. Balance %(balance)s.") % {
                         "amount": format_money(amount),
                         "balance": format_money(result.wallet_balance),
                     }
-                except Problem as exc:
-                    error = exc.detail
-    return render(
-        request, "pos/top_up.html", {"store": store, "error": error, "notice": notice, "key": uuid.uuid4().hex}
-    )
+    context = {
+        "store": store,
+        "error": error,
+        "notice": notice,
+        "key": uuid.uuid4().hex,
+        "offers": top_up_offers(at=timezone.now()),
+    }
+    return render(request, "pos/top_up.html", context)
 
 
 @pos_required

@@ -36,6 +36,20 @@ def looks_like_payment_code(text: str) -> bool:
     return len(text) == CODE_LENGTH and text.isdigit() and text.startswith(CODE_PREFIX)
 
 
+def member_for_live_code(code: str) -> Member | None:
+    """The member a shown, still valid code belongs to, without using it up:
+    at the counter the pay code identifies the member for a top-up."""
+    if not looks_like_payment_code(code):
+        return None
+    found = (
+        PaymentCode.objects.select_related("member")
+        .filter(code_hash=hash_payment_code(code), used_at__isnull=True, retired_at__isnull=True)
+        .filter(expires_at__gt=timezone.now())
+        .first()
+    )
+    return found.member if found else None
+
+
 def payment_code_issue(*, member: Member, now: datetime | None = None) -> IssuedCode:
     """Issue a fresh code; keeps at most MAX_LIVE_CODES live codes per member by
     retiring the oldest (two phones, or a refresh in flight, stay valid)."""

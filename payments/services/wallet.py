@@ -83,6 +83,22 @@ def top_up_bonus_for(*, amount: int, at: datetime) -> int:
     return rule.bonus if rule else 0
 
 
+def top_up_offers(*, at: datetime) -> list[TopUpBonusRule]:
+    """The bonus rules running now, smallest top-up first, to show members
+    and baristas what a top-up earns."""
+    return list(
+        TopUpBonusRule.objects.filter(is_active=True)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("min_amount", "-bonus")
+    )
+
+
+def bonus_from_offers(offers: list[TopUpBonusRule], amount: int) -> int:
+    """What `top_up_bonus_for` would give, from an already loaded list."""
+    return max((rule.bonus for rule in offers if rule.min_amount <= amount), default=0)
+
+
 @dataclass
 class TopUpResult:
     top_up: TopUp

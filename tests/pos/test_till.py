@@ -11,7 +11,7 @@ from django.test import Client
 from members.models import Member
 from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import Category, ModifierOption, Order, Payment, Product, Store, StoreStaff, Tender
+from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, StoreStaff, Tender
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
@@ -314,3 +314,31 @@ def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(
     assert order.status == "refunded" and member.points_balance == 0
     assert ledger_problems() == []
     assert "warm it up" in client.get(f"/pos/orders/{order.pk}/receipt/").content.decode()
+
+
+def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[Client, Store]) -> None:
+    from payments.models import TopUp, TopUpBonusRule
+
+    client, store = till
+    TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
+    member = member_create(user=None, display_name="Wen", email="wen@example.com")
+    page = client.get("/pos/top-up/").content.decode()
+    assert "Top up NT$1,000 or more: +NT$100 bonus" in page
+    form = {"card": member.card_number, "amount": "1000", "tender": "cash", "key": "k-1"}
+    assert "Balance NT$1,100" in client.post("/pos/top-up/", form).content.decode()
+    assert "Already done" in client.post("/pos/top-up/", form).content.decode()  # double tap
+    assert [(t.amount, t.bonus, t.store_id) for t in TopUp.objects.filter(member=member)] == [
+        (100_000, 10_000, store.pk)
+    ]
+    # A refused top-up (over the wallet cap) can be sent again with the same form once fixed.
+    refused = {**form, "key": "k-2", "amount": "999999"}
+    assert "Top up between" in client.post("/pos/top-up/", refused).content.decode()
+    assert "Balance NT$1,400" in client.post("/pos/top-up/", {**refused, "amount": "300"}).content.decode()
+    # The pay code on the member's phone identifies them too, and stays usable to pay.
+    code = payment_code_issue(member=member).code
+    by_code = {"card": code, "amount": "100", "tender": "card", "key": "k-3"}
+    assert "Balance NT$1,500" in client.post("/pos/top-up/", by_code).content.decode()
+    assert PaymentCode.objects.get(member=member).used_at is None
+    unknown = {**by_code, "key": "k-4", "card": "9" * 18}
+    assert "No member with that card number or pay code" in client.post("/pos/top-up/", unknown).content.decode()
+    assert ledger_problems() == []

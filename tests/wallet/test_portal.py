@@ -63,6 +63,24 @@ def test_portal_top_up_uses_the_test_gateway_once_per_form(signed_in: tuple[Clie
     assert ledger_problems() == []
 
 
+def test_top_up_page_shows_running_bonuses_on_the_amounts(signed_in: tuple[Client, Member]) -> None:
+    from datetime import timedelta
+
+    from payments.models import TopUpBonusRule
+
+    client, member = signed_in
+    TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
+    TopUpBonusRule.objects.create(
+        name="over", min_amount=50_000, bonus=9_999, ends_at=timezone.now() - timedelta(days=1)
+    )
+    page = client.get("/wallet/top-up/").content.decode()
+    assert "Top up NT$1,000 or more: +NT$100 bonus" in page
+    assert "NT$99.99" not in page and "NT$100" in page  # the ended rule is not offered
+    assert page.count('class="pill-bonus"') == 2  # on the NT$1,000 and NT$2,000 amounts
+    client.post("/wallet/top-up/", {"amount": "1000", "token": "tok-bonus"})
+    assert TopUp.objects.get(member=member).bonus == 10_000
+
+
 @pytest.mark.parametrize("amount", ["", "abc", "-5", "0.001", "99999999999", "1"])
 def test_bad_top_up_amounts_get_a_form_message(signed_in: tuple[Client, Member], amount: str) -> None:
     client, member = signed_in
