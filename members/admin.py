@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.admin_records import ReadOnlyAdmin
 from members.exceptions import InsufficientPoints
 from members.models import Consent, Member, PointsEntry, PointsLot, PointsPolicy, PointsShortfall, Tier
 from members.points import points_adjust
@@ -151,21 +152,12 @@ class PointsPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(admin.ModelAdmin):
+class PointsEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "member", "kind", "points", "source", "reference"]
     list_filter = ["kind", "source"]
     search_fields = ["member__card_number", "reference"]
     list_select_related = ["member"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(PointsShortfall)
