@@ -15,6 +15,7 @@ from cafe_loyalty.admin_records import ReadOnlyAdmin
 from cafe_loyalty.money import format_money
 from payments.models import (
     Account,
+    CashOut,
     Payment,
     ProgrammeSettings,
     Refund,
@@ -174,6 +175,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("refunded"))
     def refunded_display(self, obj: Payment) -> str:
         return format_money(obj.refunded_amount) if obj.refunded_amount else ""
+
+
+@admin.register(CashOut)
+class CashOutAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "member", "amount_display", "store", "actor", "approved_by", "reason"]
+    list_filter = ["store"]
+    search_fields = ["member__card_number", "reason"]
+    list_select_related = ["member", "store", "actor", "approved_by"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: CashOut) -> str:
+        return format_money(obj.amount)
 
 
 @admin.register(TopUp)

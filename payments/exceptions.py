@@ -67,3 +67,11 @@ class MemberNotFound(WalletError):
 
 class LimitInvalid(WalletError):
     status, code, title = 422, "limit_invalid", "Limit outside what the programme allows"
+
+
+class CashOutInvalid(WalletError):
+    status, code, title = 422, "cash_out_invalid", "Cash-out amount not allowed"
+
+
+class CashOutRequiresApproval(WalletError):
+    status, code, title = 403, "cash_out_requires_approval", "Cash-out needs a shift manager's approval"

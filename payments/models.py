@@ -265,6 +265,30 @@ class TopUp(models.Model):
         return f"Top-up {self.pk} ({self.amount})"
 
 
+class CashOut(models.Model):
+    """Stored value paid back in cash at the counter (a member leaving the
+    programme, or asking for their money back). Needs a Shift manager or
+    Manager; only what the member paid in can leave, see wallet_cash_out."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="cash_outs")
+    amount = models.BigIntegerField()
+    store = models.ForeignKey(Store, on_delete=models.PROTECT)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_record = models.ForeignKey(
+        "IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="cash_out_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Cash-out {self.pk} ({self.amount})"
+
+
 class PaymentCode(models.Model):
     """A one-time 18-digit code shown on the member's phone. Only its keyed hash
     is stored; `used_at` makes it single-use under a row lock."""
@@ -373,6 +397,7 @@ class Transfer(models.Model):
         ADJUSTMENT = "adjustment", _("Adjustment")
         EXPIRY = "expiry", _("Expiry")
         CASH_MOVEMENT = "cash_movement", _("Cash in/out")
+        CASH_OUT = "cash_out", _("Paid back in cash")
 
     debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
     credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
@@ -381,6 +406,7 @@ class Transfer(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
     top_up = models.ForeignKey(TopUp, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
+    cash_out = models.ForeignKey(CashOut, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
     order_reference = models.CharField(max_length=100, blank=True)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

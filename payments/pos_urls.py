@@ -19,6 +19,7 @@ urlpatterns = [
     path("lines/<int:line_id>/modifiers/", views_pos.line_modifiers, name="line_modifiers"),
     path("lines/<int:line_id>/note/", views_pos.line_note, name="line_note"),
     path("top-up/", views_pos.top_up, name="top_up"),
+    path("cash-out/", views_pos.cash_out, name="cash_out"),
     path("shift/", views_pos.shift, name="shift"),
     path("shift/<int:shift_id>/z/", views_pos.z_report_view, name="z_report"),
 ]

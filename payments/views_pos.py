@@ -18,10 +18,12 @@ from django.views.decorators.http import require_POST
 from cafe_loyalty.money import format_money, parse_money
 from cafe_loyalty.problems import Problem
 from members.cards import is_valid_card_number
+from members.models import Member
 from members.selectors import member_by_card_number
 from payments.models import Category, IdempotencyRecord, Order, OrderLine, Product, Store, StoreStaff, Tender
 from payments.permissions import pos_required
 from payments.services import orders as svc
+from payments.services.cash_out import wallet_cash_out
 from payments.services.codes import hash_payment_code, looks_like_payment_code, member_for_live_code
 from payments.services.shifts import cash_move, shift_close, shift_current, shift_open, z_report
 from payments.services.wallet import top_up_offers, wallet_top_up
@@ -276,15 +278,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request, order_id)
     error = ""
     if request.method == "POST":
-        approver: Any = None
-        if approver_email := typed(request, "approver_email", limit=254):
-            approver = authenticate(
-                request, username=approver_email, password=request.POST.get("approver_password", "")
-            )
-            if approver is None:
-                error = _("The approver's email or password is wrong.")
-        elif request.user.has_perm("payments.approve_refund"):
-            approver = request.user
+        approver, error = _approver(request)
         quantities = _refund_quantities(request)
         if not error:
             try:
@@ -330,47 +324,74 @@ def orders(request: HttpRequest) -> HttpResponse:
     return render(request, "pos/orders.html", {"store": store, "orders": recent})
 
 
+def _approver(request: HttpRequest) -> tuple[Any, str]:
+    """(approver, error): the shift manager who typed their email and password
+    into the form, or the signed-in user if they may approve themselves."""
+    if approver_email := typed(request, "approver_email", limit=254):
+        approver = authenticate(request, username=approver_email, password=request.POST.get("approver_password", ""))
+        return approver, "" if approver is not None else _("The approver's email or password is wrong.")
+    return (request.user if request.user.has_perm("payments.approve_refund") else None), ""
+
+
+def _scanned_member(request: HttpRequest) -> Member | None:
+    """The member whose card number, or the pay code on their phone, was scanned."""
+    card = "".join(typed(request, "card", limit=40).split())
+    return member_by_card_number(card_number=card) if is_valid_card_number(card) else member_for_live_code(card)
+
+
+def _claim_form(request: HttpRequest, purpose: str) -> IdempotencyRecord | None:
+    """Claim the form's one-time key, so a double tap (or a resubmitted page)
+    acts once; None when it was already used. Delete the claim if the action
+    is refused, so the same form can be sent again once fixed."""
+    key = typed(request, "key", limit=64) or uuid.uuid4().hex
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                scope=f"user:{request.user.pk}", key=f"{purpose}:{key}", request_hash="pos"
+            )
+    except IntegrityError:
+        return None
+
+
+def _typed_amount(request: HttpRequest) -> int | None:
+    """The amount field in minor units; None when empty, 0 when not money."""
+    text = typed(request, "amount", limit=40)
+    if not text:
+        return None
+    try:
+        return parse_money(text)
+    except ValueError:
+        return 0
+
+
 @pos_required
 def top_up(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     error = notice = ""
     if request.method == "POST":
-        # The card number, or the pay code from the member's phone.
-        card = "".join(typed(request, "card", limit=40).split())
-        member = member_by_card_number(card_number=card) if is_valid_card_number(card) else member_for_live_code(card)
-        try:
-            amount = parse_money(request.POST.get("amount", ""))
-        except ValueError:
-            amount = 0
+        member = _scanned_member(request)
+        amount = _typed_amount(request) or 0
         tender = request.POST.get("tender", "cash")
         if member is None:
             error = _("No member with that card number or pay code.")
         elif amount <= 0 or tender not in ("cash", "card"):
             error = _("Enter an amount and choose cash or card.")
+        elif (record := _claim_form(request, "topup")) is None:
+            notice = _("Already done.")
         else:
-            key = typed(request, "key", limit=64)
             try:
-                # The form's key makes a double tap (or a resubmitted page) top up once.
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        scope=f"user:{request.user.pk}", key=f"topup:{key or uuid.uuid4().hex}", request_hash="pos"
-                    )
-            except IntegrityError:
-                notice = _("Already done.")
+                result = wallet_top_up(
+                    member=member, amount=amount, tender=tender, store=store, actor=request.user,
+                    idempotency_record=record,
+                )  # fmt: skip
+            except Problem as exc:
+                record.delete()
+                error = exc.detail
             else:
-                try:
-                    result = wallet_top_up(
-                        member=member, amount=amount, tender=tender, store=store, actor=request.user,
-                        idempotency_record=record,
-                    )  # fmt: skip
-                except Problem as exc:
-                    record.delete()  # refused: the same form may be sent again once fixed
-                    error = exc.detail
-                else:
-                    notice = _("Topped up %(amount)s. Balance %(balance)s.") % {
-                        "amount": format_money(amount),
-                        "balance": format_money(result.wallet_balance),
-                    }
+                notice = _("Topped up %(amount)s. Balance %(balance)s.") % {
+                    "amount": format_money(amount),
+                    "balance": format_money(result.wallet_balance),
+                }
     context = {
         "store": store,
         "error": error,
@@ -379,6 +400,48 @@ def top_up(request: HttpRequest) -> HttpResponse:
         "offers": top_up_offers(at=timezone.now()),
     }
     return render(request, "pos/top_up.html", context)
+
+
+@pos_required
+def cash_out(request: HttpRequest) -> HttpResponse:
+    """Pay a wallet back in cash (a member leaving, or asking for their money):
+    a shift manager approves; top-up bonuses stay behind."""
+    store = till_store(request)
+    error = notice = ""
+    if request.method == "POST":
+        member = _scanned_member(request)
+        amount = _typed_amount(request)
+        approver, approver_error = _approver(request)
+        if member is None:
+            error = _("No member with that card number or pay code.")
+        elif amount == 0:
+            error = _("Enter the amount as money, like 200, or leave it empty for all.")
+        elif approver_error:
+            error = approver_error
+        elif (record := _claim_form(request, "cashout")) is None:
+            notice = _("Already done.")
+        else:
+            try:
+                done, balance = wallet_cash_out(
+                    member=member, store=store, actor=request.user, approved_by=approver,
+                    reason=typed(request, "reason"), amount=amount, idempotency_record=record,
+                )  # fmt: skip
+            except Problem as exc:
+                record.delete()
+                error = exc.detail
+            else:
+                notice = _("Pay %(amount)s in cash from the drawer. Wallet balance now %(balance)s.") % {
+                    "amount": format_money(done.amount),
+                    "balance": format_money(balance),
+                }
+    context = {
+        "store": store,
+        "error": error,
+        "notice": notice,
+        "key": uuid.uuid4().hex,
+        "can_approve": request.user.has_perm("payments.approve_refund"),
+    }
+    return render(request, "pos/cash_out.html", context)
 
 
 @pos_required

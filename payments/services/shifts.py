@@ -11,7 +11,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.models import CashMovement, Order, Shift, Store, Tender, TopUp
+from payments.models import CashMovement, CashOut, Order, Shift, Store, Tender, TopUp
 from payments.services.orders import TillError
 
 
@@ -46,6 +46,7 @@ class ZReport:
     cash_change_given: int = 0
     top_ups: dict[str, int] = field(default_factory=dict)
     cash_in_out: int = 0
+    cash_outs: int = 0  # wallets paid back in cash
     expected_cash: int = 0
 
     @property
@@ -59,7 +60,8 @@ class ZReport:
 
 def z_report(*, shift: Shift) -> ZReport:
     """Totals for one shift. Tenders minus refunds equal net sales; expected
-    cash = float + cash tenders − cash refunds + cash top-ups + cash in/out."""
+    cash = float + cash tenders − cash refunds + cash top-ups + cash in/out
+    − wallets paid back in cash."""
     orders = Order.objects.filter(shift=shift, status__in=[Order.Status.PAID, Order.Status.REFUNDED])
     sums = orders.aggregate(
         n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"), refunded=Sum("refunded_amount")
@@ -83,12 +85,19 @@ def z_report(*, shift: Shift) -> ZReport:
     ):
         report.top_ups[row["tender"]] = row["total"]
     report.cash_in_out = shift.cash_movements.aggregate(s=Sum("amount"))["s"] or 0
+    report.cash_outs = (
+        CashOut.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0
+    )
     report.expected_cash = (
         shift.opening_float
         + (cash["total"] or 0)
         - (cash["refunded"] or 0)
         + report.top_ups.get("cash", 0)
         + report.cash_in_out
+        - report.cash_outs
     )
     return report
 

@@ -71,3 +71,35 @@ def test_concurrent_cash_taps_take_what_is_due_once(barista_user: Any) -> None:
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert sum(t.amount for t in Tender.objects.filter(order=order)) == order.total
+
+
+def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
+    shift_manager_user: Any,
+) -> None:
+    from payments.exceptions import WalletError
+    from payments.models import Account, CashOut
+    from payments.services.cash_out import wallet_cash_out
+    from payments.services.wallet import payment_create
+
+    store = Store.objects.create(name="Songshan", slug="songshan")
+    member = member_create(user=None, display_name="C", email="c@example.com")
+    wallet_top_up(member=member, amount=60_000, tender="cash", store=store)
+    codes = [payment_code_issue(member=member).code for _ in range(3)]
+
+    def act(i: int) -> Any:
+        if i % 2:  # "pay back everything" taps
+            return wallet_cash_out(
+                member=member, store=store, actor=shift_manager_user, approved_by=shift_manager_user, reason="leaving"
+            )[0].amount
+        return payment_create(code=codes[i // 2 % 3], amount=20_000).payment.amount
+
+    results = run_concurrently(8, act)
+    assert all(isinstance(r, int | WalletError) for r in results), results
+    paid_back = sum(c.amount for c in CashOut.objects.all())
+    spent = sum(p.amount for p in Payment.objects.filter(status=Payment.Status.SUCCEEDED))
+    # Whatever the order, the money leaves once: the first cash-out takes all
+    # that is left, and payments after it find nothing.
+    assert CashOut.objects.count() <= 1, results
+    assert paid_back + spent == 60_000
+    assert Account.objects.get(member=member).balance == 0
+    assert ledger_problems() == []

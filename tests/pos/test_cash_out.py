@@ -1,0 +1,132 @@
+"""Paying a wallet back in cash at the counter: approval, the bonus rule,
+idempotent forms, the drawer on the Z report, and the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from members.models import Member, Notice
+from members.services import member_create
+from payments.models import Account, CashOut, Store, StoreStaff, TopUpBonusRule, Transfer
+from payments.services.cash_out import wallet_cashable
+from payments.services.codes import payment_code_issue
+from payments.services.ledger import ledger_problems
+from payments.services.risk import wallet_freeze
+from payments.services.shifts import shift_open, z_report
+from payments.services.wallet import payment_create, wallet_top_up
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def counter(client: Client, barista_user: Any) -> tuple[Client, Store]:
+    store = Store.objects.create(name="Da'an", slug="daan")
+    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
+    client.force_login(barista_user)
+    return client, store
+
+
+@pytest.fixture
+def member_with_bonus(db: Any) -> Member:
+    """Topped up NT$1,000 and got NT$100 bonus: NT$1,100 in the wallet."""
+    TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
+    member = member_create(user=None, display_name="Wen", email="wen@example.com")
+    wallet_top_up(member=member, amount=100_000, tender="cash")
+    return member
+
+
+def wallet(member: Member) -> Account:
+    return Account.objects.get(member=member)
+
+
+def test_bonus_stays_until_spending_has_used_it_up(member_with_bonus: Member) -> None:
+    member = member_with_bonus
+    assert wallet_cashable(wallet=wallet(member)).amount == 100_000  # not the NT$100 bonus
+    payment_create(code=payment_code_issue(member=member).code, amount=6_000)
+    cashable = wallet_cashable(wallet=wallet(member))
+    assert (cashable.balance, cashable.bonus_left, cashable.amount) == (104_000, 4_000, 100_000)
+    payment_create(code=payment_code_issue(member=member).code, amount=30_000)
+    assert wallet_cashable(wallet=wallet(member)).amount == 74_000  # the bonus is spent: all of it may leave
+
+
+def test_a_barista_needs_a_shift_manager_and_a_reason(
+    counter: tuple[Client, Store], member_with_bonus: Member, shift_manager_user: Any
+) -> None:
+    client, _store = counter
+    form = {"card": member_with_bonus.card_number, "amount": "", "reason": "moving away", "key": "c-1"}
+    refused = client.post("/pos/cash-out/", form).content.decode()
+    assert "needs a shift manager or manager" in refused
+    wrong = {**form, "approver_email": shift_manager_user.email, "approver_password": "nope"}
+    assert "email or password is wrong" in client.post("/pos/cash-out/", wrong).content.decode()
+    no_reason = {**form, "reason": " ", "approver_email": shift_manager_user.email, "approver_password": PASSWORD}
+    assert "Say why" in client.post("/pos/cash-out/", no_reason).content.decode()
+    assert not CashOut.objects.exists()
+    assert wallet(member_with_bonus).balance == 110_000
+
+
+def test_cash_out_pays_back_once_leaves_the_bonus_and_counts_in_the_drawer(
+    counter: tuple[Client, Store], member_with_bonus: Member, shift_manager_user: Any, barista_user: Any
+) -> None:
+    client, store = counter
+    member = member_with_bonus
+    shift = shift_open(store=store, user=barista_user, opening_float=50_000)
+    approved = {
+        "card": payment_code_issue(member=member).code,  # the pay code identifies the member too
+        "amount": "",
+        "reason": "leaving the programme",
+        "key": "c-2",
+        "approver_email": shift_manager_user.email,
+        "approver_password": PASSWORD,
+    }
+    page = client.post("/pos/cash-out/", approved).content.decode()
+    assert "Pay NT$1,000 in cash from the drawer. Wallet balance now NT$100." in page
+    assert "Already done" in client.post("/pos/cash-out/", approved).content.decode()  # double tap
+    done = CashOut.objects.get()
+    assert (done.amount, done.store, done.approved_by, done.actor.email) == (
+        100_000,
+        store,
+        shift_manager_user,
+        "barista@example.com",
+    )
+    transfer = Transfer.objects.get(cash_out=done)
+    assert (transfer.debit_account, transfer.kind) == (wallet(member), Transfer.Kind.CASH_OUT)
+    assert wallet(member).balance == 10_000
+    report = z_report(shift=shift)
+    assert report.cash_outs == 100_000
+    assert report.expected_cash == 50_000 - 100_000
+    notice = Notice.objects.filter(member=member).first()
+    assert notice is not None and notice.title == "Paid back NT$1,000 in cash"
+    # Nothing more may leave: the NT$100 left is bonus.
+    again = {**approved, "key": "c-3", "card": member.card_number}
+    assert "At most NT$0 can be paid back" in client.post("/pos/cash-out/", again).content.decode()
+    assert ledger_problems() == []
+
+
+def test_a_shift_manager_approves_their_own_and_part_amounts_work(
+    client: Client, shift_manager_user: Any, member_with_bonus: Member
+) -> None:
+    store = Store.objects.create(name="Da'an", slug="daan")
+    StoreStaff.objects.create(user=shift_manager_user, store=store, role="Shift manager")
+    client.force_login(shift_manager_user)
+    page = client.get("/pos/cash-out/").content.decode()
+    assert "approver_password" not in page
+    form = {"card": member_with_bonus.card_number, "amount": "250", "reason": "asked for it", "key": "c-4"}
+    assert "Pay NT$250 in cash" in client.post("/pos/cash-out/", form).content.decode()
+    too_much = {**form, "key": "c-5", "amount": "900"}
+    assert "At most NT$750 can be paid back" in client.post("/pos/cash-out/", too_much).content.decode()
+    assert "Pay NT$750 in cash" in client.post("/pos/cash-out/", {**too_much, "amount": "750"}).content.decode()
+    assert wallet(member_with_bonus).balance == 10_000
+    assert ledger_problems() == []
+
+
+def test_a_frozen_wallet_is_not_paid_back(client: Client, shift_manager_user: Any, member_with_bonus: Member) -> None:
+    Store.objects.create(name="Da'an", slug="daan")
+    client.force_login(shift_manager_user)
+    wallet_freeze(member=member_with_bonus, reason="lost phone", by_staff=False)
+    form = {"card": member_with_bonus.card_number, "reason": "asked", "key": "c-6"}
+    assert "frozen" in client.post("/pos/cash-out/", form).content.decode()
+    assert not CashOut.objects.exists()
