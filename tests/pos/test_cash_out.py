@@ -130,3 +130,30 @@ def test_a_frozen_wallet_is_not_paid_back(client: Client, shift_manager_user: An
     form = {"card": member_with_bonus.card_number, "reason": "asked", "key": "c-6"}
     assert "frozen" in client.post("/pos/cash-out/", form).content.decode()
     assert not CashOut.objects.exists()
+
+
+@pytest.mark.parametrize("rules", [1, 20])
+def test_counter_wallet_pages_make_constant_queries(
+    counter: tuple[Client, Store],
+    member_with_bonus: Member,
+    shift_manager_user: Any,
+    rules: int,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client, _store = counter
+    for i in range(rules):
+        TopUpBonusRule.objects.create(name=f"rule {i}", min_amount=200_000 + i, bonus=1_000 + i)
+    with django_assert_max_num_queries(8):
+        client.get("/pos/top-up/")
+    with django_assert_max_num_queries(7):
+        client.get("/pos/cash-out/")
+    form = {
+        "card": member_with_bonus.card_number,
+        "reason": "leaving",
+        "key": f"q-{rules}",
+        "approver_email": shift_manager_user.email,
+        "approver_password": PASSWORD,
+    }
+    with django_assert_max_num_queries(29):
+        page = client.post("/pos/cash-out/", form)
+    assert b"Pay NT$1,000 in cash" in page.content
