@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from members.models import Member, PointsEntry
-from payments.models import Account, Order, Payment, Refund, RiskAlert, TopUp
+from payments.models import Account, CashOut, Order, Payment, Refund, RiskAlert, TopUp
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Today:
     till_sales: int
     top_ups: int
     refunds: int
+    paid_back: int  # wallets paid back in cash at the counter
     new_members: int
     points_earned: int
     points_spent: int
@@ -57,6 +58,7 @@ def today_at_a_glance(*, now: datetime | None = None) -> Today:
         till_sales=_total(orders["s"]),
         top_ups=_total(TopUp.objects.filter(created_at__gte=start).aggregate(s=Sum("amount"))["s"]),
         refunds=_total(Refund.objects.filter(created_at__gte=start).aggregate(s=Sum("amount"))["s"]),
+        paid_back=_total(CashOut.objects.filter(created_at__gte=start).aggregate(s=Sum("amount"))["s"]),
         new_members=Member.objects.filter(created_at__gte=start).count(),
         points_earned=_total(points["earned"]),
         points_spent=-_total(points["spent"]),

@@ -267,4 +267,14 @@ def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user
     assert "Today" in page and "Wallet payments" in page
     assert "1 · NT$120" in page  # one payment today
     assert "NT$380" in page  # what the member's wallet still holds
+    assert "paid back in cash" not in page  # shown only on a day it happens
+    from payments.models import Store
+    from payments.services.cash_out import wallet_cash_out
+
+    wallet_cash_out(
+        member=member, store=Store.objects.create(name="S", slug="s"), actor=manager_user,
+        approved_by=manager_user, reason="leaving", amount=8_000,
+    )  # fmt: skip
+    page = client.get("/admin/").content.decode()
+    assert "Wallets paid back in cash" in page and "NT$80" in page and "NT$300" in page
     assert client.get("/admin/payments/riskalert/?resolved_at__isempty=1").status_code == 200
