@@ -157,3 +157,16 @@ def test_counter_wallet_pages_make_constant_queries(
     with django_assert_max_num_queries(29):
         page = client.post("/pos/cash-out/", form)
     assert b"Pay NT$1,000 in cash" in page.content
+
+
+def test_guessing_an_approver_password_stops_after_five_tries(
+    counter: tuple[Client, Store], member_with_bonus: Member, shift_manager_user: Any
+) -> None:
+    client, _store = counter
+    form = {"card": member_with_bonus.card_number, "reason": "leaving", "approver_email": shift_manager_user.email}
+    for i in range(5):
+        wrong = {**form, "approver_password": f"guess-{i}", "key": f"g-{i}"}
+        assert "email or password is wrong" in client.post("/pos/cash-out/", wrong).content.decode()
+    right = {**form, "approver_password": PASSWORD, "key": "g-right"}
+    assert "Too many wrong approver logins" in client.post("/pos/cash-out/", right).content.decode()
+    assert not CashOut.objects.exists()
