@@ -157,6 +157,21 @@ def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
     return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
 
 
+def form_claim(*, user: Any, key: str, source: str) -> IdempotencyRecord | None:
+    """Claim the one-time key a signed-in user's money form carries (portal
+    top-up, till top-up, till cash-out): a double submit or a browser retry
+    finds it taken and gets None, so nothing happens twice. Pass the claim to
+    the service; delete it if the action is refused, so the same form can be
+    sent again once fixed."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                scope=f"user:{user.pk}", key=key, request_hash=source, completed_at=timezone.now()
+            )
+    except IntegrityError:
+        return None
+
+
 def _json_safe(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
 

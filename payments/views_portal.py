@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +19,8 @@ from members.services import member_get_or_create_for_user
 from payments.exceptions import WalletError
 from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
-from payments.models import IdempotencyRecord, Payment, ProgrammeSettings, TopUp
+from payments.idempotency import form_claim
+from payments.models import Payment, ProgrammeSettings, TopUp
 from payments.qr import qr_svg
 from payments.selectors import member_history, member_portal_summary, pending_payments, wallet_for_member
 from payments.services.codes import payment_code_issue
@@ -45,22 +45,6 @@ HISTORY_PAGE = 20
 
 def _member(request: HttpRequest) -> Member:
     return member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
-
-
-def _claim_form_token(request: HttpRequest, token: str) -> bool:
-    """A form that moves money carries a one-time token: a double submit or a
-    browser retry finds it claimed and does nothing twice."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                scope=f"user:{request.user.pk}",
-                key=f"form:{token}",
-                request_hash="portal-form",
-                completed_at=timezone.now(),
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def _month_bounds(month: str) -> tuple[datetime | None, datetime | None]:
@@ -207,7 +191,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
             {"member": member, "gateway": None, "offers": offers, "summary": member_portal_summary(member=member)},
         )
     if request.method == "POST" and form.is_valid():
-        if not _claim_form_token(request, form.cleaned_data["token"]):
+        if form_claim(user=request.user, key=f"form:{form.cleaned_data['token']}", source="portal-form") is None:
             messages.info(request, _("That top-up was already processed."))
             return redirect("wallet:wallet")
         amount = form.cleaned_data["amount"]

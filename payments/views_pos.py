@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from cafe_loyalty.problems import Problem
 from members.cards import is_valid_card_number
 from members.models import Member
 from members.selectors import member_by_card_number
+from payments.idempotency import form_claim
 from payments.models import Category, IdempotencyRecord, Order, OrderLine, Product, Store, StoreStaff, Tender
 from payments.permissions import pos_required
 from payments.services import orders as svc
@@ -356,17 +356,9 @@ def _scanned_member(request: HttpRequest) -> Member | None:
 
 
 def _claim_form(request: HttpRequest, purpose: str) -> IdempotencyRecord | None:
-    """Claim the form's one-time key, so a double tap (or a resubmitted page)
-    acts once; None when it was already used. Delete the claim if the action
-    is refused, so the same form can be sent again once fixed."""
+    """The form's one-time key, claimed (see form_claim); None when already used."""
     key = typed(request, "key", limit=64) or uuid.uuid4().hex
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                scope=f"user:{request.user.pk}", key=f"{purpose}:{key}", request_hash="pos"
-            )
-    except IntegrityError:
-        return None
+    return form_claim(user=request.user, key=f"{purpose}:{key}", source="pos")
 
 
 def _typed_amount(request: HttpRequest) -> int | None:
