@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -71,27 +71,24 @@ TENDER_ACCOUNT: dict[str, str] = {
 # --- Top-ups -------------------------------------------------------------------
 
 
-def top_up_bonus_for(*, amount: int, at: datetime) -> int:
-    """The best active bonus rule the amount reaches (rules do not add up)."""
-    rule = (
-        TopUpBonusRule.objects.filter(is_active=True, min_amount__lte=amount)
+def _running_bonus_rules(at: datetime) -> QuerySet[TopUpBonusRule]:
+    return (
+        TopUpBonusRule.objects.filter(is_active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-        .order_by("-bonus")
-        .first()
     )
+
+
+def top_up_bonus_for(*, amount: int, at: datetime) -> int:
+    """The best active bonus rule the amount reaches (rules do not add up)."""
+    rule = _running_bonus_rules(at).filter(min_amount__lte=amount).order_by("-bonus").first()
     return rule.bonus if rule else 0
 
 
 def top_up_offers(*, at: datetime) -> list[TopUpBonusRule]:
     """The bonus rules running now, smallest top-up first, to show members
     and baristas what a top-up earns."""
-    return list(
-        TopUpBonusRule.objects.filter(is_active=True)
-        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-        .order_by("min_amount", "-bonus")
-    )
+    return list(_running_bonus_rules(at).order_by("min_amount", "-bonus"))
 
 
 def bonus_from_offers(offers: list[TopUpBonusRule], amount: int) -> int:
