@@ -29,12 +29,12 @@ def _measure() -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from cafe_loyalty.roles import BARISTA
+    from cafe_loyalty.core.roles import BARISTA
     from members.services import member_create
     from payments.management.commands.load_menu_demo import load_menu_demo
     from payments.models import Order, Product, ProgrammeSettings, Store, StoreStaff
     from payments.services.codes import payment_code_issue
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     load_menu_demo()
     ProgrammeSettings.objects.update_or_create(

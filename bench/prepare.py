@@ -18,7 +18,7 @@ def main() -> None:
     from payments.models import PaymentCode, ProgrammeSettings, Store
     from payments.services.codes import payment_code_issue
     from payments.services.terminals import terminal_create
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     members_count, codes_per_member = int(sys.argv[1]), int(sys.argv[2])
     ProgrammeSettings.objects.update_or_create(

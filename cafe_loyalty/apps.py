@@ -8,7 +8,7 @@ class CafeLoyaltyConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from cafe_loyalty import roles
+        from cafe_loyalty.core import roles
 
         # Permissions appear as models are added; keep the role groups in step
         # after every migrate (the data migration creates them the first time).

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from cafe_loyalty.roles import is_staff_member, user_has_mfa
+from cafe_loyalty.core.roles import is_staff_member, user_has_mfa
 
 request_log = logging.getLogger("cafe.request")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cafe_loyalty.roles import is_staff_member
+from cafe_loyalty.core.roles import is_staff_member
 from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
 from payments.selectors import member_portal_summary
@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if member is None:
         if is_staff_member(request.user):
             return redirect("pos:home")
-        member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+        member = member_get_or_create_for_user(user=request.user)
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),

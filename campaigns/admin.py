@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.admin_records import ReadOnlyAdmin
-from cafe_loyalty.money import format_money
+from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.money import format_money
 from campaigns.lifecycle import campaign_result, campaign_run
 from campaigns.models import (
     BirthdayGrant,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cafe_loyalty.money import format_money
+from cafe_loyalty.core.money import format_money
 from campaigns.earning import QuoteLine
 from campaigns.exceptions import CouponExpired, CouponInvalid, CouponNotApplicable, CouponNotStackable, CouponUsed
 from campaigns.models import Coupon, CouponTemplate

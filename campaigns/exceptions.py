@@ -1,4 +1,4 @@
-from cafe_loyalty.problems import Problem
+from cafe_loyalty.core.problems import Problem
 
 
 class CouponInvalid(Problem):

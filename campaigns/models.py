@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.rulecache import RuleCache
+from cafe_loyalty.core.rulecache import RuleCache
 
 
 class EarnRule(models.Model):
@@ -30,7 +30,7 @@ class EarnRule(models.Model):
 
     @classmethod
     def current(cls) -> EarnRule:
-        """The rule row, memoised per process (see cafe_loyalty.rulecache);
+        """The rule row, memoised per process (see cafe_loyalty.core.rulecache);
         treat it as read-only."""
         return _earn_rule_cache.get()
 

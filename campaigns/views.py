@@ -22,7 +22,7 @@ from members.services import member_get_or_create_for_user
 
 @login_required
 def offers_home(request: HttpRequest) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     now = timezone.now()
     coupons = list(
         Coupon.objects.filter(member=member, redeemed_at__isnull=True, expires_at__gt=now).select_related("template")
@@ -39,7 +39,7 @@ def offers_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def redeem_reward(request: HttpRequest, reward_id: int) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     reward = get_object_or_404(Reward, pk=reward_id)
     try:
         coupon = reward_redeem(member=member, reward=reward)
@@ -71,7 +71,7 @@ def feedback(request: HttpRequest, reference: str) -> HttpResponse:
     'payment:<id>' or 'order:<id>', the reference of the loyalty visit."""
     from members.models import Visit
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     # PostgreSQL refuses control characters in a lookup; no order has them.
     visit = Visit.objects.filter(member=member, reference=reference).first() if reference.isprintable() else None
     if visit is None:

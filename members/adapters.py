@@ -6,7 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
-from cafe_loyalty.roles import is_staff_member
+from cafe_loyalty.core.roles import is_staff_member
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from members.exceptions import InsufficientPoints
 from members.models import Consent, Member, PointsEntry, PointsLot, PointsPolicy, PointsShortfall, Tier
 from members.points import points_adjust

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.problems import Problem
+from cafe_loyalty.core.problems import Problem
 
 
 class MemberExists(Problem):

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.rulecache import RuleCache
+from cafe_loyalty.core.rulecache import RuleCache
 
 
 class Member(models.Model):
@@ -173,7 +173,7 @@ class PointsPolicy(models.Model):
 
     @classmethod
     def current(cls) -> PointsPolicy:
-        """The policy row, memoised per process (see cafe_loyalty.rulecache);
+        """The policy row, memoised per process (see cafe_loyalty.core.rulecache);
         treat it as read-only."""
         return _policy_cache.get()
 

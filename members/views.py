@@ -20,7 +20,7 @@ from members.services import consent_record, member_get_or_create_for_user, memb
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     # The form gets its own copy: ModelForm validation writes into its instance,
     # and the service must compare against the stored birthday.
     form = ProfileForm(request.POST or None, instance=Member.objects.get(pk=member.pk))
@@ -47,7 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def consent(request: HttpRequest) -> HttpResponse:
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     form = ConsentForm(request.POST if request.method == "POST" else None, current=consent_current(member=member))
     if request.method == "POST" and form.is_valid():
         for channel, purpose, granted in form.choices():
@@ -66,7 +66,7 @@ def points(request: HttpRequest) -> HttpResponse:
     from members.models import PointsEntry, PointsLot
     from members.selectors import tier_progress
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     member.refresh_from_db()
     now = timezone.now()
     context = {
@@ -87,7 +87,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     from members.models import Notice
     from members.services import notices_mark_read
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     if request.method == "POST":
         notices_mark_read(member=member)
         return redirect("members:inbox")
@@ -103,7 +103,7 @@ def notice_badge(request: HttpRequest) -> HttpResponse:
     """The unread count in the header, polled every few seconds."""
     from members.models import Notice
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     unread = Notice.objects.filter(member=member, read_at__isnull=True).count()
     return render(request, "members/inbox.html#badge", {"unread": unread})
 
@@ -133,7 +133,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
     from members.services import member_anonymise
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         member_anonymise(member=member)
@@ -149,7 +149,7 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
 
     from members.privacy_export import member_export
 
-    member = member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    member = member_get_or_create_for_user(user=request.user)
     body = json.dumps(member_export(member=member), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="my-cafe-data-{member.card_number}.json"'

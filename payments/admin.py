@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.admin_records import ReadOnlyAdmin
-from cafe_loyalty.money import format_money
+from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.money import format_money
 from payments.models import (
     Account,
     CashOut,

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from cafe_loyalty.money import format_money, parse_money
+from cafe_loyalty.core.money import format_money, parse_money
 from payments.models import CashMovement, Category, ModifierOption, Order, OrderLine, Product, Shift, Tender
 from payments.services.shifts import z_report
 

@@ -1,18 +1,18 @@
 from django.urls import path
 
-from payments import api
+from payments.api import me, members, payments, topups
 
 app_name = "api"
 
 urlpatterns = [
-    path("members", api.MembersView.as_view(), name="members"),
-    path("members/<str:card_number>", api.MemberDetailView.as_view(), name="member-detail"),
-    path("topups", api.TopUpsView.as_view(), name="topups"),
-    path("payments", api.PaymentsView.as_view(), name="payments"),
-    path("payments/<int:payment_id>", api.PaymentDetailView.as_view(), name="payment-detail"),
-    path("payments/<int:payment_id>/refunds", api.RefundsView.as_view(), name="refunds"),
-    path("me", api.MeView.as_view(), name="me"),
-    path("me/payment-code", api.MePaymentCodeView.as_view(), name="me-payment-code"),
-    path("me/transactions", api.MeTransactionsView.as_view(), name="me-transactions"),
-    path("me/payments/<int:payment_id>/confirm", api.MeConfirmPaymentView.as_view(), name="me-confirm"),
+    path("members", members.MembersView.as_view(), name="members"),
+    path("members/<str:card_number>", members.MemberDetailView.as_view(), name="member-detail"),
+    path("topups", topups.TopUpsView.as_view(), name="topups"),
+    path("payments", payments.PaymentsView.as_view(), name="payments"),
+    path("payments/<int:payment_id>", payments.PaymentDetailView.as_view(), name="payment-detail"),
+    path("payments/<int:payment_id>/refunds", payments.RefundsView.as_view(), name="refunds"),
+    path("me", me.MeView.as_view(), name="me"),
+    path("me/payment-code", me.MePaymentCodeView.as_view(), name="me-payment-code"),
+    path("me/transactions", me.MeTransactionsView.as_view(), name="me-transactions"),
+    path("me/payments/<int:payment_id>/confirm", me.MeConfirmPaymentView.as_view(), name="me-confirm"),
 ]

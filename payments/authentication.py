@@ -33,7 +33,7 @@ class TerminalAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "payments.authentication.TerminalAuthentication"
     name = "terminalKey"
 
@@ -83,7 +83,7 @@ class MemberRateThrottle(throttling.SimpleRateThrottle):
         return f"throttle_anon_{self.get_ident(request)}"
 
 
-class PortalSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class PortalSessionScheme(OpenApiAuthenticationExtension):
     target_class = "payments.authentication.PortalSessionAuthentication"
     name = "portalSession"
 

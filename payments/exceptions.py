@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cafe_loyalty.problems import Problem
+from cafe_loyalty.core.problems import Problem
 
 
 class WalletError(Problem):

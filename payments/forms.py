@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.money import format_money, parse_money
+from cafe_loyalty.core.money import format_money, parse_money
 
 
 class MoneyField(forms.CharField):

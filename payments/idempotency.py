@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cafe_loyalty.problems import Problem, problem_response
+from cafe_loyalty.core.problems import Problem, problem_response
 from payments.models import IdempotencyRecord, Terminal
 
 HEADER = "Idempotency-Key"

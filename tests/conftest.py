@@ -52,7 +52,7 @@ def _fresh_cache() -> None:
     """Rate limits and used-TOTP markers live in the cache; tests start clean."""
     from django.core.cache import cache
 
-    from cafe_loyalty.rulecache import forget_all
+    from cafe_loyalty.core.rulecache import forget_all
     from payments.services.ledger import forget_cached_accounts
 
     cache.clear()

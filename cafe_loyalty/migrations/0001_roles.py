@@ -1,6 +1,6 @@
 """Create the staff role groups (Barista, Shift manager, Manager) with their
 permissions. Permissions are normally created after migrate, so this creates
-them first; `cafe_loyalty.roles.sync_roles` keeps them in step afterwards."""
+them first; `cafe_loyalty.core.roles.sync_roles` keeps them in step afterwards."""
 
 from typing import Any
 
@@ -10,7 +10,7 @@ from django.db import migrations
 def create_roles(apps: Any, schema_editor: Any) -> None:
     from django.contrib.auth.management import create_permissions
 
-    from cafe_loyalty.roles import sync_roles
+    from cafe_loyalty.core.roles import sync_roles
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
@@ -20,7 +20,7 @@ def create_roles(apps: Any, schema_editor: Any) -> None:
 
 
 def remove_roles(apps: Any, schema_editor: Any) -> None:
-    from cafe_loyalty.roles import ROLES
+    from cafe_loyalty.core.roles import ROLES
 
     apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 

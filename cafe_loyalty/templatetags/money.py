@@ -1,6 +1,6 @@
 from django import template
 
-from cafe_loyalty.money import format_money
+from cafe_loyalty.core.money import format_money
 
 register = template.Library()
 

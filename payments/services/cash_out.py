@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cafe_loyalty.money import format_money
+from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.services import notice_send, notice_text
 from payments.exceptions import AccountFrozen, CashOutInvalid, CashOutRequiresApproval

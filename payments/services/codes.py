@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cafe_loyalty.hashing import keyed_hash
+from cafe_loyalty.core.hashing import keyed_hash
 from members.models import Member
 from payments.models import PaymentCode
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments.models import CashMovement, CashOut, Order, Shift, Store, Tender, TopUp
-from payments.services.orders import TillError
+from payments.services.orders.errors import TillError
 
 
 def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cafe_loyalty.roles import MANAGER, ROLES
+from cafe_loyalty.core.roles import MANAGER, ROLES
 from payments.models import Store, StoreStaff
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cafe_loyalty.hashing import keyed_hash
+from cafe_loyalty.core.hashing import keyed_hash
 from payments.models import Store, Terminal
 
 KEY_PURPOSE = "terminal-key"

@@ -32,7 +32,8 @@ from members.points import points_earn
 from members.selectors import points_problems
 from members.services import member_create
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import payment_create, payment_refund, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create, payment_refund
 
 pytestmark = pytest.mark.django_db
 

@@ -161,7 +161,7 @@ def test_roles_exist_with_their_permissions() -> None:
 
 def test_manager_admin_pages_render(client: Client, manager_user: Any) -> None:
     from members.services import member_create
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     member = member_create(user=None, display_name="Adm", email="adm@example.com")
     wallet_top_up(member=member, amount=10_000, tender="cash")
@@ -208,7 +208,7 @@ def test_manager_adjusts_points_with_a_reason_from_the_admin(client: Client, man
 
 
 def test_member_downloads_their_data_as_json(member_client: Client, member: Member) -> None:
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=20_000, tender="cash")
     response = member_client.get("/me/privacy/export.json")
@@ -223,7 +223,7 @@ def test_member_downloads_their_data_as_json(member_client: Client, member: Memb
 def test_member_deletes_their_account_and_records_stay_anonymised(member_client: Client, member: Member) -> None:
     from payments.models import Account, Transfer
     from payments.services.ledger import ledger_problems
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=20_000, tender="cash")
     wrong = member_client.post("/me/privacy/", {"confirm": "delete", "password": "nope"})
@@ -257,7 +257,8 @@ def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Cli
 def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any) -> None:
     from members.services import member_create
     from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create, wallet_top_up
+    from payments.services.top_ups import wallet_top_up
+    from payments.services.wallet import payment_create
 
     member = member_create(user=None, display_name="Today", email="today@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash")

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Order, Product, Store, StoreStaff
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db
 

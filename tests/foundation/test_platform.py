@@ -136,7 +136,7 @@ def test_portal_speaks_traditional_and_simplified_chinese(member_client: Client)
 def test_money_is_formatted_with_groups_of_three_in_every_language() -> None:
     from django.utils import translation
 
-    from cafe_loyalty.money import format_money, parse_money
+    from cafe_loyalty.core.money import format_money, parse_money
 
     for language in ("en", "zh-hant", "zh-hans"):
         with translation.override(language):

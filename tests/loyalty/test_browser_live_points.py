@@ -9,7 +9,8 @@ import pytest
 
 from members.services import member_get_or_create_for_user
 from payments.models import Store
-from payments.services.wallet import payment_create, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

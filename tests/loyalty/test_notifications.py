@@ -12,7 +12,7 @@ from django.core import mail
 from members.models import Member, PointsPolicy
 from members.services import consent_record
 from members.tasks import quiet_hours_end
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

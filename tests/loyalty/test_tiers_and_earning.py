@@ -19,7 +19,8 @@ from members.selectors import points_problems, tier_progress
 from members.tiers import member_record_visit, tier_evaluate, tier_override
 from payments.models import Store
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import payment_create, payment_refund, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create, payment_refund
 
 pytestmark = pytest.mark.django_db
 TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")

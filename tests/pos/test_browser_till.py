@@ -16,7 +16,7 @@ from payments.models import Account, Order, Payment, Store, StoreStaff
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 from tests.conftest import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,8 @@ from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.risk import wallet_freeze
 from payments.services.shifts import shift_open, z_report
-from payments.services.wallet import payment_create, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

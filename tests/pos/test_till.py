@@ -15,7 +15,7 @@ from payments.models import Category, ModifierOption, Order, Payment, PaymentCod
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from payments.models import Order, Payment, Product, Refund, Store, Tender
 from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.orders import TillError, order_add_product, order_add_tender, order_attach_member, order_open
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 from tests.wallet.test_concurrency_pg import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from payments.models import ProgrammeSettings, Store
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.terminals import terminal_create
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 
 @pytest.fixture

@@ -280,7 +280,7 @@ def test_large_payment_waits_for_member_confirmation(
 
     user = django_user_model.objects.create_user(username="big", email="big@example.com", password="x-long-pass-123")
     member = member_create(user=user, display_name="Big Spender", email="big@example.com")
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=500_000, tender="card")
     response = pay(api, code_for(member), 60_000)  # default no-confirmation limit is 50,000
@@ -349,7 +349,7 @@ def test_top_up_above_wallet_cap_is_refused(api: APIClient, make_member: Any, pr
 
 def test_member_api_issues_codes_and_lists_history(make_member: Any, django_user_model: Any, api: APIClient) -> None:
     from members.services import member_create
-    from payments.services.wallet import wallet_top_up
+    from payments.services.top_ups import wallet_top_up
 
     user = django_user_model.objects.create_user(username="h", email="h@example.com", password="x-long-pass-123")
     member = member_create(user=user, display_name="Hist", email="h@example.com")

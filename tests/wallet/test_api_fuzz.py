@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from cafe_loyalty.wsgi import application
 from members.services import member_create
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 
 @pytest.fixture

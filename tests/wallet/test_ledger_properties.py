@@ -13,7 +13,8 @@ from payments.models import Account, Payment, ProgrammeSettings, Store
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import forget_cached_accounts, ledger_problems
 from payments.services.risk import wallet_freeze, wallet_unfreeze
-from payments.services.wallet import payment_create, payment_refund, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create, payment_refund
 
 MEMBERS = 3
 

@@ -13,7 +13,8 @@ from members.models import Member
 from members.services import member_create
 from payments.models import Account, IdempotencyRecord, Payment, TopUp
 from payments.services.ledger import ledger_problems
-from payments.services.wallet import payment_create, wallet_top_up
+from payments.services.top_ups import wallet_top_up
+from payments.services.wallet import payment_create
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cafe_loyalty.roles import BARISTA, MANAGER, SHIFT_MANAGER
+from cafe_loyalty.core.roles import BARISTA, MANAGER, SHIFT_MANAGER
 from members.services import member_get_or_create_for_user
 from payments.models import ProgrammeSettings, Store, TopUpBonusRule
 from payments.services.staff import staff_invite
 from payments.services.terminals import terminal_create
-from payments.services.wallet import wallet_top_up
+from payments.services.top_ups import wallet_top_up
 
 DEMO_PASSWORD = "demo-pass-1234"
 # A fixed, documented TOTP secret so a person can add the demo staff accounts

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cafe_loyalty.roles import ROLES
+from cafe_loyalty.core.roles import ROLES
 from payments.models import Store
 from payments.services.staff import staff_invite
 

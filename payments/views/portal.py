@@ -32,19 +32,14 @@ from payments.services.risk import (
     wallet_set_limits,
     wallet_unfreeze,
 )
-from payments.services.wallet import (
-    bonus_from_offers,
-    payment_confirm,
-    payment_decline_after_error,
-    top_up_offers,
-    wallet_top_up,
-)
+from payments.services.top_ups import top_up_bonus, top_up_offers, wallet_top_up
+from payments.services.wallet import payment_confirm, payment_decline_after_error
 
 HISTORY_PAGE = 20
 
 
 def _member(request: HttpRequest) -> Member:
-    return member_get_or_create_for_user(user=request.user)  # type: ignore[arg-type]
+    return member_get_or_create_for_user(user=request.user)
 
 
 def _month_bounds(month: str) -> tuple[datetime | None, datetime | None]:
@@ -226,9 +221,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
             if not form.errors
             else form
         )
-    presets = [
-        (amount, _major(amount), bonus_from_offers(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)
-    ]
+    presets = [(amount, _major(amount), top_up_bonus(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
     return render(
         request,
         "payments/top_up.html",
@@ -311,7 +304,7 @@ def unfreeze(request: HttpRequest) -> HttpResponse:
 def _major(amount: int | None) -> str:
     if amount is None:
         return ""
-    from cafe_loyalty.money import major_units
+    from cafe_loyalty.core.money import major_units
 
     return str(major_units(amount).normalize())
 

@@ -1,0 +1,152 @@
+"""The member's own API (`/api/v1/me/…`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from members.models import Member
+from payments.api.common import PROBLEM, MemberAPIView
+from payments.api.payments import PaymentOutput, payment_body
+from payments.exceptions import PaymentNotPending
+from payments.models import Payment
+from payments.selectors import member_history, member_portal_summary, member_tier_name
+from payments.services.codes import payment_code_issue
+from payments.services.wallet import payment_confirm
+
+# --- The member's own API ---------------------------------------------------------------
+
+
+class MeOutput(serializers.Serializer):
+    card_number = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    wallet_balance = serializers.IntegerField()
+    points_balance = serializers.IntegerField()
+    tier = serializers.CharField(allow_null=True)
+    tier_progress = serializers.DictField(allow_null=True)
+    frozen = serializers.BooleanField()
+
+
+def tier_progress_body(member: Member) -> dict[str, Any] | None:
+    try:
+        from members.selectors import tier_progress
+    except ImportError:
+        return None
+    from django.utils import timezone
+
+    progress = tier_progress(member=member, now=timezone.now())
+    return {
+        key: (str(value) if key in {"tier", "next_tier"} and value is not None else value)
+        for key, value in vars(progress).items()
+        if isinstance(value, (int, str, float, type(None))) or key in {"tier", "next_tier"}
+    }
+
+
+class MeView(MemberAPIView):
+    @extend_schema(responses=MeOutput, summary="The signed-in member's card, balances and tier progress")
+    def get(self, request: Request) -> Response:
+        member = self.member(request)
+        summary = member_portal_summary(member=member)
+        return Response(
+            {
+                "card_number": member.card_number,
+                "email": member.email,
+                "name": member.display_name,
+                "wallet_balance": summary.wallet_balance,
+                "points_balance": summary.points_balance,
+                "tier": member_tier_name(member),
+                "tier_progress": tier_progress_body(member),
+                "frozen": summary.is_frozen,
+            }
+        )
+
+
+class PaymentCodeOutput(serializers.Serializer):
+    code = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class MePaymentCodeView(MemberAPIView):
+    @extend_schema(request=None, responses={201: PaymentCodeOutput}, summary="Issue a one-time payment code")
+    def post(self, request: Request) -> Response:
+        issued = payment_code_issue(member=self.member(request))
+        return Response(
+            {"code": issued.code, "expires_at": issued.expires_at.isoformat()}, status=status.HTTP_201_CREATED
+        )
+
+
+class HistoryItemOutput(serializers.Serializer):
+    id = serializers.CharField()
+    kind = serializers.CharField()
+    type = serializers.CharField()
+    amount = serializers.IntegerField()
+    description = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reference = serializers.CharField()
+
+
+class MeTransactionsView(MemberAPIView):
+    page_size = 25
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int, required=False)],
+        responses=inline_serializer(
+            "TransactionPage",
+            {
+                "count": serializers.IntegerField(allow_null=True),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": HistoryItemOutput(many=True),
+            },
+        ),
+        summary="Wallet and points history, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            page = max(1, min(int(request.query_params.get("page", "1")), 10_000))
+        except ValueError:
+            page = 1
+        offset = (page - 1) * self.page_size
+        items = member_history(member=self.member(request), offset=offset, limit=self.page_size + 1)
+        has_next = len(items) > self.page_size
+        base = request.build_absolute_uri(request.path)
+        return Response(
+            {
+                "count": None,
+                "next": f"{base}?page={page + 1}" if has_next else None,
+                "previous": f"{base}?page={page - 1}" if page > 1 else None,
+                "results": HistoryItemOutput(items[: self.page_size], many=True).data,
+            }
+        )
+
+
+class ConfirmInput(serializers.Serializer):
+    approve = serializers.BooleanField(default=True)
+
+
+class MeConfirmPaymentView(MemberAPIView):
+    @extend_schema(
+        request=ConfirmInput,
+        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 423: PROBLEM},
+        summary="Approve or decline a payment waiting for you",
+    )
+    def post(self, request: Request, payment_id: int) -> Response:
+        data = ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = self.member(request)
+        approve = data.validated_data["approve"]
+        try:
+            result = payment_confirm(payment_id=payment_id, member=member, approve=approve)
+        except PaymentNotPending:
+            # A retried confirm that already took effect answers like the first.
+            payment = Payment.objects.filter(pk=payment_id, member=member).select_related("member").first()
+            wanted = Payment.Status.SUCCEEDED if approve else Payment.Status.DECLINED
+            if payment is None or payment.status != wanted:
+                raise
+            return Response(payment_body(payment))
+        return Response(payment_body(result.payment))

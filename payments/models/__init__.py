@@ -1,0 +1,36 @@
+"""Payments' models, one module per concept; they refer to each other by
+string ("payments.Payment") so the modules never import each other."""
+
+from payments.models.ledger import Account, CashOut, TopUp, TopUpBonusRule, Transfer
+from payments.models.menu import Category, ModifierOption, Product
+from payments.models.orders import CashMovement, Order, OrderCoupon, OrderLine, Shift, Tender
+from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
+from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal
+from payments.models.wallet_payments import Payment, PaymentCode, Refund
+
+__all__ = [
+    "Store",
+    "Terminal",
+    "StoreStaff",
+    "ProgrammeSettings",
+    "Account",
+    "TopUpBonusRule",
+    "TopUp",
+    "CashOut",
+    "Transfer",
+    "PaymentCode",
+    "Payment",
+    "Refund",
+    "IdempotencyRecord",
+    "RiskAlert",
+    "FailedCodeAttempt",
+    "Category",
+    "ModifierOption",
+    "Product",
+    "Shift",
+    "CashMovement",
+    "Order",
+    "OrderLine",
+    "OrderCoupon",
+    "Tender",
+]

@@ -1,0 +1,57 @@
+"""The menu: categories, products and their modifier options."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=60)
+    slug = models.SlugField(unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModifierOption(models.Model):
+    """One choice in a group (Size: M +NT$15; Milk: oat +NT$15; Extra shot +NT$20)."""
+
+    group = models.CharField(max_length=30)
+    name = models.CharField(max_length=40)
+    price = models.BigIntegerField(default=0)
+    is_default = models.BooleanField(default=False, help_text=_("Chosen when the product is added"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="modifier_unique_in_group")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.name}"
+
+
+class Product(models.Model):
+    category = models.ForeignKey("payments.Category", on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=80)
+    sku = models.SlugField(max_length=40, unique=True)
+    price = models.BigIntegerField(help_text=_("Minor units, before modifiers"))
+    image = models.ImageField(upload_to="products/", blank=True)
+    modifiers = models.ManyToManyField("payments.ModifierOption", blank=True, related_name="products")
+    quick_key = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("1–9: keyboard shortcut at the till")
+    )
+    unavailable_at = models.ManyToManyField("payments.Store", blank=True, related_name="unavailable_products")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category__position", "name"]
+        constraints = [models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative")]
+
+    def __str__(self) -> str:
+        return self.name

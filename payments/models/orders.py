@@ -1,0 +1,174 @@
+"""Orders (every sale), their lines, coupons and tenders, and the till's shifts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Shift(models.Model):
+    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="shifts")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opening_float = models.BigIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counted_cash = models.BigIntegerField(null=True, blank=True)
+    expected_cash = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store"], condition=models.Q(closed_at__isnull=True), name="one_open_shift_per_store"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {timezone.localtime(self.opened_at):%Y-%m-%d %H:%M}"
+
+
+class CashMovement(models.Model):
+    shift = models.ForeignKey("payments.Shift", on_delete=models.PROTECT, related_name="cash_movements")
+    amount = models.BigIntegerField(help_text=_("Positive: cash in; negative: cash out"))
+    reason = models.CharField(max_length=120)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+        VOID = "void", _("Void")
+
+    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="orders")
+    shift = models.ForeignKey("payments.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    barista = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    subtotal = models.BigIntegerField(default=0)
+    discount = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    refund_steps = models.PositiveSmallIntegerField(default=0, help_text=_("Refunds made so far (whole or by line)"))
+    points_earned = models.BigIntegerField(default=0)
+    points_explanation = models.TextField(blank=True)
+    # The keyed hash of the payment code scanned for this order, never the code
+    # itself (cleared once the code pays or the order is paid).
+    scanned_code_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subtotal__gte=0, discount__gte=0, total__gte=0, discount__lte=models.F("subtotal")),
+                name="order_amounts_consistent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"order:{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey("payments.Order", on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("payments.Product", on_delete=models.PROTECT)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    unit_price = models.BigIntegerField(help_text=_("Product price plus modifiers, at the time of sale"))
+    modifiers = models.ManyToManyField("payments.ModifierOption", blank=True)
+    modifiers_label = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=120, blank=True)
+    refunded_quantity = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity")), name="line_refund_within_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.name}"
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+    @property
+    def refundable_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+    @property
+    def refunded(self) -> bool:
+        """Every item of the line has been refunded."""
+        return self.refunded_quantity >= self.quantity
+
+
+class OrderCoupon(models.Model):
+    order = models.ForeignKey("payments.Order", on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(max_length=16)
+    description = models.CharField(max_length=100)
+    discount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "code"], name="order_coupon_once")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Tender(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", _("Wallet")
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+        POINTS = "points", _("Points")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for member")
+        SETTLED = "settled", _("Settled")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey("payments.Order", on_delete=models.PROTECT, related_name="tenders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SETTLED)
+    amount = models.BigIntegerField()
+    cash_received = models.BigIntegerField(null=True, blank=True)
+    change_given = models.BigIntegerField(default=0)
+    points_used = models.BigIntegerField(default=0)
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="tender"
+    )
+    refunded_amount = models.BigIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="tender_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="tender_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

@@ -1,0 +1,69 @@
+"""Idempotency records of money requests, and the risk controls' records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# --- Idempotency & risk --------------------------------------------------------
+
+
+class IdempotencyRecord(models.Model):
+    """The stored outcome of a money POST, so a retry gets the same answer."""
+
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class RiskAlert(models.Model):
+    class Kind(models.TextChoices):
+        DAILY_LIMIT = "daily_limit", _("Daily limit hit")
+        VELOCITY = "velocity", _("Too many payments per minute")
+        FAILED_CODES = "failed_codes", _("Repeated failed payment codes")
+        FROZEN_ATTEMPT = "frozen_attempt", _("Payment attempt on a frozen wallet")
+        LARGE_REFUND = "large_refund", _("Large refund")
+        UNUSUAL_SPEND = "unusual_spend", _("Unusual spending for this member")
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts"
+    )
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.detail}"
+
+
+class FailedCodeAttempt(models.Model):
+    """A refused payment code, for the repeated-failure alert."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, null=True, blank=True)
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.CASCADE, null=True, blank=True)
+    reason = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.reason} at {self.created_at:%Y-%m-%d %H:%M}"

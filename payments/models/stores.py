@@ -1,0 +1,131 @@
+"""Stores, terminals, staff and the programme's manager-set limits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.core.rulecache import RuleCache
+
+
+class Store(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(unique=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Taipei")
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Mon–Fri 07:00–19:00, Sat–Sun 08:00–18:00"),
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("use_pos", "Can use the POS till"),
+            ("approve_refund", "Can approve refunds above the threshold"),
+            ("manage_shift", "Can open and close shifts and move cash"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Terminal(models.Model):
+    """A till, kiosk or third-party device that calls the API with a bearer key.
+    Only a keyed hash of the key is stored; the key itself is shown once."""
+
+    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="terminals")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=12, editable=False, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["store__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="terminal_unique_name_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.store.name} / {self.name}"
+
+    # DRF's IsAuthenticated looks at request.user; a terminal is the caller.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+
+class StoreStaff(models.Model):
+    """Which store a barista or manager works at (for the till and reports)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_roles")
+    store = models.ForeignKey("payments.Store", on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=40)
+    invited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="store_staff_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store} ({self.role})"
+
+
+# --- Programme settings ------------------------------------------------------
+
+
+class ProgrammeSettings(models.Model):
+    """One row of manager-set limits for the wallet (edited in the admin)."""
+
+    no_confirmation_limit = models.BigIntegerField(
+        _("no-confirmation limit"),
+        default=50_000,
+        help_text=_("Payments up to this amount (minor units) need no confirmation; members may lower their own."),
+    )
+    daily_limit_cap = models.BigIntegerField(
+        _("daily spend cap"),
+        default=1_000_000,
+        help_text=_("The most a member may spend from the wallet in a day; members may set less."),
+    )
+    wallet_cap = models.BigIntegerField(
+        _("wallet cap"), default=2_000_000, help_text=_("Largest balance a wallet may hold.")
+    )
+    velocity_per_minute = models.PositiveIntegerField(_("payments per minute"), default=5)
+    failed_code_alert_threshold = models.PositiveIntegerField(
+        _("failed codes before an alert"),
+        default=5,
+        help_text=_("Refused payment codes for one member within 10 minutes."),
+    )
+    refund_approval_threshold = models.BigIntegerField(
+        _("refund approval threshold"),
+        default=50_000,
+        help_text=_("Refunds above this need a shift manager or manager."),
+    )
+    confirmation_timeout_seconds = models.PositiveIntegerField(default=120)
+    min_top_up = models.BigIntegerField(default=10_000)
+    max_top_up = models.BigIntegerField(default=1_000_000)
+
+    class Meta:
+        verbose_name = _("programme settings")
+        verbose_name_plural = _("programme settings")
+
+    def __str__(self) -> str:
+        return "Programme settings"
+
+    @classmethod
+    def current(cls) -> ProgrammeSettings:
+        """The settings row, memoised per process (see cafe_loyalty.core.rulecache):
+        it is on every payment's path and managers change it rarely. Read-only."""
+        return _programme_cache.get()
+
+    @classmethod
+    def forget_cached(cls) -> None:
+        _programme_cache.forget()
+
+
+_programme_cache = RuleCache(lambda: ProgrammeSettings.objects.get_or_create(pk=1)[0], models=(ProgrammeSettings,))

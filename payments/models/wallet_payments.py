@@ -1,0 +1,105 @@
+"""Wallet payments by one-time code and their refunds (the money side of an
+order's wallet tender)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentCode(models.Model):
+    """A one-time 18-digit code shown on the member's phone. Only its keyed hash
+    is stored; `used_at` makes it single-use under a row lock."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="payment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code {self.pk} of member {self.member_id}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        REQUIRES_CONFIRMATION = "requires_confirmation", _("Waiting for member")
+        SUCCEEDED = "succeeded", _("Paid")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField()
+    refunded_amount = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=24, choices=Status.choices)
+    decline_code = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, null=True, blank=True)
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment_code = models.OneToOneField(
+        "payments.PaymentCode", on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    # The API request (idempotency claim) that created this row, written in the
+    # same transaction: lets a retry rebuild the answer if the first request
+    # died after committing (see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    points_earned = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirm_by = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["member", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk} ({self.amount}, {self.status})"
+
+    @property
+    def refundable_amount(self) -> int:
+        return self.amount - self.refunded_amount if self.status == self.Status.SUCCEEDED else 0
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The API request (idempotency claim) that created this row, written in the
+    # same transaction: lets a retry rebuild the answer if the first request
+    # died after committing (see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} of payment {self.payment_id}"

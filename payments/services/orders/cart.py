@@ -1,0 +1,152 @@
+"""The cart of an order: lines, modifiers, member, coupons, and the totals.
+
+Totals are computed by one function (`order_recalculate`), in integer minor
+units: line total = (product price + modifiers) × quantity; discounts from
+coupons are each rounded down by the coupon rule and never exceed the
+subtotal; total = subtotal − discounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Member
+from payments import pos_loyalty
+from payments.models import (
+    ModifierOption,
+    Order,
+    OrderCoupon,
+    OrderLine,
+    Product,
+    Shift,
+    Store,
+)
+from payments.services.orders.errors import TillError
+
+# --- Cart ---------------------------------------------------------------------------
+
+
+def order_open(*, store: Store, barista: Any) -> Order:
+    shift = Shift.objects.filter(store=store, closed_at__isnull=True).first()
+    return Order.objects.create(store=store, barista=barista, shift=shift)
+
+
+def _editable(order: Order) -> None:
+    if order.status != Order.Status.OPEN or order.tenders.exists():
+        raise TillError(_("This order is already being paid; start a new one to change it."))
+
+
+def order_add_product(*, order: Order, product: Product, modifier_ids: list[int] | None = None) -> OrderLine:
+    _editable(order)
+    if not product.is_active or product.unavailable_at.filter(pk=order.store_id).exists():
+        raise TillError(_("%(product)s is not available today.") % {"product": product.name})
+    allowed = {m.pk: m for m in product.modifiers.all()}
+    if modifier_ids is None:
+        chosen = [m for m in allowed.values() if m.is_default]
+    else:
+        chosen = [allowed[i] for i in modifier_ids if i in allowed]
+    groups = [m.group for m in chosen]
+    if len(groups) != len(set(groups)) and any(g.lower() in {"size", "milk"} for g in groups):
+        raise TillError(_("Choose one size and one milk."))
+    line = OrderLine.objects.create(
+        order=order,
+        product=product,
+        unit_price=product.price + sum(m.price for m in chosen),
+        modifiers_label=", ".join(m.name for m in chosen if not m.is_default or m.price),
+    )
+    line.modifiers.set(chosen)
+    order_recalculate(order=order)
+    return line
+
+
+def order_line_set_modifiers(*, line: OrderLine, modifier_ids: list[int]) -> OrderLine:
+    _editable(line.order)
+    allowed = {m.pk: m for m in line.product.modifiers.all()}
+    chosen_by_group: dict[str, ModifierOption] = {}
+    for i in modifier_ids:
+        if i in allowed:
+            chosen_by_group[allowed[i].group] = allowed[i]  # one choice per group; the last wins
+    chosen = list(chosen_by_group.values())
+    line.modifiers.set(chosen)
+    line.unit_price = line.product.price + sum(m.price for m in chosen)
+    line.modifiers_label = ", ".join(m.name for m in chosen if not m.is_default or m.price)
+    line.save(update_fields=["unit_price", "modifiers_label"])
+    order_recalculate(order=line.order)
+    return line
+
+
+def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
+    _editable(line.order)
+    order = line.order
+    if quantity <= 0:
+        line.delete()
+    else:
+        line.quantity = min(quantity, 99)
+        line.save(update_fields=["quantity"])
+    order_recalculate(order=order)
+
+
+def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str = "") -> None:
+    _editable(order)
+    order.member = member
+    order.scanned_code_hash = scanned_code_hash
+    order.save(update_fields=["member", "scanned_code_hash"])
+    order_recalculate(order=order)
+
+
+def quote_lines(order: Order) -> list[pos_loyalty.QuoteLine]:
+    prefetched = "lines" in getattr(order, "_prefetched_objects_cache", {})
+    lines = order.lines.all() if prefetched else order.lines.select_related("product__category")
+    return [
+        pos_loyalty.QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
+        for line in lines
+    ]
+
+
+def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
+    _editable(order)
+    if order.member is None:
+        raise TillError(_("Scan the member's card or payment code first: coupons belong to a member."))
+    applied = list(order.coupons.values_list("code", flat=True))
+    discount = pos_loyalty.coupon_evaluate(
+        code=code,
+        member=order.member,
+        lines=quote_lines(order),
+        subtotal=order.subtotal,
+        at=timezone.now(),
+        store_slug=order.store.slug,
+        applied_codes=[*applied, code.strip().upper()],
+    )
+    try:
+        with transaction.atomic():
+            applied_coupon = OrderCoupon.objects.create(
+                order=order, code=discount.code, description=discount.description, discount=discount.amount
+            )
+    except IntegrityError:
+        raise TillError("That coupon is already on this order.") from None
+    order_recalculate(order=order)
+    return applied_coupon
+
+
+def order_recalculate(*, order: Order) -> Order:
+    subtotal = sum(line.line_total for line in order.lines.all())
+    discount = min(order.coupons.aggregate(s=Sum("discount"))["s"] or 0, subtotal)
+    order.subtotal, order.discount, order.total = subtotal, discount, subtotal - discount
+    order.save(update_fields=["subtotal", "discount", "total"])
+    return order
+
+
+def order_points_preview(*, order: Order) -> Any:
+    if order.member is None:
+        return None
+    return pos_loyalty.points_quote(
+        member=order.member,
+        lines=quote_lines(order),
+        total_paid=order.total,
+        store_slug=order.store.slug,
+        at=timezone.now(),
+    )

@@ -1,0 +1,222 @@
+"""The barista till (HTMX): ring up, scan, pay. Each action returns the cart
+partial for htmx requests, so the page never reloads; the full page otherwise."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cafe_loyalty.core.money import parse_money
+from cafe_loyalty.core.problems import Problem
+from members.cards import is_valid_card_number
+from members.selectors import member_by_card_number
+from payments.models import Category, Order, OrderLine, Product, Tender
+from payments.permissions import pos_required
+from payments.services import orders as svc
+from payments.services.codes import hash_payment_code, looks_like_payment_code
+from payments.services.shifts import shift_current
+from payments.views.till_common import (
+    SESSION_ORDER,
+    cart_context,
+    current_order,
+    order_for,
+    render_cart,
+    till_store,
+    typed,
+)
+
+
+@pos_required
+def home(request: HttpRequest) -> HttpResponse:
+    try:
+        store = till_store(request)
+    except Problem as exc:
+        return render(request, "pos/message.html", {"message": exc.detail})
+    order = current_order(request, store)
+    categories = Category.objects.prefetch_related(
+        Prefetch("products", queryset=Product.objects.filter(is_active=True).exclude(unavailable_at=store))
+    )
+    context = {
+        "store": store,
+        "categories": categories,
+        "quick_keys": Product.objects.filter(is_active=True, quick_key__isnull=False).order_by("quick_key")[:9],
+        "shift": shift_current(store=store),
+        **cart_context(order),
+    }
+    return render(request, "pos/till.html", context)
+
+
+@pos_required
+def search(request: HttpRequest) -> HttpResponse:
+    try:
+        store = till_store(request)
+    except Problem as exc:
+        return render(request, "pos/message.html", {"message": exc.detail})
+    # The results add to the till's open order; after "new order" there is
+    # none yet, so the search opens it just as the till page would.
+    order = current_order(request, store)
+    q = typed(request, "q", limit=40, method="GET")
+    products = Product.objects.filter(is_active=True).exclude(unavailable_at=store).select_related("category")
+    if q:
+        products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q) | Q(category__name__icontains=q))
+    return render(request, "pos/till.html#results", {"results": products[:24], "q": q, "order": order})
+
+
+@pos_required
+@require_POST
+def new_order(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_ORDER, None)
+    return redirect("pos:home")
+
+
+@pos_required
+@require_POST
+def add(request: HttpRequest, order_id: int, product_id: int) -> HttpResponse:
+    order = order_for(request, order_id)
+    product = get_object_or_404(Product, pk=product_id)
+    try:
+        svc.order_add_product(order=order, product=product)
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order)
+
+
+@pos_required
+@require_POST
+def line_quantity(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_id, order__store=till_store(request))
+    try:
+        quantity = int(request.POST.get("quantity", ""))
+        svc.order_line_set_quantity(line=line, quantity=quantity)
+    except ValueError:
+        return render_cart(request, line.order, error=_("Enter a whole number."))
+    except Problem as exc:
+        return render_cart(request, line.order, error=exc.detail)
+    return render_cart(request, line.order)
+
+
+@pos_required
+@require_POST
+def line_modifiers(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(
+        OrderLine.objects.select_related("order", "product"), pk=line_id, order__store=till_store(request)
+    )
+    ids = [int(v) for v in request.POST.getlist("modifier") if v.isdigit()]
+    try:
+        svc.order_line_set_modifiers(line=line, modifier_ids=ids)
+    except Problem as exc:
+        return render_cart(request, line.order, error=exc.detail)
+    return render_cart(request, line.order)
+
+
+@pos_required
+@require_POST
+def line_note(request: HttpRequest, line_id: int) -> HttpResponse:
+    line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_id, order__store=till_store(request))
+    if line.order.status != Order.Status.OPEN:
+        return render_cart(request, line.order, error=_("This order is closed."))
+    line.note = typed(request, "note", limit=120)
+    line.save(update_fields=["note"])
+    return render_cart(request, line.order)
+
+
+@pos_required
+@require_POST
+def scan(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One field for everything the scanner reads: a payment code identifies the
+    member and is kept to pay; a card number identifies; anything else is a coupon."""
+    order = order_for(request, order_id)
+    text = "".join(typed(request, "code", limit=200).split()).upper()
+    try:
+        if looks_like_payment_code(text):
+            from payments.models import PaymentCode
+
+            code_hash = hash_payment_code(text)
+            code = PaymentCode.objects.select_related("member").filter(code_hash=code_hash).first()
+            if code is None:
+                return render_cart(
+                    request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
+                )
+            svc.order_attach_member(order=order, member=code.member, scanned_code_hash=code_hash)
+            return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
+        if is_valid_card_number(text):
+            member = member_by_card_number(card_number=text)
+            if member is None:
+                return render_cart(request, order, error=_("No member with that card number."))
+            svc.order_attach_member(order=order, member=member)
+            return render_cart(request, order, notice=_("Member found."))
+        if text:
+            applied = svc.order_apply_coupon(order=order, code=text)
+            return render_cart(request, order, notice=_("Coupon applied: %(name)s") % {"name": applied.description})
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order, error=_("Nothing scanned."))
+
+
+@pos_required
+@require_POST
+def pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = order_for(request, order_id)
+    kind = request.POST.get("kind", "")
+    key = typed(request, "key", limit=64)
+    if not key:
+        return render_cart(request, order, error=_("Reload the till: this button has expired."))
+    try:
+        cash = parse_money(request.POST["cash_received"]) if request.POST.get("cash_received") else None
+        amount = parse_money(request.POST["amount"]) if request.POST.get("amount") else None
+    except ValueError:
+        return render_cart(request, order, error=_("Enter the cash as an amount, like 200."))
+    try:
+        result = svc.order_add_tender(
+            order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash
+        )
+    except Problem as exc:
+        return render_cart(request, order, error=_say(exc))
+    order.refresh_from_db()
+    if order.status == Order.Status.PAID:
+        request.session.pop(SESSION_ORDER, None)
+    notice = ""
+    if result.tender.kind == Tender.Kind.CASH and result.tender.change_given:
+        from cafe_loyalty.core.money import format_money
+
+        notice = _("Give change: %(change)s") % {"change": format_money(result.tender.change_given)}
+    return render_cart(request, order, notice=notice)
+
+
+def _say(exc: Problem) -> str:
+    """What the barista can tell the member, per refusal."""
+    hints = {
+        "insufficient_funds": _("Not enough in the wallet. Suggest a top-up, or pay the rest by cash or card."),
+        "payment_code_expired": _("The code expired. Ask the member to show the new code and scan again."),
+        "payment_code_used": _("That code was already used. Ask for the new code on their phone."),
+        "payment_code_invalid": _("Unknown code. Ask the member to refresh the code and scan again."),
+        "account_frozen": _("This wallet is frozen. The member can unfreeze it in the app, or pay another way."),
+        "limit_exceeded": _("The member's spending limit is reached. Please pay another way."),
+    }
+    return f"{hints.get(exc.code, exc.detail)}"
+
+
+@pos_required
+def status(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = order_for(request, order_id)
+    svc.order_refresh_pending(order=order)
+    order.refresh_from_db()
+    if order.status == Order.Status.PAID and request.session.get(SESSION_ORDER) == order.pk:
+        request.session.pop(SESSION_ORDER, None)
+    return render_cart(request, order)
+
+
+@pos_required
+def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = order_for(request, order_id)
+    return render(request, "pos/receipt.html", {**cart_context(order), "store": order.store})
+
+
+@pos_required
+def orders(request: HttpRequest) -> HttpResponse:
+    store = till_store(request)
+    recent = Order.objects.filter(store=store).exclude(status=Order.Status.OPEN).select_related("member")[:30]
+    return render(request, "pos/orders.html", {"store": store, "orders": recent})

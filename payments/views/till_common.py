@@ -1,0 +1,85 @@
+"""What every till page shares: the signed-in barista's store, the open
+order, the cart partial and safe text from the form."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from cafe_loyalty.core.problems import Problem
+from payments.models import Order, OrderLine, Store, StoreStaff, Tender
+from payments.services import orders as svc
+
+SESSION_ORDER = "pos_order_id"
+
+
+def typed(request: HttpRequest, name: str, *, limit: int = 200, method: str = "POST") -> str:
+    """A text field as the till sent it, made safe to store: control
+    characters (PostgreSQL refuses NUL in text) dropped, trimmed, cut to limit."""
+    raw = getattr(request, method).get(name, "")
+    return "".join(ch for ch in raw if ch.isprintable()).strip()[:limit]
+
+
+def till_store(request: HttpRequest) -> Store:
+    role = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store").first()
+    if role is not None:
+        return role.store
+    store = Store.objects.filter(is_active=True).first()
+    if store is None:
+        raise Problem(_("No store is set up yet: a manager adds one in the admin."))
+    return store
+
+
+def current_order(request: HttpRequest, store: Store) -> Order:
+    order_id = request.session.get(SESSION_ORDER)
+    order = Order.objects.filter(pk=order_id, store=store, status=Order.Status.OPEN).first() if order_id else None
+    if order is None:
+        order = svc.order_open(store=store, barista=request.user)
+        request.session[SESSION_ORDER] = order.pk
+    return order
+
+
+def order_for(request: HttpRequest, order_id: int) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request)
+    )
+
+
+def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
+    lines = list(
+        OrderLine.objects.filter(order=order)
+        .select_related("product__category")
+        .prefetch_related("modifiers", Prefetch("product__modifiers"))
+    )
+    tenders = list(Tender.objects.filter(order=order))
+    paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
+    pending = [t for t in tenders if t.status == Tender.Status.PENDING]
+    preview = svc.order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
+    for line in lines:
+        chosen = {m.pk for m in line.modifiers.all()}
+        groups: dict[str, list[tuple[Any, bool]]] = {}
+        for option in line.product.modifiers.all():
+            groups.setdefault(option.group, []).append((option, option.pk in chosen))
+        line.option_groups = groups  # type: ignore[attr-defined]
+    return {
+        "order": order,
+        "lines": lines,
+        "coupons": list(order.coupons.all()),
+        "tenders": tenders,
+        "paid": paid,
+        "due": max(order.total - paid - sum(t.amount for t in pending), 0),
+        "pending": pending,
+        "points_preview": preview,
+        "error": error,
+        "notice": notice,
+        "pay_key": uuid.uuid4().hex,
+    }
+
+
+def render_cart(request: HttpRequest, order: Order, **kwargs: str) -> HttpResponse:
+    return render(request, "pos/till.html#cart", cart_context(order, **kwargs))

@@ -1,0 +1,53 @@
+"""Shifts: open, move cash, close, and the Z report."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from cafe_loyalty.core.money import parse_money
+from cafe_loyalty.core.problems import Problem
+from payments.permissions import pos_required
+from payments.services.shifts import cash_move, shift_close, shift_current, shift_open, z_report
+from payments.views.till_common import (
+    till_store,
+    typed,
+)
+
+
+@pos_required
+def shift(request: HttpRequest) -> HttpResponse:
+    store = till_store(request)
+    current = shift_current(store=store)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            amount = parse_money(request.POST.get("amount") or "0")
+            if action == "open":
+                current = shift_open(store=store, user=request.user, opening_float=amount)
+            elif current is None:
+                error = _("Open a shift first.")
+            elif action == "cash":
+                cash_move(shift=current, amount=amount, reason=typed(request, "reason"), user=request.user)
+            elif action == "close":
+                if not request.user.has_perm("payments.manage_shift"):
+                    error = _("A shift manager closes the shift.")
+                else:
+                    shift_close(shift=current, counted_cash=amount, user=request.user)
+                    return redirect("pos:z_report", shift_id=current.pk)
+        except ValueError:
+            error = _("Enter an amount like 1000.")
+        except Problem as exc:
+            error = exc.detail
+    report = z_report(shift=current) if current else None
+    return render(request, "pos/shift.html", {"store": store, "shift": current, "report": report, "error": error})
+
+
+@pos_required
+def z_report_view(request: HttpRequest, shift_id: int) -> HttpResponse:
+    from payments.models import Shift
+
+    shift_obj = get_object_or_404(Shift, pk=shift_id, store=till_store(request))
+    return render(request, "pos/z_report.html", {"store": shift_obj.store, "report": z_report(shift=shift_obj)})
