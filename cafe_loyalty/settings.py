@@ -258,6 +258,10 @@ LOGGING = {
 
 # --- The programme ---------------------------------------------------------
 CAFE_CURRENCY = env.str("CAFE_CURRENCY", default="TWD")
+# The smallest amount of cash a person hands over, in minor units (TWD: whole
+# dollars, 100). Refunds of items are rounded down to it; empty means one unit
+# of the currency's major unit.
+CAFE_CASH_ROUNDING = env.int("CAFE_CASH_ROUNDING", default=0) or None
 CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
 # Keyed hash secret for payment codes and terminal keys; separate from SECRET_KEY
 # so rotating sessions does not invalidate terminals.

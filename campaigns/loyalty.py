@@ -74,14 +74,24 @@ def loyalty_on_paid_order(
 
 
 def loyalty_on_refund(
-    *, member: Member, reference: str, refund_amount: int, original_amount: int, refund_reference: str
+    *,
+    member: Member,
+    reference: str,
+    refund_amount: int,
+    original_amount: int,
+    refund_reference: str,
+    restore_share: tuple[int, int] | None = None,
 ) -> None:
+    """Reverse what the order earned (and restore what it spent, see
+    points_reverse_for_refund); a fully refunded order also gives up its
+    referral reward and releases its coupons."""
     points_reverse_for_refund(
         member=member,
         reference=reference,
         refund_amount=refund_amount,
         original_amount=original_amount,
         refund_reference=refund_reference,
+        restore_share=restore_share,
     )
     refunded_before = PointsRefundStep.objects.filter(reference=reference).aggregate(s=Sum("refund_amount"))["s"] or 0
     if refunded_before >= original_amount:

@@ -223,11 +223,20 @@ class PointsReversal:
 
 
 def points_reverse_for_refund(
-    *, member: Member, reference: str, refund_amount: int, original_amount: int, refund_reference: str
+    *,
+    member: Member,
+    reference: str,
+    refund_amount: int,
+    original_amount: int,
+    refund_reference: str,
+    restore_share: tuple[int, int] | None = None,
 ) -> PointsReversal:
-    """Take back the points an order earned and give back the points it spent,
-    in proportion to the refunded share. Partial refunds add up exactly: each
-    step brings the order to (earned × refunded so far ÷ total) reversed. What
+    """Take back the points an order earned, in proportion to the refunded
+    share, and give back the points it spent: in the same proportion, or, when
+    the order says how much of its points tender it gave back so far
+    (`restore_share` = (refunded so far, paid with points)), in that one.
+    Partial refunds add up exactly: each step brings the order to (earned ×
+    refunded so far ÷ total) reversed. What
     the member already spent cannot be taken: that shortfall is recorded for
     managers. Calling again with the same refund_reference changes nothing."""
     if refund_amount <= 0 or original_amount <= 0:
@@ -250,7 +259,8 @@ def points_reverse_for_refund(
         )
         refunded_total = min(original_amount, (before["amount"] or 0) + refund_amount)
         to_reverse = earned * refunded_total // original_amount - (before["reversed"] or 0) - (before["short"] or 0)
-        to_restore = spent * refunded_total // original_amount - (before["restored"] or 0)
+        restored_part, restore_whole = restore_share or (refunded_total, original_amount)
+        to_restore = spent * restored_part // max(restore_whole, 1) - (before["restored"] or 0)
         to_reverse, to_restore = max(to_reverse, 0), max(to_restore, 0)
         taken = _consume_fifo(locked, min(to_reverse, locked.points_balance), now) if to_reverse else 0
         short = to_reverse - taken

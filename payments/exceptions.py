@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cafe_loyalty.core.problems import Problem
 
 
 class WalletError(Problem):
-    """A refusal the barista or member can act on."""
+    """A refusal the barista or member can act on. `member` is whose wallet
+    refused, when known, for the risk records written after the rollback."""
+
+    member: Any = None
 
 
 class PaymentCodeInvalid(WalletError):

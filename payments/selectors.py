@@ -5,12 +5,10 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q
 
-from members import models as member_models
-from members.models import Member
+from members.models import Member, PointsEntry
 from payments.models import Account, Payment, Transfer
 
 
@@ -84,36 +82,31 @@ def _wallet_items(member: Member, limit: int, since: datetime | None, until: dat
                 description=str(label),
                 label=str(label),
                 created_at=transfer.created_at,
-                reference=transfer.order_reference or (f"payment:{transfer.payment_id}" if transfer.payment_id else ""),
+                reference=transfer.order_reference,
             )
         )
     return items
 
 
 def _points_items(member: Member, limit: int, since: datetime | None, until: datetime | None) -> list[HistoryItem]:
-    entry_model: Any = getattr(member_models, "PointsEntry", None)
-    if entry_model is None:
-        return []
-    qs = entry_model.objects.filter(member=member)
+    qs = PointsEntry.objects.filter(member=member)
     if since:
         qs = qs.filter(created_at__gte=since)
     if until:
         qs = qs.filter(created_at__lt=until)
-    items = []
-    for entry in qs.order_by("-created_at", "-pk")[:limit]:
-        items.append(
-            HistoryItem(
-                id=f"p{entry.pk}",
-                kind="points",
-                type=str(getattr(entry, "kind", "points")),
-                amount=int(getattr(entry, "points", getattr(entry, "amount", 0))),
-                description=str(getattr(entry, "explanation", "") or getattr(entry, "reason", "") or ""),
-                label=str(entry.get_kind_display()) if hasattr(entry, "get_kind_display") else "",
-                created_at=entry.created_at,
-                reference=str(getattr(entry, "reference", "")),
-            )
+    return [
+        HistoryItem(
+            id=f"p{entry.pk}",
+            kind="points",
+            type=entry.kind,
+            amount=entry.points,
+            description=entry.explanation,
+            label=str(entry.get_kind_display()),
+            created_at=entry.created_at,
+            reference=entry.reference,
         )
-    return items
+        for entry in qs.order_by("-created_at", "-pk")[:limit]
+    ]
 
 
 def member_history(
@@ -133,7 +126,11 @@ def member_history(
 
 def payment_for_terminal(*, payment_id: int, store_id: int) -> Payment | None:
     """A terminal sees (and refunds) only its own store's payments."""
-    return Payment.objects.select_related("member", "store").filter(pk=payment_id, store_id=store_id).first()
+    return (
+        Payment.objects.select_related("member", "store", "tender__order")
+        .filter(pk=payment_id, store_id=store_id)
+        .first()
+    )
 
 
 def pending_payments(*, member: Member) -> list[Payment]:
@@ -142,3 +139,8 @@ def pending_payments(*, member: Member) -> list[Payment]:
         .select_related("store")
         .order_by("-created_at")[:5]
     )
+
+
+def member_payment(*, member: Member, payment_id: int) -> Payment | None:
+    """One of the member's own payments, with its order (for the API body)."""
+    return Payment.objects.select_related("member", "tender__order").filter(pk=payment_id, member=member).first()

@@ -68,3 +68,15 @@ def parse_money(text: str) -> int:
 
 def major_units(amount: int) -> Decimal:
     return Decimal(amount).scaleb(-currency().exponent)
+
+
+def cash_unit() -> int:
+    """The smallest amount of cash people hand over, in minor units
+    (`CAFE_CASH_ROUNDING`; by default one major unit: NT$1 is 100)."""
+    return settings.CAFE_CASH_ROUNDING or 10 ** currency().exponent
+
+
+def round_down_to_cash(amount: int) -> int:
+    """`amount` rounded down to whole units of cash (never negative)."""
+    unit = cash_unit()
+    return max(amount, 0) // unit * unit

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from members.models import Member
+from members.selectors import tier_progress
 from payments.api.common import PROBLEM, MemberAPIView
-from payments.api.payments import PaymentOutput, payment_body
-from payments.exceptions import PaymentNotPending
+from payments.api.payments import PaymentOutput
+from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import Payment
-from payments.selectors import member_history, member_portal_summary, member_tier_name
+from payments.selectors import member_history, member_payment, member_portal_summary, member_tier_name
 from payments.services.codes import payment_code_issue
-from payments.services.wallet import payment_confirm
+from payments.services.orders import order_confirm_payment, order_payment_declined
 
 # --- The member's own API ---------------------------------------------------------------
+
+
+class TierProgressOutput(serializers.Serializer):
+    tier = serializers.CharField()
+    next_tier = serializers.CharField(allow_null=True)
+    points_12m = serializers.IntegerField()
+    visits_12m = serializers.IntegerField()
+    points_needed = serializers.IntegerField()
+    visits_needed = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    hint = serializers.CharField()
 
 
 class MeOutput(serializers.Serializer):
@@ -28,23 +38,8 @@ class MeOutput(serializers.Serializer):
     wallet_balance = serializers.IntegerField()
     points_balance = serializers.IntegerField()
     tier = serializers.CharField(allow_null=True)
-    tier_progress = serializers.DictField(allow_null=True)
+    tier_progress = TierProgressOutput()
     frozen = serializers.BooleanField()
-
-
-def tier_progress_body(member: Member) -> dict[str, Any] | None:
-    try:
-        from members.selectors import tier_progress
-    except ImportError:
-        return None
-    from django.utils import timezone
-
-    progress = tier_progress(member=member, now=timezone.now())
-    return {
-        key: (str(value) if key in {"tier", "next_tier"} and value is not None else value)
-        for key, value in vars(progress).items()
-        if isinstance(value, (int, str, float, type(None))) or key in {"tier", "next_tier"}
-    }
 
 
 class MeView(MemberAPIView):
@@ -52,18 +47,17 @@ class MeView(MemberAPIView):
     def get(self, request: Request) -> Response:
         member = self.member(request)
         summary = member_portal_summary(member=member)
-        return Response(
-            {
-                "card_number": member.card_number,
-                "email": member.email,
-                "name": member.display_name,
-                "wallet_balance": summary.wallet_balance,
-                "points_balance": summary.points_balance,
-                "tier": member_tier_name(member),
-                "tier_progress": tier_progress_body(member),
-                "frozen": summary.is_frozen,
-            }
-        )
+        body = {
+            "card_number": member.card_number,
+            "email": member.email,
+            "name": member.display_name,
+            "wallet_balance": summary.wallet_balance,
+            "points_balance": summary.points_balance,
+            "tier": member_tier_name(member),
+            "tier_progress": tier_progress(member=member, now=timezone.now()),
+            "frozen": summary.is_frozen,
+        }
+        return Response(MeOutput(body).data)
 
 
 class PaymentCodeOutput(serializers.Serializer):
@@ -132,7 +126,7 @@ class ConfirmInput(serializers.Serializer):
 class MeConfirmPaymentView(MemberAPIView):
     @extend_schema(
         request=ConfirmInput,
-        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 423: PROBLEM},
+        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 422: PROBLEM, 423: PROBLEM},
         summary="Approve or decline a payment waiting for you",
     )
     def post(self, request: Request, payment_id: int) -> Response:
@@ -141,12 +135,15 @@ class MeConfirmPaymentView(MemberAPIView):
         member = self.member(request)
         approve = data.validated_data["approve"]
         try:
-            result = payment_confirm(payment_id=payment_id, member=member, approve=approve)
+            result = order_confirm_payment(payment_id=payment_id, member=member, approve=approve)
         except PaymentNotPending:
             # A retried confirm that already took effect answers like the first.
-            payment = Payment.objects.filter(pk=payment_id, member=member).select_related("member").first()
+            payment = member_payment(member=member, payment_id=payment_id)
             wanted = Payment.Status.SUCCEEDED if approve else Payment.Status.DECLINED
             if payment is None or payment.status != wanted:
                 raise
-            return Response(payment_body(payment))
-        return Response(payment_body(result.payment))
+            return Response(PaymentOutput(payment).data)
+        except WalletError as exc:
+            order_payment_declined(payment_id=payment_id, code=exc.code)
+            raise
+        return Response(PaymentOutput(result.payment).data)

@@ -1,20 +1,26 @@
-"""Wallet payments by one-time code, and their refunds (terminal API)."""
+"""Wallet payments by one-time code, and their refunds (terminal API).
+
+A payment here is a sale like any other: the order services make it an order
+(channel api) with one wallet tender, and a refund goes through the order's
+refund service, so points, receipts and the Z report stay right. Bodies are
+the output serializers the schema is generated from."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, TerminalAPIView, terminal_of
+from payments.exceptions import PaymentNotRefundable
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, Payment, Refund, Transfer
 from payments.selectors import payment_for_terminal
+from payments.services.codes import hash_payment_code
 from payments.services.ledger import wallet_balance_after
-from payments.services.wallet import payment_create, payment_expire_if_due, payment_refund
+from payments.services.orders import order_pay_by_code, order_refresh_pending, order_refund
 
 # --- Payments ----------------------------------------------------------------------
 
@@ -26,31 +32,44 @@ class PaymentInput(serializers.Serializer):
 
 
 class PaymentOutput(serializers.Serializer):
+    """A payment as terminals see it (read from a Payment with its order)."""
+
     id = serializers.IntegerField()
     status = serializers.CharField()
     amount = serializers.IntegerField()
     refunded_amount = serializers.IntegerField()
-    points_earned = serializers.IntegerField()
-    member = serializers.CharField()
+    points_earned = serializers.SerializerMethodField()
+    member = serializers.CharField(source="member.card_number")
     reference = serializers.CharField()
-    decline_code = serializers.CharField(allow_null=True)
+    decline_code = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     confirm_by = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(serializers.IntegerField())
+    def get_points_earned(self, payment: Payment) -> int:
+        """The points its order earned (0 until the order is paid)."""
+        tender = payment.tender if hasattr(payment, "tender") else None
+        return tender.order.points_earned if tender is not None else 0
 
-def payment_body(payment: Payment) -> dict[str, Any]:
-    return {
-        "id": payment.pk,
-        "status": payment.status,
-        "amount": payment.amount,
-        "refunded_amount": payment.refunded_amount,
-        "points_earned": payment.points_earned,
-        "member": payment.member.card_number,
-        "reference": payment.reference,
-        "decline_code": payment.decline_code or None,
-        "created_at": payment.created_at.isoformat(),
-        "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None,
-    }
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_decline_code(self, payment: Payment) -> str | None:
+        return payment.decline_code or None
+
+
+class PaymentCreatedOutput(PaymentOutput):
+    wallet_balance = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_wallet_balance(self, payment: Payment) -> int:
+        return int(self.context["wallet_balance"])
+
+
+class PaymentPendingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    amount = serializers.IntegerField()
+    member = serializers.CharField(source="member.card_number")
+    confirm_by = serializers.DateTimeField(allow_null=True)
 
 
 class PaymentsView(TerminalAPIView):
@@ -58,10 +77,8 @@ class PaymentsView(TerminalAPIView):
         request=PaymentInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={
-            201: PaymentOutput,
-            202: inline_serializer(
-                "PaymentPending", {"id": serializers.IntegerField(), "status": serializers.CharField()}
-            ),
+            201: PaymentCreatedOutput,
+            202: PaymentPendingOutput,
             400: PROBLEM,
             402: PROBLEM,
             404: PROBLEM,
@@ -78,62 +95,62 @@ class PaymentsView(TerminalAPIView):
     def _pay(self, request: Request, claim: IdempotencyRecord) -> Response:
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = payment_create(
-            code=data.validated_data["payment_code"],
+        terminal = terminal_of(request)
+        sale = order_pay_by_code(
+            code_hash=hash_payment_code(data.validated_data["payment_code"]),
             amount=data.validated_data["amount"],
-            terminal=terminal_of(request),
+            store=terminal.store,
+            terminal=terminal,
             reference=data.validated_data.get("reference", ""),
             idempotency_record=claim,
         )
-        payment = result.payment
-        if payment.status == Payment.Status.REQUIRES_CONFIRMATION:
-            return Response(payment_pending_body(payment), status=status.HTTP_202_ACCEPTED)
-        body = payment_body(payment)
-        body["wallet_balance"] = result.wallet_balance
-        return Response(body, status=status.HTTP_201_CREATED)
+        return payment_answer(sale.payment, wallet_balance=sale.wallet_balance)
 
 
-def payment_pending_body(payment: Payment) -> dict[str, Any]:
-    return {
-        "id": payment.pk,
-        "status": Payment.Status.REQUIRES_CONFIRMATION,
-        "amount": payment.amount,
-        "member": payment.member.card_number,
-        "confirm_by": payment.confirm_by.isoformat() if payment.confirm_by else None,
-    }
+def payment_answer(payment: Payment, *, wallet_balance: int) -> Response:
+    """201 with the payment and the balance after it, or 202 while it waits
+    for the member."""
+    if payment.status == Payment.Status.REQUIRES_CONFIRMATION:
+        return Response(PaymentPendingOutput(payment).data, status=status.HTTP_202_ACCEPTED)
+    body = PaymentCreatedOutput(payment, context={"wallet_balance": wallet_balance}).data
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 def payment_replay(claim: IdempotencyRecord) -> Response | None:
     """The answer of a payment whose request committed but never stored it, as
     it was then: 202 if it waited for the member, else 201 with the balance
     right after it (whatever happened to the payment since)."""
-    payment = Payment.objects.select_related("member").filter(idempotency_record=claim).first()
+    payment = Payment.objects.select_related("member", "tender__order").filter(idempotency_record=claim).first()
     if payment is None:
         return None
     if payment.confirm_by is not None:
-        return Response(payment_pending_body(payment), status=status.HTTP_202_ACCEPTED)
+        payment.status = Payment.Status.REQUIRES_CONFIRMATION
+        return payment_answer(payment, wallet_balance=0)
     transfer = payment.transfers.filter(kind=Transfer.Kind.PAYMENT).order_by("pk").first()
     assert transfer is not None  # a payment answered 201 always has its transfer
-    body = payment_body(payment)
-    body.update(
-        status=Payment.Status.SUCCEEDED,
-        refunded_amount=0,
-        decline_code=None,
-        wallet_balance=wallet_balance_after(wallet_id=transfer.debit_account_id, transfer_id=transfer.pk),
-    )
-    return Response(body, status=status.HTTP_201_CREATED)
+    payment.status, payment.refunded_amount, payment.decline_code = Payment.Status.SUCCEEDED, 0, ""
+    balance = wallet_balance_after(wallet_id=transfer.debit_account_id, transfer_id=transfer.pk)
+    return payment_answer(payment, wallet_balance=balance)
+
+
+def _payment_or_404(request: Request, payment_id: int) -> Payment:
+    payment = payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id)
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment
 
 
 class PaymentDetailView(TerminalAPIView):
     @extend_schema(responses={200: PaymentOutput, 404: PROBLEM}, summary="A payment's current state")
     def get(self, request: Request, payment_id: int) -> Response:
-        payment = payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id)
-        if payment is None:
-            from rest_framework.exceptions import NotFound
+        payment = _payment_or_404(request, payment_id)
+        if payment.status == Payment.Status.REQUIRES_CONFIRMATION and hasattr(payment, "tender"):
+            order_refresh_pending(order=payment.tender.order)  # expires it when its time is up
+            payment = _payment_or_404(request, payment_id)
+        return Response(PaymentOutput(payment).data)
 
-            raise NotFound("No such payment.")
-        payment_expire_if_due(payment=payment)
-        return Response(payment_body(payment))
+
+# --- Refunds ----------------------------------------------------------------------
 
 
 class RefundInput(serializers.Serializer):
@@ -144,16 +161,20 @@ class RefundInput(serializers.Serializer):
 class RefundOutput(serializers.Serializer):
     id = serializers.IntegerField()
     amount = serializers.IntegerField()
-    payment = serializers.IntegerField()
-    wallet_balance = serializers.IntegerField()
+    payment = serializers.IntegerField(source="payment_id")
+    wallet_balance = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_wallet_balance(self, refund: Refund) -> int:
+        return int(self.context["wallet_balance"])
 
 
 class RefundsView(TerminalAPIView):
     @extend_schema(
         request=RefundInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: RefundOutput, 400: PROBLEM, 403: PROBLEM, 409: PROBLEM, 422: PROBLEM},
-        summary="Refund all or part of a payment to the wallet",
+        responses={201: RefundOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+        summary="Refund all or part of a payment to the wallet (through its order)",
     )
     def post(self, request: Request, payment_id: int) -> Response:
         return run_idempotent(request, lambda claim: self._refund(request, payment_id, claim), rebuild=refund_replay)
@@ -161,22 +182,20 @@ class RefundsView(TerminalAPIView):
     def _refund(self, request: Request, payment_id: int, claim: IdempotencyRecord) -> Response:
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if payment_for_terminal(payment_id=payment_id, store_id=terminal_of(request).store_id) is None:
-            from rest_framework.exceptions import NotFound
-
-            raise NotFound("No such payment.")
-        refund, balance = payment_refund(
-            payment_id=payment_id,
+        payment = _payment_or_404(request, payment_id)
+        if not hasattr(payment, "tender"):
+            raise PaymentNotRefundable("This payment has no order to refund.")
+        done = order_refund(
+            order=payment.tender.order,
+            terminal=terminal_of(request),
             amount=data.validated_data.get("amount"),
             reason=data.validated_data.get("reason", ""),
-            terminal=terminal_of(request),
+            payment_id=payment.pk,
             idempotency_record=claim,
         )
-        return Response(refund_body(refund, balance), status=status.HTTP_201_CREATED)
-
-
-def refund_body(refund: Refund, wallet_balance: int) -> dict[str, Any]:
-    return {"id": refund.pk, "amount": refund.amount, "payment": refund.payment_id, "wallet_balance": wallet_balance}
+        assert done.wallet_refund is not None and done.wallet_balance is not None  # a wallet tender's refund
+        body = RefundOutput(done.wallet_refund, context={"wallet_balance": done.wallet_balance}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 def refund_replay(claim: IdempotencyRecord) -> Response | None:
@@ -187,4 +206,4 @@ def refund_replay(claim: IdempotencyRecord) -> Response | None:
     transfer = refund.transfers.order_by("pk").first()
     assert transfer is not None  # a refund always has its transfer
     balance = wallet_balance_after(wallet_id=transfer.credit_account_id, transfer_id=transfer.pk)
-    return Response(refund_body(refund, balance), status=status.HTTP_201_CREATED)
+    return Response(RefundOutput(refund, context={"wallet_balance": balance}).data, status=status.HTTP_201_CREATED)

@@ -3,7 +3,16 @@ string ("payments.Payment") so the modules never import each other."""
 
 from payments.models.ledger import Account, CashOut, TopUp, TopUpBonusRule, Transfer
 from payments.models.menu import Category, ModifierOption, Product
-from payments.models.orders import CashMovement, Order, OrderCoupon, OrderLine, Shift, Tender
+from payments.models.orders import (
+    CashMovement,
+    Order,
+    OrderCoupon,
+    OrderLine,
+    OrderRefund,
+    OrderRefundPart,
+    Shift,
+    Tender,
+)
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
 from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
@@ -31,6 +40,8 @@ __all__ = [
     "CashMovement",
     "Order",
     "OrderLine",
+    "OrderRefund",
+    "OrderRefundPart",
     "OrderCoupon",
     "Tender",
 ]

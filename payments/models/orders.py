@@ -44,6 +44,14 @@ class CashMovement(models.Model):
 
 
 class Order(models.Model):
+    """Every sale: rung up at the till, paid over the API, ordered ahead or
+    synced from an offline till. Paid by one or more tenders; loyalty is earned
+    once when it is paid and reversed once per refund (see services.orders)."""
+
+    class Channel(models.TextChoices):
+        TILL = "till", _("Till")
+        API = "api", _("API (kiosk or third-party till)")
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PAID = "paid", _("Paid")
@@ -51,8 +59,14 @@ class Order(models.Model):
         VOID = "void", _("Void")
 
     store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="orders")
+    # The shift open at the store when the order was paid (its Z report).
     shift = models.ForeignKey("payments.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
-    barista = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.TILL)
+    # Who rang it up: a barista at the till, or a terminal over the API.
+    barista = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     subtotal = models.BigIntegerField(default=0)
@@ -172,3 +186,54 @@ class Tender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class OrderRefund(models.Model):
+    """One refund of an order (whole, some items, or an amount over the API),
+    with the part each tender gave back. It belongs to the shift open when it
+    was made, so cash handed back counts in that shift's drawer."""
+
+    order = models.ForeignKey("payments.Order", on_delete=models.PROTECT, related_name="refunds")
+    number = models.PositiveSmallIntegerField(help_text=_("1 for the order's first refund, then 2…"))
+    shift = models.ForeignKey(
+        "payments.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="order_refunds"
+    )
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_refund_amount_positive"),
+            models.UniqueConstraint(fields=["order", "number"], name="order_refund_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.number} of order {self.order_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"order:{self.order_id}:refund:{self.number}"
+
+
+class OrderRefundPart(models.Model):
+    """What one tender gave back in one refund."""
+
+    refund = models.ForeignKey("payments.OrderRefund", on_delete=models.CASCADE, related_name="parts")
+    tender = models.ForeignKey("payments.Tender", on_delete=models.PROTECT, related_name="refund_parts")
+    amount = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_refund_part_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tender} −{self.amount}"

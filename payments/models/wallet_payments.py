@@ -54,7 +54,6 @@ class Payment(models.Model):
     idempotency_record = models.ForeignKey(
         "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    points_earned = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirm_by = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -79,9 +78,14 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
+    """Money back to the wallet for a payment: the wallet part of an order refund."""
+
     payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=200, blank=True)
+    order_refund = models.ForeignKey(
+        "payments.OrderRefund", on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_refunds"
+    )
     terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,16 @@ from django.utils.translation import gettext_noop
 from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.services import notice_send, notice_text
-from payments.exceptions import LimitInvalid
+from payments.exceptions import (
+    AccountFrozen,
+    InsufficientFunds,
+    LimitExceeded,
+    LimitInvalid,
+    PaymentCodeExpired,
+    PaymentCodeInvalid,
+    PaymentCodeUsed,
+    WalletError,
+)
 from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Terminal
 from payments.services.ledger import lock_wallets, wallet_get_or_create
 
@@ -40,35 +49,6 @@ def effective_no_confirmation_limit(*, wallet: Account, programme: ProgrammeSett
     return min(wallet.no_confirmation_limit, programme.no_confirmation_limit)
 
 
-def spent_today(*, member: Member, now: datetime) -> int:
-    """Gross wallet spend since local midnight, counting payments still waiting
-    for confirmation so two pending payments cannot together pass the limit."""
-    total = Payment.objects.filter(
-        member=member,
-        created_at__gte=local_day_start(now),
-        status__in=[Payment.Status.SUCCEEDED, Payment.Status.REQUIRES_CONFIRMATION],
-    ).aggregate(s=Sum("amount"))["s"]
-    return int(total or 0)
-
-
-def recent_activity(*, member: Member, now: datetime) -> tuple[int, int]:
-    """(payments in the last minute, spent today) in one query for the hot path."""
-    day_start = local_day_start(now)
-    minute_ago = now - timedelta(minutes=1)
-    since = min(day_start, minute_ago)
-    counted = Payment.objects.filter(member=member, created_at__gte=since).aggregate(
-        last_minute=Count("pk", filter=Q(created_at__gte=minute_ago)),
-        today=Sum(
-            "amount",
-            filter=Q(
-                created_at__gte=day_start,
-                status__in=[Payment.Status.SUCCEEDED, Payment.Status.REQUIRES_CONFIRMATION],
-            ),
-        ),
-    )
-    return int(counted["last_minute"] or 0), int(counted["today"] or 0)
-
-
 @dataclass(frozen=True)
 class WalletActivity:
     wallet: Account
@@ -76,42 +56,100 @@ class WalletActivity:
     spent_today: int
 
 
-# The payment hot path locks the wallet and reads the velocity and daily-limit
-# counts in one statement (the same counts as recent_activity).
+# The one definition of "spent today" and of the velocity count: gross wallet
+# spend since local midnight, counting payments still waiting for
+# confirmation (so two pending payments cannot together pass the limit), and
+# payments started in the last minute. One statement, because it sits on the
+# payment hot path, where it also locks the wallet. A payment being confirmed
+# is left out of its own counts (`exclude_payment`).
 _WALLET_ACTIVITY_SQL = """
 SELECT a.*,
-  (SELECT COUNT(*) FROM {payment} p WHERE p.member_id = a.member_id AND p.created_at >= %s) AS last_minute,
+  (SELECT COUNT(*) FROM {payment} p
+   WHERE p.member_id = a.member_id AND p.created_at >= %s AND p.id <> %s) AS last_minute,
   COALESCE((SELECT SUM(p.amount) FROM {payment} p
-            WHERE p.member_id = a.member_id AND p.created_at >= %s AND p.status IN (%s, %s)), 0) AS spent_today
+            WHERE p.member_id = a.member_id AND p.created_at >= %s AND p.status IN (%s, %s) AND p.id <> %s), 0)
+    AS spent_today
 FROM {account} a WHERE a.kind = %s AND a.member_id = %s
 """
 
 
-def wallet_lock_with_activity(*, member: Member, now: datetime) -> WalletActivity:
-    """Lock the member's wallet (creating it first if the member never had one)
-    and count their payments in the last minute and their spend today."""
+def _wallet_activity(*, member: Member, now: datetime, lock: bool, exclude_payment: int | None) -> WalletActivity:
     adapt = connection.ops.adapt_datetimefield_value
     sql = _WALLET_ACTIVITY_SQL.format(payment=Payment._meta.db_table, account=Account._meta.db_table)
-    if connection.features.has_select_for_update:
+    if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF a"
+    excluded = exclude_payment or 0
     params = [
         adapt(now - timedelta(minutes=1)),
+        excluded,
         adapt(local_day_start(now)),
         Payment.Status.SUCCEEDED.value,
         Payment.Status.REQUIRES_CONFIRMATION.value,
+        excluded,
         Account.Kind.WALLET.value,
         member.pk,
     ]
     found = next(iter(Account.objects.raw(sql, params)), None)
-    if found is None:
-        wallet = lock_wallets(wallet_get_or_create(member=member))
-        locked = next(iter(wallet.values()))
-        last_minute, today = recent_activity(member=member, now=now)
-        return WalletActivity(wallet=locked, payments_last_minute=last_minute, spent_today=today)
+    if found is None:  # the member never had a wallet: make it, then read again
+        wallet_get_or_create(member=member)
+        return _wallet_activity(member=member, now=now, lock=lock, exclude_payment=exclude_payment)
     counts = vars(found)  # the extra columns land as instance attributes
     return WalletActivity(
         wallet=found, payments_last_minute=int(counts["last_minute"]), spent_today=int(counts["spent_today"])
     )
+
+
+def wallet_lock_with_activity(*, member: Member, now: datetime, exclude_payment: int | None = None) -> WalletActivity:
+    """Lock the member's wallet (creating it first if the member never had one)
+    and count their payments in the last minute and their spend today."""
+    return _wallet_activity(member=member, now=now, lock=True, exclude_payment=exclude_payment)
+
+
+def spent_today(*, member: Member, now: datetime) -> int:
+    """What the member has spent from the wallet today (see _WALLET_ACTIVITY_SQL)."""
+    return _wallet_activity(member=member, now=now, lock=False, exclude_payment=None).spent_today
+
+
+def wallet_check_can_pay(*, activity: WalletActivity, amount: int, programme: ProgrammeSettings) -> None:
+    """The one rule for "can this wallet pay `amount` now", for a new payment
+    and for confirming a held one alike: frozen, then velocity, then the daily
+    limit, then the balance (the order a barista would explain them in).
+    `activity` is read with the wallet locked, without the held payment."""
+    wallet = activity.wallet
+    if wallet.is_frozen:
+        raise AccountFrozen(_("This wallet is frozen. The member can unfreeze it in the app, or pay another way."))
+    if activity.payments_last_minute >= programme.velocity_per_minute:
+        raise LimitExceeded(_("Too many payments in the last minute. Please wait a moment."), rule="velocity")
+    limit = effective_daily_limit(wallet=wallet, programme=programme)
+    if activity.spent_today + amount > limit:
+        raise LimitExceeded(
+            _("This would pass the member's daily limit of %(limit)s.") % {"limit": format_money(limit)},
+            rule="daily_limit",
+        )
+    if wallet.balance < amount:
+        raise InsufficientFunds(
+            _("The wallet holds %(balance)s; the member can top up or pay the rest another way.")
+            % {"balance": format_money(wallet.balance)},
+            wallet_balance=wallet.balance,
+        )
+
+
+def wallet_refusal_record(*, exc: WalletError, member: Member | None, terminal: Terminal | None) -> None:
+    """After a refused payment rolled back: count refused codes, and tell
+    managers about attempts on frozen wallets and limits reached. Written in
+    their own transactions, so they survive the refusal."""
+    if isinstance(exc, (PaymentCodeInvalid, PaymentCodeExpired, PaymentCodeUsed)):
+        failed_code_record(member=member, terminal=terminal, reason=exc.code)
+    elif isinstance(exc, AccountFrozen):
+        risk_alert_raise(
+            kind=RiskAlert.Kind.FROZEN_ATTEMPT,
+            member=member,
+            terminal=terminal,
+            detail="Payment attempt on a frozen wallet",
+        )
+    elif isinstance(exc, LimitExceeded):
+        kind = RiskAlert.Kind.VELOCITY if exc.extra.get("rule") == "velocity" else RiskAlert.Kind.DAILY_LIMIT
+        risk_alert_raise(kind=kind, member=member, terminal=terminal, detail=exc.detail)
 
 
 def risk_alert_raise(*, kind: str, detail: str, member: Member | None = None, terminal: Terminal | None = None) -> None:
@@ -173,8 +211,6 @@ def wallet_freeze(*, member: Member, reason: str, by_staff: bool) -> Account:
 
 def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
     """A member lifts their own freeze; a staff freeze needs staff."""
-    from payments.exceptions import AccountFrozen
-
     wallet = wallet_get_or_create(member=member)
     with transaction.atomic(durable=True):
         locked = lock_wallets(wallet)[wallet.pk]

@@ -11,7 +11,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.models import CashMovement, CashOut, Order, Shift, Store, Tender, TopUp
+from payments.models import CashMovement, CashOut, Order, OrderRefundPart, Shift, Store, Tender, TopUp
 from payments.services.orders.errors import TillError
 
 
@@ -47,6 +47,7 @@ class ZReport:
     top_ups: dict[str, int] = field(default_factory=dict)
     cash_in_out: int = 0
     cash_outs: int = 0  # wallets paid back in cash
+    cash_refunds: int = 0  # cash handed back for refunds
     expected_cash: int = 0
 
     @property
@@ -59,24 +60,26 @@ class ZReport:
 
 
 def z_report(*, shift: Shift) -> ZReport:
-    """Totals for one shift. Tenders minus refunds equal net sales; expected
-    cash = float + cash tenders − cash refunds + cash top-ups + cash in/out
-    − wallets paid back in cash."""
+    """Totals for one shift. Sales are the orders paid in it (till and API);
+    refunds are those made in it, whatever shift the order was paid in, so the
+    cash handed back counts in the drawer it came from. Tenders minus refunds
+    equal net sales; expected cash = float + cash tenders − cash refunds +
+    cash top-ups + cash in/out − wallets paid back in cash."""
     orders = Order.objects.filter(shift=shift, status__in=[Order.Status.PAID, Order.Status.REFUNDED])
-    sums = orders.aggregate(
-        n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"), refunded=Sum("refunded_amount")
-    )
+    sums = orders.aggregate(n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"))
+    refunds = OrderRefundPart.objects.filter(refund__shift=shift)
     report = ZReport(
         shift=shift,
         orders=sums["n"] or 0,
         gross_sales=sums["subtotal"] or 0,
         discounts=sums["discount"] or 0,
-        refunds=sums["refunded"] or 0,
+        refunds=refunds.aggregate(s=Sum("amount"))["s"] or 0,
     )
     tenders = Tender.objects.filter(order__in=orders, status=Tender.Status.SETTLED)
-    for row in tenders.values("kind").annotate(total=Sum("amount"), refunded=Sum("refunded_amount")):
+    for row in tenders.values("kind").annotate(total=Sum("amount")):
         report.by_tender[row["kind"]] = row["total"]
-    cash = tenders.filter(kind=Tender.Kind.CASH).aggregate(total=Sum("amount"), refunded=Sum("refunded_amount"))
+    cash = tenders.filter(kind=Tender.Kind.CASH).aggregate(total=Sum("amount"))["total"] or 0
+    cash_refunded = refunds.filter(tender__kind=Tender.Kind.CASH).aggregate(s=Sum("amount"))["s"] or 0
     end = shift.closed_at or timezone.now()
     for row in (
         TopUp.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end)
@@ -91,10 +94,11 @@ def z_report(*, shift: Shift) -> ZReport:
         )["s"]
         or 0
     )
+    report.cash_refunds = cash_refunded
     report.expected_cash = (
         shift.opening_float
-        + (cash["total"] or 0)
-        - (cash["refunded"] or 0)
+        + cash
+        - cash_refunded
         + report.top_ups.get("cash", 0)
         + report.cash_in_out
         - report.cash_outs
@@ -105,7 +109,10 @@ def z_report(*, shift: Shift) -> ZReport:
 def shift_close(*, shift: Shift, counted_cash: int, user: Any) -> ZReport:
     if shift.closed_at is not None:
         raise TillError(_("This shift is already closed."))
-    if Order.objects.filter(shift=shift, status=Order.Status.OPEN, tenders__isnull=False).exists():
+    part_paid = Order.objects.filter(
+        store=shift.store, status=Order.Status.OPEN, tenders__status__in=[Tender.Status.SETTLED, Tender.Status.PENDING]
+    )
+    if part_paid.exists():
         raise TillError(_("An order is part-paid; finish or refund it before closing."))
     report = z_report(shift=shift)
     shift.closed_at = timezone.now()

@@ -25,6 +25,7 @@ from payments.qr import qr_svg
 from payments.selectors import member_history, member_portal_summary, pending_payments, wallet_for_member
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import wallet_get_or_create
+from payments.services.orders import order_confirm_payment, order_payment_declined
 from payments.services.risk import (
     effective_daily_limit,
     effective_no_confirmation_limit,
@@ -33,7 +34,6 @@ from payments.services.risk import (
     wallet_unfreeze,
 )
 from payments.services.top_ups import top_up_bonus, top_up_offers, wallet_top_up
-from payments.services.wallet import payment_confirm, payment_decline_after_error
 
 HISTORY_PAGE = 20
 
@@ -151,9 +151,9 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST":
         approve = request.POST.get("decision") == "approve"
         try:
-            payment_confirm(payment_id=payment.pk, member=member, approve=approve)
+            order_confirm_payment(payment_id=payment.pk, member=member, approve=approve)
         except WalletError as exc:
-            payment_decline_after_error(payment_id=payment.pk, member=member, code=exc.code)
+            order_payment_declined(payment_id=payment.pk, code=exc.code)
             messages.error(request, exc.detail)
         else:
             payment.refresh_from_db()

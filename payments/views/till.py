@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cafe_loyalty.core.money import parse_money
+from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.problems import Problem
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
@@ -174,14 +174,13 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
             order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash
         )
     except Problem as exc:
-        return render_cart(request, order, error=_say(exc))
+        offer = exc.extra.get("wallet_balance", 0) if exc.code == "insufficient_funds" else 0
+        return render_cart(request, order, error=_say(exc), wallet_offer=offer)
     order.refresh_from_db()
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""
     if result.tender.kind == Tender.Kind.CASH and result.tender.change_given:
-        from cafe_loyalty.core.money import format_money
-
         notice = _("Give change: %(change)s") % {"change": format_money(result.tender.change_given)}
     return render_cart(request, order, notice=notice)
 

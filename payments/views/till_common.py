@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
+from payments.selectors import wallet_balance
 from payments.services import orders as svc
 
 SESSION_ORDER = "pos_order_id"
@@ -50,7 +51,9 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
     )
 
 
-def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
+def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offer: int = 0) -> dict[str, Any]:
+    """The cart partial's context. `wallet_offer`: after "not enough in the
+    wallet", what the wallet holds, offered as part of the payment."""
     lines = list(
         OrderLine.objects.filter(order=order)
         .select_related("product__category")
@@ -78,8 +81,13 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
         "error": error,
         "notice": notice,
         "pay_key": uuid.uuid4().hex,
+        "wallet_offer": wallet_offer,
+        "wallet_balance": wallet_balance(member=order.member) if order.member else None,
     }
 
 
-def render_cart(request: HttpRequest, order: Order, **kwargs: str) -> HttpResponse:
-    return render(request, "pos/till.html#cart", cart_context(order, **kwargs))
+def render_cart(
+    request: HttpRequest, order: Order, *, error: str = "", notice: str = "", wallet_offer: int = 0
+) -> HttpResponse:
+    context = cart_context(order, error=error, notice=notice, wallet_offer=wallet_offer)
+    return render(request, "pos/till.html#cart", context)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.problems import Problem
 from payments.permissions import pos_required
 from payments.services import orders as svc
@@ -24,7 +27,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
         quantities = _refund_quantities(request)
         if not error:
             try:
-                svc.order_refund(
+                done = svc.order_refund(
                     order=order,
                     actor=request.user,
                     approved_by=approver,
@@ -34,6 +37,7 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
             except Problem as exc:
                 error = exc.detail
             else:
+                messages.success(request, _refund_said(done))
                 return redirect("pos:receipt", order_id=order.pk)
     return render(
         request,
@@ -45,6 +49,18 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
             "lines": order.lines.select_related("product"),
         },
     )
+
+
+def _refund_said(done: svc.OrderRefundResult) -> str:
+    """What the barista does now: hand back cash, or tell where it went."""
+    if done.cash_back:
+        return _("Refunded %(amount)s. Hand back %(cash)s cash.") % {
+            "amount": format_money(done.refund.amount),
+            "cash": format_money(done.cash_back),
+        }
+    return _("Refunded %(amount)s, back to the member's wallet, points or card.") % {
+        "amount": format_money(done.refund.amount)
+    }
 
 
 def _refund_quantities(request: HttpRequest) -> dict[int, int] | None:

@@ -33,7 +33,7 @@ from members.selectors import points_problems
 from members.services import member_create
 from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create, payment_refund
+from tests.sales import pay, refund_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def test_referral_device_reuse_and_monthly_cap(new_member: Callable[..., Member]
 def test_referral_is_only_for_members_before_their_first_order(new_member: Callable[..., Member]) -> None:
     referrer, regular = new_member(), new_member()
     wallet_top_up(member=regular, amount=50_000, tender="cash")
-    payment_create(code=payment_code_issue(member=regular).code, amount=10_000)
+    pay(code=payment_code_issue(member=regular).code, amount=10_000)
     with pytest.raises(ReferralRefused, match="new members"):
         referral_attach(friend=regular, code=referral_code_for(member=referrer))
     assert not Referral.objects.exists()
@@ -157,11 +157,11 @@ def test_referral_rewards_on_first_paid_order_and_reverses_on_refund(new_member:
     referrer, friend = new_member(), new_member()
     referral_attach(friend=friend, code=referral_code_for(member=referrer))
     wallet_top_up(member=friend, amount=50_000, tender="cash")
-    payment = payment_create(code=payment_code_issue(member=friend).code, amount=10_000).payment
+    payment = pay(code=payment_code_issue(member=friend).code, amount=10_000).payment
     referrer.refresh_from_db()
     assert referrer.points_balance == 100
     assert Referral.objects.get(friend=friend).status == "rewarded"
-    payment_refund(payment_id=payment.pk)
+    refund_payment(payment_id=payment.pk)
     referrer.refresh_from_db()
     friend.refresh_from_db()
     assert referrer.points_balance == 0 and friend.points_balance == 0

@@ -258,11 +258,11 @@ def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user
     from members.services import member_create
     from payments.services.codes import payment_code_issue
     from payments.services.top_ups import wallet_top_up
-    from payments.services.wallet import payment_create
+    from tests.sales import pay
 
     member = member_create(user=None, display_name="Today", email="today@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash")
-    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    pay(code=payment_code_issue(member=member).code, amount=12_000)
     client.force_login(manager_user)
     page = client.get("/admin/").content.decode()
     assert "Today" in page and "Wallet payments" in page

@@ -49,20 +49,20 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
     from members.models import Notice
     from payments.exceptions import InsufficientFunds
     from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create
+    from tests.sales import pay
 
     member = new_member("Batch")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=member, amount=20_000, tender="cash")
     mail.outbox.clear()
-    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    pay(code=payment_code_issue(member=member).code, amount=12_000)
     kinds = sorted(member.notices.values_list("kind", flat=True))
     assert kinds == ["feedback", "points", "wallet", "wallet"]  # top-up, then points, feedback, payment
     # Activity was consented to, feedback was not: two emails for the payment.
     assert len(mail.outbox) == 2
     before = Notice.objects.count()
     with pytest.raises(InsufficientFunds):
-        payment_create(code=payment_code_issue(member=member).code, amount=90_000)
+        pay(code=payment_code_issue(member=member).code, amount=90_000)
     assert Notice.objects.count() == before
 
 
@@ -86,16 +86,16 @@ def test_notices_are_written_in_the_members_language_whoever_caused_them(new_mem
     from django.utils import translation
 
     from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create
+    from tests.sales import pay
 
     member = new_member("Mei")
     Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
     member.refresh_from_db()
     with translation.override("en"):  # a till or kiosk working in English
         wallet_top_up(member=member, amount=20_000, tender="cash")
-        payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+        pay(code=payment_code_issue(member=member).code, amount=12_000)
     titles = list(member.notices.order_by("pk").values_list("title", flat=True))
     assert titles[0] == "儲值 NT$200"
     assert "+" in titles[1] and titles[1].endswith("點")
-    assert titles[2] == "這次的訂單還滿意嗎？" and titles[3] == "已付款 NT$120"
+    assert titles[2] == "這次的訂單還滿意嗎？" and titles[3].startswith("收據 NT$120")
     assert "合計" in member.points_entries.get().explanation  # the points history explains itself in Chinese too

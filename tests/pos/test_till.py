@@ -117,7 +117,7 @@ def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store
 
 
 def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Store]) -> None:
-    from payments.services.wallet import payment_confirm
+    from tests.sales import confirm_payment
 
     client, store = till
     member = member_create(user=None, display_name="Big", email="big@example.com")
@@ -131,7 +131,7 @@ def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Sto
     )
     page = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "big"}, HTTP_HX_REQUEST="true")
     assert 'data-testid="waiting"' in page.content.decode()
-    payment_confirm(payment_id=Payment.objects.get().pk, member=member, approve=True)
+    confirm_payment(payment_id=Payment.objects.get().pk, member=member, approve=True)
     status = client.get(f"/pos/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
     assert 'data-testid="paid"' in status.content.decode()
 

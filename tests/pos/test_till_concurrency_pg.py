@@ -37,7 +37,7 @@ def test_concurrent_refunds_of_one_order_refund_it_once(barista_user: Any) -> No
     assert order.status == Order.Status.PAID
 
     def refund(_i: int) -> Any:
-        return order_refund(order=Order.objects.get(pk=order.pk), actor=barista_user, reason="spilt")
+        return order_refund(order=Order.objects.get(pk=order.pk), actor=barista_user, reason="spilt").refund.amount
 
     results = run_concurrently(8, refund)
     refunded = [r for r in results if isinstance(r, int)]
@@ -79,7 +79,7 @@ def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
     from payments.exceptions import WalletError
     from payments.models import Account, CashOut
     from payments.services.cash_out import wallet_cash_out
-    from payments.services.wallet import payment_create
+    from tests.sales import pay
 
     store = Store.objects.create(name="Songshan", slug="songshan")
     member = member_create(user=None, display_name="C", email="c@example.com")
@@ -91,7 +91,7 @@ def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
             return wallet_cash_out(
                 member=member, store=store, actor=shift_manager_user, approved_by=shift_manager_user, reason="leaving"
             )[0].amount
-        return payment_create(code=codes[i // 2 % 3], amount=20_000).payment.amount
+        return pay(code=codes[i // 2 % 3], amount=20_000).payment.amount
 
     results = run_concurrently(8, act)
     assert all(isinstance(r, int | WalletError) for r in results), results

@@ -148,7 +148,9 @@ def test_a_retry_after_the_process_died_past_the_commit_gets_the_first_answer(
         assert retry.status_code == 202 and body["status"] == "requires_confirmation"
     else:
         assert retry.status_code == 201 and body["status"] == "succeeded"
-        assert body["wallet_balance"] == 500_000 - amount and body["points_earned"] == payment.points_earned
+        assert (
+            body["wallet_balance"] == 500_000 - amount and body["points_earned"] == payment.tender.order.points_earned
+        )
     assert Payment.objects.filter(idempotency_record__key="k-died").count() == 1
     again = pay(api, code, amount, key="k-died", **reference)
     assert again.status_code == retry.status_code and again.json() == body
@@ -413,13 +415,14 @@ def test_a_terminal_cannot_see_or_refund_another_stores_payment(
     assert Account.objects.get(member=member).balance == 15_000
 
 
-# A payment is the hottest path in the product: its statements are pinned so a
-# change that adds one shows up here (see README "Benchmarks"). With the loyalty
-# engine: terminal, idempotency claim, code, wallet + limits, code used,
-# payment, transfer, two account updates, member + counts, lot, entry, balance,
-# visit, points on the payment, one INSERT for all notices, consents, stored
-# answer; plus four savepoint statements the test's own transaction adds.
-PAYMENT_QUERIES = 22
+# A payment is a one-tender order: terminal, idempotency claim (+ savepoint),
+# code, wallet lock with its counts, code used, payment, transfer, two account
+# updates, order, tender, order lock with lines and coupons, settled tenders,
+# shift, member lock with its counts, lot, entry, balance, visit, order paid,
+# one INSERT for all notices, consents, stored answer; plus the savepoint
+# statements the test's own transaction adds. (The till's wallet tender and
+# this path share every step after the charge.)
+PAYMENT_QUERIES = 29
 
 
 def test_a_payment_makes_a_pinned_number_of_queries(
@@ -444,7 +447,7 @@ def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
 ) -> None:
     from django.core.management import call_command
 
-    from payments.services.wallet import payment_create
+    from tests.sales import pay
 
     ProgrammeSettings.objects.filter(pk=programme.pk).update(
         velocity_per_minute=1_000,
@@ -456,7 +459,7 @@ def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
     ProgrammeSettings.forget_cached()
 
     def spend(member: Member, amount: int, days_ago: int = 0) -> None:
-        payment = payment_create(code=code_for(member), amount=amount).payment
+        payment = pay(code=code_for(member), amount=amount).payment
         Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
     usual, big_spender, newcomer = (make_member(balance=5_000_000) for _ in range(3))

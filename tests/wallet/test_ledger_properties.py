@@ -14,7 +14,7 @@ from payments.services.codes import payment_code_issue
 from payments.services.ledger import forget_cached_accounts, ledger_problems
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create, payment_refund
+from tests.sales import pay, refund_payment
 
 MEMBERS = 3
 
@@ -46,7 +46,7 @@ class LedgerPropertyTests(TestCase):
                     expected[index] += top_up.amount + top_up.bonus
                 elif op == "pay":
                     code = payment_code_issue(member=members[index]).code
-                    result = payment_create(code=code, amount=amount, store=store)
+                    result = pay(code=code, amount=amount, store=store)
                     if result.payment.status == Payment.Status.SUCCEEDED:
                         expected[index] -= amount
                 elif op == "refund":
@@ -54,7 +54,7 @@ class LedgerPropertyTests(TestCase):
                     if not payments:
                         continue
                     payment = payments[index % len(payments)]
-                    refund, _ = payment_refund(payment_id=payment.pk, amount=amount)
+                    refund = refund_payment(payment_id=payment.pk, amount=amount).refund
                     expected[members.index(payment.member)] += refund.amount
                 elif op == "freeze":
                     wallet_freeze(member=members[index], reason="test", by_staff=False)

@@ -6,7 +6,6 @@ has its own function so later features add theirs beside these.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -16,8 +15,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cafe_loyalty.core.roles import BARISTA, MANAGER, SHIFT_MANAGER
+from campaigns.demo import load_campaigns_demo
 from members.services import member_get_or_create_for_user
+from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import ProgrammeSettings, Store, TopUpBonusRule
+from payments.services.codes import hash_payment_code, payment_code_issue
+from payments.services.orders import order_pay_by_code
 from payments.services.staff import staff_invite
 from payments.services.terminals import terminal_create
 from payments.services.top_ups import wallet_top_up
@@ -47,11 +50,8 @@ class Command(BaseCommand):
             self.load_programme()
             self.load_staff(stores["daan"])
         self.load_member(stores["daan"])
-        for module, function in [
-            ("payments.management.commands.load_menu_demo", "load_menu_demo"),
-            ("campaigns.demo", "load_campaigns_demo"),
-        ]:
-            self.load_optional(module, function)
+        load_menu_demo()
+        load_campaigns_demo()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins are listed in README.md."))
 
     def load_stores(self) -> dict[str, Store]:
@@ -100,15 +100,5 @@ class Command(BaseCommand):
             wallet_top_up(member=member, amount=100_000, tender="cash", store=store)
         if not member.payments.exists():
             # One earlier visit, so the card shows points and history from the start.
-            from payments.services.codes import payment_code_issue
-            from payments.services.wallet import payment_create
-
-            payment_create(code=payment_code_issue(member=member).code, amount=15_000, store=store, reference="demo")
-
-    def load_optional(self, module: str, function: str) -> None:
-        """Demo data of features that may not be installed in this build."""
-        try:
-            loader = getattr(import_module(module), function)
-        except (ModuleNotFoundError, AttributeError):
-            return
-        loader()
+            code = payment_code_issue(member=member).code
+            order_pay_by_code(code_hash=hash_payment_code(code), amount=15_000, store=store, reference="demo")

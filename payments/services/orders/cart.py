@@ -14,16 +14,17 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.coupons import coupon_evaluate
+from campaigns.earning import QuoteLine, points_quote
 from members.models import Member
-from payments import pos_loyalty
 from payments.models import (
     ModifierOption,
     Order,
     OrderCoupon,
     OrderLine,
     Product,
-    Shift,
     Store,
+    Tender,
 )
 from payments.services.orders.errors import TillError
 
@@ -31,12 +32,12 @@ from payments.services.orders.errors import TillError
 
 
 def order_open(*, store: Store, barista: Any) -> Order:
-    shift = Shift.objects.filter(store=store, closed_at__isnull=True).first()
-    return Order.objects.create(store=store, barista=barista, shift=shift)
+    """A new till order; it joins the shift open when it is paid (see settle)."""
+    return Order.objects.create(store=store, barista=barista, channel=Order.Channel.TILL)
 
 
 def _editable(order: Order) -> None:
-    if order.status != Order.Status.OPEN or order.tenders.exists():
+    if order.status != Order.Status.OPEN or order.tenders.exclude(status=Tender.Status.FAILED).exists():
         raise TillError(_("This order is already being paid; start a new one to change it."))
 
 
@@ -91,20 +92,23 @@ def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
 
 
 def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str = "") -> None:
-    _editable(order)
+    """The member scanned (card or payment code), at any point before the order
+    is fully paid: after a part paid in cash, the wallet can take the rest.
+    Another member cannot take over an order someone already paid part of."""
+    if order.status != Order.Status.OPEN:
+        raise TillError(_("This order is already paid."))
+    if order.member_id not in (None, member.pk) and order.tenders.exclude(status=Tender.Status.FAILED).exists():
+        raise TillError(_("Another member is already paying this order; start a new one."))
     order.member = member
     order.scanned_code_hash = scanned_code_hash
     order.save(update_fields=["member", "scanned_code_hash"])
     order_recalculate(order=order)
 
 
-def quote_lines(order: Order) -> list[pos_loyalty.QuoteLine]:
+def quote_lines(order: Order) -> list[QuoteLine]:
     prefetched = "lines" in getattr(order, "_prefetched_objects_cache", {})
     lines = order.lines.all() if prefetched else order.lines.select_related("product__category")
-    return [
-        pos_loyalty.QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
-        for line in lines
-    ]
+    return [QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total) for line in lines]
 
 
 def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
@@ -112,7 +116,7 @@ def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
     if order.member is None:
         raise TillError(_("Scan the member's card or payment code first: coupons belong to a member."))
     applied = list(order.coupons.values_list("code", flat=True))
-    discount = pos_loyalty.coupon_evaluate(
+    discount = coupon_evaluate(
         code=code,
         member=order.member,
         lines=quote_lines(order),
@@ -143,7 +147,7 @@ def order_recalculate(*, order: Order) -> Order:
 def order_points_preview(*, order: Order) -> Any:
     if order.member is None:
         return None
-    return pos_loyalty.points_quote(
+    return points_quote(
         member=order.member,
         lines=quote_lines(order),
         total_paid=order.total,

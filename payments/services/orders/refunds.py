@@ -1,25 +1,58 @@
-"""Refunding a paid order, whole or by item, back to its tenders."""
+"""Refunding a paid order — whole, some items, or an amount over the API — back
+to its tenders, with its loyalty reversed once.
+
+Refunds go back to the tenders in one stated order: stored value first (the
+wallet, then points), then card, then cash last; an API refund of a payment
+goes to that payment's wallet tender. Each part is whole: no tender is split
+in proportion, so nobody is handed a fraction of the currency's cash, and
+the till says how much cash to hand back. Item refunds are their share of
+the paid total rounded down to whole cash units; refunding "the rest" gives
+back whatever is left, so the order always ends fully refunded to the unit.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from cafe_loyalty.core.money import format_money
-from members.services import notices_batched
-from payments import loyalty_bridge
+from cafe_loyalty.core.money import format_money, round_down_to_cash
+from campaigns.loyalty import loyalty_on_refund
+from members.services import notice_send, notice_text, notices_batched
+from payments.exceptions import PaymentNotRefundable, RefundExceedsPayment, RefundRequiresApproval
 from payments.models import (
+    IdempotencyRecord,
     Order,
     OrderLine,
+    OrderRefund,
+    OrderRefundPart,
+    Payment,
+    ProgrammeSettings,
+    Refund,
+    RiskAlert,
+    Shift,
     Tender,
+    Terminal,
 )
 from payments.services.orders.errors import TillError
-from payments.services.wallet import payment_refund_in_transaction
+from payments.services.risk import risk_alert_raise
+from payments.services.wallet_payments import wallet_refund_payment
 
-# --- Refunds -------------------------------------------------------------------------------
+# Which tender gets money back first (lowest first).
+REFUND_ORDER: dict[str, int] = {Tender.Kind.WALLET: 0, Tender.Kind.POINTS: 1, Tender.Kind.CARD: 2, Tender.Kind.CASH: 3}
+
+
+def refund_needs_approval(*, refunded_before: int, amount: int) -> bool:
+    """The one rule: a refund needs a shift manager's or manager's approval
+    when the order's refunds, this one included, pass the programme's
+    threshold — so splitting a refund in small parts never avoids it."""
+    return refunded_before + amount > ProgrammeSettings.current().refund_approval_threshold
 
 
 def _items_to_refund(order: Order, quantities: dict[int, int]) -> list[tuple[OrderLine, int]]:
@@ -39,108 +72,226 @@ def _items_to_refund(order: Order, quantities: dict[int, int]) -> list[tuple[Ord
 
 
 def order_refund_amount(*, order: Order, quantities: dict[int, int] | None) -> int:
-    """What refunding these items (line id → how many) gives back: their share of
-    the paid total (discounts spread in proportion), rounded down; all that is
-    left for None, so refunding the rest of an order settles any rounding."""
+    """What refunding these items (line id → how many) gives back: their share
+    of the paid total (discounts spread in proportion), rounded down to whole
+    cash units; all that is left for None, which settles any rounding."""
     left = order.total - order.refunded_amount
     if quantities is None:
         return left
     share = sum(line.unit_price * count for line, count in _items_to_refund(order, quantities))
     if not order.subtotal:
         return 0
-    return min(left, share * order.total // order.subtotal)
+    return min(left, round_down_to_cash(share * order.total // order.subtotal))
+
+
+@dataclass
+class OrderRefundResult:
+    refund: OrderRefund
+    back_by_kind: dict[str, int] = field(default_factory=dict)  # tender kind → amount given back
+    wallet_refund: Refund | None = None
+    wallet_balance: int | None = None
+
+    @property
+    def cash_back(self) -> int:
+        """Cash to hand back across the counter."""
+        return self.back_by_kind.get(Tender.Kind.CASH, 0)
 
 
 def order_refund(
     *,
     order: Order,
-    actor: Any,
+    actor: Any = None,
+    terminal: Terminal | None = None,
     approved_by: Any = None,
     reason: str = "",
     quantities: dict[int, int] | None = None,
-) -> int:
-    """Refund a paid order, whole (quantities=None) or some items of some lines
-    (line id → how many), to its original
-    tenders in proportion: wallet back to the wallet, points back as points,
-    cash and card recorded. Points the order earned are reversed in the same
-    proportion; a fully refunded order releases its coupons. Returns the amount.
+    amount: int | None = None,
+    payment_id: int | None = None,
+    idempotency_record: IdempotencyRecord | None = None,
+) -> OrderRefundResult:
+    """Refund a paid order: whole (nothing given), some items (`quantities`:
+    line id → how many) or an `amount`; with `payment_id` (the API) at most
+    what is left of that wallet payment, back to it. Points the order earned
+    are reversed once, in proportion; points it was paid with come back with
+    the points tender's part; a fully refunded order releases its coupons.
 
-    One transaction with the order row locked first: two tills refunding the
-    same order queue, and the second sees what the first refunded; a refusal
-    anywhere (a wallet refund, say) leaves every tender as it was."""
-    from payments.services.wallet import refund_needs_approval
-
+    One durable transaction with the order row locked first: two tills
+    refunding the same order queue, and the second sees what the first did;
+    a refusal anywhere leaves every tender as it was."""
+    now = timezone.now()
     with transaction.atomic(durable=True), notices_batched():
-        locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
-        if locked.status != Order.Status.PAID:
+        locked = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
+        tenders = _refundable_tenders(locked, payment_id)
+        if payment_id is not None:
+            amount = _amount_for_payment(tenders[0] if tenders else None, payment_id, amount)
+        elif locked.status != Order.Status.PAID:
             raise TillError(_("Only paid orders can be refunded."))
-        amount = order_refund_amount(order=locked, quantities=quantities)
+        elif amount is None:
+            amount = order_refund_amount(order=locked, quantities=quantities)
         if amount <= 0:
             raise TillError(_("Nothing left to refund on those lines."))
-        if refund_needs_approval(amount=amount) and not (
-            approved_by and approved_by.has_perm("payments.approve_refund")
-        ):
-            raise TillError(
+        if amount > locked.total - locked.refunded_amount:
+            raise RefundExceedsPayment(
+                _("At most %(left)s is left to refund on this order.")
+                % {"left": format_money(locked.total - locked.refunded_amount)},
+                refundable_amount=locked.total - locked.refunded_amount,
+            )
+        needs_approval = refund_needs_approval(refunded_before=locked.refunded_amount, amount=amount)
+        if needs_approval and not (approved_by is not None and approved_by.has_perm("payments.approve_refund")):
+            raise RefundRequiresApproval(
                 _("Refunds above %(threshold)s need a shift manager: ask them to approve with their login.")
-                % {"threshold": format_money(_threshold())}
+                % {"threshold": format_money(ProgrammeSettings.current().refund_approval_threshold)}
             )
-        tenders = [
-            t
-            for t in locked.tenders.select_for_update(of=("self",))
-            .filter(status=Tender.Status.SETTLED)
-            .select_related("payment")
-            .order_by("-amount", "pk")
-            if t.amount > t.refunded_amount
-        ]
-        refund_number = locked.refund_steps + 1
-        for tender, part in zip(tenders, _split_by_tender(amount, tenders), strict=True):
-            if part <= 0:
-                continue
-            if tender.kind == Tender.Kind.WALLET and tender.payment is not None:
-                payment_refund_in_transaction(
-                    payment_id=tender.payment.pk,
-                    amount=part,
-                    reason=reason or "Till refund",
-                    actor=actor,
-                    approved_by=approved_by,
-                )
-            Tender.objects.filter(pk=tender.pk).update(refunded_amount=F("refunded_amount") + part)
-        if locked.member is not None and locked.total:
-            loyalty_bridge.reverse_for_refund(
-                member=locked.member,
-                reference=locked.reference,
-                refund_amount=amount,
-                original_amount=locked.total,
-                refund_reference=f"{locked.reference}:refund:{refund_number}",
-            )
-        refunded_total = locked.refunded_amount + amount
-        if quantities is None:
-            locked.lines.update(refunded_quantity=F("quantity"))
-        else:
-            for line, count in _items_to_refund(locked, quantities):
-                OrderLine.objects.filter(pk=line.pk).update(refunded_quantity=line.refunded_quantity + count)
-        status = Order.Status.REFUNDED if refunded_total >= locked.total else Order.Status.PAID
-        Order.objects.filter(pk=locked.pk).update(
-            status=status, refunded_amount=refunded_total, refund_steps=refund_number
+        refund = OrderRefund.objects.create(
+            order=locked,
+            number=locked.refund_steps + 1,
+            shift=Shift.objects.filter(store=locked.store_id, closed_at__isnull=True).first(),
+            amount=amount,
+            reason=reason[:200],
+            actor=actor,
+            terminal=terminal,
+            approved_by=approved_by,
+            created_at=now,
         )
+        result = OrderRefundResult(refund=refund)
+        for tender, part in _allocate(amount, tenders):
+            _give_back(result, tender, part, reason=reason, idempotency_record=idempotency_record)
+        _reverse_loyalty(locked, refund)
+        _mark_refunded(locked, refund, quantities)
+        _tell_member(locked, result)
+        if needs_approval:
+            detail = f"Refund {format_money(amount)} on order {locked.pk}"
+            transaction.on_commit(
+                lambda: risk_alert_raise(
+                    kind=RiskAlert.Kind.LARGE_REFUND, member=locked.member, terminal=terminal, detail=detail
+                )
+            )
     order.refresh_from_db()
-    return amount
+    return result
 
 
-def _split_by_tender(amount: int, tenders: list[Tender]) -> list[int]:
-    """Split a refund across tenders in proportion to what each paid; the
-    rounding remainder goes to the largest tender that still has room."""
-    paid = sum(t.amount for t in tenders) or 1
-    parts = [min(t.amount - t.refunded_amount, amount * t.amount // paid) for t in tenders]
-    remainder = amount - sum(parts)
-    for i, tender in enumerate(tenders):
-        take = min(tender.amount - tender.refunded_amount - parts[i], remainder)
-        parts[i] += take
-        remainder -= take
+def _refundable_tenders(order: Order, payment_id: int | None) -> list[Tender]:
+    """Settled tenders with something left to give back, locked, in refund order
+    (the named payment's tender alone, for the API)."""
+    tenders = [
+        t
+        for t in order.tenders.select_for_update(of=("self",)).filter(status=Tender.Status.SETTLED)
+        if t.amount > t.refunded_amount
+    ]
+    if payment_id is not None:
+        return [t for t in tenders if t.payment_id == payment_id]
+    return sorted(tenders, key=lambda t: (REFUND_ORDER.get(t.kind, 9), t.pk))
+
+
+def _amount_for_payment(tender: Tender | None, payment_id: int, wanted: int | None) -> int:
+    if tender is None:
+        status = Payment.objects.filter(pk=payment_id).values_list("status", flat=True).first()
+        if status != Payment.Status.SUCCEEDED:
+            raise PaymentNotRefundable(_("Only succeeded payments can be refunded."))
+        raise RefundExceedsPayment(_("Nothing is left to refund on this payment."), refundable_amount=0)
+    left = tender.amount - tender.refunded_amount
+    if wanted is not None and wanted > left:
+        raise RefundExceedsPayment(
+            _("At most %(left)s is left to refund on this payment.") % {"left": format_money(left)},
+            refundable_amount=left,
+        )
+    return left if wanted is None else wanted
+
+
+def _allocate(amount: int, tenders: list[Tender]) -> list[tuple[Tender, int]]:
+    """Fill each tender's room in turn: whole parts, no proportional split."""
+    parts = []
+    for tender in tenders:
+        part = min(tender.amount - tender.refunded_amount, amount)
+        if part > 0:
+            parts.append((tender, part))
+            amount -= part
+    if amount:
+        raise RefundExceedsPayment(_("The tenders cannot give back that much."), refundable_amount=0)
     return parts
 
 
-def _threshold() -> int:
-    from payments.models import ProgrammeSettings
+def _give_back(
+    result: OrderRefundResult, tender: Tender, part: int, *, reason: str, idempotency_record: IdempotencyRecord | None
+) -> None:
+    refund = result.refund
+    OrderRefundPart.objects.create(refund=refund, tender=tender, amount=part)
+    if tender.kind == Tender.Kind.WALLET and tender.payment_id is not None:
+        result.wallet_refund, result.wallet_balance = wallet_refund_payment(
+            payment_id=tender.payment_id,
+            amount=part,
+            order_refund=refund,
+            reason=reason or "Order refund",
+            terminal=refund.terminal,
+            actor=refund.actor,
+            approved_by=refund.approved_by,
+            idempotency_record=idempotency_record,
+        )
+    Tender.objects.filter(pk=tender.pk).update(refunded_amount=F("refunded_amount") + part)
+    tender.refunded_amount += part
+    result.back_by_kind[tender.kind] = result.back_by_kind.get(tender.kind, 0) + part
 
-    return ProgrammeSettings.current().refund_approval_threshold
+
+def _reverse_loyalty(order: Order, refund: OrderRefund) -> None:
+    if order.member is None or not order.total:
+        return
+    points_tenders = list(order.tenders.filter(kind=Tender.Kind.POINTS, status=Tender.Status.SETTLED))
+    restore_share = (
+        (sum(t.refunded_amount for t in points_tenders), sum(t.amount for t in points_tenders))
+        if points_tenders
+        else None
+    )
+    loyalty_on_refund(
+        member=order.member,
+        reference=order.reference,
+        refund_amount=refund.amount,
+        original_amount=order.total,
+        refund_reference=refund.reference,
+        restore_share=restore_share,
+    )
+
+
+def _mark_refunded(order: Order, refund: OrderRefund, quantities: dict[int, int] | None) -> None:
+    refunded_total = order.refunded_amount + refund.amount
+    if refunded_total >= order.total:
+        order.lines.update(refunded_quantity=F("quantity"))
+    elif quantities is not None:
+        for line, count in _items_to_refund(order, quantities):
+            OrderLine.objects.filter(pk=line.pk).update(refunded_quantity=line.refunded_quantity + count)
+    status = Order.Status.REFUNDED if refunded_total >= order.total else Order.Status.PAID
+    Order.objects.filter(pk=order.pk).update(status=status, refunded_amount=refunded_total, refund_steps=refund.number)
+
+
+def _tell_member(order: Order, result: OrderRefundResult) -> None:
+    """One notice per refund: how much, and where each part went."""
+    if order.member is None:
+        return
+    lines = []
+    for kind, back in result.back_by_kind.items():
+        if kind == Tender.Kind.WALLET:
+            lines.append(
+                notice_text(
+                    gettext_noop("%(amount)s back to your wallet; balance %(balance)s."),
+                    amount=format_money(back),
+                    balance=format_money(result.wallet_balance),
+                )
+            )
+        else:
+            lines.append(
+                notice_text(
+                    gettext_noop("%(amount)s back by %(tender)s."),
+                    amount=format_money(back),
+                    tender=Tender.Kind(kind).label,
+                )
+            )
+    notice_send(
+        member=order.member,
+        kind="wallet",
+        title=notice_text(
+            gettext_noop("Refund %(amount)s at %(store)s"),
+            amount=format_money(result.refund.amount),
+            store=order.store.name,
+        ),
+        body=format_lazy("\n".join("{}" for _line in lines), *lines),
+        link=f"/wallet/receipts/{order.pk}/",
+    )

@@ -1,40 +1,44 @@
-"""Paying an order: tenders (wallet, cash, card, points) and settling it once
-they cover the total. Every tender carries an idempotency key made in the page,
-so a double tap or a retried request never charges twice."""
+"""Paying an order: tenders (wallet, cash, card, points), held wallet payments
+the member confirms, and the API's one-tender sale.
+
+Every tender is taken in one durable transaction with the order row locked
+first (lock order: order, then payment code or payment, then wallet, then
+member), and the order is settled in the same transaction when the tenders
+cover it, so a sale is paid and earns its loyalty together or not at all.
+Every till tender carries an idempotency key made in the page, so a double
+tap or a retried request never charges twice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Sum
-from django.utils import timezone, translation
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from cafe_loyalty.core.money import format_money
-from members.services import member_language, notice_send, notice_text, notices_batched
-from payments import loyalty_bridge, pos_loyalty
-from payments.exceptions import WalletError
-from payments.models import (
-    Order,
-    OrderLine,
-    Payment,
-    Tender,
-)
-from payments.services.orders.cart import quote_lines
+from members.models import Member, PointsPolicy
+from members.points import points_spend
+from members.services import notices_batched
+from payments.exceptions import PaymentNotPending, WalletError
+from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.services.orders.errors import TillError
-from payments.services.wallet import payment_create
-
-# --- Paying ----------------------------------------------------------------------------
-
-
-def order_paid_amount(order: Order) -> int:
-    return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
+from payments.services.orders.settle import order_lock_for_settling, order_paid_amount, order_settle_locked
+from payments.services.risk import wallet_refusal_record
+from payments.services.wallet_payments import (
+    WalletCharge,
+    payment_decline_after_error,
+    payment_lock,
+    payment_settle_confirmed,
+    payments_expire_due,
+    wallet_charge,
+)
 
 
 def order_due(order: Order) -> int:
+    """What is still to pay: the total less settled and waiting tenders."""
     pending = order.tenders.filter(status=Tender.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
     return max(order.total - order_paid_amount(order) - pending, 0)
 
@@ -43,6 +47,7 @@ def order_due(order: Order) -> int:
 class TenderResult:
     tender: Tender
     replayed: bool
+    wallet_balance: int | None = None  # after a wallet tender
 
 
 def order_add_tender(
@@ -55,30 +60,35 @@ def order_add_tender(
     cash_received: int | None = None,
     points: int | None = None,
 ) -> TenderResult:
-    """Take one tender. A key seen before returns the tender it created.
-
-    Cash, card and points are taken with the order row locked, so two taps
-    with different keys cannot both take what is due. The wallet is charged
-    outside that lock (its payment is its own durable transaction); its one-time
-    code stops a second charge."""
+    """Take one tender (at most what is due; `amount` asks for less). A key
+    seen before returns the tender it created. The order row is locked first,
+    so two taps with different keys cannot both take what is due."""
     existing = Tender.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.order_id != order.pk:
             raise TillError(_("That button was for another order; reload the till."))
         return TenderResult(existing, True)
-    if kind == Tender.Kind.WALLET:
-        tender = _wallet_tender(order, _amount_due(order, amount), idempotency_key, actor)
-    elif kind in (Tender.Kind.CASH, Tender.Kind.CARD, Tender.Kind.POINTS):
-        with transaction.atomic():
-            locked = Order.objects.select_for_update(of=("self",)).select_related("member").get(pk=order.pk)
+    if kind not in Tender.Kind.values:
+        raise TillError(_("Unknown tender."))
+    now = timezone.now()
+    charge: WalletCharge | None = None
+    try:
+        with transaction.atomic(durable=True), notices_batched():
+            locked = order_lock_for_settling(order_id=order.pk)
             raced = Tender.objects.filter(idempotency_key=idempotency_key, order=locked).first()
             if raced is not None:  # the same tap, twice at once: the first one took it
                 return TenderResult(raced, True)
-            tender = _local_tender(locked, kind, _amount_due(locked, amount), idempotency_key, cash_received, points)
-    else:
-        raise TillError(_("Unknown tender."))
-    order_settle_if_covered(order=order)
-    return TenderResult(tender, False)
+            due = _amount_due(locked, amount)
+            if kind == Tender.Kind.WALLET:
+                tender, charge = _wallet_tender(locked, due, idempotency_key, actor, now)
+            else:
+                tender = _local_tender(locked, kind, due, idempotency_key, cash_received, points)
+            order_settle_locked(order=locked, now=now, wallet_balance=charge.wallet_balance if charge else None)
+    except WalletError as exc:
+        wallet_refusal_record(exc=exc, member=exc.member, terminal=order.terminal)
+        raise
+    order.refresh_from_db()
+    return TenderResult(tender, False, wallet_balance=charge.wallet_balance if charge else None)
 
 
 def _amount_due(order: Order, wanted: int | None) -> int:
@@ -104,12 +114,12 @@ def _local_tender(
         return _create_tender(order, kind, amount, key)
     if order.member is None:
         raise TillError(_("Scan the member first to pay with points."))
-    value = pos_loyalty.point_value()
+    value = PointsPolicy.current().point_value
     wanted = points if points is not None else -(-amount // value)
     wanted = min(wanted, order.member.points_balance, -(-amount // value))
     if wanted <= 0:
         raise TillError(_("The member has no points to use."))
-    pos_loyalty.points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+    points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
     return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
 
 
@@ -119,137 +129,188 @@ def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any)
     return Tender.objects.create(order=order, kind=kind, amount=amount, idempotency_key=key, **extra)
 
 
-def _wallet_tender(order: Order, amount: int, key: str, actor: Any) -> Tender:
+def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetime) -> tuple[Tender, WalletCharge]:
+    """Charge the code scanned for this order (a code pays once)."""
     if not order.scanned_code_hash:
         raise TillError(_("Scan the member's payment code to pay with the wallet."))
-    # Claim the key first: a double tap finds it and never reaches the wallet twice.
-    try:
-        with transaction.atomic():
-            tender = Tender.objects.create(
-                order=order, kind=Tender.Kind.WALLET, amount=amount, idempotency_key=key, status=Tender.Status.PENDING
-            )
-    except IntegrityError:
-        return Tender.objects.get(idempotency_key=key)
-    try:
-        result = payment_create(
-            code_hash=order.scanned_code_hash,
-            amount=amount,
-            store=order.store,
-            actor=actor,
-            reference=order.reference,
-            award_points=False,
-        )
-    except WalletError:
-        tender.delete()
-        raise
-    tender.payment = result.payment
-    tender.status = (
-        Tender.Status.SETTLED if result.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING
+    charge = wallet_charge(
+        code_hash=order.scanned_code_hash,
+        amount=amount,
+        store=order.store,
+        terminal=order.terminal,
+        actor=actor,
+        reference=order.reference,
+        now=now,
     )
-    tender.save(update_fields=["payment", "status"])
-    Order.objects.filter(pk=order.pk).update(scanned_code_hash="")  # a code pays once
+    tender = Tender.objects.create(
+        order=order,
+        kind=Tender.Kind.WALLET,
+        amount=amount,
+        idempotency_key=key,
+        payment=charge.payment,
+        status=Tender.Status.SETTLED if charge.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING,
+    )
     order.scanned_code_hash = ""
-    return tender
+    Order.objects.filter(pk=order.pk).update(scanned_code_hash="")
+    return tender, charge
+
+
+# --- The API's sale: one wallet tender ------------------------------------------------------
+
+
+@dataclass
+class WalletSale:
+    order: Order
+    payment: Payment
+    wallet_balance: int
+
+
+def order_pay_by_code(
+    *,
+    code_hash: str,
+    amount: int,
+    store: Store,
+    terminal: Terminal | None = None,
+    actor: Any = None,
+    reference: str = "",
+    idempotency_record: IdempotencyRecord | None = None,
+) -> WalletSale:
+    """A sale of `amount` paid with the wallet of the member whose one-time
+    code this is (`POST /api/v1/payments`): an order (channel api) with one
+    wallet tender, settled like a till order — same rows, same loyalty. Above
+    the member's no-confirmation limit the order waits for them."""
+    now = timezone.now()
+    try:
+        with transaction.atomic(durable=True), notices_batched():
+            # The code first (it names the member); the order is new, so no
+            # one else can hold its lock.
+            charge = wallet_charge(
+                code_hash=code_hash,
+                amount=amount,
+                store=store,
+                terminal=terminal,
+                actor=actor,
+                reference=reference,
+                idempotency_record=idempotency_record,
+                now=now,
+            )
+            order = Order.objects.create(
+                channel=Order.Channel.API if terminal else Order.Channel.TILL,
+                store=store,
+                terminal=terminal,
+                barista=actor,
+                member=charge.payment.member,
+                subtotal=amount,
+                total=amount,
+                created_at=now,
+            )
+            settled = charge.payment.status == Payment.Status.SUCCEEDED
+            tender = Tender.objects.create(
+                order=order,
+                kind=Tender.Kind.WALLET,
+                amount=amount,
+                idempotency_key=f"{order.reference}:wallet",
+                payment=charge.payment,
+                status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
+                created_at=now,
+            )
+            locked = order_lock_for_settling(order_id=order.pk)
+            order_settle_locked(order=locked, now=now, wallet_balance=charge.wallet_balance)
+            tender.order = locked  # payment.tender.order: the settled order, for the answer
+    except WalletError as exc:
+        wallet_refusal_record(exc=exc, member=exc.member, terminal=terminal)
+        raise
+    return WalletSale(order=locked, payment=charge.payment, wallet_balance=charge.wallet_balance)
+
+
+# --- Held wallet payments ---------------------------------------------------------------------
+
+
+@dataclass
+class ConfirmResult:
+    payment: Payment
+    order: Order
+    wallet_balance: int
+
+
+def order_confirm_payment(*, payment_id: int, member: Member, approve: bool) -> ConfirmResult:
+    """The member approves or declines a wallet payment that waits for them.
+    Approval checks again whether the wallet can pay (the same rule as a new
+    payment) and, when the order is then covered, settles it: loyalty is
+    earned here, once, as for any sale."""
+    tender = Tender.objects.filter(payment_id=payment_id, payment__member=member).first()
+    if tender is None:
+        raise PaymentNotPending(_("No such payment."))
+    now = timezone.now()
+    try:
+        with transaction.atomic(durable=True), notices_batched():
+            order = order_lock_for_settling(order_id=tender.order_id)
+            payment = payment_lock(payment_id=payment_id, member=member)
+            assert payment is not None  # its tender exists
+            charge = payment_settle_confirmed(payment=payment, approve=approve, now=now)
+            _follow_payment(tender, order, charge.payment)
+            order_settle_locked(order=order, now=now, wallet_balance=charge.wallet_balance)
+    except WalletError as exc:
+        wallet_refusal_record(exc=exc, member=member, terminal=tender.order.terminal)
+        raise
+    return ConfirmResult(payment=charge.payment, order=order, wallet_balance=charge.wallet_balance)
+
+
+def _follow_payment(tender: Tender, order: Order, payment: Payment) -> None:
+    """A wallet tender follows its payment: settled when it succeeded, failed
+    when declined or expired; an API order whose only tender failed is void."""
+    if payment.status == Payment.Status.SUCCEEDED:
+        status = Tender.Status.SETTLED
+    elif payment.status in (Payment.Status.DECLINED, Payment.Status.EXPIRED):
+        status = Tender.Status.FAILED
+    else:
+        return
+    if tender.status != status:
+        Tender.objects.filter(pk=tender.pk).update(status=status)
+        tender.status = status
+    if status == Tender.Status.FAILED and order.channel == Order.Channel.API and order.status == Order.Status.OPEN:
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.VOID)
+        order.status = Order.Status.VOID
+
+
+def order_payment_declined(*, payment_id: int, code: str) -> None:
+    """An approval that failed (frozen, over the limit, short) declines the
+    held payment with its reason, so the till stops waiting; its tender fails."""
+    with transaction.atomic():
+        if not payment_decline_after_error(payment_id=payment_id, code=code):
+            return
+        tender = Tender.objects.select_related("order", "payment").filter(payment_id=payment_id).first()
+        if tender is not None and tender.payment is not None:
+            _follow_payment(tender, tender.order, tender.payment)
 
 
 def order_refresh_pending(*, order: Order) -> Order:
-    """Follow wallet tenders waiting for the member's confirmation."""
-    for tender in order.tenders.filter(status=Tender.Status.PENDING).select_related("payment"):
-        payment = tender.payment
-        if payment is None:
-            continue
-        payment.refresh_from_db()
-        if payment.status == Payment.Status.SUCCEEDED:
-            tender.status = Tender.Status.SETTLED
-        elif payment.status in (Payment.Status.DECLINED, Payment.Status.EXPIRED):
-            tender.status = Tender.Status.FAILED
-        else:
-            from payments.services.wallet import payment_expire_if_due
-
-            payment_expire_if_due(payment=payment)
-            continue
-        tender.save(update_fields=["status"])
-    order_settle_if_covered(order=order)
+    """Follow wallet tenders waiting for the member (expiring them when their
+    time is up), and settle the order if they now cover it."""
+    pending = list(order.tenders.filter(status=Tender.Status.PENDING).exclude(payment=None))
+    if not pending:
+        return order
+    now = timezone.now()
+    with transaction.atomic(durable=True), notices_batched():
+        locked = order_lock_for_settling(order_id=order.pk)
+        for tender in pending:
+            assert tender.payment_id is not None
+            payments_expire_due(now=now, payment_id=tender.payment_id)
+            _follow_payment(tender, locked, Payment.objects.get(pk=tender.payment_id))
+        order_settle_locked(order=locked, now=now)
+    order.refresh_from_db()
     return order
 
 
-def order_settle_if_covered(*, order: Order) -> bool:
-    """When settled tenders cover the total: paid, coupons redeemed, points
-    earned once for the whole order, the member told."""
-    with transaction.atomic(), notices_batched():
-        # Lines and coupons are read for the points quote, the coupons and the
-        # receipt: fetched once here.
-        locked = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("store", "member")
-            .prefetch_related(
-                Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")), "coupons"
-            )
-            .get(pk=order.pk)
-        )
-        if locked.status != Order.Status.OPEN or order_paid_amount(locked) < locked.total:
-            return False
-        now = timezone.now()
-        if locked.member is not None:
-            for applied in locked.coupons.all():
-                pos_loyalty.coupon_redeem(
-                    code=applied.code, member=locked.member, order_reference=locked.reference, discount=applied.discount
-                )
-            paid_with_points = locked.tenders.filter(kind=Tender.Kind.POINTS).aggregate(s=Sum("amount"))["s"] or 0
-            earning_amount = locked.total - paid_with_points
-            loyalty = (
-                loyalty_bridge.award_for_paid_order(
-                    member=locked.member,
-                    amount=earning_amount,
-                    reference=locked.reference,
-                    store_slug=locked.store.slug,
-                    at=now,
-                    lines=quote_lines(locked),
-                )
-                if earning_amount > 0
-                else loyalty_bridge.LoyaltyResult()
-            )
-            locked.points_earned = loyalty.points_earned
-            locked.points_explanation = "\n".join(loyalty.explanation)
-            notice_send(
-                member=locked.member,
-                kind="wallet",
-                title=notice_text(
-                    gettext_noop("Receipt %(amount)s at %(store)s"),
-                    amount=format_money(locked.total),
-                    store=locked.store.name,
-                ),
-                body=_receipt_text(locked, points_earned=loyalty.points_earned, paid_at=now),
-                link=f"/wallet/receipts/{locked.pk}/",
-            )
-        locked.status = Order.Status.PAID
-        locked.paid_at = now
-        locked.scanned_code_hash = ""
-        locked.save(update_fields=["status", "paid_at", "points_earned", "points_explanation", "scanned_code_hash"])
-    order.refresh_from_db()
-    return True
-
-
-def _receipt_text(order: Order, *, points_earned: int, paid_at: Any) -> str:
-    """The receipt as plain text: the body of the inbox notice, and of the
-    email when the member agreed to activity emails."""
-    assert order.member is not None
-    with translation.override(member_language(order.member)):
-        rows = [f"{order.store.name} · {order.reference} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
-        for line in order.lines.all():
-            extras = f" ({line.modifiers_label})" if line.modifiers_label else ""
-            rows.append(f"{line.quantity} × {line.product.name}{extras}  {format_money(line.line_total)}")
-        for coupon in order.coupons.all():
-            rows.append(f"{coupon.description}  −{format_money(coupon.discount)}")
-        rows.append(_("Total %(amount)s") % {"amount": format_money(order.total)})
-        for tender in order.tenders.filter(status=Tender.Status.SETTLED):
-            rows.append(
-                _("Paid by %(tender)s %(amount)s")
-                % {"tender": tender.get_kind_display().lower(), "amount": format_money(tender.amount)}
-            )
-        rows.append("")
-        rows.append(
-            _("Points earned %(points)s · points balance %(balance)s")
-            % {"points": points_earned, "balance": order.member.points_balance}
-        )
-        return "\n".join(rows)
+def orders_expire_held(*, now: datetime | None = None) -> int:
+    """The expire_pending_payments job: held payments past their time expire,
+    and their tenders and API orders follow. Returns how many expired."""
+    now = now or timezone.now()
+    expired = payments_expire_due(now=now)
+    stale = Tender.objects.filter(status=Tender.Status.PENDING, payment__status=Payment.Status.EXPIRED)
+    orders = list(stale.values_list("order_id", flat=True))
+    stale.update(status=Tender.Status.FAILED)
+    Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN).update(
+        status=Order.Status.VOID
+    )
+    return expired

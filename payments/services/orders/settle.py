@@ -1,0 +1,94 @@
+"""An order becomes paid: once, when its settled tenders cover the total.
+
+This is the one place loyalty is earned for a sale, whatever the channel
+(till, API): coupons redeemed, points earned for what was not paid with
+points, the visit counted, the tier reviewed, the member's receipt written;
+and the order joins the shift open at its store at that moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Prefetch, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from cafe_loyalty.core.money import format_money
+from campaigns.coupons import coupon_redeem
+from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
+from members.services import notice_send, notice_text, notices_batched
+from payments.models import Order, OrderLine, Shift, Tender
+from payments.services.orders.cart import quote_lines
+from payments.services.orders.receipts import receipt_text
+
+
+def order_paid_amount(order: Order) -> int:
+    return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def order_lock_for_settling(*, order_id: int) -> Order:
+    """The order row locked, with what settling reads (lines, coupons) fetched once."""
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("store", "member")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")), "coupons")
+        .get(pk=order_id)
+    )
+
+
+def order_settle_if_covered(*, order: Order) -> bool:
+    """Settle the order in its own transaction if its tenders now cover it
+    (after a member confirmed a held wallet tender, say)."""
+    with transaction.atomic(), notices_batched():
+        settled = order_settle_locked(order=order_lock_for_settling(order_id=order.pk), now=timezone.now())
+    order.refresh_from_db()
+    return settled
+
+
+def order_settle_locked(*, order: Order, now: datetime, wallet_balance: int | None = None) -> bool:
+    """Inside the caller's transaction, with `order` locked (order_lock_for_settling):
+    if the settled tenders cover the total, mark it paid and earn its loyalty,
+    exactly once. `wallet_balance`, when a wallet tender just paid, goes on
+    the receipt."""
+    if order.status != Order.Status.OPEN:
+        return False
+    settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
+    if sum(t.amount for t in settled) < order.total:
+        return False
+    order.shift = Shift.objects.filter(store=order.store_id, closed_at__isnull=True).first()
+    loyalty = LoyaltyOutcome()
+    if order.member is not None:
+        for applied in order.coupons.all():
+            coupon_redeem(
+                code=applied.code, member=order.member, order_reference=order.reference, discount=applied.discount
+            )
+        paid_with_points = sum(t.amount for t in settled if t.kind == Tender.Kind.POINTS)
+        earning_amount = order.total - paid_with_points
+        if earning_amount > 0:
+            loyalty = loyalty_on_paid_order(
+                member=order.member,
+                amount=earning_amount,
+                reference=order.reference,
+                store_slug=order.store.slug,
+                at=now,
+                lines=quote_lines(order),
+            )
+        order.points_earned = loyalty.points_earned
+        order.points_explanation = "\n".join(loyalty.explanation)
+        notice_send(
+            member=order.member,
+            kind="wallet",
+            title=notice_text(
+                gettext_noop("Receipt %(amount)s at %(store)s"),
+                amount=format_money(order.total),
+                store=order.store.name,
+            ),
+            body=receipt_text(order, tenders=settled, paid_at=now, wallet_balance=wallet_balance),
+            link=f"/wallet/receipts/{order.pk}/",
+        )
+    order.status = Order.Status.PAID
+    order.paid_at = now
+    order.scanned_code_hash = ""
+    order.save(update_fields=["status", "paid_at", "shift", "points_earned", "points_explanation", "scanned_code_hash"])
+    return True
