@@ -184,7 +184,10 @@ def wallet_top_up_online(*, member: Member, amount: int, form_key: str, user: An
         _refuse_above_cap(
             programme=programme, balance=wallet_get_or_create(member=member).balance, added=amount + bonus
         )
-        charge = gateway.charge(amount=amount, member_reference=member.card_number, idempotency_key=form_key)
+        # One gateway key per attempt: after a void, the same form sent again
+        # must be a new charge, not a replay of the voided one.
+        attempt_key = f"{form_key}:{claim.pk}"
+        charge = gateway.charge(amount=amount, member_reference=member.card_number, idempotency_key=attempt_key)
         if not charge.approved:
             raise CardDeclined(charge.message or _("The card was declined."))
     except WalletError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -36,7 +36,10 @@ class CapLoweredDuringCharge(TestGateway):
     """Approves; while the first card is being charged a manager lowers the
     wallet cap, so the wallet refuses the money after the charge."""
 
+    keys: list[str] = field(default_factory=list)
+
     def charge(self, *, amount: int, member_reference: str, idempotency_key: str) -> GatewayCharge:
+        self.keys.append(idempotency_key)
         if not self.charged:
             _set_wallet_cap(10_000)
         return super().charge(amount=amount, member_reference=member_reference, idempotency_key=idempotency_key)
@@ -97,6 +100,7 @@ def test_same_form_can_be_resent_after_a_refusal_after_the_charge(
     assert (top_up.member, top_up.amount, top_up.tender) == (member, 50_000, TopUp.Tender.ONLINE)
     assert top_up.gateway_reference == gateway.charged[1]
     assert gateway.voided == gateway.charged[:1]
+    assert len(set(gateway.keys)) == 2  # a new charge at the gateway, not a replay of the voided one
     assert Account.objects.get(member=member).balance == 50_000
     assert ledger_problems() == []
 
