@@ -1,14 +1,14 @@
 """Card gateway for portal top-ups, behind one small interface.
 
 A real acquirer (for example one with 3-D Secure redirects) replaces
-`TestGateway` by implementing `charge`; nothing else in the wallet changes.
-The test gateway approves every charge at once and is clearly labelled in the
-portal, so nobody mistakes it for a real payment."""
+`TestGateway` by implementing `charge` and `void`; nothing else in the wallet
+changes. The test gateway approves every charge at once and is clearly
+labelled in the portal, so nobody mistakes it for a real payment."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -25,13 +25,30 @@ class TopUpGateway(Protocol):
 
     def charge(self, *, amount: int, member_reference: str, idempotency_key: str) -> GatewayCharge: ...
 
+    def void(self, *, reference: str) -> None:
+        """Cancel an approved charge before it settles, so the member pays
+        nothing: used when the wallet refuses the money after the charge."""
+        ...
 
+
+@dataclass
 class TestGateway:
+    """Approves every charge; remembers the references it charged and voided
+    (per instance) so tests can see what happened."""
+
+    __test__ = False  # not a pytest test class, whatever its name
     name = "Test gateway"
     is_test = True
+    charged: list[str] = field(default_factory=list)
+    voided: list[str] = field(default_factory=list)
 
     def charge(self, *, amount: int, member_reference: str, idempotency_key: str) -> GatewayCharge:
-        return GatewayCharge(approved=True, reference=f"test_{secrets.token_hex(8)}")
+        reference = f"test_{secrets.token_hex(8)}"
+        self.charged.append(reference)
+        return GatewayCharge(approved=True, reference=reference)
+
+    def void(self, *, reference: str) -> None:
+        self.voided.append(reference)
 
 
 def active_gateway() -> TopUpGateway | None:

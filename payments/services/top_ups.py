@@ -1,5 +1,5 @@
-"""Money into wallets: top-ups at the counter, over the API and online, with
-the running bonus rules.
+"""Money into wallets: top-ups at the counter, over the API and online (a card
+charged through the gateway), with the running bonus rules.
 
 Every function here keeps the ledger invariants (see payments.services.ledger):
 one durable transaction, the wallet locked before its balance is read, the
@@ -8,6 +8,7 @@ transfers and the posted columns written together, notices sent on commit.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,9 @@ from django.utils.translation import gettext_noop
 from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.services import notice_send, notice_text
-from payments.exceptions import TopUpAmountInvalid, WalletCapExceeded
+from payments.exceptions import TopUpAmountInvalid, WalletCapExceeded, WalletError
+from payments.gateway import active_gateway
+from payments.idempotency import form_claim
 from payments.models import (
     Account,
     IdempotencyRecord,
@@ -33,6 +36,8 @@ from payments.models import (
     Transfer,
 )
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
+
+log = logging.getLogger(__name__)
 
 TENDER_ACCOUNT: dict[str, str] = {
     TopUp.Tender.CASH: Account.Kind.CASH_DRAWER,
@@ -61,6 +66,22 @@ def top_up_bonus(offers: list[TopUpBonusRule], amount: int) -> int:
     return max((rule.bonus for rule in offers if rule.min_amount <= amount), default=0)
 
 
+def _refuse_amount_out_of_range(*, programme: ProgrammeSettings, amount: int) -> None:
+    if not programme.min_top_up <= amount <= programme.max_top_up:
+        raise TopUpAmountInvalid(
+            _("Top up between %(low)s and %(high)s.")
+            % {"low": format_money(programme.min_top_up), "high": format_money(programme.max_top_up)}
+        )
+
+
+def _refuse_above_cap(*, programme: ProgrammeSettings, balance: int, added: int) -> None:
+    if balance + added > programme.wallet_cap:
+        raise WalletCapExceeded(
+            _("The wallet can hold at most %(cap)s; it holds %(balance)s.")
+            % {"cap": format_money(programme.wallet_cap), "balance": format_money(balance)}
+        )
+
+
 @dataclass
 class TopUpResult:
     top_up: TopUp
@@ -84,11 +105,7 @@ def wallet_top_up(
     if tender not in TENDER_ACCOUNT:
         raise ValueError(f"unknown tender {tender!r}")
     programme = ProgrammeSettings.current()
-    if not programme.min_top_up <= amount <= programme.max_top_up:
-        raise TopUpAmountInvalid(
-            _("Top up between %(low)s and %(high)s.")
-            % {"low": format_money(programme.min_top_up), "high": format_money(programme.max_top_up)}
-        )
+    _refuse_amount_out_of_range(programme=programme, amount=amount)
     now = timezone.now()
     bonus = top_up_bonus(top_up_offers(at=now), amount)
     wallet = wallet_get_or_create(member=member)
@@ -98,11 +115,7 @@ def wallet_top_up(
     bonus_account = system_account(kind=Account.Kind.PROMO_BONUS) if bonus else None
     with transaction.atomic(durable=True):
         locked = lock_wallets(wallet)[wallet.pk]
-        if locked.balance + amount + bonus > programme.wallet_cap:
-            raise WalletCapExceeded(
-                _("The wallet can hold at most %(cap)s; it holds %(balance)s.")
-                % {"cap": format_money(programme.wallet_cap), "balance": format_money(locked.balance)}
-            )
+        _refuse_above_cap(programme=programme, balance=locked.balance, added=amount + bonus)
         top_up = TopUp.objects.create(
             member=member,
             amount=amount,
@@ -132,3 +145,74 @@ def wallet_top_up(
             link="/wallet/",
         )
     return TopUpResult(top_up=top_up, wallet_balance=locked.balance + amount + bonus)
+
+
+# --- Online top-ups (portal, card gateway) ---------------------------------------------
+
+
+class OnlineTopUpUnavailable(WalletError):
+    status, code, title = 409, "online_top_up_unavailable", "Online top-up is not available"
+
+
+class CardDeclined(WalletError):
+    status, code, title = 402, "card_declined", "The card gateway declined the charge"
+
+
+def wallet_top_up_online(*, member: Member, amount: int, form_key: str, user: Any) -> TopUpResult | None:
+    """Top up from the portal: charge the member's card through the gateway
+    and credit the wallet (tender online).
+
+    Keeps: a member pays only for money that reaches the wallet, and a form
+    tops up at most once. The form's one-time key is claimed first, so a
+    double submit returns None and does nothing. What can be refused without
+    the card (amount range, wallet cap) is checked before charging; a refusal
+    by the wallet after the charge voids the charge. Any refusal, and a
+    declined card, releases the key so the same form can be sent again once
+    fixed; it raises a WalletError for the member to read."""
+    gateway = active_gateway()
+    if gateway is None:
+        raise OnlineTopUpUnavailable(_("Online top-up is not available. Top up at a counter."))
+    claim = form_claim(user=user, key=f"form:{form_key}", source="portal-form")
+    if claim is None:
+        return None
+    try:
+        # Unlocked reads: a concurrent top-up may still fill the wallet first,
+        # and then wallet_top_up refuses after the charge, which is voided.
+        programme = ProgrammeSettings.current()
+        _refuse_amount_out_of_range(programme=programme, amount=amount)
+        bonus = top_up_bonus(top_up_offers(at=timezone.now()), amount)
+        _refuse_above_cap(
+            programme=programme, balance=wallet_get_or_create(member=member).balance, added=amount + bonus
+        )
+        # One gateway key per attempt: after a void, the same form sent again
+        # must be a new charge, not a replay of the voided one.
+        attempt_key = f"{form_key}:{claim.pk}"
+        charge = gateway.charge(amount=amount, member_reference=member.card_number, idempotency_key=attempt_key)
+        if not charge.approved:
+            raise CardDeclined(charge.message or _("The card was declined."))
+    except WalletError:
+        # Only refusals release the key. A gateway that raised leaves it
+        # claimed: whether the card was charged is unknown, so this form must
+        # not charge again.
+        claim.delete()
+        raise
+    try:
+        return wallet_top_up(
+            member=member,
+            amount=amount,
+            tender=TopUp.Tender.ONLINE,
+            actor=user,
+            gateway_reference=charge.reference,
+            idempotency_record=claim,
+        )
+    except BaseException:
+        # Whatever failed, the charge is voided unless the money is in the
+        # wallet: the top-up row linked to the claim is committed with the
+        # transfers, so its absence means the wallet's transaction rolled back
+        # (a refusal, or the database failing); its presence means only
+        # something after the commit failed, and the charge must stand.
+        if not TopUp.objects.filter(idempotency_record=claim).exists():
+            log.warning("online top-up for %s not credited; voiding charge %s", member.card_number, charge.reference)
+            gateway.void(reference=charge.reference)
+            claim.delete()
+        raise

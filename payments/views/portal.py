@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,8 +20,7 @@ from members.services import member_get_or_create_for_user
 from payments.exceptions import WalletError
 from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
-from payments.idempotency import form_claim
-from payments.models import Payment, ProgrammeSettings, TopUp
+from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
 from payments.selectors import member_history, member_portal_summary, pending_payments, wallet_for_member
 from payments.services.codes import payment_code_issue
@@ -33,7 +33,7 @@ from payments.services.risk import (
     wallet_set_limits,
     wallet_unfreeze,
 )
-from payments.services.top_ups import top_up_bonus, top_up_offers, wallet_top_up
+from payments.services.top_ups import top_up_bonus, top_up_offers, wallet_top_up_online
 
 HISTORY_PAGE = 20
 
@@ -172,12 +172,6 @@ def top_up(request: HttpRequest) -> HttpResponse:
     member = _member(request)
     programme = ProgrammeSettings.current()
     gateway = active_gateway()
-    form = TopUpForm(
-        request.POST or None,
-        initial={"token": uuid.uuid4().hex},
-        min_amount=programme.min_top_up,
-        max_amount=programme.max_top_up,
-    )
     offers = top_up_offers(at=timezone.now())
     if gateway is None:
         return render(
@@ -185,42 +179,29 @@ def top_up(request: HttpRequest) -> HttpResponse:
             "payments/top_up.html",
             {"member": member, "gateway": None, "offers": offers, "summary": member_portal_summary(member=member)},
         )
+    form = _top_up_form(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
-        if form_claim(user=request.user, key=f"form:{form.cleaned_data['token']}", source="portal-form") is None:
-            messages.info(request, _("That top-up was already processed."))
-            return redirect("wallet:wallet")
-        amount = form.cleaned_data["amount"]
-        charge = gateway.charge(
-            amount=amount, member_reference=member.card_number, idempotency_key=form.cleaned_data["token"]
-        )
-        if not charge.approved:
-            form.add_error(None, charge.message or _("The card was declined."))
-        else:
-            try:
-                done = wallet_top_up(
-                    member=member,
-                    amount=amount,
-                    tender=TopUp.Tender.ONLINE,
-                    actor=request.user,
-                    gateway_reference=charge.reference,
-                )
-            except WalletError as exc:
-                form.add_error("amount", exc.detail)
-            else:
-                if done.top_up.bonus:
-                    messages.success(request, _("Topped up, with a bonus! Your balance is updated."))
-                else:
-                    messages.success(request, _("Topped up. Your balance is updated."))
-                return redirect("wallet:wallet")
-        form = (
-            TopUpForm(
-                initial={"token": uuid.uuid4().hex, "amount": request.POST.get("amount", "")},
-                min_amount=programme.min_top_up,
-                max_amount=programme.max_top_up,
+        try:
+            done = wallet_top_up_online(
+                member=member,
+                amount=form.cleaned_data["amount"],
+                form_key=form.cleaned_data["token"],
+                user=request.user,
             )
-            if not form.errors
-            else form
-        )
+        except WalletError as exc:
+            # The error goes under the amount, in a form with a fresh key (the
+            # service released the refused one, so a resend works either way).
+            form = _top_up_form({"amount": request.POST["amount"], "token": uuid.uuid4().hex}, programme=programme)
+            form.is_valid()
+            form.add_error("amount", exc.detail)
+        else:
+            if done is None:
+                messages.info(request, _("That top-up was already processed."))
+            elif done.top_up.bonus:
+                messages.success(request, _("Topped up, with a bonus! Your balance is updated."))
+            else:
+                messages.success(request, _("Topped up. Your balance is updated."))
+            return redirect("wallet:wallet")
     presets = [(amount, _major(amount), top_up_bonus(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
     return render(
         request,
@@ -233,6 +214,15 @@ def top_up(request: HttpRequest) -> HttpResponse:
             "offers": offers,
             "summary": member_portal_summary(member=member),
         },
+    )
+
+
+def _top_up_form(data: Any, *, programme: ProgrammeSettings) -> TopUpForm:
+    return TopUpForm(
+        data,
+        initial={"token": uuid.uuid4().hex},
+        min_amount=programme.min_top_up,
+        max_amount=programme.max_top_up,
     )
 
 
