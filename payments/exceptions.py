@@ -80,3 +80,11 @@ class CashOutInvalid(WalletError):
 
 class CashOutRequiresApproval(WalletError):
     status, code, title = 403, "cash_out_requires_approval", "Cash-out needs a shift manager's approval"
+
+
+class OnlineTopUpUnavailable(WalletError):
+    status, code, title = 409, "online_top_up_unavailable", "Online top-up is not available"
+
+
+class CardDeclined(WalletError):
+    status, code, title = 402, "card_declined", "The card gateway declined the charge"

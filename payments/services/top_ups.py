@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.services import notice_send, notice_text
-from payments.exceptions import TopUpAmountInvalid, WalletCapExceeded, WalletError
+from payments.exceptions import CardDeclined, OnlineTopUpUnavailable, TopUpAmountInvalid, WalletCapExceeded, WalletError
 from payments.gateway import active_gateway
 from payments.idempotency import form_claim
 from payments.models import (
@@ -148,14 +148,6 @@ def wallet_top_up(
 
 
 # --- Online top-ups (portal, card gateway) ---------------------------------------------
-
-
-class OnlineTopUpUnavailable(WalletError):
-    status, code, title = 409, "online_top_up_unavailable", "Online top-up is not available"
-
-
-class CardDeclined(WalletError):
-    status, code, title = 402, "card_declined", "The card gateway declined the charge"
 
 
 def wallet_top_up_online(*, member: Member, amount: int, form_key: str, user: Any) -> TopUpResult | None:
