@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from cafe_loyalty.core.roles import is_staff_member
 from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
-from payments.selectors import member_portal_summary
+from payments.selectors.wallet import member_portal_summary
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
+from payments import admin_pos  # noqa: F401  (registers the till's models: menu, orders, shifts)
 from payments.models import (
     Account,
     CashOut,
@@ -221,9 +221,3 @@ class RiskAlertAdmin(admin.ModelAdmin):
         for member in members:
             wallet_freeze(member=member, reason=f"Risk review by {request.user}", by_staff=True)
         self.message_user(request, _("Froze %(n)d wallet(s).") % {"n": len(members)}, messages.WARNING)
-
-
-try:  # the POS registers its own models (menu, orders, shifts)
-    import_module("payments.admin_pos")
-except ModuleNotFoundError:
-    pass

@@ -16,7 +16,7 @@ from django.urls import path
 
 from cafe_loyalty.core.money import format_money, parse_money
 from payments.models import CashMovement, Category, ModifierOption, Order, OrderLine, Product, Shift, Tender
-from payments.services.shifts import z_report
+from payments.selectors.shifts import z_report
 
 CSV_COLUMNS = ["sku", "name", "category", "price", "modifiers", "quick_key", "active"]
 

@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from members.privacy_export import register_exporter
-        from payments.selectors import member_history
+        from payments.selectors.wallet import member_history
 
         def wallet_history(member: object) -> list[dict[str, object]]:
             return [

@@ -13,7 +13,7 @@ from payments.api.common import PROBLEM, MemberAPIView
 from payments.api.payments import PaymentOutput
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import Payment
-from payments.selectors import member_history, member_payment, member_portal_summary, member_tier_name
+from payments.selectors.wallet import member_history, member_payment, member_portal_summary, member_tier_name
 from payments.services.codes import payment_code_issue
 from payments.services.orders import order_confirm_payment, order_payment_declined
 

@@ -16,7 +16,7 @@ from members.selectors import member_by_card_number
 from members.services import member_enrol_at_till
 from payments.api.common import PROBLEM, TerminalAPIView
 from payments.exceptions import MemberNotFound
-from payments.selectors import member_portal_summary, member_tier_name
+from payments.selectors.wallet import member_portal_summary, member_tier_name
 
 
 def member_summary(member: Member, *, masked: bool) -> dict[str, Any]:

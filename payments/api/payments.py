@@ -17,9 +17,9 @@ from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, Termina
 from payments.exceptions import PaymentNotRefundable
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, Payment, Refund, Transfer
-from payments.selectors import payment_for_terminal
+from payments.selectors.ledger import wallet_balance_after
+from payments.selectors.wallet import payment_for_terminal
 from payments.services.codes import hash_payment_code
-from payments.services.ledger import wallet_balance_after
 from payments.services.orders import order_pay_by_code, order_refresh_pending, order_refund
 
 # --- Payments ----------------------------------------------------------------------

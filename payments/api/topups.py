@@ -15,7 +15,7 @@ from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, Termina
 from payments.exceptions import MemberNotFound
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, TopUp
-from payments.services.ledger import wallet_balance_after
+from payments.selectors.ledger import wallet_balance_after
 from payments.services.top_ups import wallet_top_up
 
 # --- Top-ups ---------------------------------------------------------------------

@@ -3,15 +3,14 @@ counted cash; the Z report adds up every tender, refund, discount and top-up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.models import CashMovement, CashOut, Order, OrderRefundPart, Shift, Store, Tender, TopUp
+from payments.models import CashMovement, Order, Shift, Store, Tender
+from payments.selectors.shifts import ZReport, z_report
 from payments.services.orders.errors import TillError
 
 
@@ -25,85 +24,10 @@ def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:
         raise TillError("A shift is already open at this store.") from None
 
 
-def shift_current(*, store: Store) -> Shift | None:
-    return Shift.objects.filter(store=store, closed_at__isnull=True).first()
-
-
 def cash_move(*, shift: Shift, amount: int, reason: str, user: Any) -> CashMovement:
     if amount == 0 or not reason.strip():
         raise TillError(_("Enter an amount and a reason."))
     return CashMovement.objects.create(shift=shift, amount=amount, reason=reason[:120], actor=user)
-
-
-@dataclass
-class ZReport:
-    shift: Shift
-    orders: int = 0
-    gross_sales: int = 0
-    discounts: int = 0
-    refunds: int = 0
-    by_tender: dict[str, int] = field(default_factory=dict)
-    cash_change_given: int = 0
-    top_ups: dict[str, int] = field(default_factory=dict)
-    cash_in_out: int = 0
-    cash_outs: int = 0  # wallets paid back in cash
-    cash_refunds: int = 0  # cash handed back for refunds
-    expected_cash: int = 0
-
-    @property
-    def net_sales(self) -> int:
-        return self.gross_sales - self.discounts - self.refunds
-
-    @property
-    def tenders_total(self) -> int:
-        return sum(self.by_tender.values())
-
-
-def z_report(*, shift: Shift) -> ZReport:
-    """Totals for one shift. Sales are the orders paid in it (till and API);
-    refunds are those made in it, whatever shift the order was paid in, so the
-    cash handed back counts in the drawer it came from. Tenders minus refunds
-    equal net sales; expected cash = float + cash tenders − cash refunds +
-    cash top-ups + cash in/out − wallets paid back in cash."""
-    orders = Order.objects.filter(shift=shift, status__in=[Order.Status.PAID, Order.Status.REFUNDED])
-    sums = orders.aggregate(n=Count("pk"), subtotal=Sum("subtotal"), discount=Sum("discount"))
-    refunds = OrderRefundPart.objects.filter(refund__shift=shift)
-    report = ZReport(
-        shift=shift,
-        orders=sums["n"] or 0,
-        gross_sales=sums["subtotal"] or 0,
-        discounts=sums["discount"] or 0,
-        refunds=refunds.aggregate(s=Sum("amount"))["s"] or 0,
-    )
-    tenders = Tender.objects.filter(order__in=orders, status=Tender.Status.SETTLED)
-    for row in tenders.values("kind").annotate(total=Sum("amount")):
-        report.by_tender[row["kind"]] = row["total"]
-    cash = tenders.filter(kind=Tender.Kind.CASH).aggregate(total=Sum("amount"))["total"] or 0
-    cash_refunded = refunds.filter(tender__kind=Tender.Kind.CASH).aggregate(s=Sum("amount"))["s"] or 0
-    end = shift.closed_at or timezone.now()
-    for row in (
-        TopUp.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end)
-        .values("tender")
-        .annotate(total=Sum("amount"))
-    ):
-        report.top_ups[row["tender"]] = row["total"]
-    report.cash_in_out = shift.cash_movements.aggregate(s=Sum("amount"))["s"] or 0
-    report.cash_outs = (
-        CashOut.objects.filter(store=shift.store, created_at__gte=shift.opened_at, created_at__lte=end).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or 0
-    )
-    report.cash_refunds = cash_refunded
-    report.expected_cash = (
-        shift.opening_float
-        + cash
-        - cash_refunded
-        + report.top_ups.get("cash", 0)
-        + report.cash_in_out
-        - report.cash_outs
-    )
-    return report
 
 
 def shift_close(*, shift: Shift, counted_cash: int, user: Any) -> ZReport:

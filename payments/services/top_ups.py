@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -35,6 +33,7 @@ from payments.models import (
     TopUpBonusRule,
     Transfer,
 )
+from payments.selectors.wallet import top_up_offers
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 
 log = logging.getLogger(__name__)
@@ -47,17 +46,6 @@ TENDER_ACCOUNT: dict[str, str] = {
 
 
 # --- Top-ups -------------------------------------------------------------------
-
-
-def top_up_offers(*, at: datetime) -> list[TopUpBonusRule]:
-    """The bonus rules running at `at`, smallest top-up first: shown to members
-    and baristas, and the one source `top_up_bonus` reads."""
-    running = (
-        TopUpBonusRule.objects.filter(is_active=True)
-        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-    )
-    return list(running.order_by("min_amount", "-bonus"))
 
 
 def top_up_bonus(offers: list[TopUpBonusRule], amount: int) -> int:

@@ -45,11 +45,7 @@ from payments.models import (
     Transfer,
 )
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
-from payments.services.risk import (
-    effective_no_confirmation_limit,
-    wallet_check_can_pay,
-    wallet_lock_with_activity,
-)
+from payments.services.risk import effective_no_confirmation_limit, wallet_check_can_pay, wallet_lock_with_activity
 
 
 def _require_transaction(name: str) -> None:

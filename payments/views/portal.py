@@ -22,7 +22,13 @@ from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
-from payments.selectors import member_history, member_portal_summary, pending_payments, wallet_for_member
+from payments.selectors.wallet import (
+    member_history,
+    member_portal_summary,
+    pending_payments,
+    top_up_offers,
+    wallet_for_member,
+)
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import wallet_get_or_create
 from payments.services.orders import order_confirm_payment, order_payment_declined
@@ -33,7 +39,7 @@ from payments.services.risk import (
     wallet_set_limits,
     wallet_unfreeze,
 )
-from payments.services.top_ups import top_up_bonus, top_up_offers, wallet_top_up_online
+from payments.services.top_ups import top_up_bonus, wallet_top_up_online
 
 HISTORY_PAGE = 20
 

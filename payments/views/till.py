@@ -15,9 +15,9 @@ from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
 from payments.models import Category, Order, OrderLine, Product, Tender
 from payments.permissions import pos_required
+from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
 from payments.services.codes import hash_payment_code, looks_like_payment_code
-from payments.services.shifts import shift_current
 from payments.views.till_common import (
     SESSION_ORDER,
     cart_context,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
-from payments.selectors import wallet_balance
+from payments.selectors.orders import order_points_preview
+from payments.selectors.wallet import wallet_balance
 from payments.services import orders as svc
 
 SESSION_ORDER = "pos_order_id"
@@ -62,7 +63,7 @@ def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offe
     tenders = list(Tender.objects.filter(order=order))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
-    preview = svc.order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
+    preview = order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
     for line in lines:
         chosen = {m.pk for m in line.modifiers.all()}
         groups: dict[str, list[tuple[Any, bool]]] = {}

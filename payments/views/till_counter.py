@@ -17,9 +17,10 @@ from members.selectors import member_by_card_number
 from payments.idempotency import form_claim
 from payments.models import IdempotencyRecord
 from payments.permissions import pos_required
+from payments.selectors.wallet import top_up_offers
 from payments.services.cash_out import wallet_cash_out
 from payments.services.codes import member_for_live_code
-from payments.services.top_ups import top_up_offers, wallet_top_up
+from payments.services.top_ups import wallet_top_up
 from payments.views.till_approval import approver_from_form
 from payments.views.till_common import (
     till_store,

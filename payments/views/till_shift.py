@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.money import parse_money
 from cafe_loyalty.core.problems import Problem
 from payments.permissions import pos_required
-from payments.services.shifts import cash_move, shift_close, shift_current, shift_open, z_report
+from payments.selectors.shifts import shift_current, z_report
+from payments.services.shifts import cash_move, shift_close, shift_open
 from payments.views.till_common import (
     till_store,
     typed,

@@ -222,7 +222,7 @@ def test_member_downloads_their_data_as_json(member_client: Client, member: Memb
 
 def test_member_deletes_their_account_and_records_stay_anonymised(member_client: Client, member: Member) -> None:
     from payments.models import Account, Transfer
-    from payments.services.ledger import ledger_problems
+    from payments.selectors.ledger import ledger_problems
     from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=20_000, tender="cash")

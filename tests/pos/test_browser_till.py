@@ -13,9 +13,10 @@ from campaigns.models import CouponTemplate
 from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, Order, Payment, Store, StoreStaff
+from payments.selectors.ledger import ledger_problems
+from payments.selectors.shifts import z_report
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
-from payments.services.shifts import shift_open, z_report
+from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import PASSWORD, totp_code
 

@@ -11,11 +11,12 @@ from django.test import Client
 from members.models import Member, Notice
 from members.services import member_create
 from payments.models import Account, CashOut, Store, StoreStaff, TopUpBonusRule, Transfer
+from payments.selectors.ledger import ledger_problems
+from payments.selectors.shifts import z_report
 from payments.services.cash_out import wallet_cashable
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
 from payments.services.risk import wallet_freeze
-from payments.services.shifts import shift_open, z_report
+from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import PASSWORD
 from tests.sales import pay

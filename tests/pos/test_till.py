@@ -12,9 +12,10 @@ from members.models import Member
 from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, StoreStaff, Tender
+from payments.selectors.ledger import ledger_problems
+from payments.selectors.shifts import z_report
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
-from payments.services.shifts import shift_open, z_report
+from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db

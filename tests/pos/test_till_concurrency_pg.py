@@ -10,8 +10,8 @@ import pytest
 from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Order, Payment, Product, Refund, Store, Tender
+from payments.selectors.ledger import ledger_problems
 from payments.services.codes import hash_payment_code, payment_code_issue
-from payments.services.ledger import ledger_problems
 from payments.services.orders import TillError, order_add_product, order_add_tender, order_attach_member, order_open
 from payments.services.top_ups import wallet_top_up
 from tests.wallet.test_concurrency_pg import run_concurrently

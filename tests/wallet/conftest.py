@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from members.models import Member
 from members.services import member_create
 from payments.models import ProgrammeSettings, Store
+from payments.selectors.ledger import ledger_problems
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
 from payments.services.terminals import terminal_create
 from payments.services.top_ups import wallet_top_up
 

@@ -10,8 +10,9 @@ from hypothesis.extra.django import TestCase
 from members.services import member_create
 from payments.exceptions import WalletError
 from payments.models import Account, Payment, ProgrammeSettings, Store
+from payments.selectors.ledger import ledger_problems
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import forget_cached_accounts, ledger_problems
+from payments.services.ledger import forget_cached_accounts
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.top_ups import wallet_top_up
 from tests.sales import pay, refund_payment

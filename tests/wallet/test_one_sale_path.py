@@ -29,6 +29,7 @@ from payments.models import (
     Tender,
     Transfer,
 )
+from payments.selectors.shifts import z_report
 from payments.services.codes import hash_payment_code
 from payments.services.orders import (
     order_add_product,
@@ -39,7 +40,7 @@ from payments.services.orders import (
     order_refund,
     order_refund_amount,
 )
-from payments.services.shifts import shift_open, z_report
+from payments.services.shifts import shift_open
 from tests.wallet.conftest import idem
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from members.models import Member
 from members.services import member_create
 from payments.models import Account, IdempotencyRecord, Payment, TopUp
-from payments.services.ledger import ledger_problems
+from payments.selectors.ledger import ledger_problems
 from payments.services.top_ups import wallet_top_up
 from tests.sales import pay
 

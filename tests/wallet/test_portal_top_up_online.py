@@ -16,8 +16,8 @@ from members.models import Member
 from payments.exceptions import OnlineTopUpUnavailable, TopUpAmountInvalid
 from payments.gateway import GatewayCharge, TestGateway, TopUpGateway
 from payments.models import Account, IdempotencyRecord, ProgrammeSettings, TopUp, TopUpBonusRule, Transfer
+from payments.selectors.ledger import ledger_problems
 from payments.services import top_ups
-from payments.services.ledger import ledger_problems
 from payments.services.top_ups import wallet_top_up, wallet_top_up_online
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.services.ledger import ledger_problems
+from payments.selectors.ledger import ledger_problems
 
 
 class Command(BaseCommand):

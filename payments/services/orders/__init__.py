@@ -10,25 +10,17 @@ from payments.services.orders.cart import (
     order_line_set_modifiers,
     order_line_set_quantity,
     order_open,
-    order_points_preview,
     order_recalculate,
-    quote_lines,
 )
 from payments.services.orders.errors import TillError
-from payments.services.orders.refunds import (
-    OrderRefundResult,
-    order_refund,
-    order_refund_amount,
-    refund_needs_approval,
-)
-from payments.services.orders.settle import order_paid_amount, order_settle_if_covered
+from payments.services.orders.refunds import OrderRefundResult, order_refund, order_refund_amount, refund_needs_approval
+from payments.services.orders.settle import order_settle_if_covered
 from payments.services.orders.tenders import (
     ConfirmResult,
     TenderResult,
     WalletSale,
     order_add_tender,
     order_confirm_payment,
-    order_due,
     order_pay_by_code,
     order_payment_declined,
     order_refresh_pending,
@@ -46,20 +38,16 @@ __all__ = [
     "order_apply_coupon",
     "order_attach_member",
     "order_confirm_payment",
-    "order_due",
     "order_line_set_modifiers",
     "order_line_set_quantity",
     "order_open",
-    "order_paid_amount",
     "order_pay_by_code",
     "order_payment_declined",
-    "order_points_preview",
     "order_recalculate",
     "order_refresh_pending",
     "order_refund",
     "order_refund_amount",
     "order_settle_if_covered",
     "orders_expire_held",
-    "quote_lines",
     "refund_needs_approval",
 ]

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.coupons import coupon_evaluate
-from campaigns.earning import QuoteLine, points_quote
 from members.models import Member
 from payments.models import (
     ModifierOption,
@@ -26,6 +25,7 @@ from payments.models import (
     Store,
     Tender,
 )
+from payments.selectors.orders import order_lines_for_quote, quote_lines
 from payments.services.orders.errors import TillError
 
 # --- Cart ---------------------------------------------------------------------------
@@ -105,12 +105,6 @@ def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str 
     order_recalculate(order=order)
 
 
-def quote_lines(order: Order) -> list[QuoteLine]:
-    prefetched = "lines" in getattr(order, "_prefetched_objects_cache", {})
-    lines = order.lines.all() if prefetched else order.lines.select_related("product__category")
-    return [QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total) for line in lines]
-
-
 def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
     _editable(order)
     if order.member is None:
@@ -119,7 +113,7 @@ def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
     discount = coupon_evaluate(
         code=code,
         member=order.member,
-        lines=quote_lines(order),
+        lines=quote_lines(order_lines_for_quote(order)),
         subtotal=order.subtotal,
         at=timezone.now(),
         store_slug=order.store.slug,
@@ -142,15 +136,3 @@ def order_recalculate(*, order: Order) -> Order:
     order.subtotal, order.discount, order.total = subtotal, discount, subtotal - discount
     order.save(update_fields=["subtotal", "discount", "total"])
     return order
-
-
-def order_points_preview(*, order: Order) -> Any:
-    if order.member is None:
-        return None
-    return points_quote(
-        member=order.member,
-        lines=quote_lines(order),
-        total_paid=order.total,
-        store_slug=order.store.slug,
-        at=timezone.now(),
-    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -19,12 +19,8 @@ from campaigns.coupons import coupon_redeem
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.services import notice_send, notice_text, notices_batched
 from payments.models import Order, OrderLine, Shift, Tender
-from payments.services.orders.cart import quote_lines
+from payments.selectors.orders import quote_lines
 from payments.services.orders.receipts import receipt_text
-
-
-def order_paid_amount(order: Order) -> int:
-    return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
 
 
 def order_lock_for_settling(*, order_id: int) -> Order:
@@ -72,7 +68,7 @@ def order_settle_locked(*, order: Order, now: datetime, wallet_balance: int | No
                 reference=order.reference,
                 store_slug=order.store.slug,
                 at=now,
-                lines=quote_lines(order),
+                lines=quote_lines(order.lines.all()),  # prefetched by order_lock_for_settling
             )
         order.points_earned = loyalty.points_earned
         order.points_explanation = "\n".join(loyalty.explanation)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +23,9 @@ from members.points import points_spend
 from members.services import notices_batched
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
+from payments.selectors.orders import order_due
 from payments.services.orders.errors import TillError
-from payments.services.orders.settle import order_lock_for_settling, order_paid_amount, order_settle_locked
+from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
 from payments.services.risk import wallet_refusal_record
 from payments.services.wallet_payments import (
     WalletCharge,
@@ -35,12 +35,6 @@ from payments.services.wallet_payments import (
     payments_expire_due,
     wallet_charge,
 )
-
-
-def order_due(order: Order) -> int:
-    """What is still to pay: the total less settled and waiting tenders."""
-    pending = order.tenders.filter(status=Tender.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
-    return max(order.total - order_paid_amount(order) - pending, 0)
 
 
 @dataclass

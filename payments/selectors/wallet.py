@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from members.models import Member, PointsEntry
-from payments.models import Account, Payment, Transfer
+from payments.models import Account, Payment, TopUpBonusRule, Transfer
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ def member_portal_summary(*, member: Member) -> PortalSummary:
 
 
 def member_tier_name(member: Member) -> str | None:
-    tier = getattr(member, "tier", None)
-    return str(tier.name) if tier is not None else None
+    return str(member.tier.name) if member.tier is not None else None
 
 
 @dataclass(frozen=True)
@@ -144,3 +143,14 @@ def pending_payments(*, member: Member) -> list[Payment]:
 def member_payment(*, member: Member, payment_id: int) -> Payment | None:
     """One of the member's own payments, with its order (for the API body)."""
     return Payment.objects.select_related("member", "tender__order").filter(pk=payment_id, member=member).first()
+
+
+def top_up_offers(*, at: datetime) -> list[TopUpBonusRule]:
+    """The bonus rules running at `at`, smallest top-up first: shown to members
+    and baristas, and the one source `top_up_bonus` reads."""
+    running = (
+        TopUpBonusRule.objects.filter(is_active=True)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+    )
+    return list(running.order_by("min_amount", "-bonus"))

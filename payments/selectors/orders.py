@@ -1,0 +1,45 @@
+"""Reads of orders: what is paid and due, the lines as the loyalty engine
+sees them, and the points an open order would earn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from campaigns.earning import PointsQuote, QuoteLine, points_quote
+from payments.models import Order, OrderLine, Tender
+
+
+def order_paid_amount(order: Order) -> int:
+    return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def order_due(order: Order) -> int:
+    """What is still to pay: the total less settled and waiting tenders."""
+    pending = order.tenders.filter(status=Tender.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
+    return max(order.total - order_paid_amount(order) - pending, 0)
+
+
+def quote_lines(lines: Iterable[OrderLine]) -> list[QuoteLine]:
+    """The order's lines as the loyalty engine sees them (pass lines with
+    their product and category loaded)."""
+    return [QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total) for line in lines]
+
+
+def order_lines_for_quote(order: Order) -> Iterable[OrderLine]:
+    return order.lines.select_related("product__category")
+
+
+def order_points_preview(*, order: Order) -> PointsQuote | None:
+    """What the open order would earn the scanned member, for the till."""
+    if order.member is None:
+        return None
+    return points_quote(
+        member=order.member,
+        lines=quote_lines(order_lines_for_quote(order)),
+        total_paid=order.total,
+        store_slug=order.store.slug,
+        at=timezone.now(),
+    )
