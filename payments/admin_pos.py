@@ -12,10 +12,21 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 
 from cafe_loyalty.core.money import format_money, parse_money
-from payments.models import CashMovement, Category, ModifierOption, Order, OrderLine, Product, Shift, Tender
+from payments.models import (
+    CashMovement,
+    Category,
+    ModifierOption,
+    Order,
+    OrderLine,
+    OrderRefund,
+    Product,
+    Shift,
+    Tender,
+)
 from payments.selectors.shifts import z_report
 
 CSV_COLUMNS = ["sku", "name", "category", "price", "modifiers", "quick_key", "active"]
@@ -141,13 +152,41 @@ class TenderInline(admin.TabularInline):
     can_delete = False
 
 
+class OrderRefundInline(admin.TabularInline):
+    """Each refund of the order, in the shift it was made in."""
+
+    model = OrderRefund
+    extra = 0
+    fields = readonly_fields = ("number", "created_at", "amount", "given_back", "shift", "reason", "approved_by")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="given back")
+    def given_back(self, obj: OrderRefund) -> str:
+        return ", ".join(f"{part.tender.get_kind_display()} {format_money(part.amount)}" for part in obj.parts.all())
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["pk", "created_at", "store", "member", "total", "status", "points_earned"]
-    list_filter = ["status", "store", "created_at"]
+    """Every sale, from the till and from the API, with its tenders and refunds."""
+
+    list_display = [
+        "pk",
+        "created_at",
+        "store",
+        "channel",
+        "member",
+        "total",
+        "refunded_amount",
+        "status",
+        "points_earned",
+    ]
+    list_filter = ["status", "channel", "store", "created_at"]
     date_hierarchy = "created_at"
     list_select_related = ["store", "member"]
-    inlines = [OrderLineInline, TenderInline]
+    inlines = [OrderLineInline, TenderInline, OrderRefundInline]
     readonly_fields = [f.name for f in Order._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -180,6 +219,4 @@ class ShiftAdmin(admin.ModelAdmin):
 
     @admin.display(description="Z report")
     def z_report_table(self, obj: Shift) -> str:
-        from django.template.loader import render_to_string
-
         return render_to_string("pos/z_table.html", {"report": z_report(shift=obj)})
