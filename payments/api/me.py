@@ -69,9 +69,7 @@ class MePaymentCodeView(MemberAPIView):
     @extend_schema(request=None, responses={201: PaymentCodeOutput}, summary="Issue a one-time payment code")
     def post(self, request: Request) -> Response:
         issued = payment_code_issue(member=self.member(request))
-        return Response(
-            {"code": issued.code, "expires_at": issued.expires_at.isoformat()}, status=status.HTTP_201_CREATED
-        )
+        return Response(PaymentCodeOutput(issued).data, status=status.HTTP_201_CREATED)
 
 
 class HistoryItemOutput(serializers.Serializer):

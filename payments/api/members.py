@@ -20,6 +20,7 @@ from payments.selectors.wallet import member_portal_summary, member_tier_name
 
 
 def member_summary(member: Member, *, masked: bool) -> dict[str, Any]:
+    """The member as terminals see it (the shape of MemberSummaryOutput)."""
     summary = member_portal_summary(member=member)
     return {
         "id": member.pk,
@@ -67,7 +68,7 @@ class MembersView(TerminalAPIView):
             name=data.validated_data["name"],
             phone=data.validated_data.get("phone", ""),
         )
-        return Response(member_summary(member, masked=False), status=status.HTTP_201_CREATED)
+        return Response(MemberSummaryOutput(member_summary(member, masked=False)).data, status=status.HTTP_201_CREATED)
 
 
 class MemberDetailView(TerminalAPIView):
@@ -76,4 +77,4 @@ class MemberDetailView(TerminalAPIView):
         member = member_by_card_number(card_number=card_number) if is_valid_card_number(card_number) else None
         if member is None:
             raise MemberNotFound("No member with that card number.")
-        return Response(member_summary(member, masked=True))
+        return Response(MemberSummaryOutput(member_summary(member, masked=True)).data)

@@ -64,7 +64,8 @@ class TopUpsView(TerminalAPIView):
 
 
 def top_up_body(top_up: TopUp, wallet_balance: int) -> dict[str, Any]:
-    return {"id": top_up.pk, "amount": top_up.amount, "bonus": top_up.bonus, "wallet_balance": wallet_balance}
+    body = {"id": top_up.pk, "amount": top_up.amount, "bonus": top_up.bonus, "wallet_balance": wallet_balance}
+    return dict(TopUpOutput(body).data)
 
 
 def top_up_replay(claim: IdempotencyRecord) -> Response | None:
