@@ -189,7 +189,7 @@ def order_pay_by_code(
                 now=now,
             )
             order = Order.objects.create(
-                channel=Order.Channel.API if terminal else Order.Channel.TILL,
+                channel=Order.Channel.API,
                 store=store,
                 terminal=terminal,
                 barista=actor,
