@@ -14,7 +14,15 @@ from payments.selectors.shifts import ZReport, z_report
 from payments.services.orders.errors import TillError
 
 
+def _require_shift_manager(user: Any) -> None:
+    """Opening and closing shifts and moving cash in or out of the drawer are
+    a shift manager's: a barista alone cannot change what the drawer should hold."""
+    if not user.has_perm("payments.manage_shift"):
+        raise TillError(_("A shift manager opens and closes shifts and moves cash in or out of the drawer."))
+
+
 def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:
+    _require_shift_manager(user)
     if opening_float < 0:
         raise TillError(_("The float cannot be negative."))
     try:
@@ -25,12 +33,14 @@ def shift_open(*, store: Store, user: Any, opening_float: int) -> Shift:
 
 
 def cash_move(*, shift: Shift, amount: int, reason: str, user: Any) -> CashMovement:
+    _require_shift_manager(user)
     if amount == 0 or not reason.strip():
         raise TillError(_("Enter an amount and a reason."))
     return CashMovement.objects.create(shift=shift, amount=amount, reason=reason[:120], actor=user)
 
 
 def shift_close(*, shift: Shift, counted_cash: int, user: Any) -> ZReport:
+    _require_shift_manager(user)
     if shift.closed_at is not None:
         raise TillError(_("This shift is already closed."))
     part_paid = Order.objects.filter(

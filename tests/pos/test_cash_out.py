@@ -75,7 +75,7 @@ def test_cash_out_pays_back_once_leaves_the_bonus_and_counts_in_the_drawer(
 ) -> None:
     client, store = counter
     member = member_with_bonus
-    shift = shift_open(store=store, user=barista_user, opening_float=50_000)
+    shift = shift_open(store=store, user=shift_manager_user, opening_float=50_000)
     approved = {
         "card": payment_code_issue(member=member).code,  # the pay code identifies the member too
         "amount": "",

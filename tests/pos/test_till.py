@@ -156,9 +156,9 @@ def test_refund_above_threshold_needs_a_shift_manager(till: tuple[Client, Store]
     assert order.status == "refunded"
 
 
-def test_z_report_adds_up(till: tuple[Client, Store], barista_user: Any) -> None:
+def test_z_report_adds_up(till: tuple[Client, Store], barista_user: Any, shift_manager_user: Any) -> None:
     client, store = till
-    shift = shift_open(store=store, user=barista_user, opening_float=50_000)
+    shift = shift_open(store=store, user=shift_manager_user, opening_float=50_000)
     for kind in ("cash", "card"):
         order = order_of(client)
         add(client, order, "croissant")

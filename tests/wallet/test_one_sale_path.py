@@ -117,8 +117,9 @@ def test_an_api_refund_of_a_till_sale_goes_through_the_order_and_the_z_report(
     barista_user: Any,
     make_member: Callable[..., Member],
     code_for: Callable[[Member], str],
+    shift_manager_user: Any,
 ) -> None:
-    shift = shift_open(store=menu_store, user=barista_user, opening_float=0)
+    shift = shift_open(store=menu_store, user=shift_manager_user, opening_float=0)
     member = make_member(balance=50_000)
     order = till_wallet_sale(menu_store, barista_user, member, code_for(member))
     payment = order.tenders.get().payment
@@ -141,9 +142,14 @@ def test_an_api_refund_of_a_till_sale_goes_through_the_order_and_the_z_report(
 
 
 def test_a_till_refund_of_an_api_payment_reverses_points_once_and_shows_on_the_z_report(
-    api: APIClient, menu_store: Store, barista_user: Any, make_member: Callable[..., Member], code_for: Any
+    api: APIClient,
+    menu_store: Store,
+    barista_user: Any,
+    make_member: Callable[..., Member],
+    code_for: Any,
+    shift_manager_user: Any,
 ) -> None:
-    shift = shift_open(store=menu_store, user=barista_user, opening_float=0)
+    shift = shift_open(store=menu_store, user=shift_manager_user, opening_float=0)
     member = make_member(balance=50_000)
     response = api_pay(api, code_for(member), 12_000)
     order = Payment.objects.get(pk=response.json()["id"]).tender.order
@@ -226,11 +232,11 @@ def test_the_till_says_how_much_cash_to_hand_back(
 
 
 def test_an_order_opened_before_the_shift_belongs_to_the_shift_it_is_paid_in(
-    menu_store: Store, barista_user: Any
+    menu_store: Store, barista_user: Any, shift_manager_user: Any
 ) -> None:
     order = order_open(store=menu_store, barista=barista_user)  # the till opened before the shift
     order_add_product(order=order, product=Product.objects.get(sku="croissant"))
-    shift = shift_open(store=menu_store, user=barista_user, opening_float=1_000)
+    shift = shift_open(store=menu_store, user=shift_manager_user, opening_float=1_000)
     order_add_tender(order=order, kind="cash", idempotency_key="c", actor=barista_user)
     order.refresh_from_db()
     assert order.shift == shift
