@@ -88,3 +88,7 @@ class OnlineTopUpUnavailable(WalletError):
 
 class CardDeclined(WalletError):
     status, code, title = 402, "card_declined", "The card gateway declined the charge"
+
+
+class ApprovalRefused(WalletError):
+    status, code, title = 403, "approval_refused", "This person cannot approve that"

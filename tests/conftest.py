@@ -121,6 +121,17 @@ def totp_code(secret: str = TOTP_SECRET) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
 
 
+def approver_login(user: Any) -> dict[str, str]:
+    """The approver fields of a till form, as the approver types them: email,
+    password and the code their authenticator shows. Each call stands for the
+    next 30-second code (a code is accepted once)."""
+    from django.core.cache import cache
+
+    code = totp_code()
+    cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={code}")
+    return {"approver_email": user.email, "approver_password": PASSWORD, "approver_code": code}
+
+
 def make_staff(django_user_model: Any, email: str, role: str, *, mfa: bool = True) -> Any:
     from django.contrib.auth.models import Group
 

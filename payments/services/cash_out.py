@@ -21,9 +21,8 @@ from members.models import Member
 from members.services import notice_send, notice_text
 from payments.exceptions import AccountFrozen, CashOutInvalid, CashOutRequiresApproval
 from payments.models import Account, CashOut, IdempotencyRecord, Store, Transfer
+from payments.services.approvals import approval_check
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
-
-APPROVAL_PERMISSION = "payments.approve_refund"
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,9 @@ def wallet_cash_out(
     """Pay `amount` (default: all that may leave) of the wallet back in cash
     from the store's drawer. Needs a Shift manager or Manager and a reason.
     Returns (cash-out, wallet balance after)."""
-    if approved_by is None or not approved_by.has_perm(APPROVAL_PERMISSION):
+    if approved_by is None:
         raise CashOutRequiresApproval(_("Paying a wallet back in cash needs a shift manager or manager."))
+    approval_check(approver=approved_by, actor=actor, member=member)
     reason = reason.strip()[:200]
     if not reason:
         raise CashOutInvalid(_("Say why the wallet is paid back (for example: leaving the programme)."))

@@ -98,23 +98,23 @@ def cash_out(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         member = _scanned_member(request)
         amount = _typed_amount(request)
-        approver, approver_error = approver_from_form(request)
         if member is None:
             error = _("No member with that card number or pay code.")
         elif amount == 0:
             error = _("Enter the amount as money, like 200, or leave it empty for all.")
-        elif approver_error:
-            error = approver_error
         elif (record := _claim_form(request, "cashout")) is None:
-            notice = _("Already done.")
+            notice = _("Already done.")  # before the approver: a double tap must not spend their code
         else:
+            approver, error = approver_from_form(request)
             try:
+                if error:
+                    raise Problem(error)
                 done, balance = wallet_cash_out(
                     member=member, store=store, actor=request.user, approved_by=approver,
                     reason=typed(request, "reason"), amount=amount, idempotency_record=record,
                 )  # fmt: skip
             except Problem as exc:
-                record.delete()
+                record.delete()  # refused: the same form may be sent again once fixed
                 error = exc.detail
             else:
                 notice = _("Pay %(amount)s in cash from the drawer. Wallet balance now %(balance)s.") % {
@@ -126,6 +126,5 @@ def cash_out(request: HttpRequest) -> HttpResponse:
         "error": error,
         "notice": notice,
         "key": uuid.uuid4().hex,
-        "can_approve": request.user.has_perm("payments.approve_refund"),
     }
     return render(request, "pos/cash_out.html", context)

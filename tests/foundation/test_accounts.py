@@ -254,7 +254,7 @@ def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Cli
     assert "btn-secondary" in passkey_button
 
 
-def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any) -> None:
+def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any, shift_manager_user: Any) -> None:
     from members.services import member_create
     from payments.services.codes import payment_code_issue
     from payments.services.top_ups import wallet_top_up
@@ -273,7 +273,7 @@ def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user
     from payments.services.cash_out import wallet_cash_out
 
     wallet_cash_out(
-        member=member, store=Store.objects.create(name="S", slug="s"), actor=manager_user,
+        member=member, store=Store.objects.create(name="S", slug="s"), actor=shift_manager_user,
         approved_by=manager_user, reason="leaving", amount=8_000,
     )  # fmt: skip
     page = client.get("/admin/").content.decode()

@@ -146,11 +146,9 @@ def test_refund_above_threshold_needs_a_shift_manager(till: tuple[Client, Store]
     client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "card", "key": "c"}, HTTP_HX_REQUEST="true")
     refused = client.post(f"/pos/orders/{order.pk}/refund/", {})
     assert b"shift manager" in refused.content
-    from tests.conftest import PASSWORD
+    from tests.conftest import approver_login
 
-    approved = client.post(
-        f"/pos/orders/{order.pk}/refund/", {"approver_email": shift_manager_user.email, "approver_password": PASSWORD}
-    )
+    approved = client.post(f"/pos/orders/{order.pk}/refund/", approver_login(shift_manager_user))
     assert approved.status_code == 302
     order.refresh_from_db()
     assert order.status == "refunded"

@@ -40,6 +40,7 @@ from payments.models import (
     Tender,
     Terminal,
 )
+from payments.services.approvals import approval_check
 from payments.services.orders.errors import TillError
 from payments.services.risk import risk_alert_raise
 from payments.services.wallet_payments import wallet_refund_payment
@@ -137,11 +138,13 @@ def order_refund(
                 refundable_amount=locked.total - locked.refunded_amount,
             )
         needs_approval = refund_needs_approval(refunded_before=locked.refunded_amount, amount=amount)
-        if needs_approval and not (approved_by is not None and approved_by.has_perm("payments.approve_refund")):
+        if needs_approval and approved_by is None:
             raise RefundRequiresApproval(
                 _("Refunds above %(threshold)s need a shift manager: ask them to approve with their login.")
                 % {"threshold": format_money(ProgrammeSettings.current().refund_approval_threshold)}
             )
+        if needs_approval:
+            approval_check(approver=approved_by, actor=actor, member=locked.member)
         refund = OrderRefund.objects.create(
             order=locked,
             number=locked.refund_steps + 1,
