@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from campaigns.lifecycle import campaign_result, campaign_run
+from campaigns.lifecycle import campaign_run
 from campaigns.models import (
     BirthdayGrant,
     Campaign,
@@ -26,6 +26,7 @@ from campaigns.models import (
     Reward,
 )
 from campaigns.reports import CHURN_DAYS, cohort_retention, lapsed_summary, monthly_activity
+from campaigns.selectors import CampaignResult, campaign_result, earn_rule_exists, feedback_by_store, segment_counts
 
 
 @admin.register(EarnRule)
@@ -33,7 +34,7 @@ class EarnRuleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "max_points_per_order", "max_points_per_day"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not EarnRule.objects.exists()
+        return not earn_rule_exists()
 
 
 @admin.register(ProductBonus)
@@ -108,13 +109,7 @@ class OrderFeedbackAdmin(ReadOnlyAdmin):
         context = getattr(response, "context_data", None) or {}
         changelist = context.get("cl")
         if changelist is not None:
-            queryset: QuerySet[OrderFeedback] = changelist.queryset
-            context["per_store"] = (
-                queryset.order_by()
-                .values("store_slug")
-                .annotate(average=Avg("rating"), count=Count("pk"))
-                .order_by("store_slug")
-            )
+            context["per_store"] = feedback_by_store(feedbacks=changelist.queryset)
         return response  # type: ignore[return-value]
 
 
@@ -163,11 +158,8 @@ class MemberSegmentAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         labels = dict(MemberSegment.Segment.choices)
-        counts = dict(
-            MemberSegment.objects.order_by().values_list("segment").annotate(n=Count("pk")).values_list("segment", "n")
-        )
         context = {
-            "segment_counts": [(labels[key], counts.get(key, 0)) for key in MemberSegment.Segment.values],
+            "segment_counts": [(labels[key], count) for key, count in segment_counts().items()],
             **(extra_context or {}),
         }
         return super().changelist_view(request, context)  # type: ignore[return-value]
@@ -208,7 +200,7 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = ["results"]
     actions = ["run_now"]
 
-    def _result(self, obj: Campaign) -> Any:
+    def _result(self, obj: Campaign) -> CampaignResult:
         cache = obj.__dict__.setdefault("_result_memo", {})
         if "result" not in cache:
             cache["result"] = campaign_result(campaign=obj)

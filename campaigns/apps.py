@@ -8,12 +8,12 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns & coupons"
 
     def ready(self) -> None:
+        # Models are loaded only now, so these modules are imported here.
         from campaigns import signals  # noqa: F401  (signup referrals, tier-up coupons)
+        from campaigns.selectors import campaign_entries_of_member, coupons_of_member, member_segment
         from members.privacy_export import register_exporter
 
         def coupons(member: Any) -> list[dict[str, object]]:
-            from campaigns.models import Coupon
-
             return [
                 {
                     "code": c.code,
@@ -21,13 +21,11 @@ class CampaignsConfig(AppConfig):
                     "issued": c.issued_at.isoformat(),
                     "redeemed": c.redeemed_at.isoformat() if c.redeemed_at else None,
                 }
-                for c in Coupon.objects.filter(member=member).select_related("template")
+                for c in coupons_of_member(member=member)
             ]
 
         def segment(member: Any) -> dict[str, object] | None:
-            from campaigns.models import MemberSegment
-
-            row = MemberSegment.objects.filter(member=member).first()
+            row = member_segment(member=member)
             if row is None:
                 return None
             return {
@@ -39,11 +37,9 @@ class CampaignsConfig(AppConfig):
             }
 
         def campaigns(member: Any) -> list[dict[str, object]]:
-            from campaigns.models import CampaignEntry
-
             return [
                 {"campaign": e.campaign.name, "group": e.group, "entered": e.entered_at.isoformat()}
-                for e in CampaignEntry.objects.filter(member=member).select_related("campaign")
+                for e in campaign_entries_of_member(member=member)
             ]
 
         register_exporter("coupons", coupons)

@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from campaigns.models import BirthdayGrant
-from members.models import Member
+from campaigns.selectors import members_due_birthday_reward
 from members.points import points_earn
 from members.services import notice_text
 
@@ -16,12 +15,7 @@ def birthday_rewards_grant(*, today: date) -> int:
     """Points for members whose birthday month is this month, once per year
     (the birthday itself can change only once a year, so it cannot be farmed)."""
     granted = 0
-    members = (
-        Member.objects.select_related("tier")
-        .filter(birthday__month=today.month, anonymised_at__isnull=True)
-        .exclude(Q(birthday_grants__year=today.year))
-    )
-    for member in members.iterator():
+    for member in members_due_birthday_reward(today=today).iterator():
         points = member.tier.birthday_reward_points if member.tier else 50
         try:
             with transaction.atomic():

@@ -16,6 +16,7 @@ from cafe_loyalty.core.money import format_money
 from campaigns.earning import QuoteLine
 from campaigns.exceptions import CouponExpired, CouponInvalid, CouponNotApplicable, CouponNotStackable, CouponUsed
 from campaigns.models import Coupon, CouponTemplate
+from campaigns.selectors import coupon_by_code, coupon_templates_for_codes
 from members.models import Member
 from members.services import notice_send, notice_text
 
@@ -104,7 +105,7 @@ def coupon_evaluate(
     """What this coupon takes off this order, or a refusal the till can read out."""
     at = at or timezone.now()
     code = code.strip().upper()
-    coupon = Coupon.objects.select_related("template").filter(code=code).first()
+    coupon = coupon_by_code(code=code)
     if coupon is None or coupon.member_id != member.pk:
         raise CouponInvalid(_("No such coupon for this member."))
     if coupon.redeemed_at is not None:
@@ -116,7 +117,7 @@ def coupon_evaluate(
     template = coupon.template
     others = [c for c in (applied_codes or []) if c != code]
     if others:
-        other_templates = CouponTemplate.objects.filter(coupons__code__in=others)
+        other_templates = coupon_templates_for_codes(codes=others)
         if not template.stackable or any(not t.stackable for t in other_templates):
             raise CouponNotStackable(_("Only one coupon per order unless both say they combine."))
     if subtotal < template.min_spend:

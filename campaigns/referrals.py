@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from campaigns.coupons import ALPHABET
 from campaigns.exceptions import ReferralRefused
 from campaigns.models import Referral, ReferralCode
+from campaigns.selectors import referral_code_by_code, referral_code_of_member
 from members.models import Member, Visit
 from members.points import points_earn, points_reverse_for_refund
 from members.services import notice_text
@@ -23,7 +24,8 @@ MONTHLY_CAP = 5
 
 
 def referral_code_for(*, member: Member) -> str:
-    existing = ReferralCode.objects.filter(member=member).first()
+    """The member's referral code, made on first use."""
+    existing = referral_code_of_member(member=member)
     if existing:
         return existing.code
     for _attempt in range(5):
@@ -33,7 +35,7 @@ def referral_code_for(*, member: Member) -> str:
                     member=member, code="".join(secrets.choice(ALPHABET) for _ in range(8))
                 ).code
         except IntegrityError:
-            existing = ReferralCode.objects.filter(member=member).first()
+            existing = referral_code_of_member(member=member)
             if existing:
                 return existing.code
     raise RuntimeError("could not allocate a referral code")
@@ -53,7 +55,7 @@ def _digits(phone: str) -> str:
 
 
 def referral_attach(*, friend: Member, code: str, device_id: str = "") -> Referral:
-    referrer_code = ReferralCode.objects.select_related("member").filter(code=code.strip().upper()).first()
+    referrer_code = referral_code_by_code(code=code.strip().upper())
     if referrer_code is None:
         raise ReferralRefused(_("Unknown referral code."))
     referrer = referrer_code.member

@@ -1,4 +1,5 @@
-"""Churn and retention for managers, from visits (one per paid order).
+"""Churn and retention for managers, from visits (one per paid order): the
+app's read-only report queries (the other reads are in campaigns.selectors).
 
 - Monthly activity: members active in each month, how many were new, how many
   came back from the month before, and the month's churn: the share of last

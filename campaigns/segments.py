@@ -5,7 +5,8 @@ thresholds, so a manager can read them ("R5 = visited in the last week");
 monetary is relative: the member's spend percentile among members who spent in
 the last 12 months, in fifths. The segment names follow the usual RFM grid.
 `segments_compute` is the periodic job (`manage.py compute_segments`): one
-aggregate query over visits, then one upsert.
+aggregate query over visits (`visit_totals_by_member`, a selector), then one
+upsert.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import MemberSegment
-from members.models import Member, Visit
+from campaigns.selectors import visit_totals_by_member
+from members.models import Member
 
 YEAR = timedelta(days=365)
 # Days since the last visit at or under which a member scores R5, R4, R3, R2.
@@ -80,28 +81,18 @@ def segments_compute(*, now: datetime | None = None) -> SegmentRun:
     """Score every member who has visited (anonymised members excluded, and
     their rows removed: a deleted account keeps no profile)."""
     now = now or timezone.now()
-    since = now - YEAR
-    rows = list(
-        Visit.objects.filter(member__anonymised_at__isnull=True)
-        .values("member_id")
-        .annotate(
-            last=Max("at"),
-            visits=Count("pk", filter=Q(at__gt=since)),
-            spend=Sum("amount", filter=Q(at__gt=since), default=0),
-        )
-        .order_by()
-    )
-    spends = sorted(int(row["spend"]) for row in rows if row["spend"])
+    rows = visit_totals_by_member(since=now - YEAR)
+    spends = sorted(row.spend for row in rows if row.spend)
     segments = []
     for row in rows:
-        days = max((now - row["last"]).days, 0)
-        visits, spend = int(row["visits"]), int(row["spend"] or 0)
+        days = max((now - row.last_visit_at).days, 0)
+        visits, spend = row.visits, row.spend
         r, f = recency_score(days), frequency_score(visits)
         m = monetary_score(spend, sorted_spends=spends) if spend else 1
         segments.append(
             MemberSegment(
-                member_id=row["member_id"],
-                last_visit_at=row["last"],
+                member_id=row.member_id,
+                last_visit_at=row.last_visit_at,
                 recency_days=days,
                 frequency=visits,
                 monetary=spend,

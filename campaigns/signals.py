@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from campaigns.coupons import coupon_issue
 from campaigns.exceptions import ReferralRefused
+from campaigns.models import CouponTemplate, MemberSegment
 from campaigns.referrals import referral_attach
 from members.services import member_anonymised, member_get_or_create_for_user
 from members.tiers import tier_changed
@@ -29,9 +30,7 @@ def attach_referral_on_signup(sender: Any, request: HttpRequest, user: Any, **kw
         log.info("referral refused", extra={"member": member.pk, "reason": exc.detail})
 
 
-def free_drink_template() -> Any:
-    from campaigns.models import CouponTemplate
-
+def free_drink_template() -> CouponTemplate:
     template, _ = CouponTemplate.objects.get_or_create(
         name="Free drink (tier reward)",
         defaults={"kind": CouponTemplate.Kind.FREE_ITEM, "valid_days": 60, "scope_category": "coffee"},
@@ -49,6 +48,4 @@ def free_drink_on_tier_up(sender: Any, member: Any, old_tier: Any, new_tier: Any
 @receiver(member_anonymised)
 def forget_segment_of_deleted_member(sender: Any, member: Any, **kwargs: Any) -> None:
     """A deleted account keeps no profile: its RFM row goes at once."""
-    from campaigns.models import MemberSegment
-
     MemberSegment.objects.filter(member=member).delete()

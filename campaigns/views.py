@@ -6,16 +6,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.exceptions import RewardUnavailable
-from campaigns.models import Coupon, OrderFeedback, Reward
+from campaigns.models import OrderFeedback
 from campaigns.referrals import referral_code_for
 from campaigns.rewards import reward_redeem
+from campaigns.selectors import coupons_live, member_visit, order_feedback_of, reward_by_id, rewards_active
+from campaigns.signals import REFERRAL_SESSION_KEY
 from members.exceptions import InsufficientPoints
 from members.services import member_get_or_create_for_user
 
@@ -23,14 +25,10 @@ from members.services import member_get_or_create_for_user
 @login_required
 def offers_home(request: HttpRequest) -> HttpResponse:
     member = member_get_or_create_for_user(user=request.user)
-    now = timezone.now()
-    coupons = list(
-        Coupon.objects.filter(member=member, redeemed_at__isnull=True, expires_at__gt=now).select_related("template")
-    )
     context = {
         "member": member,
-        "coupons": coupons,
-        "rewards": Reward.objects.filter(is_active=True).select_related("template"),
+        "coupons": list(coupons_live(member=member, now=timezone.now())),
+        "rewards": rewards_active(),
         "referral_url": request.build_absolute_uri(f"/offers/r/{referral_code_for(member=member)}/"),
     }
     return render(request, "campaigns/home.html", context)
@@ -40,7 +38,9 @@ def offers_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def redeem_reward(request: HttpRequest, reward_id: int) -> HttpResponse:
     member = member_get_or_create_for_user(user=request.user)
-    reward = get_object_or_404(Reward, pk=reward_id)
+    reward = reward_by_id(reward_id=reward_id)
+    if reward is None:
+        raise Http404("No such reward.")
     try:
         coupon = reward_redeem(member=member, reward=reward)
     except (InsufficientPoints, RewardUnavailable) as exc:
@@ -69,14 +69,11 @@ class FeedbackForm(forms.Form):
 def feedback(request: HttpRequest, reference: str) -> HttpResponse:
     """Rate one of your own orders, once. Orders are referenced as
     'payment:<id>' or 'order:<id>', the reference of the loyalty visit."""
-    from members.models import Visit
-
     member = member_get_or_create_for_user(user=request.user)
-    # PostgreSQL refuses control characters in a lookup; no order has them.
-    visit = Visit.objects.filter(member=member, reference=reference).first() if reference.isprintable() else None
+    visit = member_visit(member=member, reference=reference)
     if visit is None:
         raise Http404("Not one of your orders.")
-    existing = OrderFeedback.objects.filter(member=member, order_reference=reference).first()
+    existing = order_feedback_of(member=member, reference=reference)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if existing is None and request.method == "POST" and form.is_valid():
         OrderFeedback.objects.create(
@@ -93,7 +90,5 @@ def feedback(request: HttpRequest, reference: str) -> HttpResponse:
 
 def referral_landing(request: HttpRequest, code: str) -> HttpResponse:
     """The shared link: remember who invited this browser, then sign up."""
-    from campaigns.signals import REFERRAL_SESSION_KEY
-
     request.session[REFERRAL_SESSION_KEY] = code[:12]
     return redirect("account_signup")

@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from campaigns.lifecycle import campaign_result, campaign_run, campaigns_run, holdout_bucket
+from campaigns.lifecycle import campaign_run, campaigns_run, holdout_bucket
 from campaigns.models import Campaign, CampaignEntry, Coupon, CouponTemplate, MemberSegment
 from campaigns.reports import cohort_retention, lapsed_summary, monthly_activity
 from campaigns.segments import frequency_score, monetary_score, recency_score, segment_for, segments_compute
+from campaigns.selectors import campaign_result
 from members.models import Member, Visit
 from members.services import consent_record, member_anonymise
 

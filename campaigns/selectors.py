@@ -1,0 +1,237 @@
+"""Reads for campaigns: coupons, rewards, feedback, segments, and who a
+lifecycle campaign enters and what it achieved. Nothing here writes; the
+retention and churn reports live in campaigns.reports.
+
+Rules that compute something from these rows (a coupon's discount, a
+member's points, RFM scores) stay in their own modules and call in here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+
+from campaigns.models import (
+    Campaign,
+    CampaignEntry,
+    Coupon,
+    CouponTemplate,
+    EarnRule,
+    MemberSegment,
+    OrderFeedback,
+    ReferralCode,
+    Reward,
+)
+from members.models import Consent, Member, Visit
+
+# --- Coupons and rewards ---------------------------------------------------------
+
+
+def coupons_live(*, member: Member, now: datetime) -> QuerySet[Coupon]:
+    """The member's coupons still to use: not redeemed, not expired; soonest to expire first."""
+    return Coupon.objects.filter(member=member, redeemed_at__isnull=True, expires_at__gt=now).select_related("template")
+
+
+def coupons_of_member(*, member: Member) -> QuerySet[Coupon]:
+    """Every coupon the member was ever issued (used, expired or live)."""
+    return Coupon.objects.filter(member=member).select_related("template")
+
+
+def coupon_by_code(*, code: str) -> Coupon | None:
+    """The coupon with this (already normalised) code, whoever holds it."""
+    return Coupon.objects.select_related("template").filter(code=code).first()
+
+
+def coupon_templates_for_codes(*, codes: list[str]) -> QuerySet[CouponTemplate]:
+    return CouponTemplate.objects.filter(coupons__code__in=codes)
+
+
+def rewards_active() -> QuerySet[Reward]:
+    """The rewards catalogue members see, cheapest first."""
+    return Reward.objects.filter(is_active=True).select_related("template")
+
+
+def reward_by_id(*, reward_id: int) -> Reward | None:
+    return Reward.objects.select_related("template").filter(pk=reward_id).first()
+
+
+def earn_rule_exists() -> bool:
+    return EarnRule.objects.exists()
+
+
+# --- Referrals -------------------------------------------------------------------
+
+
+def referral_code_of_member(*, member: Member) -> ReferralCode | None:
+    return ReferralCode.objects.filter(member=member).first()
+
+
+def referral_code_by_code(*, code: str) -> ReferralCode | None:
+    """The (already normalised) code with the member who shares it."""
+    return ReferralCode.objects.select_related("member").filter(code=code).first()
+
+
+# --- Feedback --------------------------------------------------------------------
+
+
+def member_visit(*, member: Member, reference: str) -> Visit | None:
+    """The member's own loyalty visit for an order reference ('payment:<id>',
+    'order:<id>'), or None."""
+    if not reference.isprintable():  # PostgreSQL refuses control characters in a lookup; no order has them.
+        return None
+    return Visit.objects.filter(member=member, reference=reference).first()
+
+
+def order_feedback_of(*, member: Member, reference: str) -> OrderFeedback | None:
+    return OrderFeedback.objects.filter(member=member, order_reference=reference).first()
+
+
+def feedback_by_store(*, feedbacks: QuerySet[OrderFeedback]) -> QuerySet[OrderFeedback, dict[str, Any]]:
+    """Average rating and count per store over `feedbacks` (e.g. the admin's filtered list)."""
+    return (
+        feedbacks.order_by()
+        .values("store_slug")
+        .annotate(average=Avg("rating"), count=Count("pk"))
+        .order_by("store_slug")
+    )
+
+
+# --- Segments and birthdays ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitTotals:
+    member_id: int
+    last_visit_at: datetime
+    visits: int  # since the cut-off
+    spend: int  # since the cut-off
+
+
+def visit_totals_by_member(*, since: datetime) -> list[VisitTotals]:
+    """Per member who ever visited (anonymised members excluded): the last
+    visit, and visits and spend after `since`. One aggregate query."""
+    rows = (
+        Visit.objects.filter(member__anonymised_at__isnull=True)
+        .values("member_id")
+        .annotate(
+            last=Max("at"),
+            visits=Count("pk", filter=Q(at__gt=since)),
+            spend=Sum("amount", filter=Q(at__gt=since), default=0),
+        )
+        .order_by()
+    )
+    return [
+        VisitTotals(
+            member_id=row["member_id"],
+            last_visit_at=row["last"],
+            visits=int(row["visits"]),
+            spend=int(row["spend"] or 0),
+        )
+        for row in rows
+    ]
+
+
+def segment_counts() -> dict[str, int]:
+    """Members per RFM segment, every segment present (0 when empty), in the segments' order."""
+    counts = dict(
+        MemberSegment.objects.order_by().values_list("segment").annotate(n=Count("pk")).values_list("segment", "n")
+    )
+    return {key: counts.get(key, 0) for key in MemberSegment.Segment.values}
+
+
+def member_segment(*, member: Member) -> MemberSegment | None:
+    return MemberSegment.objects.filter(member=member).first()
+
+
+def members_due_birthday_reward(*, today: date) -> QuerySet[Member]:
+    """Members (with their tier) whose birthday month is today's and who have
+    had no birthday reward this year."""
+    return (
+        Member.objects.select_related("tier")
+        .filter(birthday__month=today.month, anonymised_at__isnull=True)
+        .exclude(Q(birthday_grants__year=today.year))
+    )
+
+
+# --- Lifecycle campaigns ---------------------------------------------------------
+
+
+def campaigns_active(*, now: datetime) -> QuerySet[Campaign]:
+    """Active campaigns whose window is open now and whose coupon can still be issued."""
+    return (
+        Campaign.objects.filter(is_active=True, coupon_template__is_active=True)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("coupon_template")
+    )
+
+
+def campaign_entries_of_member(*, member: Member) -> QuerySet[CampaignEntry]:
+    return CampaignEntry.objects.filter(member=member).select_related("campaign")
+
+
+def _with_personalised_consent(members: QuerySet[Member]) -> QuerySet[Member]:
+    """Members whose newest personalised-offers choice, on some channel, is yes."""
+    newest = Consent.objects.filter(
+        member=OuterRef("member"), channel=OuterRef("channel"), purpose=Consent.Purpose.PERSONALISED
+    ).order_by("-recorded_at", "-pk")
+    granted = Consent.objects.filter(member=OuterRef("pk"), purpose=Consent.Purpose.PERSONALISED, granted=True).filter(
+        pk=newest.values("pk")[:1]
+    )
+    return members.filter(Exists(granted))
+
+
+def eligible_members(*, campaign: Campaign, now: datetime) -> QuerySet[Member]:
+    """Members the campaign would enter now (not yet entered)."""
+    members = Member.objects.filter(anonymised_at__isnull=True).exclude(
+        Exists(CampaignEntry.objects.filter(campaign=campaign, member=OuterRef("pk")))
+    )
+    cutoff = now - timedelta(days=campaign.days)
+    if campaign.kind == Campaign.Kind.WELCOME:
+        return members.filter(created_at__gte=cutoff)
+    if campaign.kind == Campaign.Kind.WIN_BACK:
+        lapsed = members.annotate(last_visit=Max("visits__at")).filter(last_visit__lt=cutoff)
+        return _with_personalised_consent(lapsed)
+    in_segment = members.filter(segment__segment=campaign.segment)
+    return _with_personalised_consent(in_segment)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    members: int
+    converted: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.members if self.members else None
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    treatment: GroupResult
+    holdout: GroupResult
+
+    @property
+    def uplift_points(self) -> float | None:
+        """Treatment conversion minus holdout conversion, in percentage points."""
+        if self.treatment.rate is None or self.holdout.rate is None:
+            return None
+        return (self.treatment.rate - self.holdout.rate) * 100
+
+
+def campaign_result(*, campaign: Campaign) -> CampaignResult:
+    """Who visited within the conversion window after entering, per group."""
+    window = timedelta(days=campaign.conversion_days)
+    converted = Visit.objects.filter(
+        member=OuterRef("member"), at__gt=OuterRef("entered_at"), at__lte=OuterRef("entered_at") + window
+    )
+    entries = campaign.entries.annotate(converted=Exists(converted)).values_list("group", "converted")
+    counts = {(group, done): 0 for group in CampaignEntry.Group.values for done in (True, False)}
+    for group, done in entries:
+        counts[(group, bool(done))] += 1
+
+    def result(group: str) -> GroupResult:
+        return GroupResult(members=counts[(group, True)] + counts[(group, False)], converted=counts[(group, True)])
+
+    return CampaignResult(treatment=result(CampaignEntry.Group.TREATMENT), holdout=result(CampaignEntry.Group.HOLDOUT))
