@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.exceptions import RewardUnavailable
-from campaigns.models import OrderFeedback
+from campaigns.feedback import order_feedback_give
 from campaigns.referrals import referral_code_for
 from campaigns.rewards import reward_redeem
 from campaigns.selectors import coupons_live, member_visit, order_feedback_of, reward_by_id, rewards_active
@@ -68,7 +68,7 @@ class FeedbackForm(forms.Form):
 @login_required
 def feedback(request: HttpRequest, reference: str) -> HttpResponse:
     """Rate one of your own orders, once. Orders are referenced as
-    'payment:<id>' or 'order:<id>', the reference of the loyalty visit."""
+    'order:<id>', the reference of the loyalty visit."""
     member = member_get_or_create_for_user(user=request.user)
     visit = member_visit(member=member, reference=reference)
     if visit is None:
@@ -76,12 +76,8 @@ def feedback(request: HttpRequest, reference: str) -> HttpResponse:
     existing = order_feedback_of(member=member, reference=reference)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if existing is None and request.method == "POST" and form.is_valid():
-        OrderFeedback.objects.create(
-            member=member,
-            order_reference=reference,
-            store_slug=visit.store_slug,
-            rating=form.cleaned_data["rating"],
-            comment=form.cleaned_data["comment"],
+        order_feedback_give(
+            member=member, visit=visit, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
         )
         messages.success(request, _("Thank you for your feedback!"))
         return redirect("campaigns:home")
