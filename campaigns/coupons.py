@@ -17,7 +17,7 @@ from campaigns.earning import QuoteLine
 from campaigns.exceptions import CouponExpired, CouponInvalid, CouponNotApplicable, CouponNotStackable, CouponUsed
 from campaigns.models import Coupon, CouponTemplate
 from members.models import Member
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 
 # No 0/O or 1/I: codes are read aloud and typed at the till.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

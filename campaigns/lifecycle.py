@@ -25,7 +25,7 @@ from django.utils import timezone
 from campaigns.coupons import coupon_issue
 from campaigns.models import Campaign, CampaignEntry
 from members.models import Consent, Member, Visit
-from members.services import notice_send
+from members.notices import notice_send
 
 
 def holdout_bucket(*, campaign_id: int, member_id: int) -> int:

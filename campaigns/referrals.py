@@ -15,8 +15,8 @@ from campaigns.coupons import ALPHABET
 from campaigns.exceptions import ReferralRefused
 from campaigns.models import Referral, ReferralCode
 from members.models import Member, Visit
+from members.notices import notice_text
 from members.points import points_earn, points_reverse_for_refund
-from members.services import notice_text
 
 REFERRAL_POINTS = 100
 MONTHLY_CAP = 5

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from members.exceptions import InsufficientPoints
 from members.models import Member, Notice, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
-from members.services import member_language, notice_send, notice_text
+from members.notices import member_language, notice_send, notice_text
 
 
 def _lock_member(member: Member) -> Member:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsEntry, PointsPolicy, Tier, Visit, tiers_by_rank
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 
 YEAR = timedelta(days=365)
 

@@ -85,7 +85,7 @@ def points(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     from members.models import Notice
-    from members.services import notices_mark_read
+    from members.notices import notices_mark_read
 
     member = member_get_or_create_for_user(user=request.user)
     if request.method == "POST":

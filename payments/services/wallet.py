@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.services import notice_send, notice_text, notices_batched
+from members.notices import notice_send, notice_text, notices_batched
 from payments import loyalty_bridge
 from payments.exceptions import (
     AccountFrozen,

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 
 from members.models import Member, PointsPolicy
+from members.notices import quiet_hours_end
 from members.services import consent_record
-from members.tasks import quiet_hours_end
 from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,7 +68,7 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
 
 def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: Callable[..., Member]) -> None:
     from members.models import Notice
-    from members.tasks import send_notice_email
+    from members.notices import send_notice_email
 
     member = new_member("Changed mind")
     consent_record(member=member, channel="email", purpose="activity", granted=True)

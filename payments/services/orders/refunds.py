@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.money import format_money
-from members.services import notices_batched
+from members.notices import notices_batched
 from payments import loyalty_bridge
 from payments.models import (
     Order,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
-from members.services import member_language, notice_send, notice_text, notices_batched
+from members.notices import member_language, notice_send, notice_text, notices_batched
 from payments import loyalty_bridge, pos_loyalty
 from payments.exceptions import WalletError
 from payments.models import (
