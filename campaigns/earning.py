@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.money import format_money
 from campaigns.models import EarnRule, Promotion, active_product_bonuses, active_promotions
 from members.models import Member, PointsEntry
-from members.tiers import tier_multiplier_percent, tier_of
+from members.selectors import tier_multiplier_percent, tier_of
 
 
 @dataclass(frozen=True)

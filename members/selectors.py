@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from members.models import Consent, Member
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from members.models import Consent, Member, PointsEntry, PointsLot, Tier, Visit, tiers_by_rank
+
+# Tiers qualify on a rolling 12 months.
+YEAR = timedelta(days=365)
 
 
 def member_for_user(*, user: Any) -> Member | None:
@@ -33,6 +40,47 @@ def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
     return consent_current(member=member).get((channel, purpose), False)
 
 
+# --- Tiers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Qualification:
+    points_12m: int
+    visits_12m: int
+
+
+def qualification(*, member: Member, now: datetime) -> Qualification:
+    since = now - YEAR
+    earned = PointsEntry.objects.filter(
+        member=member, created_at__gt=since, kind__in=[PointsEntry.Kind.EARN, PointsEntry.Kind.REVERSE]
+    ).aggregate(s=Sum("points"))["s"]
+    visits = Visit.objects.filter(member=member, at__gt=since).count()
+    return Qualification(points_12m=max(int(earned or 0), 0), visits_12m=visits)
+
+
+def qualifying_tier(*, tiers: list[Tier], q: Qualification) -> Tier | None:
+    best = None
+    for tier in tiers:  # ordered by rank
+        if q.points_12m >= tier.min_points_12m or (tier.min_visits_12m and q.visits_12m >= tier.min_visits_12m):
+            best = tier
+    return best
+
+
+def tier_of(member: Member) -> Tier | None:
+    """The member's tier from the per-process tier list (no query)."""
+    if member.tier_id is None:
+        return None
+    for tier in tiers_by_rank():
+        if tier.pk == member.tier_id:
+            return tier
+    return Tier.objects.filter(pk=member.tier_id).first()  # created after the memo
+
+
+def tier_multiplier_percent(*, member: Member) -> int:
+    tier = tier_of(member)
+    return tier.multiplier_percent if tier else 100
+
+
 @dataclass(frozen=True)
 class TierProgress:
     tier: str
@@ -46,9 +94,6 @@ class TierProgress:
 
 
 def tier_progress(*, member: Member, now: datetime) -> TierProgress:
-    from members.models import tiers_by_rank
-    from members.tiers import qualification, tier_of
-
     q = qualification(member=member, now=now)
     tiers = tiers_by_rank()
     current = tier_of(member) or (tiers[0] if tiers else None)
@@ -61,8 +106,6 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
     by_points = q.points_12m * 100 // nxt.min_points_12m if nxt.min_points_12m else 0
     by_visits = q.visits_12m * 100 // nxt.min_visits_12m if nxt.min_visits_12m else 0
     percent = min(max(by_points, by_visits), 100)
-    from django.utils.translation import gettext as _
-
     if nxt.min_visits_12m:
         hint = _("%(points)s more points or %(visits)s more visits to reach %(tier)s.") % {
             "points": points_needed,
@@ -77,11 +120,6 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
 def points_problems() -> list[str]:
     """check_points: each member's cached balance equals the sum of their entries
     and of their unexpired lots' remaining."""
-    from django.db.models import OuterRef, Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from members.models import PointsEntry, PointsLot
-
     entries = PointsEntry.objects.filter(member=OuterRef("pk")).values("member").annotate(s=Sum("points")).values("s")
     lots = (
         PointsLot.objects.filter(member=OuterRef("pk"), remaining__gt=0)

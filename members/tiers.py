@@ -9,14 +9,12 @@ from datetime import date, datetime, timedelta
 
 import django.dispatch
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsEntry, PointsPolicy, Tier, Visit, tiers_by_rank
 from members.notices import notice_send, notice_text
-
-YEAR = timedelta(days=365)
+from members.selectors import YEAR, Qualification, qualification, qualifying_tier, tier_of
 
 # Sent when a member's tier changes: kwargs member, old_tier, new_tier, reason.
 tier_changed = django.dispatch.Signal()
@@ -29,21 +27,6 @@ def member_record_visit(*, member: Member, amount: int, at: datetime, reference:
         [Visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")],
         ignore_conflicts=True,
     )
-
-
-@dataclass(frozen=True)
-class Qualification:
-    points_12m: int
-    visits_12m: int
-
-
-def qualification(*, member: Member, now: datetime) -> Qualification:
-    since = now - YEAR
-    earned = PointsEntry.objects.filter(
-        member=member, created_at__gt=since, kind__in=[PointsEntry.Kind.EARN, PointsEntry.Kind.REVERSE]
-    ).aggregate(s=Sum("points"))["s"]
-    visits = Visit.objects.filter(member=member, at__gt=since).count()
-    return Qualification(points_12m=max(int(earned or 0), 0), visits_12m=visits)
 
 
 @dataclass(frozen=True)
@@ -117,28 +100,10 @@ def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> Or
     )
 
 
-def qualifying_tier(*, tiers: list[Tier], q: Qualification) -> Tier | None:
-    best = None
-    for tier in tiers:  # ordered by rank
-        if q.points_12m >= tier.min_points_12m or (tier.min_visits_12m and q.visits_12m >= tier.min_visits_12m):
-            best = tier
-    return best
-
-
 @dataclass(frozen=True)
 class TierChange:
     old: Tier | None
     new: Tier | None
-
-
-def tier_of(member: Member) -> Tier | None:
-    """The member's tier from the per-process tier list (no query)."""
-    if member.tier_id is None:
-        return None
-    for tier in tiers_by_rank():
-        if tier.pk == member.tier_id:
-            return tier
-    return Tier.objects.filter(pk=member.tier_id).first()  # created after the memo
 
 
 def tier_evaluate(
@@ -210,11 +175,6 @@ def tier_override(*, member: Member, tier: Tier, reason: str, until: date | None
         transaction.on_commit(
             lambda: tier_changed.send(sender=Member, member=member, old_tier=old, new_tier=tier, reason="override")
         )
-
-
-def tier_multiplier_percent(*, member: Member) -> int:
-    tier = tier_of(member)
-    return tier.multiplier_percent if tier else 100
 
 
 def tiers_review_due(*, now: datetime | None = None) -> int:
