@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import django.dispatch
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -68,8 +69,6 @@ def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
         user = User.objects.create_user(username=email[:150], email=email)
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        from allauth.account.models import EmailAddress
-
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         return member_create(user=user, display_name=name, email=email, phone=phone)
 
@@ -143,8 +142,6 @@ def member_anonymise(*, member: Member) -> None:
         member.save(update_fields=["display_name", "email", "phone", "birthday", "user", "anonymised_at"])
         member.notices.all().delete()
         if user is not None:
-            from allauth.account.models import EmailAddress
-
             EmailAddress.objects.filter(user=user).delete()
             user.email = ""
             user.username = f"deleted-{member.pk}-{user.pk}"
