@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Consent, Member, PointsEntry, PointsLot, Tier, Visit, tiers_by_rank
-
-# Tiers qualify on a rolling 12 months.
-YEAR = timedelta(days=365)
 
 
 def member_for_user(*, user: Any) -> Member | None:
@@ -49,13 +48,89 @@ class Qualification:
     visits_12m: int
 
 
+@dataclass(frozen=True)
+class MemberActivity:
+    """What earning, tiers and referrals need to know about a member at `at`:
+    points earned from orders that local day (for the daily cap), the 12-month
+    qualification, whether the order `reference`'s visit is already counted,
+    and whether the member has visited for any other order."""
+
+    order_points_today: int
+    before: Qualification
+    visit_counted: bool
+    first_order: bool
+
+    def after(self, *, points_earned: int) -> Qualification:
+        """The qualification once this order's points and visit count too."""
+        return Qualification(
+            points_12m=max(self.before.points_12m + points_earned, 0),
+            visits_12m=self.before.visits_12m + (0 if self.visit_counted else 1),
+        )
+
+
+# Tiers qualify on the last 365 days: what happened strictly after `at - QUALIFYING_WINDOW`.
+QUALIFYING_WINDOW = timedelta(days=365)
+
+# The one definition of two rules, as one statement:
+# - 12-month qualification: points earned less points reversed by refunds
+#   (never below zero) and visits, both strictly after `at - QUALIFYING_WINDOW`;
+# - today's points from orders (the daily earning cap): earn entries with
+#   source 'order' since local midnight of `at`, in the programme's time zone.
+# SQL because the payment hot path runs it on every paid order, with the member
+# row lock (member_lock_for_order): the ORM spends milliseconds compiling these
+# correlated subqueries. The portal, the tier review and earning outside a
+# payment read the same statement (qualification, member_order_points_today),
+# so no page can count differently from the till.
+_ACTIVITY_SQL = """
+SELECT m.*,
+  COALESCE((SELECT SUM(e.points) FROM {entry} e
+            WHERE e.member_id = m.id AND e.kind = %s AND e.source = 'order' AND e.created_at >= %s), 0)
+    AS order_points_today,
+  COALESCE((SELECT SUM(e.points) FROM {entry} e
+            WHERE e.member_id = m.id AND e.kind IN (%s, %s) AND e.created_at > %s), 0) AS points_12m,
+  (SELECT COUNT(*) FROM {visit} v WHERE v.member_id = m.id AND v.at > %s) AS visits_12m,
+  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference = %s) AS visit_counted,
+  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before
+FROM {member} m WHERE m.id = %s
+"""
+
+
+def member_activity(
+    *, member: Member, at: datetime, reference: str = "", for_update: bool = False
+) -> tuple[Member, MemberActivity]:
+    """The member row, fresh, and its activity at `at`, in one query;
+    `for_update` also locks the row where the database can (PostgreSQL)."""
+    adapt = connection.ops.adapt_datetimefield_value  # the time exactly as the ORM stores it
+    since = adapt(at - QUALIFYING_WINDOW)
+    day_start = adapt(timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0))
+    sql = _ACTIVITY_SQL.format(
+        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
+    )
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF m"
+    earn, reverse = PointsEntry.Kind.EARN.value, PointsEntry.Kind.REVERSE.value
+    params = [earn, day_start, earn, reverse, since, since, reference, reference, member.pk]
+    rows = list(Member.objects.raw(sql, params))
+    if not rows:
+        raise Member.DoesNotExist(f"member {member.pk}")
+    fresh = rows[0]
+    counts = vars(fresh)  # the extra columns land as instance attributes
+    return fresh, MemberActivity(
+        order_points_today=int(counts["order_points_today"]),
+        before=Qualification(points_12m=max(int(counts["points_12m"]), 0), visits_12m=int(counts["visits_12m"])),
+        visit_counted=bool(counts["visit_counted"]),
+        first_order=not counts["visited_before"],
+    )
+
+
 def qualification(*, member: Member, now: datetime) -> Qualification:
-    since = now - YEAR
-    earned = PointsEntry.objects.filter(
-        member=member, created_at__gt=since, kind__in=[PointsEntry.Kind.EARN, PointsEntry.Kind.REVERSE]
-    ).aggregate(s=Sum("points"))["s"]
-    visits = Visit.objects.filter(member=member, at__gt=since).count()
-    return Qualification(points_12m=max(int(earned or 0), 0), visits_12m=visits)
+    """Points earned (net of reversals) and visits over the 12 months to `now`."""
+    return member_activity(member=member, at=now)[1].before
+
+
+def member_order_points_today(*, member: Member, at: datetime) -> int:
+    """Points earned from orders on the local day of `at` (for the daily cap)."""
+    return member_activity(member=member, at=at)[1].order_points_today
 
 
 def qualifying_tier(*, tiers: list[Tier], q: Qualification) -> Tier | None:

@@ -8,13 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import django.dispatch
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from members.models import Member, PointsEntry, PointsPolicy, Tier, Visit, tiers_by_rank
+from members.models import Member, PointsPolicy, Tier, Visit, tiers_by_rank
 from members.notices import notice_send, notice_text
-from members.selectors import YEAR, Qualification, qualification, qualifying_tier, tier_of
+from members.selectors import (
+    QUALIFYING_WINDOW,
+    MemberActivity,
+    Qualification,
+    member_activity,
+    qualification,
+    qualifying_tier,
+    tier_of,
+)
 
 # Sent when a member's tier changes: kwargs member, old_tier, new_tier, reason.
 tier_changed = django.dispatch.Signal()
@@ -29,75 +37,13 @@ def member_record_visit(*, member: Member, amount: int, at: datetime, reference:
     )
 
 
-@dataclass(frozen=True)
-class OrderActivity:
-    """What the paid-order path needs to know about a member, read together
-    with the member row lock: points earned from orders today (for the daily
-    cap), the 12-month qualification before this order, whether this order's
-    visit is already counted, and whether this is the member's first order."""
-
-    order_points_today: int
-    before: Qualification
-    visit_counted: bool
-    first_order: bool
-
-    def after(self, *, points_earned: int) -> Qualification:
-        return Qualification(
-            points_12m=max(self.before.points_12m + points_earned, 0),
-            visits_12m=self.before.visits_12m + (0 if self.visit_counted else 1),
-        )
-
-
-# One statement on the payment hot path: the member row (locked where the
-# database can), plus the counts the order's points, tier and referral need.
-# Written as SQL because the ORM spends milliseconds compiling four correlated
-# subqueries, on every payment.
-_ORDER_ACTIVITY_SQL = """
-SELECT m.*,
-  COALESCE((SELECT SUM(e.points) FROM {entry} e
-            WHERE e.member_id = m.id AND e.kind = %s AND e.source = 'order' AND e.created_at >= %s), 0)
-    AS order_points_today,
-  COALESCE((SELECT SUM(e.points) FROM {entry} e
-            WHERE e.member_id = m.id AND e.kind IN (%s, %s) AND e.created_at > %s), 0) AS points_12m,
-  (SELECT COUNT(*) FROM {visit} v WHERE v.member_id = m.id AND v.at > %s) AS visits_12m,
-  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference = %s) AS visit_counted,
-  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before
-FROM {member} m WHERE m.id = %s
-"""
-
-
-def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> OrderActivity:
+def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> MemberActivity:
     """Lock the member row and refresh `member` in place with the counts, in one
     query, so the paid-order services share one fresh, locked instance."""
-    adapt = connection.ops.adapt_datetimefield_value
-    since = adapt(at - YEAR)
-    day_start = adapt(timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0))
-    sql = _ORDER_ACTIVITY_SQL.format(
-        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
-    )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF m"
-    params = [
-        PointsEntry.Kind.EARN.value,
-        day_start,
-        PointsEntry.Kind.EARN.value,
-        PointsEntry.Kind.REVERSE.value,
-        since,
-        since,
-        reference,
-        reference,
-        member.pk,
-    ]
-    fresh = next(iter(Member.objects.raw(sql, params)))
+    fresh, activity = member_activity(member=member, at=at, reference=reference, for_update=True)
     for field in Member._meta.concrete_fields:
         setattr(member, field.attname, getattr(fresh, field.attname))
-    counts = vars(fresh)  # the extra columns land as instance attributes
-    return OrderActivity(
-        order_points_today=int(counts["order_points_today"]),
-        before=Qualification(points_12m=max(int(counts["points_12m"]), 0), visits_12m=int(counts["visits_12m"])),
-        visit_counted=bool(counts["visit_counted"]),
-        first_order=not counts["visited_before"],
-    )
+    return activity
 
 
 @dataclass(frozen=True)
@@ -137,7 +83,7 @@ def tier_evaluate(
                 return None  # downgrades wait for the review date and the grace period
         locked.tier = target
         locked.tier_since = now
-        locked.tier_review_at = now + YEAR
+        locked.tier_review_at = now + QUALIFYING_WINDOW  # by then none of today's qualification counts
         locked.save(update_fields=["tier", "tier_since", "tier_review_at"])
         going_up = current is None or target.rank > current.rank
         if current is not None:
