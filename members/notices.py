@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from members.models import Consent, Member, Notice, PointsPolicy
-from members.selectors import consent_current, consent_granted
+from members.selectors import consent_current, consent_granted, consents_current
 
 # Which consent purpose lets a notice of each kind go out by email.
 EMAIL_PURPOSE: dict[str, str] = {
@@ -82,7 +82,9 @@ def notices_batched() -> Iterator[None]:
         pending: list[Notice] = _notice_batch.pending
     finally:
         _notice_batch.pending = None
-    for notice in Notice.objects.bulk_create(pending):
+    written = Notice.objects.bulk_create(pending)
+    _remember_consents([notice.member for notice in written if _email_purpose(notice)])
+    for notice in written:
         _email_if_consented(notice)
 
 
@@ -93,12 +95,16 @@ def notices_mark_read(*, member: Member) -> int:
 # --- Email: only with consent, never in quiet hours ------------------------------
 
 
+def _email_purpose(notice: Notice) -> str | None:
+    """The consent an email of this notice needs, if one could be sent at all."""
+    return EMAIL_PURPOSE.get(notice.kind) if notice.member.email else None
+
+
 def _email_if_consented(notice: Notice) -> None:
     """Email the notice after commit when the member opted in for its purpose,
     holding it until quiet hours end."""
-    purpose = EMAIL_PURPOSE.get(notice.kind)
-    member = notice.member
-    if purpose is None or not member.email or not _consents(member).get(("email", purpose), False):
+    purpose = _email_purpose(notice)
+    if purpose is None or not _consents(notice.member).get(("email", purpose), False):
         return
     later = quiet_hours_end(timezone.now(), PointsPolicy.current())
     if later and not send_notice_email.get_backend().supports_defer:
@@ -119,6 +125,21 @@ def _consents(member: Member) -> dict[tuple[str, str], bool]:
         memo = consent_current(member=member)
         member.__dict__[_CONSENT_MEMO] = memo
     return memo
+
+
+def _remember_consents(members: list[Member]) -> None:
+    """Read the consents of a batch's members in one query, not one per member
+    (the nightly expiry tells thousands at once)."""
+    unread: dict[int, list[Member]] = {}
+    for member in members:
+        if _CONSENT_MEMO not in member.__dict__:
+            unread.setdefault(member.pk, []).append(member)
+    if not unread:
+        return
+    found = consents_current(member_ids=list(unread))
+    for pk, instances in unread.items():
+        for member in instances:
+            member.__dict__[_CONSENT_MEMO] = found.get(pk, {})
 
 
 def forget_consents(member: Member) -> None:

@@ -27,11 +27,18 @@ def member_by_card_number(*, card_number: str) -> Member | None:
 
 def consent_current(*, member: Member) -> dict[tuple[str, str], bool]:
     """Current choice per (channel, purpose); absent means never granted."""
-    current: dict[tuple[str, str], bool] = {}
-    for channel, purpose, granted in (
-        Consent.objects.filter(member=member).order_by("recorded_at", "pk").values_list("channel", "purpose", "granted")
+    return consents_current(member_ids=[member.pk]).get(member.pk, {})
+
+
+def consents_current(*, member_ids: list[int]) -> dict[int, dict[tuple[str, str], bool]]:
+    """consent_current for many members in one query: the latest record wins."""
+    current: dict[int, dict[tuple[str, str], bool]] = {}
+    for member_id, channel, purpose, granted in (
+        Consent.objects.filter(member_id__in=member_ids)
+        .order_by("recorded_at", "pk")
+        .values_list("member_id", "channel", "purpose", "granted")
     ):
-        current[(channel, purpose)] = granted
+        current.setdefault(member_id, {})[(channel, purpose)] = granted
     return current
 
 
