@@ -7,8 +7,8 @@ from django.utils.translation import gettext_noop
 
 from campaigns.models import BirthdayGrant
 from campaigns.selectors import members_due_birthday_reward
+from members.notices import notice_text
 from members.points import points_earn
-from members.services import notice_text
 
 
 def birthday_rewards_grant(*, today: date) -> int:

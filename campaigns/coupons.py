@@ -18,7 +18,7 @@ from campaigns.exceptions import CouponExpired, CouponInvalid, CouponNotApplicab
 from campaigns.models import Coupon, CouponTemplate
 from campaigns.selectors import coupon_by_code, coupon_templates_for_codes
 from members.models import Member
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 
 # No 0/O or 1/I: codes are read aloud and typed at the till.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

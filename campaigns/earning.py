@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.money import format_money
 from campaigns.models import EarnRule, Promotion, active_product_bonuses, active_promotions
-from members.models import Member, PointsEntry
-from members.tiers import tier_multiplier_percent, tier_of
+from members.models import Member
+from members.selectors import member_order_points_today, tier_multiplier_percent, tier_of
 
 
 @dataclass(frozen=True)
@@ -113,13 +112,7 @@ def points_quote(
         explanation.append(_("Capped at %(points)s per order") % {"points": rule.max_points_per_order})
         points = rule.max_points_per_order
     if order_points_today is None:
-        day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-        order_points_today = (
-            PointsEntry.objects.filter(
-                kind=PointsEntry.Kind.EARN, member=member, source="order", created_at__gte=day_start
-            ).aggregate(s=Sum("points"))["s"]
-            or 0
-        )
+        order_points_today = member_order_points_today(member=member, at=at)
     today = order_points_today
     room = max(rule.max_points_per_day - today, 0)
     if points > room:

@@ -28,7 +28,7 @@ from campaigns.coupons import coupon_issue
 from campaigns.models import Campaign, CampaignEntry
 from campaigns.selectors import campaigns_active, eligible_members
 from members.models import Member
-from members.services import notice_send
+from members.notices import notice_send
 
 
 def holdout_bucket(*, campaign_id: int, member_id: int) -> int:

@@ -15,8 +15,8 @@ from campaigns.coupons import coupon_release
 from campaigns.earning import QuoteLine, points_quote
 from campaigns.referrals import referral_qualify, referral_reverse
 from members.models import Member, PointsRefundStep
+from members.notices import member_language, notice_send, notice_text
 from members.points import points_earn, points_reverse_for_refund
-from members.services import member_language, notice_send, notice_text
 from members.tiers import member_lock_for_order, member_record_visit, tier_evaluate
 
 

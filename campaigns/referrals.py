@@ -16,8 +16,8 @@ from campaigns.exceptions import ReferralRefused
 from campaigns.models import Referral, ReferralCode
 from campaigns.selectors import referral_code_by_code, referral_code_of_member
 from members.models import Member, Visit
+from members.notices import notice_text
 from members.points import points_earn, points_reverse_for_refund
-from members.services import notice_text
 
 REFERRAL_POINTS = 100
 MONTHLY_CAP = 5

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Consent, Member
+from members.services import consent_record, member_get_or_create_for_user
 
 
 class SignupForm(forms.Form):
@@ -18,8 +19,6 @@ class SignupForm(forms.Form):
     marketing_email = forms.BooleanField(label=_("Email me offers and news"), required=False)
 
     def signup(self, request: HttpRequest, user: Any) -> None:
-        from members.services import consent_record, member_get_or_create_for_user
-
         user.first_name = self.cleaned_data["name"][:150]
         user.save(update_fields=["first_name"])
         member = member_get_or_create_for_user(user=user)

@@ -94,7 +94,7 @@ class Consent(models.Model):
 
 class Notice(models.Model):
     """The member's inbox: every wallet and points movement and every offer.
-    Written by services of any app (through `members.services.notice_send`),
+    Written by services of any app (through `members.notices.notice_send`),
     shown on the portal in real time."""
 
     class Kind(models.TextChoices):

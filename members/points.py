@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from members.exceptions import InsufficientPoints
-from members.models import Member, Notice, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
-from members.services import member_language, notice_send, notice_text
+from members.models import Member, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
+from members.notices import member_language, notice_send, notice_text, notices_batched
 
 
 def _lock_member(member: Member) -> Member:
@@ -60,13 +60,19 @@ def _expire_member_due(member: Member, now: datetime) -> int:
     )
     Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") - total)
     member.points_balance -= total
+    _tell_points_expired(member, total)
+    return total
+
+
+def _tell_points_expired(member: Member, points: int) -> None:
+    """The one notice (and, with consent, email) for expired points, whether a
+    spend expired them or the nightly job did."""
     notice_send(
         member=member,
         kind="points",
-        title=notice_text(gettext_noop("%(points)s points expired"), points=total),
+        title=notice_text(gettext_noop("%(points)s points expired"), points=points),
         link="/me/points/",
     )
-    return total
 
 
 def _consume_fifo(member: Member, points: int, now: datetime) -> int:
@@ -314,15 +320,20 @@ def points_reverse_for_refund(
     return PointsReversal(points_reversed=taken, points_restored=to_restore, shortfall=short)
 
 
+# The nightly job writes notices for this many members per INSERT.
+EXPIRY_NOTICE_BATCH = 1_000
+
+
 def points_expire_due(*, now: datetime | None = None) -> int:
     """Expire every lot whose time has come, set-based (a few statements however
     many lots), and idempotent: expired lots have nothing left to expire.
-    Returns the number of lots expired."""
+    Each member who lost points is told as when a spend expires them: the same
+    notice in their language, emailed if they consented, written per member in
+    batches of EXPIRY_NOTICE_BATCH. Returns the number of lots expired."""
     now = now or timezone.now()
     lots = PointsLot._meta.db_table
     entries = PointsEntry._meta.db_table
     members = Member._meta.db_table
-    notices = Notice._meta.db_table
     due = f"{lots}.remaining > 0 AND {lots}.expires_at <= %s"
     # Raw SQL gets the time exactly as the ORM stores it (UTC text on SQLite).
     now_db = connection.ops.adapt_datetimefield_value(now)
@@ -335,15 +346,19 @@ def points_expire_due(*, now: datetime | None = None) -> int:
                 f"(SELECT member_id FROM {lots} WHERE {due}) ORDER BY id FOR UPDATE) locked",
                 [now_db],
             )
+        # Who loses how much, read after the locks so it matches the statements
+        # below, with what the notices need of each member (language, email).
+        expired = list(
+            Member.objects.raw(
+                f"SELECT m.id, m.email, m.preferred_language, t.points AS expired_points FROM {members} m "
+                f"JOIN (SELECT member_id, SUM(remaining) AS points FROM {lots} WHERE {due} GROUP BY member_id) t "
+                f"ON t.member_id = m.id ORDER BY m.id",
+                [now_db],
+            )
+        )
         cursor.execute(
             f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
             f"SELECT member_id, 'expire', -SUM(remaining), 'expiry', '', 'Points expired', %s "
-            f"FROM {lots} WHERE {due} GROUP BY member_id",
-            [now_db, now_db],
-        )
-        cursor.execute(
-            f"INSERT INTO {notices} (member_id, kind, title, body, link, created_at) "
-            f"SELECT member_id, 'points', SUM(remaining) || ' points expired', '', '/me/points/', %s "
             f"FROM {lots} WHERE {due} GROUP BY member_id",
             [now_db, now_db],
         )
@@ -357,4 +372,9 @@ def points_expire_due(*, now: datetime | None = None) -> int:
             f"UPDATE {lots} SET remaining = 0, expired_at = %s WHERE remaining > 0 AND expires_at <= %s",
             [now_db, now_db],
         )
-        return int(cursor.rowcount)
+        expired_lots = int(cursor.rowcount)
+        for start in range(0, len(expired), EXPIRY_NOTICE_BATCH):
+            with notices_batched():
+                for member in expired[start : start + EXPIRY_NOTICE_BATCH]:
+                    _tell_points_expired(member, int(vars(member)["expired_points"]))
+        return expired_lots

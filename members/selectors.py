@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from members.models import Consent, Member
+from django.db import connection
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Consent, Member, PointsEntry, PointsLot, Tier, Visit, tiers_by_rank
 
 
 def member_for_user(*, user: Any) -> Member | None:
@@ -21,16 +27,140 @@ def member_by_card_number(*, card_number: str) -> Member | None:
 
 def consent_current(*, member: Member) -> dict[tuple[str, str], bool]:
     """Current choice per (channel, purpose); absent means never granted."""
-    current: dict[tuple[str, str], bool] = {}
-    for channel, purpose, granted in (
-        Consent.objects.filter(member=member).order_by("recorded_at", "pk").values_list("channel", "purpose", "granted")
+    return consents_current(member_ids=[member.pk]).get(member.pk, {})
+
+
+def consents_current(*, member_ids: list[int]) -> dict[int, dict[tuple[str, str], bool]]:
+    """consent_current for many members in one query: the latest record wins."""
+    current: dict[int, dict[tuple[str, str], bool]] = {}
+    for member_id, channel, purpose, granted in (
+        Consent.objects.filter(member_id__in=member_ids)
+        .order_by("recorded_at", "pk")
+        .values_list("member_id", "channel", "purpose", "granted")
     ):
-        current[(channel, purpose)] = granted
+        current.setdefault(member_id, {})[(channel, purpose)] = granted
     return current
 
 
 def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
     return consent_current(member=member).get((channel, purpose), False)
+
+
+# --- Tiers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Qualification:
+    points_12m: int
+    visits_12m: int
+
+
+@dataclass(frozen=True)
+class MemberActivity:
+    """What earning, tiers and referrals need to know about a member at `at`:
+    points earned from orders that local day (for the daily cap), the 12-month
+    qualification, whether the order `reference`'s visit is already counted,
+    and whether the member has visited for any other order."""
+
+    order_points_today: int
+    before: Qualification
+    visit_counted: bool
+    first_order: bool
+
+    def after(self, *, points_earned: int) -> Qualification:
+        """The qualification once this order's points and visit count too."""
+        return Qualification(
+            points_12m=max(self.before.points_12m + points_earned, 0),
+            visits_12m=self.before.visits_12m + (0 if self.visit_counted else 1),
+        )
+
+
+# Tiers qualify on the last 365 days: what happened strictly after `at - QUALIFYING_WINDOW`.
+QUALIFYING_WINDOW = timedelta(days=365)
+
+# The one definition of two rules, as one statement:
+# - 12-month qualification: points earned less points reversed by refunds
+#   (never below zero) and visits, both strictly after `at - QUALIFYING_WINDOW`;
+# - today's points from orders (the daily earning cap): earn entries with
+#   source 'order' since local midnight of `at`, in the programme's time zone.
+# SQL because the payment hot path runs it on every paid order, with the member
+# row lock (member_lock_for_order): the ORM spends milliseconds compiling these
+# correlated subqueries. The portal, the tier review and earning outside a
+# payment read the same statement (qualification, member_order_points_today),
+# so no page can count differently from the till.
+_ACTIVITY_SQL = """
+SELECT m.*,
+  COALESCE((SELECT SUM(e.points) FROM {entry} e
+            WHERE e.member_id = m.id AND e.kind = %s AND e.source = 'order' AND e.created_at >= %s), 0)
+    AS order_points_today,
+  COALESCE((SELECT SUM(e.points) FROM {entry} e
+            WHERE e.member_id = m.id AND e.kind IN (%s, %s) AND e.created_at > %s), 0) AS points_12m,
+  (SELECT COUNT(*) FROM {visit} v WHERE v.member_id = m.id AND v.at > %s) AS visits_12m,
+  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference = %s) AS visit_counted,
+  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before
+FROM {member} m WHERE m.id = %s
+"""
+
+
+def member_activity(
+    *, member: Member, at: datetime, reference: str = "", for_update: bool = False
+) -> tuple[Member, MemberActivity]:
+    """The member row, fresh, and its activity at `at`, in one query;
+    `for_update` also locks the row where the database can (PostgreSQL)."""
+    adapt = connection.ops.adapt_datetimefield_value  # the time exactly as the ORM stores it
+    since = adapt(at - QUALIFYING_WINDOW)
+    day_start = adapt(timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0))
+    sql = _ACTIVITY_SQL.format(
+        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
+    )
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF m"
+    earn, reverse = PointsEntry.Kind.EARN.value, PointsEntry.Kind.REVERSE.value
+    params = [earn, day_start, earn, reverse, since, since, reference, reference, member.pk]
+    rows = list(Member.objects.raw(sql, params))
+    if not rows:
+        raise Member.DoesNotExist(f"member {member.pk}")
+    fresh = rows[0]
+    counts = vars(fresh)  # the extra columns land as instance attributes
+    return fresh, MemberActivity(
+        order_points_today=int(counts["order_points_today"]),
+        before=Qualification(points_12m=max(int(counts["points_12m"]), 0), visits_12m=int(counts["visits_12m"])),
+        visit_counted=bool(counts["visit_counted"]),
+        first_order=not counts["visited_before"],
+    )
+
+
+def qualification(*, member: Member, now: datetime) -> Qualification:
+    """Points earned (net of reversals) and visits over the 12 months to `now`."""
+    return member_activity(member=member, at=now)[1].before
+
+
+def member_order_points_today(*, member: Member, at: datetime) -> int:
+    """Points earned from orders on the local day of `at` (for the daily cap)."""
+    return member_activity(member=member, at=at)[1].order_points_today
+
+
+def qualifying_tier(*, tiers: list[Tier], q: Qualification) -> Tier | None:
+    best = None
+    for tier in tiers:  # ordered by rank
+        if q.points_12m >= tier.min_points_12m or (tier.min_visits_12m and q.visits_12m >= tier.min_visits_12m):
+            best = tier
+    return best
+
+
+def tier_of(member: Member) -> Tier | None:
+    """The member's tier from the per-process tier list (no query)."""
+    if member.tier_id is None:
+        return None
+    for tier in tiers_by_rank():
+        if tier.pk == member.tier_id:
+            return tier
+    return Tier.objects.filter(pk=member.tier_id).first()  # created after the memo
+
+
+def tier_multiplier_percent(*, member: Member) -> int:
+    tier = tier_of(member)
+    return tier.multiplier_percent if tier else 100
 
 
 @dataclass(frozen=True)
@@ -46,9 +176,6 @@ class TierProgress:
 
 
 def tier_progress(*, member: Member, now: datetime) -> TierProgress:
-    from members.models import tiers_by_rank
-    from members.tiers import qualification, tier_of
-
     q = qualification(member=member, now=now)
     tiers = tiers_by_rank()
     current = tier_of(member) or (tiers[0] if tiers else None)
@@ -61,8 +188,6 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
     by_points = q.points_12m * 100 // nxt.min_points_12m if nxt.min_points_12m else 0
     by_visits = q.visits_12m * 100 // nxt.min_visits_12m if nxt.min_visits_12m else 0
     percent = min(max(by_points, by_visits), 100)
-    from django.utils.translation import gettext as _
-
     if nxt.min_visits_12m:
         hint = _("%(points)s more points or %(visits)s more visits to reach %(tier)s.") % {
             "points": points_needed,
@@ -77,11 +202,6 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
 def points_problems() -> list[str]:
     """check_points: each member's cached balance equals the sum of their entries
     and of their unexpired lots' remaining."""
-    from django.db.models import OuterRef, Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from members.models import PointsEntry, PointsLot
-
     entries = PointsEntry.objects.filter(member=OuterRef("pk")).values("member").annotate(s=Sum("points")).values("s")
     lots = (
         PointsLot.objects.filter(member=OuterRef("pk"), remaining__gt=0)

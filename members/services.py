@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import django.dispatch
-from django.conf import settings
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.cards import generate_card_number
 from members.exceptions import BirthdayChangeTooSoon, MemberExists
 from members.models import Consent, Member
+from members.notices import forget_consents
 
 BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
 
@@ -73,8 +69,6 @@ def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
         user = User.objects.create_user(username=email[:150], email=email)
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        from allauth.account.models import EmailAddress
-
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         return member_create(user=user, display_name=name, email=email, phone=phone)
 
@@ -122,113 +116,8 @@ def consent_record(
         return None
     if current is None and not granted:
         return None
-    _forget_consents(member)
+    forget_consents(member)
     return Consent.objects.create(member=member, channel=channel, purpose=purpose, granted=granted, source=source)
-
-
-def notice_send(*, member: Member, kind: str, title: Any, body: Any = "", link: str = "") -> None:
-    """Put a notice in the member's inbox, inside the caller's transaction: it
-    commits with the movement it describes, or not at all, so a rolled-back
-    payment never tells the member it happened. Inside `notices_batched()` the
-    notice is queued and written when the block ends.
-
-    Title and body may be lazy translations (`notice_text`): they are written
-    in the member's language, whoever caused the notice (a till in English, a
-    manager in the admin)."""
-    from members.models import Notice
-
-    with translation.override(member_language(member)):
-        title, body = str(title), str(body)
-    notice = Notice(member=member, kind=kind, title=title[:160], body=body, link=link)
-    queued: list[Notice] | None = getattr(_notice_batch, "pending", None)
-    if queued is not None:
-        queued.append(notice)
-        return
-    notice.save(force_insert=True)
-    _email_if_consented(notice)
-
-
-def member_language(member: Member) -> str:
-    language = member.preferred_language
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def notice_text(message: str, **params: Any) -> Any:
-    """A notice text translated when it is written, in the member's language:
-    `notice_text(gettext_noop("Paid %(amount)s"), amount=…)`. Parameters may be
-    lazy translations too."""
-    return lazy(lambda: gettext(message) % {k: str(v) for k, v in params.items()}, str)()
-
-
-_notice_batch = threading.local()
-
-
-@contextmanager
-def notices_batched() -> Iterator[None]:
-    """Queue the notices sent inside the block and write them with one INSERT
-    when it ends without an error (a payment sends three: points, feedback,
-    wallet). Use it inside the caller's transaction, so the notices still
-    commit or roll back with the movement; nested blocks join the outer one."""
-    from members.models import Notice
-
-    if getattr(_notice_batch, "pending", None) is not None:
-        yield
-        return
-    _notice_batch.pending = []
-    try:
-        yield
-        pending: list[Notice] = _notice_batch.pending
-    finally:
-        _notice_batch.pending = None
-    for notice in Notice.objects.bulk_create(pending):
-        _email_if_consented(notice)
-
-
-def _email_if_consented(notice: Any) -> None:
-    """Email the notice after commit when the member opted in for its purpose,
-    holding it until quiet hours end."""
-    from members.models import PointsPolicy
-    from members.tasks import EMAIL_PURPOSE, quiet_hours_end, send_notice_email
-
-    purpose = EMAIL_PURPOSE.get(notice.kind)
-    member = notice.member
-    if purpose is None or not member.email or not _consents(member).get(("email", purpose), False):
-        return
-    later = quiet_hours_end(timezone.now(), PointsPolicy.current())
-    task = (
-        send_notice_email.using(run_after=later)
-        if later and send_notice_email.get_backend().supports_defer
-        else send_notice_email
-    )
-    if later and not send_notice_email.get_backend().supports_defer:
-        return  # no deferred delivery available: the inbox has it; skip the night-time email
-    transaction.on_commit(lambda: task.enqueue(notice.pk))
-
-
-# A payment sends the member several notices; their consents are read once per
-# Member instance (instances live for one request or job). Recording a consent
-# through consent_record or anonymising forgets the memo on that instance.
-_CONSENT_MEMO = "_consent_memo"
-
-
-def _consents(member: Member) -> dict[tuple[str, str], bool]:
-    from members.selectors import consent_current
-
-    memo: dict[tuple[str, str], bool] | None = member.__dict__.get(_CONSENT_MEMO)
-    if memo is None:
-        memo = consent_current(member=member)
-        member.__dict__[_CONSENT_MEMO] = memo
-    return memo
-
-
-def _forget_consents(member: Member) -> None:
-    member.__dict__.pop(_CONSENT_MEMO, None)
-
-
-def notices_mark_read(*, member: Member) -> int:
-    from members.models import Notice
-
-    return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def member_anonymise(*, member: Member) -> None:
@@ -236,7 +125,7 @@ def member_anonymise(*, member: Member) -> None:
     an anonymous member, because money and points history must still add up."""
     with transaction.atomic():
         user = member.user
-        _forget_consents(member)
+        forget_consents(member)
         Consent.objects.bulk_create(
             [
                 Consent(member=member, channel=c, purpose=p, granted=False, source="account deleted")
@@ -253,8 +142,6 @@ def member_anonymise(*, member: Member) -> None:
         member.save(update_fields=["display_name", "email", "phone", "birthday", "user", "anonymised_at"])
         member.notices.all().delete()
         if user is not None:
-            from allauth.account.models import EmailAddress
-
             EmailAddress.objects.filter(user=user).delete()
             user.email = ""
             user.username = f"deleted-{member.pk}-{user.pk}"

@@ -8,15 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import django.dispatch
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from members.models import Member, PointsEntry, PointsPolicy, Tier, Visit, tiers_by_rank
-from members.services import notice_send, notice_text
-
-YEAR = timedelta(days=365)
+from members.models import Member, PointsPolicy, Tier, Visit, tiers_by_rank
+from members.notices import notice_send, notice_text
+from members.selectors import (
+    QUALIFYING_WINDOW,
+    MemberActivity,
+    Qualification,
+    member_activity,
+    qualification,
+    qualifying_tier,
+    tier_of,
+)
 
 # Sent when a member's tier changes: kwargs member, old_tier, new_tier, reason.
 tier_changed = django.dispatch.Signal()
@@ -31,114 +37,19 @@ def member_record_visit(*, member: Member, amount: int, at: datetime, reference:
     )
 
 
-@dataclass(frozen=True)
-class Qualification:
-    points_12m: int
-    visits_12m: int
-
-
-def qualification(*, member: Member, now: datetime) -> Qualification:
-    since = now - YEAR
-    earned = PointsEntry.objects.filter(
-        member=member, created_at__gt=since, kind__in=[PointsEntry.Kind.EARN, PointsEntry.Kind.REVERSE]
-    ).aggregate(s=Sum("points"))["s"]
-    visits = Visit.objects.filter(member=member, at__gt=since).count()
-    return Qualification(points_12m=max(int(earned or 0), 0), visits_12m=visits)
-
-
-@dataclass(frozen=True)
-class OrderActivity:
-    """What the paid-order path needs to know about a member, read together
-    with the member row lock: points earned from orders today (for the daily
-    cap), the 12-month qualification before this order, whether this order's
-    visit is already counted, and whether this is the member's first order."""
-
-    order_points_today: int
-    before: Qualification
-    visit_counted: bool
-    first_order: bool
-
-    def after(self, *, points_earned: int) -> Qualification:
-        return Qualification(
-            points_12m=max(self.before.points_12m + points_earned, 0),
-            visits_12m=self.before.visits_12m + (0 if self.visit_counted else 1),
-        )
-
-
-# One statement on the payment hot path: the member row (locked where the
-# database can), plus the counts the order's points, tier and referral need.
-# Written as SQL because the ORM spends milliseconds compiling four correlated
-# subqueries, on every payment.
-_ORDER_ACTIVITY_SQL = """
-SELECT m.*,
-  COALESCE((SELECT SUM(e.points) FROM {entry} e
-            WHERE e.member_id = m.id AND e.kind = %s AND e.source = 'order' AND e.created_at >= %s), 0)
-    AS order_points_today,
-  COALESCE((SELECT SUM(e.points) FROM {entry} e
-            WHERE e.member_id = m.id AND e.kind IN (%s, %s) AND e.created_at > %s), 0) AS points_12m,
-  (SELECT COUNT(*) FROM {visit} v WHERE v.member_id = m.id AND v.at > %s) AS visits_12m,
-  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference = %s) AS visit_counted,
-  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before
-FROM {member} m WHERE m.id = %s
-"""
-
-
-def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> OrderActivity:
+def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> MemberActivity:
     """Lock the member row and refresh `member` in place with the counts, in one
     query, so the paid-order services share one fresh, locked instance."""
-    adapt = connection.ops.adapt_datetimefield_value
-    since = adapt(at - YEAR)
-    day_start = adapt(timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0))
-    sql = _ORDER_ACTIVITY_SQL.format(
-        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
-    )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF m"
-    params = [
-        PointsEntry.Kind.EARN.value,
-        day_start,
-        PointsEntry.Kind.EARN.value,
-        PointsEntry.Kind.REVERSE.value,
-        since,
-        since,
-        reference,
-        reference,
-        member.pk,
-    ]
-    fresh = next(iter(Member.objects.raw(sql, params)))
+    fresh, activity = member_activity(member=member, at=at, reference=reference, for_update=True)
     for field in Member._meta.concrete_fields:
         setattr(member, field.attname, getattr(fresh, field.attname))
-    counts = vars(fresh)  # the extra columns land as instance attributes
-    return OrderActivity(
-        order_points_today=int(counts["order_points_today"]),
-        before=Qualification(points_12m=max(int(counts["points_12m"]), 0), visits_12m=int(counts["visits_12m"])),
-        visit_counted=bool(counts["visit_counted"]),
-        first_order=not counts["visited_before"],
-    )
-
-
-def qualifying_tier(*, tiers: list[Tier], q: Qualification) -> Tier | None:
-    best = None
-    for tier in tiers:  # ordered by rank
-        if q.points_12m >= tier.min_points_12m or (tier.min_visits_12m and q.visits_12m >= tier.min_visits_12m):
-            best = tier
-    return best
+    return activity
 
 
 @dataclass(frozen=True)
 class TierChange:
     old: Tier | None
     new: Tier | None
-
-
-def tier_of(member: Member) -> Tier | None:
-    """The member's tier from the per-process tier list (no query)."""
-    if member.tier_id is None:
-        return None
-    for tier in tiers_by_rank():
-        if tier.pk == member.tier_id:
-            return tier
-    return Tier.objects.filter(pk=member.tier_id).first()  # created after the memo
 
 
 def tier_evaluate(
@@ -172,7 +83,7 @@ def tier_evaluate(
                 return None  # downgrades wait for the review date and the grace period
         locked.tier = target
         locked.tier_since = now
-        locked.tier_review_at = now + YEAR
+        locked.tier_review_at = now + QUALIFYING_WINDOW  # by then none of today's qualification counts
         locked.save(update_fields=["tier", "tier_since", "tier_review_at"])
         going_up = current is None or target.rank > current.rank
         if current is not None:
@@ -210,11 +121,6 @@ def tier_override(*, member: Member, tier: Tier, reason: str, until: date | None
         transaction.on_commit(
             lambda: tier_changed.send(sender=Member, member=member, old_tier=old, new_tier=tier, reason="override")
         )
-
-
-def tier_multiplier_percent(*, member: Member) -> int:
-    tier = tier_of(member)
-    return tier.multiplier_percent if tier else 100
 
 
 def tiers_review_due(*, now: datetime | None = None) -> int:

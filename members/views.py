@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
-from members.models import Member
-from members.selectors import consent_current
-from members.services import consent_record, member_get_or_create_for_user, member_update_profile
+from members.models import Member, Notice, PointsEntry, PointsLot
+from members.notices import notices_mark_read
+from members.privacy_export import member_export
+from members.selectors import consent_current, tier_progress
+from members.services import consent_record, member_anonymise, member_get_or_create_for_user, member_update_profile
 
 
 @login_required
@@ -61,11 +66,6 @@ def consent(request: HttpRequest) -> HttpResponse:
 def points(request: HttpRequest) -> HttpResponse:
     """Balance, tier progress, live lots with their expiry, and points history.
     Polled by htmx so points earned at the till appear without a reload."""
-    from django.utils import timezone
-
-    from members.models import PointsEntry, PointsLot
-    from members.selectors import tier_progress
-
     member = member_get_or_create_for_user(user=request.user)
     member.refresh_from_db()
     now = timezone.now()
@@ -84,9 +84,6 @@ def points(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    from members.models import Notice
-    from members.services import notices_mark_read
-
     member = member_get_or_create_for_user(user=request.user)
     if request.method == "POST":
         notices_mark_read(member=member)
@@ -101,8 +98,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def notice_badge(request: HttpRequest) -> HttpResponse:
     """The unread count in the header, polled every few seconds."""
-    from members.models import Notice
-
     member = member_get_or_create_for_user(user=request.user)
     unread = Notice.objects.filter(member=member, read_at__isnull=True).count()
     return render(request, "members/inbox.html#badge", {"unread": unread})
@@ -129,10 +124,6 @@ class DeleteAccountForm(forms.Form):
 
 @login_required
 def privacy(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import logout
-
-    from members.services import member_anonymise
-
     member = member_get_or_create_for_user(user=request.user)
     form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -145,10 +136,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def privacy_export(request: HttpRequest) -> HttpResponse:
-    import json
-
-    from members.privacy_export import member_export
-
     member = member_get_or_create_for_user(user=request.user)
     body = json.dumps(member_export(member=member), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")

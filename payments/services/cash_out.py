@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 from payments.exceptions import AccountFrozen, CashOutInvalid, CashOutRequiresApproval
 from payments.models import Account, CashOut, IdempotencyRecord, Store, Transfer
 from payments.services.approvals import approval_check

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 from payments.exceptions import CardDeclined, OnlineTopUpUnavailable, TopUpAmountInvalid, WalletCapExceeded, WalletError
 from payments.gateway import active_gateway
 from payments.idempotency import form_claim

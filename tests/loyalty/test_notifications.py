@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from members.models import Member, PointsPolicy
+from members.models import Member, Notice, PointsPolicy
+from members.notices import quiet_hours_end
+from members.points import points_earn, points_expire_due, points_spend
 from members.services import consent_record
-from members.tasks import quiet_hours_end
 from payments.services.top_ups import wallet_top_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,7 +70,7 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
 
 def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: Callable[..., Member]) -> None:
     from members.models import Notice
-    from members.tasks import send_notice_email
+    from members.notices import send_notice_email
 
     member = new_member("Changed mind")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
@@ -99,3 +101,52 @@ def test_notices_are_written_in_the_members_language_whoever_caused_them(new_mem
     assert "+" in titles[1] and titles[1].endswith("點")
     assert titles[2] == "這次的訂單還滿意嗎？" and titles[3].startswith("收據 NT$120")
     assert "合計" in member.points_entries.get().explanation  # the points history explains itself in Chinese too
+
+
+def expired_notice(member: Member) -> Notice:
+    return member.notices.get(title__regex=r"^\d+ (points expired|點已到期)$")
+
+
+@pytest.mark.parametrize("database", ["db", pytest.param("pg", marks=pytest.mark.postgres)])  # the job is SQL
+def test_nightly_expiry_tells_each_member_in_their_language_and_emails_those_who_consented(
+    new_member: Callable[..., Member], database: str
+) -> None:
+    mei, pat, quiet = new_member("Mei"), new_member("Pat"), new_member("Quiet")
+    Member.objects.filter(pk=mei.pk).update(preferred_language="zh-hant")
+    consent_record(member=pat, channel="email", purpose="activity", granted=True)
+    long_ago = timezone.now() - timedelta(days=800)
+    for points, member in ((40, mei), (41, pat), (42, quiet)):
+        points_earn(member=member, points=points, source="order", reference="o", earned_at=long_ago)
+    mail.outbox.clear()
+
+    assert points_expire_due() == 3
+
+    assert (expired_notice(mei).title, expired_notice(mei).link) == ("40 點已到期", "/me/points/")
+    assert expired_notice(quiet).title == "42 points expired"
+    assert [(m.to, m.subject) for m in mail.outbox] == [([pat.email], "41 points expired")]
+    assert expired_notice(pat).emailed_at is not None and expired_notice(quiet).emailed_at is None
+
+
+def test_points_expiring_tell_the_member_the_same_whether_a_spend_or_the_nightly_job_expires_them(
+    new_member: Callable[..., Member],
+) -> None:
+    spender, sleeper = new_member("Spender"), new_member("Sleeper")
+    long_ago = timezone.now() - timedelta(days=800)
+    for member in (spender, sleeper):
+        Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
+        member.refresh_from_db()
+        consent_record(member=member, channel="email", purpose="activity", granted=True)
+        points_earn(member=member, points=40, source="order", reference="old", earned_at=long_ago)
+    points_earn(member=spender, points=10, source="order", reference="new")
+    mail.outbox.clear()
+
+    points_spend(member=spender, points=10, source="reward", reference="r")  # expires the old lot first
+    assert points_expire_due() == 1  # the sleeper's; the spender's is gone already
+
+    def told(member: Member) -> tuple[str, str, str, str]:
+        notice = expired_notice(member)
+        return notice.kind, notice.title, notice.body, notice.link
+
+    assert told(spender) == told(sleeper) == ("points", "40 點已到期", "", "/me/points/")
+    expiry_emails = sorted((m.to[0], m.subject) for m in mail.outbox if "到期" in m.subject)
+    assert expiry_emails == sorted([(spender.email, "40 點已到期"), (sleeper.email, "40 點已到期")])

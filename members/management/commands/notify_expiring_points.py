@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsLot, PointsPolicy
-from members.services import notice_send, notice_text
+from members.notices import notice_send, notice_text
 
 
 class Command(BaseCommand):

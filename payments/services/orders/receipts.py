@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.money import format_money
-from members.services import member_language
+from members.notices import member_language
 from payments.models import Order, Tender
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money, round_down_to_cash
 from campaigns.loyalty import loyalty_on_refund
-from members.services import notice_send, notice_text, notices_batched
+from members.notices import notice_send, notice_text, notices_batched
 from payments.exceptions import PaymentNotRefundable, RefundExceedsPayment, RefundRequiresApproval
 from payments.models import (
     IdempotencyRecord,

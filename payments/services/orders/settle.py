@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from cafe_loyalty.core.money import format_money
 from campaigns.coupons import coupon_redeem
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
-from members.services import notice_send, notice_text, notices_batched
+from members.notices import notice_send, notice_text, notices_batched
 from payments.models import Order, OrderLine, Shift, Tender
 from payments.selectors.orders import quote_lines
 from payments.services.orders.receipts import receipt_text

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Member, PointsPolicy
+from members.notices import notices_batched
 from members.points import points_spend
-from members.services import notices_batched
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due

@@ -1,0 +1,186 @@
+"""Member notices: the inbox row every app writes through `notice_send`, in the
+member's language, and its email when the member consented to the notice's
+purpose (held back through quiet hours)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django_tasks import task
+
+from members.models import Consent, Member, Notice, PointsPolicy
+from members.selectors import consent_current, consent_granted, consents_current
+
+# Which consent purpose lets a notice of each kind go out by email.
+EMAIL_PURPOSE: dict[str, str] = {
+    Notice.Kind.WALLET: Consent.Purpose.ACTIVITY,
+    Notice.Kind.POINTS: Consent.Purpose.ACTIVITY,
+    Notice.Kind.TIER: Consent.Purpose.ACTIVITY,
+    Notice.Kind.SECURITY: Consent.Purpose.ACTIVITY,
+    Notice.Kind.OFFER: Consent.Purpose.MARKETING,
+    Notice.Kind.FEEDBACK: Consent.Purpose.FEEDBACK,
+}
+
+
+def member_language(member: Member) -> str:
+    language = member.preferred_language
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _translated(message: str, params: dict[str, Any]) -> str:
+    return gettext(message) % {k: str(v) for k, v in params.items()}
+
+
+# Made once: lazy() builds a new proxy class on each call (about 0.1 ms), a
+# cost every payment's notices and the nightly expiry's thousands would pay.
+_translated_lazily = lazy(_translated, str)
+
+
+def notice_text(message: str, **params: Any) -> Any:
+    """A notice text translated when it is written, in the member's language:
+    `notice_text(gettext_noop("Paid %(amount)s"), amount=…)`. Parameters may be
+    lazy translations too."""
+    return _translated_lazily(message, params)
+
+
+def notice_send(*, member: Member, kind: str, title: Any, body: Any = "", link: str = "") -> None:
+    """Put a notice in the member's inbox, inside the caller's transaction: it
+    commits with the movement it describes, or not at all, so a rolled-back
+    payment never tells the member it happened. Inside `notices_batched()` the
+    notice is queued and written when the block ends.
+
+    Title and body may be lazy translations (`notice_text`): they are written
+    in the member's language, whoever caused the notice (a till in English, a
+    manager in the admin)."""
+    with translation.override(member_language(member)):
+        title, body = str(title), str(body)
+    notice = Notice(member=member, kind=kind, title=title[:160], body=body, link=link)
+    queued: list[Notice] | None = getattr(_notice_batch, "pending", None)
+    if queued is not None:
+        queued.append(notice)
+        return
+    notice.save(force_insert=True)
+    _email_if_consented(notice)
+
+
+_notice_batch = threading.local()
+
+
+@contextmanager
+def notices_batched() -> Iterator[None]:
+    """Queue the notices sent inside the block and write them with one INSERT
+    when it ends without an error (a payment sends three: points, feedback,
+    wallet). Use it inside the caller's transaction, so the notices still
+    commit or roll back with the movement; nested blocks join the outer one."""
+    if getattr(_notice_batch, "pending", None) is not None:
+        yield
+        return
+    _notice_batch.pending = []
+    try:
+        yield
+        pending: list[Notice] = _notice_batch.pending
+    finally:
+        _notice_batch.pending = None
+    written = Notice.objects.bulk_create(pending)
+    _remember_consents([notice.member for notice in written if _email_purpose(notice)])
+    for notice in written:
+        _email_if_consented(notice)
+
+
+def notices_mark_read(*, member: Member) -> int:
+    return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- Email: only with consent, never in quiet hours ------------------------------
+
+
+def _email_purpose(notice: Notice) -> str | None:
+    """The consent an email of this notice needs, if one could be sent at all."""
+    return EMAIL_PURPOSE.get(notice.kind) if notice.member.email else None
+
+
+def _email_if_consented(notice: Notice) -> None:
+    """Email the notice after commit when the member opted in for its purpose,
+    holding it until quiet hours end."""
+    purpose = _email_purpose(notice)
+    if purpose is None or not _consents(notice.member).get(("email", purpose), False):
+        return
+    later = quiet_hours_end(timezone.now(), PointsPolicy.current())
+    if later and not send_notice_email.get_backend().supports_defer:
+        return  # no deferred delivery available: the inbox has it; skip the night-time email
+    email = send_notice_email.using(run_after=later) if later else send_notice_email
+    transaction.on_commit(lambda: email.enqueue(notice.pk))
+
+
+# A payment sends the member several notices; their consents are read once per
+# Member instance (instances live for one request or job). Recording a consent
+# through consent_record or anonymising forgets the memo on that instance.
+_CONSENT_MEMO = "_consent_memo"
+
+
+def _consents(member: Member) -> dict[tuple[str, str], bool]:
+    memo: dict[tuple[str, str], bool] | None = member.__dict__.get(_CONSENT_MEMO)
+    if memo is None:
+        memo = consent_current(member=member)
+        member.__dict__[_CONSENT_MEMO] = memo
+    return memo
+
+
+def _remember_consents(members: list[Member]) -> None:
+    """Read the consents of a batch's members in one query, not one per member
+    (the nightly expiry tells thousands at once)."""
+    unread: dict[int, list[Member]] = {}
+    for member in members:
+        if _CONSENT_MEMO not in member.__dict__:
+            unread.setdefault(member.pk, []).append(member)
+    if not unread:
+        return
+    found = consents_current(member_ids=list(unread))
+    for pk, instances in unread.items():
+        for member in instances:
+            member.__dict__[_CONSENT_MEMO] = found.get(pk, {})
+
+
+def forget_consents(member: Member) -> None:
+    """Drop the consent memo on this instance (its consents just changed)."""
+    member.__dict__.pop(_CONSENT_MEMO, None)
+
+
+def quiet_hours_end(now: datetime, policy: PointsPolicy) -> datetime | None:
+    """If `now` falls in the programme's quiet hours, when they end."""
+    start, end = policy.quiet_hours_start, policy.quiet_hours_end
+    if start is None or end is None:
+        return None
+    local = timezone.localtime(now)
+    t = local.time()
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    return end_today if end_today > local else end_today + timedelta(days=1)
+
+
+@task()
+def send_notice_email(notice_id: int) -> None:
+    notice = Notice.objects.select_related("member").filter(pk=notice_id, emailed_at__isnull=True).first()
+    if notice is None or not notice.member.email:
+        return
+    # Checked again at sending time: an email held for quiet hours must not go
+    # out if the member withdrew their consent meanwhile.
+    purpose = EMAIL_PURPOSE.get(Notice.Kind(notice.kind))
+    if purpose is None or not consent_granted(member=notice.member, channel="email", purpose=purpose):
+        return
+    send_mail(
+        subject=notice.title, message=f"{notice.body}\n".lstrip(), from_email=None, recipient_list=[notice.member.email]
+    )
+    Notice.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
