@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from cafe_loyalty.core.clock import local_day_start
 from members.models import Member, PointsEntry
 from payments.models import Account, CashOut, Order, Payment, Refund, RiskAlert, TopUp
 
@@ -39,7 +40,7 @@ def _total(value: int | None) -> int:
 
 def today_at_a_glance(*, now: datetime | None = None) -> Today:
     now = now or timezone.now()
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = local_day_start(now)
     payments = Payment.objects.filter(status=Payment.Status.SUCCEEDED, created_at__gte=start).aggregate(
         n=Count("pk"), s=Sum("amount")
     )

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cafe_loyalty.core.clock import local_day_start
 from members.models import Consent, Member, PointsEntry, PointsLot, Tier, Visit, tiers_by_rank
 
 
@@ -109,7 +109,7 @@ def member_activity(
     `for_update` also locks the row where the database can (PostgreSQL)."""
     adapt = connection.ops.adapt_datetimefield_value  # the time exactly as the ORM stores it
     since = adapt(at - QUALIFYING_WINDOW)
-    day_start = adapt(timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0))
+    day_start = adapt(local_day_start(at))
     sql = _ACTIVITY_SQL.format(
         entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
     )

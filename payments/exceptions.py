@@ -92,3 +92,11 @@ class CardDeclined(WalletError):
 
 class ApprovalRefused(WalletError):
     status, code, title = 403, "approval_refused", "This person cannot approve that"
+
+
+class TopUpLimitExceeded(WalletError):
+    status, code, title = 422, "top_up_limit_exceeded", "Daily top-up total reached"
+
+
+class CardAuthorisationMissing(WalletError):
+    status, code, title = 422, "card_authorisation_required", "A card top-up needs the card slip's authorisation code"

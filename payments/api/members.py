@@ -13,10 +13,10 @@ from members.cards import is_valid_card_number
 from members.models import Member
 from members.privacy import mask_email, mask_phone
 from members.selectors import member_by_card_number
-from members.services import member_enrol_at_till
-from payments.api.common import PROBLEM, TerminalAPIView
+from payments.api.common import PROBLEM, TerminalAPIView, terminal_of
 from payments.exceptions import MemberNotFound
 from payments.selectors.wallet import member_portal_summary, member_tier_name
+from payments.services.terminals import member_enrol_by_terminal
 
 
 def member_summary(member: Member, *, masked: bool) -> dict[str, Any]:
@@ -63,7 +63,8 @@ class MembersView(TerminalAPIView):
     def post(self, request: Request) -> Response:
         data = MemberCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        member = member_enrol_at_till(
+        member = member_enrol_by_terminal(
+            terminal=terminal_of(request),
             email=data.validated_data["email"],
             name=data.validated_data["name"],
             phone=data.validated_data.get("phone", ""),

@@ -25,6 +25,16 @@ class TopUpInput(serializers.Serializer):
     member = serializers.CharField(max_length=12, help_text="card number")
     amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
     tender = serializers.ChoiceField(choices=[TopUp.Tender.CASH, TopUp.Tender.CARD])
+    card_reference = serializers.RegexField(
+        r"^[0-9A-Za-z-]{4,40}$",
+        required=False,
+        help_text="the card terminal's authorisation code from the slip; required when tender is card",
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["tender"] == TopUp.Tender.CARD and not data.get("card_reference"):
+            raise serializers.ValidationError({"card_reference": "Required for a card top-up."})
+        return data
 
 
 class TopUpOutput(serializers.Serializer):
@@ -58,6 +68,7 @@ class TopUpsView(TerminalAPIView):
             tender=data.validated_data["tender"],
             store=terminal.store,
             terminal=terminal,
+            gateway_reference=data.validated_data.get("card_reference", ""),
             idempotency_record=claim,
         )
         return Response(top_up_body(result.top_up, result.wallet_balance), status=status.HTTP_201_CREATED)

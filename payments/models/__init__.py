@@ -14,12 +14,13 @@ from payments.models.orders import (
     Tender,
 )
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
-from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal
+from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal, TerminalEnrolment
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
 
 __all__ = [
     "Store",
     "Terminal",
+    "TerminalEnrolment",
     "StoreStaff",
     "ProgrammeSettings",
     "Account",

@@ -45,6 +45,9 @@ class Terminal(models.Model):
     key_prefix = models.CharField(max_length=12, editable=False, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    daily_top_up_cap = models.BigIntegerField(
+        _("top-ups per day"), null=True, blank=True, help_text=_("Empty: the programme's cap per terminal.")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -68,6 +71,9 @@ class StoreStaff(models.Model):
     store = models.ForeignKey("payments.Store", on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(max_length=40)
     invited_at = models.DateTimeField(default=timezone.now)
+    daily_top_up_cap = models.BigIntegerField(
+        _("top-ups per day"), null=True, blank=True, help_text=_("Empty: the programme's cap per staff member.")
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "store"], name="store_staff_unique")]
@@ -109,6 +115,28 @@ class ProgrammeSettings(models.Model):
     confirmation_timeout_seconds = models.PositiveIntegerField(default=120)
     min_top_up = models.BigIntegerField(default=10_000)
     max_top_up = models.BigIntegerField(default=1_000_000)
+    # Caps on value one till or one person can load into wallets in a day (a
+    # top-up creates stored value; an insider could load it and spend it).
+    terminal_daily_top_up_cap = models.BigIntegerField(
+        _("top-ups per terminal per day"),
+        default=10_000_000,
+        help_text=_("The most one terminal may top up in a day, all members together; a terminal may have its own."),
+    )
+    staff_daily_top_up_cap = models.BigIntegerField(
+        _("top-ups per staff member per day"),
+        default=5_000_000,
+        help_text=_("The most one barista or manager may top up at the counter in a day; a person may have their own."),
+    )
+    new_member_first_day_top_up_cap = models.BigIntegerField(
+        _("first-day top-up for members a terminal enrolled"),
+        default=200_000,
+        help_text=_("A terminal that enrolled a member may top them up at most this much on their first day."),
+    )
+    staff_daily_refund_cap = models.BigIntegerField(
+        _("refunds per staff member per day"),
+        default=300_000,
+        help_text=_("Above this total of refunds in a day, a manager approves each further refund of that person."),
+    )
 
     class Meta:
         verbose_name = _("programme settings")
@@ -129,3 +157,15 @@ class ProgrammeSettings(models.Model):
 
 
 _programme_cache = RuleCache(lambda: ProgrammeSettings.objects.get_or_create(pk=1)[0], models=(ProgrammeSettings,))
+
+
+class TerminalEnrolment(models.Model):
+    """Which terminal enrolled a member (POST /api/v1/members): that terminal may
+    top the new member up only a little on their first day."""
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, related_name="enrolments")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.member_id} enrolled by {self.terminal}"

@@ -4,12 +4,15 @@ sees them, and the points an open order would earn."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
 
+from cafe_loyalty.core.clock import local_day_start
 from campaigns.earning import PointsQuote, QuoteLine, points_quote
-from payments.models import Order, OrderLine, Tender
+from payments.models import Order, OrderLine, OrderRefund, Tender
 
 
 def order_paid_amount(order: Order) -> int:
@@ -43,3 +46,9 @@ def order_points_preview(*, order: Order) -> PointsQuote | None:
         store_slug=order.store.slug,
         at=timezone.now(),
     )
+
+
+def staff_refunds_today(*, actor: Any, now: datetime) -> int:
+    """What this person has refunded since local midnight (till refunds)."""
+    total = OrderRefund.objects.filter(actor=actor, created_at__gte=local_day_start(now)).aggregate(s=Sum("amount"))
+    return int(total["s"] or 0)

@@ -15,18 +15,22 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
 
-from cafe_loyalty.core.roles import user_roles
+from cafe_loyalty.core.roles import MANAGER, user_roles
 from members.models import Member
 from payments.exceptions import ApprovalRefused
 
 APPROVAL_PERMISSION = "payments.approve_refund"
 
 
-def approval_check(*, approver: Any, actor: Any, member: Member | None) -> None:
+def approval_check(*, approver: Any, actor: Any, member: Member | None, manager_only: bool = False) -> None:
     """Refuse (ApprovalRefused) unless `approver` may approve what `actor` is
-    doing on `member`'s wallet or order."""
-    if not approver.is_active or not user_roles(approver) or not approver.has_perm(APPROVAL_PERMISSION):
+    doing on `member`'s wallet or order; `manager_only` when only a Manager
+    may (a person past their own daily refund total)."""
+    roles = user_roles(approver)
+    if not approver.is_active or not roles or not approver.has_perm(APPROVAL_PERMISSION):
         raise ApprovalRefused(_("Only a shift manager or manager can approve this."))
+    if manager_only and MANAGER not in roles:
+        raise ApprovalRefused(_("Only a manager can approve this."))
     if not EmailAddress.objects.filter(user=approver, verified=True).exists():
         raise ApprovalRefused(_("The approver's email address is not verified yet."))
     if actor is not None and approver.pk == actor.pk:

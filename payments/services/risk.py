@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cafe_loyalty.core.clock import local_day_start
 from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.notices import notice_send, notice_text
@@ -30,11 +31,6 @@ from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettin
 from payments.services.ledger import lock_wallets, wallet_get_or_create
 
 FAILED_CODE_WINDOW = timedelta(minutes=10)
-
-
-def local_day_start(now: datetime) -> datetime:
-    local = timezone.localtime(now, timezone=timezone.get_default_timezone())
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def effective_daily_limit(*, wallet: Account, programme: ProgrammeSettings) -> int:

@@ -7,7 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cafe_loyalty.core.hashing import keyed_hash
-from payments.models import Store, Terminal
+from members.models import Member
+from members.services import member_enrol_at_till
+from payments.models import Store, Terminal, TerminalEnrolment
 
 KEY_PURPOSE = "terminal-key"
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -42,3 +44,13 @@ def terminal_for_key(*, key: str) -> Terminal | None:
 
 def terminal_revoke(*, terminal: Terminal) -> None:
     Terminal.objects.filter(pk=terminal.pk).update(is_active=False)
+
+
+def member_enrol_by_terminal(*, terminal: Terminal, email: str, name: str, phone: str = "") -> Member:
+    """Enrol a customer from a till or kiosk, remembering which terminal did:
+    it may top the new member up only a little on their first day
+    (payments.services.top_up_limits)."""
+    with transaction.atomic():
+        member = member_enrol_at_till(email=email, name=name, phone=phone)
+        TerminalEnrolment.objects.create(member=member, terminal=terminal)
+    return member

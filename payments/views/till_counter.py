@@ -69,6 +69,7 @@ def top_up(request: HttpRequest) -> HttpResponse:
             try:
                 result = wallet_top_up(
                     member=member, amount=amount, tender=tender, store=store, actor=request.user,
+                    gateway_reference=typed(request, "card_reference", limit=40) if tender == "card" else "",
                     idempotency_record=record,
                 )  # fmt: skip
             except Problem as exc:

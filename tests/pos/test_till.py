@@ -335,7 +335,7 @@ def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[
     assert "Balance NT$1,400" in client.post("/pos/top-up/", {**refused, "amount": "300"}).content.decode()
     # The pay code on the member's phone identifies them too, and stays usable to pay.
     code = payment_code_issue(member=member).code
-    by_code = {"card": code, "amount": "100", "tender": "card", "key": "k-3"}
+    by_code = {"card": code, "amount": "100", "tender": "card", "card_reference": "A1B2", "key": "k-3"}
     assert "Balance NT$1,500" in client.post("/pos/top-up/", by_code).content.decode()
     assert PaymentCode.objects.get(member=member).used_at is None
     unknown = {**by_code, "key": "k-4", "card": "9" * 18}

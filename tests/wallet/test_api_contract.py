@@ -284,7 +284,7 @@ def test_large_payment_waits_for_member_confirmation(
     member = member_create(user=user, display_name="Big Spender", email="big@example.com")
     from payments.services.top_ups import wallet_top_up
 
-    wallet_top_up(member=member, amount=500_000, tender="card")
+    wallet_top_up(member=member, amount=500_000, tender="card", gateway_reference="AUTH-1")
     response = pay(api, code_for(member), 60_000)  # default no-confirmation limit is 50,000
     assert response.status_code == 202
     assert response.json()["status"] == "requires_confirmation"
@@ -344,7 +344,10 @@ def test_top_up_above_wallet_cap_is_refused(api: APIClient, make_member: Any, pr
     programme.save()
     member = make_member(balance=100_000)
     response = api.post(
-        "/api/v1/topups", {"member": member.card_number, "amount": 60_000, "tender": "card"}, format="json", **idem()
+        "/api/v1/topups",
+        {"member": member.card_number, "amount": 60_000, "tender": "card", "card_reference": "AUTH-2"},
+        format="json",
+        **idem(),
     )
     assert_problem(response, 422, "wallet_cap_exceeded")
 

@@ -13,8 +13,10 @@ back whatever is left, so the order always ends fully refunded to the unit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -40,6 +42,7 @@ from payments.models import (
     Tender,
     Terminal,
 )
+from payments.selectors.orders import staff_refunds_today
 from payments.services.approvals import approval_check
 from payments.services.orders.errors import TillError
 from payments.services.risk import risk_alert_raise
@@ -138,13 +141,11 @@ def order_refund(
                 refundable_amount=locked.total - locked.refunded_amount,
             )
         needs_approval = refund_needs_approval(refunded_before=locked.refunded_amount, amount=amount)
-        if needs_approval and approved_by is None:
-            raise RefundRequiresApproval(
-                _("Refunds above %(threshold)s need a shift manager: ask them to approve with their login.")
-                % {"threshold": format_money(ProgrammeSettings.current().refund_approval_threshold)}
-            )
-        if needs_approval:
-            approval_check(approver=approved_by, actor=actor, member=locked.member)
+        past_own_total = actor is not None and _past_daily_total(actor=actor, amount=amount, now=now)
+        if (needs_approval or past_own_total) and approved_by is None:
+            raise RefundRequiresApproval(_approval_wanted(past_own_total))
+        if needs_approval or past_own_total:
+            approval_check(approver=approved_by, actor=actor, member=locked.member, manager_only=past_own_total)
         refund = OrderRefund.objects.create(
             order=locked,
             number=locked.refund_steps + 1,
@@ -171,6 +172,26 @@ def order_refund(
             )
     order.refresh_from_db()
     return result
+
+
+def _past_daily_total(*, actor: Any, amount: int, now: datetime) -> bool:
+    """Would this refund take the person past their own refund total today?
+    Their user row is locked (after the order), so two refunds at once by one
+    person are counted one after the other."""
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    done = staff_refunds_today(actor=actor, now=now)
+    return done + amount > ProgrammeSettings.current().staff_daily_refund_cap
+
+
+def _approval_wanted(past_own_total: bool) -> str:
+    programme = ProgrammeSettings.current()
+    if past_own_total:
+        return _("You have refunded over %(cap)s today: a manager approves each further refund.") % {
+            "cap": format_money(programme.staff_daily_refund_cap)
+        }
+    return _("Refunds above %(threshold)s need a shift manager: ask them to approve with their login.") % {
+        "threshold": format_money(programme.refund_approval_threshold)
+    }
 
 
 def _refundable_tenders(order: Order, payment_id: int | None) -> list[Tender]:
