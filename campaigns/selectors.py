@@ -77,8 +77,7 @@ def referral_code_by_code(*, code: str) -> ReferralCode | None:
 
 
 def member_visit(*, member: Member, reference: str) -> Visit | None:
-    """The member's own loyalty visit for an order reference ('payment:<id>',
-    'order:<id>'), or None."""
+    """The member's own loyalty visit for an order reference ('order:<id>'), or None."""
     if not reference.isprintable():  # PostgreSQL refuses control characters in a lookup; no order has them.
         return None
     return Visit.objects.filter(member=member, reference=reference).first()

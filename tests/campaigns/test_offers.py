@@ -179,14 +179,14 @@ def test_offers_page_redeem_and_feedback(member_client: Client, member: Member) 
     member_client.post(f"/offers/rewards/{reward.pk}/redeem/")  # not enough points left: a message, not a 500
     assert Coupon.objects.filter(member=member).count() == 1
     # Only the member's own orders (a loyalty visit) can be rated.
-    assert member_client.post("/offers/feedback/payment:1/", {"rating": "4"}).status_code == 404
-    Visit.objects.create(member=member, at=timezone.now(), amount=12_000, reference="payment:1", store_slug="daan")
-    assert member_client.post("/offers/feedback/payment:1/", {"rating": "9"}).status_code == 200
-    assert member_client.post("/offers/feedback/payment:1/", {"rating": "4", "comment": "Great"}).status_code == 302
+    assert member_client.post("/offers/feedback/order:1/", {"rating": "4"}).status_code == 404
+    Visit.objects.create(member=member, at=timezone.now(), amount=12_000, reference="order:1", store_slug="daan")
+    assert member_client.post("/offers/feedback/order:1/", {"rating": "9"}).status_code == 200
+    assert member_client.post("/offers/feedback/order:1/", {"rating": "4", "comment": "Great"}).status_code == 302
     feedback = member.feedback.get()
     assert (feedback.rating, feedback.store_slug) == (4, "daan")
     # Rated once: a second post changes nothing.
-    member_client.post("/offers/feedback/payment:1/", {"rating": "1"})
+    member_client.post("/offers/feedback/order:1/", {"rating": "1"})
     assert member.feedback.get().rating == 4
 
 

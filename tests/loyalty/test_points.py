@@ -102,20 +102,20 @@ def test_overdue_lots_are_expired_before_a_spend(new_member: Callable[..., Membe
 
 def test_partial_refunds_reverse_earned_points_in_proportion_and_add_up(new_member: Callable[..., Member]) -> None:
     member = new_member()
-    points_earn(member=member, points=15, source="order", reference="payment:1")
+    points_earn(member=member, points=15, source="order", reference="order:1")
     first = points_reverse_for_refund(
-        member=member, reference="payment:1", refund_amount=5_000, original_amount=15_000, refund_reference="refund:1"
+        member=member, reference="order:1", refund_amount=5_000, original_amount=15_000, refund_reference="refund:1"
     )
     assert first.points_reversed == 5
     again = points_reverse_for_refund(
-        member=member, reference="payment:1", refund_amount=5_000, original_amount=15_000, refund_reference="refund:1"
+        member=member, reference="order:1", refund_amount=5_000, original_amount=15_000, refund_reference="refund:1"
     )
     assert again == first and balance(member) == 10  # the same refund twice changes nothing
     points_reverse_for_refund(
-        member=member, reference="payment:1", refund_amount=3_333, original_amount=15_000, refund_reference="refund:2"
+        member=member, reference="order:1", refund_amount=3_333, original_amount=15_000, refund_reference="refund:2"
     )
     points_reverse_for_refund(
-        member=member, reference="payment:1", refund_amount=6_667, original_amount=15_000, refund_reference="refund:3"
+        member=member, reference="order:1", refund_amount=6_667, original_amount=15_000, refund_reference="refund:3"
     )
     assert balance(member) == 0  # three partial refunds reverse exactly all 15
     assert points_problems() == []
@@ -123,10 +123,10 @@ def test_partial_refunds_reverse_earned_points_in_proportion_and_add_up(new_memb
 
 def test_reversal_of_points_already_spent_records_a_shortfall(new_member: Callable[..., Member]) -> None:
     member = new_member()
-    points_earn(member=member, points=100, source="order", reference="payment:7")
+    points_earn(member=member, points=100, source="order", reference="order:7")
     points_spend(member=member, points=80, source="reward", reference="reward:1")
     result = points_reverse_for_refund(
-        member=member, reference="payment:7", refund_amount=10_000, original_amount=10_000, refund_reference="refund:9"
+        member=member, reference="order:7", refund_amount=10_000, original_amount=10_000, refund_reference="refund:9"
     )
     assert (result.points_reversed, result.shortfall) == (20, 80)
     assert balance(member) == 0
@@ -136,7 +136,7 @@ def test_reversal_of_points_already_spent_records_a_shortfall(new_member: Callab
 
 def test_refund_restores_points_the_order_spent(new_member: Callable[..., Member]) -> None:
     member = new_member()
-    points_earn(member=member, points=200, source="order", reference="payment:1")
+    points_earn(member=member, points=200, source="order", reference="order:1")
     points_spend(member=member, points=100, source="points as money", reference="order:5")
     result = points_reverse_for_refund(
         member=member, reference="order:5", refund_amount=500, original_amount=1_000, refund_reference="refund:5"
