@@ -65,7 +65,10 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["=card_number", "email", "phone", "display_name"]
     list_filter = ["tier", "preferred_language", "created_at"]
     list_select_related = ["tier"]
+    # The login a member signs in with is never changed here: a manager could
+    # otherwise move a wallet to their own account.
     readonly_fields = [
+        "user",
         "card_number",
         "points_balance",
         "tier",
@@ -76,7 +79,6 @@ class MemberAdmin(admin.ModelAdmin):
         "tier_override_until",
         "tier_override_reason",
     ]
-    raw_id_fields = ["user"]
     inlines = [PointsLotInline, ConsentInline]
     show_full_result_count = False
     actions = ["adjust_points", "override_tier"]
