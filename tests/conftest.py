@@ -1,4 +1,4 @@
-"""Shared fixtures: members, staff with MFA, and the browser.
+"""Shared fixtures: members (one factory), staff with MFA, and the browser.
 
 Suites marked `postgres` need DATABASE_URL to point at PostgreSQL and those
 marked `browser` need Chromium; outside CI they are skipped without them, but
@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import factory
 import pytest
 from django.db import connection
+
+from members.models import Member
 
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,6 +75,45 @@ def _require_backends(request: pytest.FixtureRequest) -> None:
 # --- People -----------------------------------------------------------------------
 
 PASSWORD = "correct-horse-battery-42"
+
+
+class MemberFactory(factory.Factory[Member]):
+    """A member made the way the product makes one (members.services.member_create),
+    with money in the wallet if asked: MemberFactory.create(balance=10_000) is topped
+    up NT$100 in cash."""
+
+    class Meta:
+        model = Member
+
+    user = None
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    phone = ""
+
+    @classmethod
+    def _create(cls, model_class: type[Member], *args: Any, **kwargs: Any) -> Member:
+        from members.services import member_create
+
+        return member_create(**kwargs)
+
+    @factory.post_generation
+    def balance(member: Member, create: bool, extracted: int | None, **kwargs: Any) -> None:
+        from payments.services.top_ups import wallet_top_up
+
+        if create and extracted:
+            wallet_top_up(member=member, amount=extracted, tender="cash")
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Member]:
+    """MemberFactory for a test: make_member(), make_member("Mei"), make_member(balance=10_000)."""
+
+    def make(display_name: str | None = None, **fields: Any) -> Member:
+        if display_name is not None:
+            fields["display_name"] = display_name
+        return MemberFactory.create(**fields)
+
+    return make
 
 
 def make_user(django_user_model: Any, email: str, *, verified: bool = True) -> Any:

@@ -17,8 +17,8 @@ from payments.services.top_ups import wallet_top_up
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_movements_reach_the_inbox_and_email_only_with_consent(new_member: Callable[..., Member]) -> None:
-    quiet, told = new_member("Quiet"), new_member("Told")
+def test_movements_reach_the_inbox_and_email_only_with_consent(make_member: Callable[..., Member]) -> None:
+    quiet, told = make_member("Quiet"), make_member("Told")
     consent_record(member=told, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=quiet, amount=20_000, tender="cash")
     wallet_top_up(member=told, amount=20_000, tender="cash")
@@ -27,7 +27,7 @@ def test_movements_reach_the_inbox_and_email_only_with_consent(new_member: Calla
     assert told.notices.get().emailed_at is not None
 
 
-def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any) -> None:
+def test_quiet_hours_hold_email(make_member: Callable[..., Member], settings: Any) -> None:
     policy = PointsPolicy.current()
     policy.quiet_hours_start, policy.quiet_hours_end = time(22), time(8)
     policy.save()
@@ -44,14 +44,14 @@ def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any
 
 
 def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
     from members.models import Notice
     from payments.exceptions import InsufficientFunds
     from payments.services.codes import payment_code_issue
     from payments.services.wallet import payment_create
 
-    member = new_member("Batch")
+    member = make_member("Batch")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=member, amount=20_000, tender="cash")
     mail.outbox.clear()
@@ -66,11 +66,11 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
     assert Notice.objects.count() == before
 
 
-def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: Callable[..., Member]) -> None:
+def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(make_member: Callable[..., Member]) -> None:
     from members.models import Notice
     from members.tasks import send_notice_email
 
-    member = new_member("Changed mind")
+    member = make_member("Changed mind")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     notice = Notice.objects.create(member=member, kind="wallet", title="Top-up NT$100")
     consent_record(member=member, channel="email", purpose="activity", granted=False)
@@ -82,13 +82,13 @@ def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: C
     assert [m.to for m in mail.outbox] == [[member.email]]
 
 
-def test_notices_are_written_in_the_members_language_whoever_caused_them(new_member: Callable[..., Member]) -> None:
+def test_notices_are_written_in_the_members_language_whoever_caused_them(make_member: Callable[..., Member]) -> None:
     from django.utils import translation
 
     from payments.services.codes import payment_code_issue
     from payments.services.wallet import payment_create
 
-    member = new_member("Mei")
+    member = make_member("Mei")
     Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
     member.refresh_from_db()
     with translation.override("en"):  # a till or kiosk working in English

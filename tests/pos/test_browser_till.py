@@ -10,14 +10,13 @@ import pytest
 
 from campaigns.coupons import coupon_issue
 from campaigns.models import CouponTemplate
-from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, Order, Payment, Store, StoreStaff
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
 from payments.services.top_ups import wallet_top_up
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import PASSWORD, MemberFactory, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +34,7 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     store = Store.objects.create(name="Da'an Roastery", slug="daan")
     StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
     shift = shift_open(store=store, user=barista_user, opening_float=100_000)
-    member = member_create(user=None, display_name="Mei", email="mei@example.com")
+    member = MemberFactory.create(display_name="Mei", email="mei@example.com")
     wallet_top_up(member=member, amount=100_000, tender="cash", store=store)
     coupon = coupon_issue(
         member=member,

@@ -9,16 +9,14 @@ import pytest
 from django.test import Client
 
 from members.models import Member, Notice
-from members.services import member_create
 from payments.models import Account, CashOut, Store, StoreStaff, TopUpBonusRule, Transfer
 from payments.services.cash_out import wallet_cashable
 from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.risk import wallet_freeze
 from payments.services.shifts import shift_open, z_report
-from payments.services.top_ups import wallet_top_up
 from payments.services.wallet import payment_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +33,7 @@ def counter(client: Client, barista_user: Any) -> tuple[Client, Store]:
 def member_with_bonus(db: Any) -> Member:
     """Topped up NT$1,000 and got NT$100 bonus: NT$1,100 in the wallet."""
     TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
-    member = member_create(user=None, display_name="Wen", email="wen@example.com")
-    wallet_top_up(member=member, amount=100_000, tender="cash")
-    return member
+    return MemberFactory.create(display_name="Wen", balance=100_000)
 
 
 def wallet(member: Member) -> Account:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Order, Payment, Product, Refund, Store, Tender
 from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.orders import TillError, order_add_product, order_add_tender, order_attach_member, order_open
 from payments.services.top_ups import wallet_top_up
+from tests.conftest import MemberFactory
 from tests.wallet.test_concurrency_pg import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_concurrent_refunds_of_one_order_refund_it_once(barista_user: Any) -> No
 
     load_menu_demo()
     store = Store.objects.create(name="Xinyi", slug="xinyi")
-    member = member_create(user=None, display_name="R", email="r@example.com")
+    member = MemberFactory.create(display_name="R", email="r@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_open(store=store, barista=barista_user)
     order_add_product(order=order, product=Product.objects.get(sku="latte"))
@@ -82,7 +82,7 @@ def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
     from payments.services.wallet import payment_create
 
     store = Store.objects.create(name="Songshan", slug="songshan")
-    member = member_create(user=None, display_name="C", email="c@example.com")
+    member = MemberFactory.create(display_name="C", email="c@example.com")
     wallet_top_up(member=member, amount=60_000, tender="cash", store=store)
     codes = [payment_code_issue(member=member).code for _ in range(3)]
 

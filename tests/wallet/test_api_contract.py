@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from members.models import Member
 from payments.models import Account, Payment, PaymentCode, ProgrammeSettings, RiskAlert, Transfer
 from payments.services.risk import wallet_freeze
+from tests.conftest import MemberFactory
 from tests.wallet.conftest import idem
 
 pytestmark = pytest.mark.django_db
@@ -276,10 +277,9 @@ def test_missing_or_bad_credentials_are_401_and_members_cannot_use_terminal_endp
 def test_large_payment_waits_for_member_confirmation(
     api: APIClient, make_member: Any, code_for: Any, django_user_model: Any, assert_ledger_ok: Any
 ) -> None:
-    from members.services import member_create
 
     user = django_user_model.objects.create_user(username="big", email="big@example.com", password="x-long-pass-123")
-    member = member_create(user=user, display_name="Big Spender", email="big@example.com")
+    member = MemberFactory.create(user=user, display_name="Big Spender", email="big@example.com")
     from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=500_000, tender="card")
@@ -348,12 +348,8 @@ def test_top_up_above_wallet_cap_is_refused(api: APIClient, make_member: Any, pr
 
 
 def test_member_api_issues_codes_and_lists_history(make_member: Any, django_user_model: Any, api: APIClient) -> None:
-    from members.services import member_create
-    from payments.services.top_ups import wallet_top_up
-
     user = django_user_model.objects.create_user(username="h", email="h@example.com", password="x-long-pass-123")
-    member = member_create(user=user, display_name="Hist", email="h@example.com")
-    wallet_top_up(member=member, amount=30_000, tender="cash")
+    member = MemberFactory.create(user=user, display_name="Hist", email="h@example.com", balance=30_000)
     member_api = APIClient()
     member_api.force_authenticate(user=user)
     issued = member_api.post("/api/v1/me/payment-code")

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from members.services import member_create
 from payments.exceptions import WalletError
 from payments.models import Account, Payment, ProgrammeSettings, Store
 from payments.services.codes import payment_code_issue
@@ -15,6 +14,7 @@ from payments.services.ledger import forget_cached_accounts, ledger_problems
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.top_ups import wallet_top_up
 from payments.services.wallet import payment_create, payment_refund
+from tests.conftest import MemberFactory
 
 MEMBERS = 3
 
@@ -36,7 +36,7 @@ class LedgerPropertyTests(TestCase):
         ProgrammeSettings.forget_cached()
         ProgrammeSettings.objects.update_or_create(pk=1, defaults={"velocity_per_minute": 1_000})
         store = Store.objects.create(name="Prop", slug="prop")
-        members = [member_create(user=None, display_name=f"P{i}", email=f"p{i}@example.com") for i in range(MEMBERS)]
+        members = [MemberFactory.create(display_name=f"P{i}", email=f"p{i}@example.com") for i in range(MEMBERS)]
         expected = [0] * MEMBERS
         frozen = [False] * MEMBERS
         for op, index, amount in operations:

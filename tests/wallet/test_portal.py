@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from members.models import Member
-from members.services import member_create
 from payments.models import Account, IdempotencyRecord, Payment, TopUp
 from payments.services.ledger import ledger_problems
 from payments.services.top_ups import wallet_top_up
 from payments.services.wallet import payment_create
+from tests.conftest import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def signed_in(django_user_model: Any) -> tuple[Client, Member]:
     user = django_user_model.objects.create_user(username="w", email="w@example.com", password="long-pass-1234")
-    member = member_create(user=user, display_name="Wen", email="w@example.com")
+    member = MemberFactory.create(user=user, display_name="Wen", email="w@example.com")
     client = Client()
     client.force_login(user)
     return client, member
@@ -119,8 +119,7 @@ def test_member_confirms_a_large_payment_in_the_portal(signed_in: tuple[Client, 
 
 def test_someone_elses_payment_is_not_found(signed_in: tuple[Client, Member]) -> None:
     client, _ = signed_in
-    other = member_create(user=None, display_name="Other", email="o@example.com")
-    wallet_top_up(member=other, amount=200_000, tender="cash")
+    other = MemberFactory.create(display_name="Other", balance=200_000)
     from payments.services.codes import payment_code_issue
 
     pending = payment_create(code=payment_code_issue(member=other).code, amount=80_000).payment
