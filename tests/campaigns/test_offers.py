@@ -30,10 +30,9 @@ from members.exceptions import InsufficientPoints
 from members.models import Member, Visit
 from members.points import points_earn
 from members.selectors import points_problems
-from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create, payment_refund
 from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet, refund_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +146,7 @@ def test_referral_device_reuse_and_monthly_cap(make_member: Callable[..., Member
 def test_referral_is_only_for_members_before_their_first_order(make_member: Callable[..., Member]) -> None:
     referrer, regular = make_member(), make_member()
     wallet_top_up(member=regular, amount=50_000, tender="cash")
-    payment_create(code=payment_code_issue(member=regular).code, amount=10_000)
+    pay_from_wallet(member=regular, amount=10_000)
     with pytest.raises(ReferralRefused, match="new members"):
         referral_attach(friend=regular, code=referral_code_for(member=referrer))
     assert not Referral.objects.exists()
@@ -157,11 +156,11 @@ def test_referral_rewards_on_first_paid_order_and_reverses_on_refund(make_member
     referrer, friend = make_member(), make_member()
     referral_attach(friend=friend, code=referral_code_for(member=referrer))
     wallet_top_up(member=friend, amount=50_000, tender="cash")
-    payment = payment_create(code=payment_code_issue(member=friend).code, amount=10_000).payment
+    payment = pay_from_wallet(member=friend, amount=10_000)
     referrer.refresh_from_db()
     assert referrer.points_balance == 100
     assert Referral.objects.get(friend=friend).status == "rewarded"
-    payment_refund(payment_id=payment.pk)
+    refund_payment(payment_id=payment.pk)
     referrer.refresh_from_db()
     friend.refresh_from_db()
     assert referrer.points_balance == 0 and friend.points_balance == 0

@@ -13,6 +13,7 @@ from django.test import Client
 from members.cards import generate_card_number, is_valid_card_number, luhn_check_digit
 from members.models import Member
 from tests.conftest import PASSWORD, MemberFactory, make_staff, totp_code
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -249,11 +250,8 @@ def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Cli
 
 
 def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any) -> None:
-    from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create
-
     member = MemberFactory.create(display_name="Today", balance=50_000)
-    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    pay_from_wallet(member=member, amount=12_000)
     client.force_login(manager_user)
     page = client.get("/admin/").content.decode()
     assert "Today" in page and "Wallet payments" in page

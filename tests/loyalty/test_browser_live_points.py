@@ -10,8 +10,8 @@ import pytest
 from members.services import member_get_or_create_for_user
 from payments.models import Store
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create
 from tests.conftest import PASSWORD, make_user
+from tests.helpers import pay_from_wallet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +44,8 @@ def test_points_from_a_payment_appear_in_inbox_and_points_page_without_reload(
     assert code and re.fullmatch(r"\d{18}", code)
 
     # The barista scans the code at the till.
-    result = payment_create(code=code, amount=15_000, store=store)
-    assert result.payment.points_earned == 15
+    payment = pay_from_wallet(code=code, amount=15_000, store=store)
+    assert payment.points_earned == 15
 
     page.get_by_test_id("recent-payment").wait_for(timeout=10_000)
     assert "150" in page.get_by_test_id("recent-payment").inner_text()

@@ -13,6 +13,7 @@ from members.models import Member, PointsPolicy
 from members.services import consent_record
 from members.tasks import quiet_hours_end
 from payments.services.top_ups import wallet_top_up
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,21 +49,19 @@ def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
 ) -> None:
     from members.models import Notice
     from payments.exceptions import InsufficientFunds
-    from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create
 
     member = make_member("Batch")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=member, amount=20_000, tender="cash")
     mail.outbox.clear()
-    payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+    pay_from_wallet(member=member, amount=12_000)
     kinds = sorted(member.notices.values_list("kind", flat=True))
     assert kinds == ["feedback", "points", "wallet", "wallet"]  # top-up, then points, feedback, payment
     # Activity was consented to, feedback was not: two emails for the payment.
     assert len(mail.outbox) == 2
     before = Notice.objects.count()
     with pytest.raises(InsufficientFunds):
-        payment_create(code=payment_code_issue(member=member).code, amount=90_000)
+        pay_from_wallet(member=member, amount=90_000)
     assert Notice.objects.count() == before
 
 
@@ -85,15 +84,12 @@ def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(make_member: 
 def test_notices_are_written_in_the_members_language_whoever_caused_them(make_member: Callable[..., Member]) -> None:
     from django.utils import translation
 
-    from payments.services.codes import payment_code_issue
-    from payments.services.wallet import payment_create
-
     member = make_member("Mei")
     Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
     member.refresh_from_db()
     with translation.override("en"):  # a till or kiosk working in English
         wallet_top_up(member=member, amount=20_000, tender="cash")
-        payment_create(code=payment_code_issue(member=member).code, amount=12_000)
+        pay_from_wallet(member=member, amount=12_000)
     titles = list(member.notices.order_by("pk").values_list("title", flat=True))
     assert titles[0] == "儲值 NT$200"
     assert "+" in titles[1] and titles[1].endswith("點")

@@ -18,9 +18,8 @@ from members.points import points_earn, points_spend
 from members.selectors import points_problems, tier_progress
 from members.tiers import member_record_visit, tier_evaluate, tier_override
 from payments.models import Store
-from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create, payment_refund
+from tests.helpers import pay_from_wallet, refund_payment
 
 pytestmark = pytest.mark.django_db
 TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")
@@ -139,15 +138,15 @@ def test_wallet_payment_earns_points_and_a_refund_takes_them_back(make_member: C
     member = make_member()
     store = Store.objects.create(name="Da'an", slug=f"daan-{uuid.uuid4().hex[:4]}")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
-    result = payment_create(code=payment_code_issue(member=member).code, amount=15_000, store=store)
-    assert result.payment.points_earned == 15
+    payment = pay_from_wallet(member=member, amount=15_000, store=store)
+    assert payment.points_earned == 15
     member.refresh_from_db()
     assert member.points_balance == 15
     assert member.tier == tier("green")
-    payment_refund(payment_id=result.payment.pk, amount=5_000)
+    refund_payment(payment_id=payment.pk, amount=5_000)
     member.refresh_from_db()
     assert member.points_balance == 10
-    payment_refund(payment_id=result.payment.pk)
+    refund_payment(payment_id=payment.pk)
     member.refresh_from_db()
     assert member.points_balance == 0
     assert points_problems() == []

@@ -15,8 +15,8 @@ from payments.services.codes import payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.risk import wallet_freeze
 from payments.services.shifts import shift_open, z_report
-from payments.services.wallet import payment_create
 from tests.conftest import PASSWORD, MemberFactory
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +43,10 @@ def wallet(member: Member) -> Account:
 def test_bonus_stays_until_spending_has_used_it_up(member_with_bonus: Member) -> None:
     member = member_with_bonus
     assert wallet_cashable(wallet=wallet(member)).amount == 100_000  # not the NT$100 bonus
-    payment_create(code=payment_code_issue(member=member).code, amount=6_000)
+    pay_from_wallet(member=member, amount=6_000)
     cashable = wallet_cashable(wallet=wallet(member))
     assert (cashable.balance, cashable.bonus_left, cashable.amount) == (104_000, 4_000, 100_000)
-    payment_create(code=payment_code_issue(member=member).code, amount=30_000)
+    pay_from_wallet(member=member, amount=30_000)
     assert wallet_cashable(wallet=wallet(member)).amount == 74_000  # the bonus is spent: all of it may leave
 
 

@@ -16,6 +16,7 @@ from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import MemberFactory
+from tests.helpers import confirm_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -117,8 +118,6 @@ def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store
 
 
 def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Store]) -> None:
-    from payments.services.wallet import payment_confirm
-
     client, store = till
     member = MemberFactory.create(display_name="Big", email="big@example.com")
     wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
@@ -131,7 +130,7 @@ def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Sto
     )
     page = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "big"}, HTTP_HX_REQUEST="true")
     assert 'data-testid="waiting"' in page.content.decode()
-    payment_confirm(payment_id=Payment.objects.get().pk, member=member, approve=True)
+    confirm_payment(payment_id=Payment.objects.get().pk, member=member)
     status = client.get(f"/pos/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
     assert 'data-testid="paid"' in status.content.decode()
 

@@ -14,6 +14,7 @@ from payments.services.ledger import ledger_problems
 from payments.services.orders import TillError, order_add_product, order_add_tender, order_attach_member, order_open
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet
 from tests.wallet.test_concurrency_pg import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -79,7 +80,6 @@ def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
     from payments.exceptions import WalletError
     from payments.models import Account, CashOut
     from payments.services.cash_out import wallet_cash_out
-    from payments.services.wallet import payment_create
 
     store = Store.objects.create(name="Songshan", slug="songshan")
     member = MemberFactory.create(display_name="C", email="c@example.com")
@@ -91,7 +91,7 @@ def test_concurrent_cash_outs_and_payments_never_pay_back_more_than_is_there(
             return wallet_cash_out(
                 member=member, store=store, actor=shift_manager_user, approved_by=shift_manager_user, reason="leaving"
             )[0].amount
-        return payment_create(code=codes[i // 2 % 3], amount=20_000).payment.amount
+        return pay_from_wallet(code=codes[i // 2 % 3], amount=20_000).amount
 
     results = run_concurrently(8, act)
     assert all(isinstance(r, int | WalletError) for r in results), results

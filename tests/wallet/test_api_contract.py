@@ -16,6 +16,7 @@ from members.models import Member
 from payments.models import Account, Payment, PaymentCode, ProgrammeSettings, RiskAlert, Transfer
 from payments.services.risk import wallet_freeze
 from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet
 from tests.wallet.conftest import idem
 
 pytestmark = pytest.mark.django_db
@@ -436,11 +437,9 @@ def test_a_payment_makes_a_pinned_number_of_queries(
 
 
 def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
-    make_member: Any, code_for: Any, programme: ProgrammeSettings
+    make_member: Any, programme: ProgrammeSettings
 ) -> None:
     from django.core.management import call_command
-
-    from payments.services.wallet import payment_create
 
     ProgrammeSettings.objects.filter(pk=programme.pk).update(
         velocity_per_minute=1_000,
@@ -452,7 +451,7 @@ def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
     ProgrammeSettings.forget_cached()
 
     def spend(member: Member, amount: int, days_ago: int = 0) -> None:
-        payment = payment_create(code=code_for(member), amount=amount).payment
+        payment = pay_from_wallet(member=member, amount=amount)
         Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
     usual, big_spender, newcomer = (make_member(balance=5_000_000) for _ in range(3))

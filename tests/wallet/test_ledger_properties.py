@@ -9,12 +9,11 @@ from hypothesis.extra.django import TestCase
 
 from payments.exceptions import WalletError
 from payments.models import Account, Payment, ProgrammeSettings, Store
-from payments.services.codes import payment_code_issue
 from payments.services.ledger import forget_cached_accounts, ledger_problems
 from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.top_ups import wallet_top_up
-from payments.services.wallet import payment_create, payment_refund
 from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet, refund_payment
 
 MEMBERS = 3
 
@@ -45,16 +44,15 @@ class LedgerPropertyTests(TestCase):
                     top_up = wallet_top_up(member=members[index], amount=amount, tender="cash", store=store).top_up
                     expected[index] += top_up.amount + top_up.bonus
                 elif op == "pay":
-                    code = payment_code_issue(member=members[index]).code
-                    result = payment_create(code=code, amount=amount, store=store)
-                    if result.payment.status == Payment.Status.SUCCEEDED:
+                    payment = pay_from_wallet(member=members[index], amount=amount, store=store)
+                    if payment.status == Payment.Status.SUCCEEDED:
                         expected[index] -= amount
                 elif op == "refund":
                     payments = list(Payment.objects.filter(status="succeeded").order_by("pk"))
                     if not payments:
                         continue
                     payment = payments[index % len(payments)]
-                    refund, _ = payment_refund(payment_id=payment.pk, amount=amount)
+                    refund = refund_payment(payment_id=payment.pk, amount=amount)
                     expected[members.index(payment.member)] += refund.amount
                 elif op == "freeze":
                     wallet_freeze(member=members[index], reason="test", by_staff=False)
