@@ -1,5 +1,5 @@
 """Helpers every suite shares: how a test pays from a wallet, refunds and
-confirms (one seam).
+confirms (one seam), and the concurrency harness.
 
 Tests that need a wallet payment call `pay_from_wallet`, `refund_payment` and
 `confirm_payment` here rather than payments.services.wallet, so that when
@@ -7,6 +7,12 @@ payments move to orders with a wallet tender only this module changes.
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
 
 from members.models import Member
 from payments.models import Payment, Refund, Store
@@ -44,3 +50,36 @@ def confirm_payment(*, payment_id: int, member: Member, approve: bool = True) ->
     from payments.services.wallet import payment_confirm
 
     return payment_confirm(payment_id=payment_id, member=member, approve=approve).payment
+
+
+# --- Concurrency ------------------------------------------------------------------
+
+
+def run_concurrently(
+    count: int, work: Callable[[int], Any], *, allowed: tuple[type[BaseException], ...] = ()
+) -> list[Any]:
+    """Start `count` threads, each on its own database connection, hold them at
+    a barrier, then call work(i) in all of them at once. Returns each call's
+    result in order; an exception of an `allowed` type (an expected refusal)
+    is returned in place of a result, any other fails the test."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - recorded, then checked below
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, allowed)]
+    assert unexpected == [], unexpected
+    return results

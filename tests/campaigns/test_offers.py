@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from members.points import points_earn
 from members.selectors import points_problems
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import MemberFactory
-from tests.helpers import pay_from_wallet, refund_payment
+from tests.helpers import pay_from_wallet, refund_payment, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -213,22 +212,12 @@ def test_twenty_concurrent_redemptions_of_one_coupon_exactly_one_wins(make_membe
     assert connection.vendor == "postgresql"
     member = make_member()
     coupon = coupon_issue(member=member, template=template(), source="t")
-    barrier = threading.Barrier(20)
-    results: list[str] = []
 
-    def redeem(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            coupon_redeem(code=coupon.code, member=member, order_reference=f"order:{i}", discount=100)
-            results.append("won")
-        except CouponUsed:
-            results.append("used")
-        finally:
-            connection.close()
+    def redeem(i: int) -> Coupon:
+        return coupon_redeem(code=coupon.code, member=member, order_reference=f"order:{i}", discount=100)
 
-    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(results) == ["used"] * 19 + ["won"]
+    results = run_concurrently(20, redeem, allowed=(CouponUsed,))
+    winners = [r for r in results if isinstance(r, Coupon)]
+    assert len(winners) == 1 and sum(isinstance(r, CouponUsed) for r in results) == 19
+    coupon.refresh_from_db()
+    assert coupon.order_reference == winners[0].order_reference
