@@ -72,6 +72,55 @@ def _require_backends(request: pytest.FixtureRequest) -> None:
         _unavailable(f"needs Chromium at {CHROMIUM}")
 
 
+# Any of these in a test's fixture closure means it uses the test database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+@pytest.fixture(autouse=True)
+def _ledger_and_points_invariants_hold(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that uses the database, the wallet ledger and the points
+    ledger are consistent: ledger_problems() and points_problems() are empty.
+
+    The database is set up here, before this fixture yields, so the check runs
+    before the test's rollback (or, for transactional and threaded tests, before
+    the flush). A test that breaks the invariants on purpose, to show
+    check_ledger or check_points catching it, says so with
+    @pytest.mark.breaks_invariants."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        request.fixturenames
+    )
+    if not uses_db or request.node.get_closest_marker("breaks_invariants"):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    problems = ledger_and_points_problems()
+    if problems:
+        pytest.fail("the test left the ledger or points inconsistent:\n" + "\n".join(problems), pytrace=False)
+
+
+def ledger_and_points_problems() -> list[str]:
+    """ledger_problems() + points_problems(); each is skipped, after a few
+    EXISTS queries, when there are no rows for it to check."""
+    from members.models import PointsEntry, PointsLot
+    from members.selectors import points_problems
+    from payments.models import Account, Transfer
+    from payments.services.ledger import ledger_problems
+
+    problems: list[str] = []
+    if Transfer.objects.exists() or Account.objects.exclude(debits_posted=0, credits_posted=0).exists():
+        problems += ledger_problems()
+    if PointsEntry.objects.exists() or PointsLot.objects.exists() or Member.objects.exclude(points_balance=0).exists():
+        problems += points_problems()
+    return problems
+
+
 # --- People -----------------------------------------------------------------------
 
 PASSWORD = "correct-horse-battery-42"

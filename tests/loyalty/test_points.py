@@ -157,6 +157,7 @@ def test_manager_adjustments_need_a_reason_and_never_go_below_zero(make_member: 
     assert points_problems() == []
 
 
+@pytest.mark.breaks_invariants
 def test_check_points_names_an_inconsistent_member(make_member: Callable[..., Member]) -> None:
     member = make_member("Broken")
     points_earn(member=member, points=10, source="order", reference="a")

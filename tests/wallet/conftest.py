@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 from members.models import Member
 from payments.models import ProgrammeSettings, Store
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import ledger_problems
 from payments.services.terminals import terminal_create
 
 
@@ -45,11 +44,3 @@ def code_for() -> Callable[[Member], str]:
 
 def idem() -> dict[str, Any]:
     return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
-
-
-@pytest.fixture
-def assert_ledger_ok() -> Callable[[], None]:
-    def check() -> None:
-        assert ledger_problems() == []
-
-    return check
