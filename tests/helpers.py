@@ -1,5 +1,6 @@
 """Helpers every suite shares: how a test pays from a wallet, refunds and
-confirms (one seam), and the concurrency harness.
+confirms (one seam), the points the earn rule gives, and the concurrency
+harness.
 
 Tests that need a wallet payment call `pay_from_wallet`, `refund_payment` and
 `confirm_payment` here rather than payments.services.wallet, so that when
@@ -50,6 +51,20 @@ def confirm_payment(*, payment_id: int, member: Member, approve: bool = True) ->
     from payments.services.wallet import payment_confirm
 
     return payment_confirm(payment_id=payment_id, member=member, approve=approve).payment
+
+
+# --- Points -----------------------------------------------------------------------
+
+
+def points_for(amount: int) -> int:
+    """Points the configured earn rule gives for paying `amount` (rounded down,
+    at most the per-order cap), for a member in the entry tier with no
+    promotion or product bonus running and room under the daily cap. Computed
+    here from the rule's row, not by the loyalty code under test."""
+    from campaigns.models import EarnRule
+
+    rule = EarnRule.current()
+    return min(amount * rule.points_per_unit // rule.unit_amount, rule.max_points_per_order)
 
 
 # --- Concurrency ------------------------------------------------------------------
