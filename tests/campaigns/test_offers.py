@@ -80,7 +80,8 @@ def test_stacking_rule_refuses_a_second_non_stackable_coupon(make_member: Callab
         coupon_evaluate(code=second.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[first.code])
     a = coupon_issue(member=member, template=template(stackable=True), source="t")
     b = coupon_issue(member=member, template=template(stackable=True), source="t")
-    assert coupon_evaluate(code=b.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[a.code]).amount
+    stacked = coupon_evaluate(code=b.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[a.code])
+    assert stacked.amount == 3_000  # 10% of 30,000
 
 
 def test_coupon_is_single_use_and_idempotent_per_order(make_member: Callable[..., Member]) -> None:

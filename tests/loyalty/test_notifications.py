@@ -13,7 +13,7 @@ from members.models import Member, PointsPolicy
 from members.services import consent_record
 from members.tasks import quiet_hours_end
 from payments.services.top_ups import wallet_top_up
-from tests.helpers import pay_from_wallet
+from tests.helpers import pay_from_wallet, points_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,6 +92,6 @@ def test_notices_are_written_in_the_members_language_whoever_caused_them(make_me
         pay_from_wallet(member=member, amount=12_000)
     titles = list(member.notices.order_by("pk").values_list("title", flat=True))
     assert titles[0] == "儲值 NT$200"
-    assert "+" in titles[1] and titles[1].endswith("點")
+    assert titles[1] == f"+{points_for(12_000)} 點"
     assert titles[2] == "這次的訂單還滿意嗎？" and titles[3] == "已付款 NT$120"
     assert "合計" in member.points_entries.get().explanation  # the points history explains itself in Chinese too

@@ -11,7 +11,7 @@ from django.test import Client
 from members.models import Member
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, StoreStaff, Tender
-from payments.services.codes import payment_code_issue
+from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.ledger import ledger_problems
 from payments.services.shifts import shift_open, z_report
 from payments.services.top_ups import wallet_top_up
@@ -88,7 +88,7 @@ def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, S
     client.post(f"/pos/orders/{order.pk}/scan/", {"code": code}, HTTP_HX_REQUEST="true")
     # The till keeps only the code's keyed hash between the scan and the tap.
     stored = Order.objects.filter(pk=order.pk).values().get()
-    assert stored["scanned_code_hash"] and code not in str(stored)
+    assert stored["scanned_code_hash"] == hash_payment_code(code) and code not in str(stored)
     for _ in range(3):
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "same"}, HTTP_HX_REQUEST="true")
     assert Payment.objects.count() == 1
@@ -329,7 +329,7 @@ def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[
     assert [(t.amount, t.bonus, t.store_id) for t in TopUp.objects.filter(member=member)] == [
         (100_000, 10_000, store.pk)
     ]
-    # A refused top-up (over the wallet cap) can be sent again with the same form once fixed.
+    # A refused top-up (above the largest allowed, NT$10,000) can be sent again with the same form once fixed.
     refused = {**form, "key": "k-2", "amount": "999999"}
     assert "Top up between" in client.post("/pos/top-up/", refused).content.decode()
     assert "Balance NT$1,400" in client.post("/pos/top-up/", {**refused, "amount": "300"}).content.decode()

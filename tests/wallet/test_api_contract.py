@@ -16,7 +16,7 @@ from members.models import Member
 from payments.models import Account, Payment, PaymentCode, ProgrammeSettings, RiskAlert, Transfer
 from payments.services.risk import wallet_freeze
 from tests.conftest import MemberFactory
-from tests.helpers import pay_from_wallet
+from tests.helpers import pay_from_wallet, points_for
 from tests.wallet.conftest import idem
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_payment_with_a_fresh_code_succeeds_and_moves_money(
     assert body["status"] == "succeeded"
     assert body["amount"] == 12_000
     assert body["member"] == member.card_number
-    assert "points_earned" in body
+    assert body["points_earned"] == points_for(12_000)
     assert body["wallet_balance"] == 88_000
     assert Account.objects.get(member=member).balance == 88_000
 
@@ -126,7 +126,7 @@ def test_a_retry_after_the_process_died_past_the_commit_gets_the_first_answer(
     import payments.idempotency
 
     member = make_member(balance=500_000)
-    amount = 300_000 if needs_confirmation else 12_000  # the default no-confirmation limit is NT$1,000
+    amount = 300_000 if needs_confirmation else 12_000  # the default no-confirmation limit is NT$500
     code = code_for(member)
     reference = {"reference": "till-7"}
 
@@ -277,7 +277,7 @@ def test_large_payment_waits_for_member_confirmation(
     from payments.services.top_ups import wallet_top_up
 
     wallet_top_up(member=member, amount=500_000, tender="card")
-    response = pay(api, code_for(member), 60_000)  # default no-confirmation limit is 50,000
+    response = pay(api, code_for(member), 60_000)  # above the default no-confirmation limit, NT$500
     assert response.status_code == 202
     assert response.json()["status"] == "requires_confirmation"
     payment_id = response.json()["id"]
@@ -424,7 +424,7 @@ def test_a_payment_makes_a_pinned_number_of_queries(
     with django_assert_max_num_queries(PAYMENT_QUERIES):
         response = pay(api, code, 12_000, reference="pinned")
     assert response.status_code == 201, response.content
-    assert response.json()["points_earned"] > 0
+    assert response.json()["points_earned"] == points_for(12_000)
 
 
 def test_unusual_spending_alerts_managers_and_the_member_once_a_day(
