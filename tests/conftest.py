@@ -1,4 +1,4 @@
-"""Shared fixtures: members, staff with MFA, and the browser.
+"""Shared fixtures: members (one factory), staff with MFA, and the browser.
 
 Suites marked `postgres` need DATABASE_URL to point at PostgreSQL and those
 marked `browser` need Chromium; outside CI they are skipped without them, but
@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import factory
 import pytest
 from django.db import connection
+
+from members.models import Member
 
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,9 +72,97 @@ def _require_backends(request: pytest.FixtureRequest) -> None:
         _unavailable(f"needs Chromium at {CHROMIUM}")
 
 
+# Any of these in a test's fixture closure means it uses the test database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+@pytest.fixture(autouse=True)
+def _ledger_and_points_invariants_hold(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that uses the database, the wallet ledger and the points
+    ledger are consistent: ledger_problems() and points_problems() are empty.
+
+    The database is set up here, before this fixture yields, so the check runs
+    before the test's rollback (or, for transactional and threaded tests, before
+    the flush). A test that breaks the invariants on purpose, to show
+    check_ledger or check_points catching it, says so with
+    @pytest.mark.breaks_invariants."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        request.fixturenames
+    )
+    if not uses_db or request.node.get_closest_marker("breaks_invariants"):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    problems = ledger_and_points_problems()
+    if problems:
+        pytest.fail("the test left the ledger or points inconsistent:\n" + "\n".join(problems), pytrace=False)
+
+
+def ledger_and_points_problems() -> list[str]:
+    """ledger_problems() + points_problems(); each is skipped, after a few
+    EXISTS queries, when there are no rows for it to check."""
+    from members.models import PointsEntry, PointsLot
+    from members.selectors import points_problems
+    from payments.models import Account, Transfer
+    from payments.selectors.ledger import ledger_problems
+
+    problems: list[str] = []
+    if Transfer.objects.exists() or Account.objects.exclude(debits_posted=0, credits_posted=0).exists():
+        problems += ledger_problems()
+    if PointsEntry.objects.exists() or PointsLot.objects.exists() or Member.objects.exclude(points_balance=0).exists():
+        problems += points_problems()
+    return problems
+
+
 # --- People -----------------------------------------------------------------------
 
 PASSWORD = "correct-horse-battery-42"
+
+
+class MemberFactory(factory.Factory[Member]):
+    """A member made the way the product makes one (members.services.member_create),
+    with money in the wallet if asked: MemberFactory.create(balance=10_000) is topped
+    up NT$100 in cash."""
+
+    class Meta:
+        model = Member
+
+    user = None
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    phone = ""
+
+    @classmethod
+    def _create(cls, model_class: type[Member], *args: Any, **kwargs: Any) -> Member:
+        from members.services import member_create
+
+        return member_create(**kwargs)
+
+    @factory.post_generation
+    def balance(member: Member, create: bool, extracted: int | None, **kwargs: Any) -> None:
+        from payments.services.top_ups import wallet_top_up
+
+        if create and extracted:
+            wallet_top_up(member=member, amount=extracted, tender="cash")
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Member]:
+    """MemberFactory for a test: make_member(), make_member("Mei"), make_member(balance=10_000)."""
+
+    def make(display_name: str | None = None, **fields: Any) -> Member:
+        if display_name is not None:
+            fields["display_name"] = display_name
+        return MemberFactory.create(**fields)
+
+    return make
 
 
 def make_user(django_user_model: Any, email: str, *, verified: bool = True) -> Any:

@@ -59,9 +59,9 @@ def test_segment_grid(r: int, f: int, m: int, n: int, segment: str) -> None:
 
 
 def test_compute_segments_scores_visitors_in_constant_queries(
-    new_member: Callable[..., Member], django_assert_max_num_queries: Any
+    make_member: Callable[..., Member], django_assert_max_num_queries: Any
 ) -> None:
-    champion, newcomer, drifting, gone, deleted, never = (new_member(n) for n in "ABCDEF")
+    champion, newcomer, drifting, gone, deleted, never = (make_member(n) for n in "ABCDEF")
     visits(champion, days_ago=[1, *range(3, 360, 6)], amount=30_000)
     visits(newcomer, days_ago=[3])
     visits(drifting, days_ago=list(range(45, 300, 15)), amount=25_000)
@@ -80,8 +80,8 @@ def test_compute_segments_scores_visitors_in_constant_queries(
     assert MemberSegment.objects.count() == 4
 
 
-def test_a_deleted_account_loses_its_segment_at_once(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_a_deleted_account_loses_its_segment_at_once(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     visits(member, days_ago=[1])
     segments_compute()
     member_anonymise(member=member)
@@ -93,8 +93,8 @@ def drip() -> CouponTemplate:
     return CouponTemplate.objects.create(name="Free drip", kind=CouponTemplate.Kind.FREE_ITEM, scope_sku="drip")
 
 
-def lapsed(new_member: Callable[..., Member], name: str, *, consent: bool) -> Member:
-    member = new_member(name)
+def lapsed(make_member: Callable[..., Member], name: str, *, consent: bool) -> Member:
+    member = make_member(name)
     visits(member, days_ago=[90, 120])
     if consent:
         consent_record(member=member, channel="email", purpose="personalised", granted=True)
@@ -102,13 +102,13 @@ def lapsed(new_member: Callable[..., Member], name: str, *, consent: bool) -> Me
 
 
 def test_win_back_reaches_lapsed_members_who_agreed_to_personalised_offers(
-    new_member: Callable[..., Member], drip: CouponTemplate
+    make_member: Callable[..., Member], drip: CouponTemplate
 ) -> None:
-    agreed = lapsed(new_member, "agreed", consent=True)
-    silent = lapsed(new_member, "silent", consent=False)
-    withdrew = lapsed(new_member, "withdrew", consent=True)
+    agreed = lapsed(make_member, "agreed", consent=True)
+    silent = lapsed(make_member, "silent", consent=False)
+    withdrew = lapsed(make_member, "withdrew", consent=True)
     consent_record(member=withdrew, channel="email", purpose="personalised", granted=False)
-    regular = new_member("regular")
+    regular = make_member("regular")
     visits(regular, days_ago=[2, 40])
     consent_record(member=regular, channel="sms", purpose="personalised", granted=True)
     campaign = Campaign.objects.create(
@@ -123,8 +123,8 @@ def test_win_back_reaches_lapsed_members_who_agreed_to_personalised_offers(
     assert campaign_run(campaign=campaign).treatment == 0  # reruns enter nobody twice
 
 
-def test_holdout_gets_nothing_and_the_split_is_stable(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
-    members = [new_member(f"N{i}") for i in range(40)]
+def test_holdout_gets_nothing_and_the_split_is_stable(make_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    members = [make_member(f"N{i}") for i in range(40)]
     campaign = Campaign.objects.create(
         name="Welcome", kind=Campaign.Kind.WELCOME, days=30, coupon_template=drip, holdout_percent=50
     )
@@ -138,17 +138,17 @@ def test_holdout_gets_nothing_and_the_split_is_stable(new_member: Callable[..., 
     assert not [m for m in members if m.coupons.exists() and m.campaign_entries.get().group == "holdout"]
 
 
-def test_welcome_skips_members_who_joined_long_ago(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
-    old = new_member("old")
+def test_welcome_skips_members_who_joined_long_ago(make_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    old = make_member("old")
     Member.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=90))
-    fresh = new_member("fresh")
+    fresh = make_member("fresh")
     Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, days=30, coupon_template=drip, holdout_percent=0)
     campaigns_run()
     assert list(CampaignEntry.objects.values_list("member", flat=True)) == [fresh.pk]
 
 
-def test_segment_campaign_and_conversion_uplift(new_member: Callable[..., Member], drip: CouponTemplate) -> None:
-    champions = [new_member(f"C{i}") for i in range(12)]
+def test_segment_campaign_and_conversion_uplift(make_member: Callable[..., Member], drip: CouponTemplate) -> None:
+    champions = [make_member(f"C{i}") for i in range(12)]
     for member in champions:
         visits(member, days_ago=[1, *range(3, 360, 6)], amount=30_000)
         consent_record(member=member, channel="push", purpose="personalised", granted=True)
@@ -172,9 +172,9 @@ def test_segment_campaign_and_conversion_uplift(new_member: Callable[..., Member
     assert result.uplift_points == pytest.approx(100.0)
 
 
-def test_monthly_activity_and_cohorts_count_returning_and_churned(new_member: Callable[..., Member]) -> None:
+def test_monthly_activity_and_cohorts_count_returning_and_churned(make_member: Callable[..., Member]) -> None:
     now = timezone.make_aware(datetime(2026, 11, 20, 12))
-    stays, leaves, joins = new_member("stays"), new_member("leaves"), new_member("joins")
+    stays, leaves, joins = make_member("stays"), make_member("leaves"), make_member("joins")
     october = timezone.make_aware(datetime(2026, 10, 10, 12))
     for member in (stays, leaves):
         Visit.objects.create(member=member, at=october, reference=f"oct:{member.pk}")
@@ -193,9 +193,9 @@ def test_monthly_activity_and_cohorts_count_returning_and_churned(new_member: Ca
 
 
 def test_manager_sees_segments_report_and_runs_a_campaign(
-    client: Client, manager_user: Any, new_member: Callable[..., Member], drip: CouponTemplate
+    client: Client, manager_user: Any, make_member: Callable[..., Member], drip: CouponTemplate
 ) -> None:
-    member = new_member("Visitor")
+    member = make_member("Visitor")
     visits(member, days_ago=[1, 20, 50])
     segments_compute()
     campaign = Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, coupon_template=drip, holdout_percent=0)
@@ -234,13 +234,13 @@ def test_member_export_includes_segment_and_campaigns(
 def test_manager_pages_make_a_pinned_number_of_queries(
     client: Client,
     manager_user: Any,
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
     drip: CouponTemplate,
     members: int,
     django_assert_max_num_queries: Any,
 ) -> None:
     for i in range(members):
-        visits(new_member(f"P{i}"), days_ago=[1, 40, 80 + i])
+        visits(make_member(f"P{i}"), days_ago=[1, 40, 80 + i])
     segments_compute()
     for kind in (Campaign.Kind.WELCOME, Campaign.Kind.WIN_BACK):
         Campaign.objects.create(name=kind, kind=kind, coupon_template=drip, holdout_percent=10)

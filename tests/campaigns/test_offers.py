@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -30,10 +29,9 @@ from members.exceptions import InsufficientPoints
 from members.models import Member, Visit
 from members.points import points_earn
 from members.selectors import points_problems
-from members.services import member_create
-from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
-from tests.sales import pay, refund_payment
+from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet, refund_payment, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +44,8 @@ def template(**kwargs: Any) -> CouponTemplate:
     return CouponTemplate.objects.create(**{**defaults, **kwargs})
 
 
-def test_coupon_kinds_compute_their_discount(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_coupon_kinds_compute_their_discount(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     cases = [
         (template(kind="percent_off", percent_off=15), 5_700),  # 15% of 38,000
         (template(kind="amount_off", amount_off=3_000), 3_000),
@@ -61,8 +59,8 @@ def test_coupon_kinds_compute_their_discount(new_member: Callable[..., Member]) 
         assert result.amount == expected, tpl.kind
 
 
-def test_coupon_refusals_say_why(new_member: Callable[..., Member]) -> None:
-    member, other = new_member(), new_member()
+def test_coupon_refusals_say_why(make_member: Callable[..., Member]) -> None:
+    member, other = make_member(), make_member()
     tpl = template(min_spend=50_000)
     coupon = coupon_issue(member=member, template=tpl, source="test")
     with pytest.raises(CouponNotApplicable, match="Spend at least"):
@@ -74,19 +72,20 @@ def test_coupon_refusals_say_why(new_member: Callable[..., Member]) -> None:
         coupon_evaluate(code=coupon.code, member=member, lines=[LATTE], subtotal=60_000)
 
 
-def test_stacking_rule_refuses_a_second_non_stackable_coupon(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_stacking_rule_refuses_a_second_non_stackable_coupon(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     first = coupon_issue(member=member, template=template(), source="t")
     second = coupon_issue(member=member, template=template(), source="t")
     with pytest.raises(CouponNotStackable):
         coupon_evaluate(code=second.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[first.code])
     a = coupon_issue(member=member, template=template(stackable=True), source="t")
     b = coupon_issue(member=member, template=template(stackable=True), source="t")
-    assert coupon_evaluate(code=b.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[a.code]).amount
+    stacked = coupon_evaluate(code=b.code, member=member, lines=[LATTE], subtotal=30_000, applied_codes=[a.code])
+    assert stacked.amount == 3_000  # 10% of 30,000
 
 
-def test_coupon_is_single_use_and_idempotent_per_order(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_coupon_is_single_use_and_idempotent_per_order(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     coupon = coupon_issue(member=member, template=template(), source="t")
     coupon_redeem(code=coupon.code, member=member, order_reference="order:1", discount=100)
     coupon_redeem(code=coupon.code, member=member, order_reference="order:1", discount=100)  # retry: fine
@@ -94,8 +93,8 @@ def test_coupon_is_single_use_and_idempotent_per_order(new_member: Callable[...,
         coupon_redeem(code=coupon.code, member=member, order_reference="order:2", discount=100)
 
 
-def test_reward_spends_points_and_issues_a_coupon_atomically(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_reward_spends_points_and_issues_a_coupon_atomically(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     reward = Reward.objects.create(name="Drip", points_cost=300, template=template(kind="free_item"))
     points_earn(member=member, points=299, source="order", reference="o")
     with pytest.raises(InsufficientPoints):
@@ -108,8 +107,8 @@ def test_reward_spends_points_and_issues_a_coupon_atomically(new_member: Callabl
     assert points_problems() == []
 
 
-def test_birthday_reward_once_per_year(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_birthday_reward_once_per_year(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     member.birthday = date(1990, 11, 3)
     member.save()
     assert birthday_rewards_grant(today=date(2026, 11, 24)) == 1
@@ -120,44 +119,44 @@ def test_birthday_reward_once_per_year(new_member: Callable[..., Member]) -> Non
 
 
 def test_self_referral_is_refused() -> None:
-    referrer = member_create(user=None, display_name="R", email="ann.lee@gmail.com")
+    referrer = MemberFactory.create(display_name="R", email="ann.lee@gmail.com")
     referrer.phone = "0912-345-678"
     referrer.save()
     code = referral_code_for(member=referrer)
     for email, phone in [("annlee+2@gmail.com", ""), ("x@example.com", "+886 912 345 678")]:
-        friend = member_create(user=None, display_name="F", email=email, phone=phone)
+        friend = MemberFactory.create(display_name="F", email=email, phone=phone)
         with pytest.raises(ReferralRefused, match="yourself"):
             referral_attach(friend=friend, code=code)
     with pytest.raises(ReferralRefused):
         referral_attach(friend=referrer, code=code)
 
 
-def test_referral_device_reuse_and_monthly_cap(new_member: Callable[..., Member]) -> None:
-    referrer = new_member()
+def test_referral_device_reuse_and_monthly_cap(make_member: Callable[..., Member]) -> None:
+    referrer = make_member()
     code = referral_code_for(member=referrer)
-    referral_attach(friend=new_member(), code=code, device_id="dev-1")
+    referral_attach(friend=make_member(), code=code, device_id="dev-1")
     with pytest.raises(ReferralRefused, match="device"):
-        referral_attach(friend=new_member(), code=code, device_id="dev-1")
+        referral_attach(friend=make_member(), code=code, device_id="dev-1")
     for _ in range(MONTHLY_CAP - 1):
-        referral_attach(friend=new_member(), code=code)
+        referral_attach(friend=make_member(), code=code)
     with pytest.raises(ReferralRefused, match="monthly"):
-        referral_attach(friend=new_member(), code=code)
+        referral_attach(friend=make_member(), code=code)
 
 
-def test_referral_is_only_for_members_before_their_first_order(new_member: Callable[..., Member]) -> None:
-    referrer, regular = new_member(), new_member()
+def test_referral_is_only_for_members_before_their_first_order(make_member: Callable[..., Member]) -> None:
+    referrer, regular = make_member(), make_member()
     wallet_top_up(member=regular, amount=50_000, tender="cash")
-    pay(code=payment_code_issue(member=regular).code, amount=10_000)
+    pay_from_wallet(member=regular, amount=10_000)
     with pytest.raises(ReferralRefused, match="new members"):
         referral_attach(friend=regular, code=referral_code_for(member=referrer))
     assert not Referral.objects.exists()
 
 
-def test_referral_rewards_on_first_paid_order_and_reverses_on_refund(new_member: Callable[..., Member]) -> None:
-    referrer, friend = new_member(), new_member()
+def test_referral_rewards_on_first_paid_order_and_reverses_on_refund(make_member: Callable[..., Member]) -> None:
+    referrer, friend = make_member(), make_member()
     referral_attach(friend=friend, code=referral_code_for(member=referrer))
     wallet_top_up(member=friend, amount=50_000, tender="cash")
-    payment = pay(code=payment_code_issue(member=friend).code, amount=10_000).payment
+    payment = pay_from_wallet(member=friend, amount=10_000)
     referrer.refresh_from_db()
     assert referrer.points_balance == 100
     assert Referral.objects.get(friend=friend).status == "rewarded"
@@ -193,7 +192,7 @@ def test_offers_page_redeem_and_feedback(member_client: Client, member: Member) 
 def test_referral_link_attaches_at_signup(client: Client) -> None:
     from django.core import mail  # noqa: F401
 
-    referrer = member_create(user=None, display_name="Ref", email="ref@example.com")
+    referrer = MemberFactory.create(display_name="Ref", email="ref@example.com")
     code = referral_code_for(member=referrer)
     client.get(f"/offers/r/{code}/")
     client.post(
@@ -210,26 +209,16 @@ def test_referral_link_attaches_at_signup(client: Client) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_redemptions_of_one_coupon_exactly_one_wins(new_member: Callable[..., Member]) -> None:
+def test_twenty_concurrent_redemptions_of_one_coupon_exactly_one_wins(make_member: Callable[..., Member]) -> None:
     assert connection.vendor == "postgresql"
-    member = new_member()
+    member = make_member()
     coupon = coupon_issue(member=member, template=template(), source="t")
-    barrier = threading.Barrier(20)
-    results: list[str] = []
 
-    def redeem(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            coupon_redeem(code=coupon.code, member=member, order_reference=f"order:{i}", discount=100)
-            results.append("won")
-        except CouponUsed:
-            results.append("used")
-        finally:
-            connection.close()
+    def redeem(i: int) -> Coupon:
+        return coupon_redeem(code=coupon.code, member=member, order_reference=f"order:{i}", discount=100)
 
-    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(results) == ["used"] * 19 + ["won"]
+    results = run_concurrently(20, redeem, allowed=(CouponUsed,))
+    winners = [r for r in results if isinstance(r, Coupon)]
+    assert len(winners) == 1 and sum(isinstance(r, CouponUsed) for r in results) == 19
+    coupon.refresh_from_db()
+    assert coupon.order_reference == winners[0].order_reference

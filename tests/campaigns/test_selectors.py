@@ -32,9 +32,9 @@ def drip() -> CouponTemplate:
 
 
 def test_expired_redeemed_and_other_members_coupons_are_not_live(
-    new_member: Callable[..., Member], drip: CouponTemplate, django_assert_num_queries: Any
+    make_member: Callable[..., Member], drip: CouponTemplate, django_assert_num_queries: Any
 ) -> None:
-    member, other = new_member("Mei"), new_member("Other")
+    member, other = make_member("Mei"), make_member("Other")
     now = timezone.now()
     later = coupon_issue(member=member, template=drip, source="test", now=now - timedelta(days=1))
     sooner = coupon_issue(member=member, template=drip, source="test", now=now - timedelta(days=20))
@@ -59,9 +59,9 @@ def test_inactive_rewards_are_hidden_and_the_cheapest_comes_first(drip: CouponTe
 
 
 def test_a_visit_is_found_only_for_its_own_member_and_a_printable_reference(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
-    member, other = new_member("Mei"), new_member("Other")
+    member, other = make_member("Mei"), make_member("Other")
     visit = Visit.objects.create(member=member, at=timezone.now(), reference="order:7")
     assert member_visit(member=member, reference="order:7") == visit
     assert member_visit(member=other, reference="order:7") is None
@@ -69,11 +69,11 @@ def test_a_visit_is_found_only_for_its_own_member_and_a_printable_reference(
 
 
 def test_campaign_result_counts_only_visits_within_the_window_after_entering(
-    new_member: Callable[..., Member], drip: CouponTemplate
+    make_member: Callable[..., Member], drip: CouponTemplate
 ) -> None:
     campaign = Campaign.objects.create(name="Hi", kind=Campaign.Kind.WELCOME, coupon_template=drip, conversion_days=14)
     entered = timezone.now() - timedelta(days=30)
-    came_back, too_late, before, held_back, held_out = (new_member(n) for n in ("A", "B", "C", "D", "E"))
+    came_back, too_late, before, held_back, held_out = (make_member(n) for n in ("A", "B", "C", "D", "E"))
     for member in (came_back, too_late, before):
         CampaignEntry.objects.create(campaign=campaign, member=member, group="treatment", entered_at=entered)
     for member in (held_back, held_out):
@@ -95,11 +95,11 @@ def test_campaign_result_without_entries_has_no_rates(drip: CouponTemplate) -> N
 
 
 def test_win_back_eligibility_needs_a_lapse_consent_and_no_earlier_entry(
-    new_member: Callable[..., Member], drip: CouponTemplate
+    make_member: Callable[..., Member], drip: CouponTemplate
 ) -> None:
     now = timezone.now()
     campaign = Campaign.objects.create(name="Back", kind=Campaign.Kind.WIN_BACK, days=60, coupon_template=drip)
-    lapsed, silent, recent, entered = (new_member(n) for n in ("lapsed", "silent", "recent", "entered"))
+    lapsed, silent, recent, entered = (make_member(n) for n in ("lapsed", "silent", "recent", "entered"))
     for member, days in ((lapsed, 90), (silent, 90), (recent, 5), (entered, 90)):
         Visit.objects.create(member=member, at=now - timedelta(days=days), reference=f"v:{member.pk}")
     for member in (lapsed, recent, entered):
@@ -119,9 +119,9 @@ def test_only_open_campaigns_with_an_active_coupon_are_active(drip: CouponTempla
     assert list(campaigns_active(now=now)) == [open_]
 
 
-def test_segment_counts_list_every_segment_in_order(new_member: Callable[..., Member]) -> None:
+def test_segment_counts_list_every_segment_in_order(make_member: Callable[..., Member]) -> None:
     now = timezone.now()
-    for member in (new_member("A"), new_member("B")):
+    for member in (make_member("A"), make_member("B")):
         MemberSegment.objects.create(
             member=member,
             last_visit_at=now,

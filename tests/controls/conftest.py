@@ -1,3 +1,3 @@
-"""The wallet suite's fixtures (a store with a terminal, funded members, an API client)."""
+"""The wallet suite's fixtures (a store with a terminal, an API client, codes, the programme row)."""
 
-from tests.wallet.conftest import api, code_for, make_member, programme, shop, till  # noqa: F401
+from tests.wallet.conftest import api, code_for, programme, shop, till  # noqa: F401

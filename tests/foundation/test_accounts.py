@@ -12,7 +12,8 @@ from django.test import Client
 
 from members.cards import generate_card_number, is_valid_card_number, luhn_check_digit
 from members.models import Member
-from tests.conftest import PASSWORD, make_staff, totp_code
+from tests.conftest import PASSWORD, MemberFactory, make_staff, totp_code
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -160,11 +161,7 @@ def test_roles_exist_with_their_permissions() -> None:
 
 
 def test_manager_admin_pages_render(client: Client, manager_user: Any) -> None:
-    from members.services import member_create
-    from payments.services.top_ups import wallet_top_up
-
-    member = member_create(user=None, display_name="Adm", email="adm@example.com")
-    wallet_top_up(member=member, amount=10_000, tender="cash")
+    member = MemberFactory.create(display_name="Adm", balance=10_000)
     client.force_login(manager_user)
     for url in [
         "/admin/members/member/",
@@ -187,9 +184,7 @@ def test_manager_admin_pages_render(client: Client, manager_user: Any) -> None:
 
 
 def test_manager_adjusts_points_with_a_reason_from_the_admin(client: Client, manager_user: Any) -> None:
-    from members.services import member_create
-
-    member = member_create(user=None, display_name="Adj", email="adj@example.com")
+    member = MemberFactory.create(display_name="Adj")
     client.force_login(manager_user)
     form = client.post("/admin/members/member/", {"action": "adjust_points", "_selected_action": [member.pk]})
     assert form.status_code == 200 and b"reason" in form.content
@@ -255,14 +250,8 @@ def test_sign_in_page_offers_passkey_sign_in_as_the_secondary_action(client: Cli
 
 
 def test_manager_front_page_shows_today_at_a_glance(client: Client, manager_user: Any, shift_manager_user: Any) -> None:
-    from members.services import member_create
-    from payments.services.codes import payment_code_issue
-    from payments.services.top_ups import wallet_top_up
-    from tests.sales import pay
-
-    member = member_create(user=None, display_name="Today", email="today@example.com")
-    wallet_top_up(member=member, amount=50_000, tender="cash")
-    pay(code=payment_code_issue(member=member).code, amount=12_000)
+    member = MemberFactory.create(display_name="Today", balance=50_000)
+    pay_from_wallet(member=member, amount=12_000)
     client.force_login(manager_user)
     page = client.get("/admin/").content.decode()
     assert "Today" in page and "Wallet payments" in page

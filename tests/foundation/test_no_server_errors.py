@@ -48,6 +48,7 @@ JUNK = [
 INT_IDS = ["REAL", "987654321", "99999999999999999999999"]
 STR_PARTS = ["x", "%27%20OR%201%3D1", "a" * 300, "nul%00byte"]
 PREFIXES = ("/me/", "/offers/", "/wallet/", "/pay/", "/pos/")
+GUEST_REDIRECTS = ("/accounts/login/?next=", "/accounts/signup/")
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
@@ -134,9 +135,7 @@ def attempts(who: str) -> Iterator[tuple[str, str, dict[str, str]]]:
 
 @pytest.mark.parametrize("route", on_both_databases(page_routes()))
 def test_no_page_answers_a_server_error_to_bad_input(route: str, world: dict[str, Any]) -> None:
-    tried = 0
-    paths = expand(route, world["ids"])
-    for path in paths:
+    for path in expand(route, world["ids"]):
         for who, client in world["clients"].items():
             for method, value, headers in attempts(who):
                 # A server error in a view is re-raised by the test client;
@@ -146,8 +145,13 @@ def test_no_page_answers_a_server_error_to_bad_input(route: str, world: dict[str
                 except Exception as error:
                     raise AssertionError(f"{who} {method.upper()} {path} with {value[:20]!r}") from error
                 assert response.status_code < 500, (who, method, path, value[:20])
-                tried += 1
-    assert tried == len(paths) * sum(len(list(attempts(who))) for who in world["clients"])
+                if who == "guest":
+                    # No page here is for guests, whatever the input: they are
+                    # sent to sign in (or, from an invitation link, to sign up);
+                    # Django answers 400 instead of a redirect longer than it sends.
+                    assert response.status_code in (302, 400), (method, path, value[:20], response.status_code)
+                    if response.status_code == 302:
+                        assert response["Location"].startswith(GUEST_REDIRECTS), (method, path, response["Location"])
 
 
 # --- The back office ---------------------------------------------------------------

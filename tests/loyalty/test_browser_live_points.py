@@ -11,7 +11,7 @@ from members.services import member_get_or_create_for_user
 from payments.models import Store
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import PASSWORD, make_user
-from tests.sales import pay
+from tests.helpers import pay_from_wallet, points_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,13 +44,15 @@ def test_points_from_a_payment_appear_in_inbox_and_points_page_without_reload(
     assert code and re.fullmatch(r"\d{18}", code)
 
     # The barista scans the code at the till.
-    result = pay(code=code, amount=15_000, store=store)
-    assert result.order.points_earned == 15
+    payment = pay_from_wallet(code=code, amount=15_000, store=store)
+    points = points_for(15_000)
+    assert payment.tender.order.points_earned == points
 
     page.get_by_test_id("recent-payment").wait_for(timeout=10_000)
-    assert "150" in page.get_by_test_id("recent-payment").inner_text()
+    shown = " ".join(page.get_by_test_id("recent-payment").inner_text().split())
+    assert shown == f"Paid NT$150 · Da'an Roastery · +{points} points · Balance NT$350"
     points_tab.wait_for_function(
-        "document.querySelector('[data-testid=points-balance]').innerText.trim() === '15'", timeout=10_000
+        f"document.querySelector('[data-testid=points-balance]').innerText.trim() === '{points}'", timeout=10_000
     )
-    inbox_tab.get_by_text("+15 points").wait_for(timeout=10_000)
+    inbox_tab.get_by_text(f"+{points} points").wait_for(timeout=10_000)
     assert "Receipt NT$150 at Da'an Roastery" in inbox_tab.get_by_test_id("inbox-list").inner_text()

@@ -15,12 +15,13 @@ from members.notices import quiet_hours_end
 from members.points import points_earn, points_expire_due, points_spend
 from members.services import consent_record
 from payments.services.top_ups import wallet_top_up
+from tests.helpers import pay_from_wallet, points_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_movements_reach_the_inbox_and_email_only_with_consent(new_member: Callable[..., Member]) -> None:
-    quiet, told = new_member("Quiet"), new_member("Told")
+def test_movements_reach_the_inbox_and_email_only_with_consent(make_member: Callable[..., Member]) -> None:
+    quiet, told = make_member("Quiet"), make_member("Told")
     consent_record(member=told, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=quiet, amount=20_000, tender="cash")
     wallet_top_up(member=told, amount=20_000, tender="cash")
@@ -29,7 +30,7 @@ def test_movements_reach_the_inbox_and_email_only_with_consent(new_member: Calla
     assert told.notices.get().emailed_at is not None
 
 
-def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any) -> None:
+def test_quiet_hours_hold_email(make_member: Callable[..., Member], settings: Any) -> None:
     policy = PointsPolicy.current()
     policy.quiet_hours_start, policy.quiet_hours_end = time(22), time(8)
     policy.save()
@@ -46,33 +47,31 @@ def test_quiet_hours_hold_email(new_member: Callable[..., Member], settings: Any
 
 
 def test_a_payment_writes_its_notices_together_and_a_refused_one_writes_none(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
     from members.models import Notice
     from payments.exceptions import InsufficientFunds
-    from payments.services.codes import payment_code_issue
-    from tests.sales import pay
 
-    member = new_member("Batch")
+    member = make_member("Batch")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     wallet_top_up(member=member, amount=20_000, tender="cash")
     mail.outbox.clear()
-    pay(code=payment_code_issue(member=member).code, amount=12_000)
+    pay_from_wallet(member=member, amount=12_000)
     kinds = sorted(member.notices.values_list("kind", flat=True))
     assert kinds == ["feedback", "points", "wallet", "wallet"]  # top-up, then points, feedback, payment
     # Activity was consented to, feedback was not: two emails for the payment.
     assert len(mail.outbox) == 2
     before = Notice.objects.count()
     with pytest.raises(InsufficientFunds):
-        pay(code=payment_code_issue(member=member).code, amount=90_000)
+        pay_from_wallet(member=member, amount=90_000)
     assert Notice.objects.count() == before
 
 
-def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: Callable[..., Member]) -> None:
+def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(make_member: Callable[..., Member]) -> None:
     from members.models import Notice
     from members.notices import send_notice_email
 
-    member = new_member("Changed mind")
+    member = make_member("Changed mind")
     consent_record(member=member, channel="email", purpose="activity", granted=True)
     notice = Notice.objects.create(member=member, kind="wallet", title="Top-up NT$100")
     consent_record(member=member, channel="email", purpose="activity", granted=False)
@@ -84,21 +83,18 @@ def test_an_email_held_back_is_not_sent_after_consent_is_withdrawn(new_member: C
     assert [m.to for m in mail.outbox] == [[member.email]]
 
 
-def test_notices_are_written_in_the_members_language_whoever_caused_them(new_member: Callable[..., Member]) -> None:
+def test_notices_are_written_in_the_members_language_whoever_caused_them(make_member: Callable[..., Member]) -> None:
     from django.utils import translation
 
-    from payments.services.codes import payment_code_issue
-    from tests.sales import pay
-
-    member = new_member("Mei")
+    member = make_member("Mei")
     Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")
     member.refresh_from_db()
     with translation.override("en"):  # a till or kiosk working in English
         wallet_top_up(member=member, amount=20_000, tender="cash")
-        pay(code=payment_code_issue(member=member).code, amount=12_000)
+        pay_from_wallet(member=member, amount=12_000)
     titles = list(member.notices.order_by("pk").values_list("title", flat=True))
     assert titles[0] == "儲值 NT$200"
-    assert "+" in titles[1] and titles[1].endswith("點")
+    assert titles[1] == f"+{points_for(12_000)} 點"
     assert titles[2] == "這次的訂單還滿意嗎？" and titles[3].startswith("收據 NT$120")
     assert "合計" in member.points_entries.get().explanation  # the points history explains itself in Chinese too
 
@@ -109,9 +105,9 @@ def expired_notice(member: Member) -> Notice:
 
 @pytest.mark.parametrize("database", ["db", pytest.param("pg", marks=pytest.mark.postgres)])  # the job is SQL
 def test_nightly_expiry_tells_each_member_in_their_language_and_emails_those_who_consented(
-    new_member: Callable[..., Member], database: str
+    make_member: Callable[..., Member], database: str
 ) -> None:
-    mei, pat, quiet = new_member("Mei"), new_member("Pat"), new_member("Quiet")
+    mei, pat, quiet = make_member("Mei"), make_member("Pat"), make_member("Quiet")
     Member.objects.filter(pk=mei.pk).update(preferred_language="zh-hant")
     consent_record(member=pat, channel="email", purpose="activity", granted=True)
     long_ago = timezone.now() - timedelta(days=800)
@@ -128,9 +124,9 @@ def test_nightly_expiry_tells_each_member_in_their_language_and_emails_those_who
 
 
 def test_points_expiring_tell_the_member_the_same_whether_a_spend_or_the_nightly_job_expires_them(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
-    spender, sleeper = new_member("Spender"), new_member("Sleeper")
+    spender, sleeper = make_member("Spender"), make_member("Sleeper")
     long_ago = timezone.now() - timedelta(days=800)
     for member in (spender, sleeper):
         Member.objects.filter(pk=member.pk).update(preferred_language="zh-hant")

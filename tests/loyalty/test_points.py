@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,7 +26,8 @@ from members.points import (
     points_spend,
 )
 from members.selectors import points_problems
-from members.services import member_create
+from tests.conftest import MemberFactory
+from tests.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db
 TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")
@@ -38,8 +38,8 @@ def balance(member: Member) -> int:
     return member.points_balance
 
 
-def test_spending_takes_the_soonest_expiring_lot_first(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_spending_takes_the_soonest_expiring_lot_first(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     now = timezone.now()
     later = points_earn(member=member, points=100, source="order", reference="a", earned_at=now)
     sooner = points_earn(member=member, points=50, source="order", reference="b", earned_at=now - timedelta(days=200))
@@ -52,8 +52,8 @@ def test_spending_takes_the_soonest_expiring_lot_first(new_member: Callable[...,
     assert points_problems() == []
 
 
-def test_spending_more_than_the_balance_is_refused_and_changes_nothing(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_spending_more_than_the_balance_is_refused_and_changes_nothing(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=30, source="order", reference="a")
     with pytest.raises(InsufficientPoints):
         points_spend(member=member, points=31, source="reward", reference="r")
@@ -61,8 +61,8 @@ def test_spending_more_than_the_balance_is_refused_and_changes_nothing(new_membe
     assert points_problems() == []
 
 
-def test_points_expire_at_local_midnight_in_the_programme_time_zone(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_points_expire_at_local_midnight_in_the_programme_time_zone(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     policy = PointsPolicy.current()
     earned = datetime(2025, 3, 15, 23, 30, tzinfo=TAIPEI)  # 15:30 UTC
     expires = expiry_for(earned_at=earned, policy=policy)
@@ -86,8 +86,8 @@ def test_end_of_following_year_policy() -> None:
     assert expiry_for(earned_at=earned, policy=policy) == datetime(2027, 1, 1, tzinfo=TAIPEI)
 
 
-def test_overdue_lots_are_expired_before_a_spend(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_overdue_lots_are_expired_before_a_spend(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(
         member=member, points=50, source="order", reference="old", earned_at=timezone.now() - timedelta(days=400)
     )
@@ -100,8 +100,8 @@ def test_overdue_lots_are_expired_before_a_spend(new_member: Callable[..., Membe
     assert points_problems() == []
 
 
-def test_partial_refunds_reverse_earned_points_in_proportion_and_add_up(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_partial_refunds_reverse_earned_points_in_proportion_and_add_up(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=15, source="order", reference="order:1")
     first = points_reverse_for_refund(
         member=member, reference="order:1", refund_amount=5_000, original_amount=15_000, refund_reference="refund:1"
@@ -121,8 +121,8 @@ def test_partial_refunds_reverse_earned_points_in_proportion_and_add_up(new_memb
     assert points_problems() == []
 
 
-def test_reversal_of_points_already_spent_records_a_shortfall(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_reversal_of_points_already_spent_records_a_shortfall(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=100, source="order", reference="order:7")
     points_spend(member=member, points=80, source="reward", reference="reward:1")
     result = points_reverse_for_refund(
@@ -134,8 +134,8 @@ def test_reversal_of_points_already_spent_records_a_shortfall(new_member: Callab
     assert points_problems() == []
 
 
-def test_refund_restores_points_the_order_spent(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_refund_restores_points_the_order_spent(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=200, source="order", reference="order:1")
     points_spend(member=member, points=100, source="points as money", reference="order:5")
     result = points_reverse_for_refund(
@@ -146,8 +146,8 @@ def test_refund_restores_points_the_order_spent(new_member: Callable[..., Member
     assert points_problems() == []
 
 
-def test_manager_adjustments_need_a_reason_and_never_go_below_zero(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_manager_adjustments_need_a_reason_and_never_go_below_zero(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     with pytest.raises(ValueError):
         points_adjust(member=member, points=10, reason=" ")
     points_adjust(member=member, points=10, reason="goodwill: spilled latte")
@@ -157,8 +157,9 @@ def test_manager_adjustments_need_a_reason_and_never_go_below_zero(new_member: C
     assert points_problems() == []
 
 
-def test_check_points_names_an_inconsistent_member(new_member: Callable[..., Member]) -> None:
-    member = new_member("Broken")
+@pytest.mark.breaks_invariants
+def test_check_points_names_an_inconsistent_member(make_member: Callable[..., Member]) -> None:
+    member = make_member("Broken")
     points_earn(member=member, points=10, source="order", reference="a")
     Member.objects.filter(pk=member.pk).update(points_balance=99)
     with pytest.raises(Exception, match="1 member"):
@@ -167,11 +168,11 @@ def test_check_points_names_an_inconsistent_member(new_member: Callable[..., Mem
 
 
 def test_expire_points_command_is_set_based(
-    new_member: Callable[..., Member], django_assert_max_num_queries: Any
+    make_member: Callable[..., Member], django_assert_max_num_queries: Any
 ) -> None:
     long_ago = timezone.now() - timedelta(days=800)
     for i in range(30):
-        points_earn(member=new_member(f"M{i}"), points=5 + i, source="order", reference=f"o{i}", earned_at=long_ago)
+        points_earn(member=make_member(f"M{i}"), points=5 + i, source="order", reference=f"o{i}", earned_at=long_ago)
     with django_assert_max_num_queries(8):
         assert points_expire_due() == 30
     assert not PointsLot.objects.filter(remaining__gt=0).exists()
@@ -192,7 +193,7 @@ class PointsPropertyTests(TestCase):
         )
     )
     def test_any_sequence_keeps_check_points_true(self, ops: list[tuple[str, int, int]]) -> None:
-        member = member_create(user=None, display_name="Prop", email="prop@example.com")
+        member = MemberFactory.create(display_name="Prop", email="prop@example.com")
         now = timezone.now()
         for i, (op, points, days) in enumerate(ops):
             try:
@@ -227,28 +228,16 @@ class PointsPropertyTests(TestCase):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_spends_never_overdraw(new_member: Callable[..., Member]) -> None:
+def test_twenty_concurrent_spends_never_overdraw(make_member: Callable[..., Member]) -> None:
     assert connection.vendor == "postgresql"
-    member = new_member()
+    member = make_member()
     points_earn(member=member, points=100, source="order", reference="a")
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
 
-    def spend() -> None:
-        try:
-            barrier.wait(timeout=30)
-            points_spend(member=member, points=10, source="reward", reference="r")
-            outcomes.append("ok")
-        except InsufficientPoints:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+    def spend(_i: int) -> PointsEntry:
+        return points_spend(member=member, points=10, source="reward", reference="r")
 
-    threads = [threading.Thread(target=spend) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["ok"] * 10 + ["refused"] * 10
+    results = run_concurrently(20, spend, allowed=(InsufficientPoints,))
+    assert sum(isinstance(r, PointsEntry) for r in results) == 10
+    assert sum(isinstance(r, InsufficientPoints) for r in results) == 10
     assert balance(member) == 0
     call_command("check_points")

@@ -42,9 +42,9 @@ def on_the_payment_path(member: Member, at: datetime) -> tuple[Qualification, in
 
 
 def test_qualification_counts_what_happened_strictly_inside_the_last_365_days(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
-    member = new_member()
+    member = make_member()
     now = datetime(2026, 6, 15, 12, 0, tzinfo=TAIPEI)
     edge = now - QUALIFYING_WINDOW
     points_earn(member=member, points=100, source="order", reference="at-edge", earned_at=edge)
@@ -63,12 +63,12 @@ def test_qualification_counts_what_happened_strictly_inside_the_last_365_days(
 
 
 def test_refund_reversals_reduce_qualification_spending_does_not_and_it_never_goes_below_zero(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
     policy = PointsPolicy.current()
     policy.expiry_months = 36  # the old lot is still there to reverse
     policy.save()
-    member = new_member()
+    member = make_member()
     now = timezone.now()
     points_earn(member=member, points=100, source="order", reference="recent")
     points_spend(member=member, points=30, source="reward", reference="coffee")
@@ -92,9 +92,9 @@ def test_refund_reversals_reduce_qualification_spending_does_not_and_it_never_go
 
 
 def test_todays_order_points_start_at_local_midnight_and_count_orders_only(
-    new_member: Callable[..., Member],
+    make_member: Callable[..., Member],
 ) -> None:
-    member = new_member()
+    member = make_member()
     at = datetime(2026, 6, 15, 10, 0, tzinfo=TAIPEI)
     midnight = datetime(2026, 6, 15, 0, 0, tzinfo=TAIPEI)  # 16:00 UTC the day before
     points_earn(

@@ -18,9 +18,8 @@ from members.points import points_earn, points_spend
 from members.selectors import points_problems, tier_progress
 from members.tiers import member_record_visit, tier_evaluate, tier_override
 from payments.models import Store
-from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
-from tests.sales import pay, refund_payment
+from tests.helpers import pay_from_wallet, refund_payment
 
 pytestmark = pytest.mark.django_db
 TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")
@@ -30,8 +29,8 @@ def tier(slug: str) -> Tier:
     return Tier.objects.get(slug=slug)
 
 
-def test_new_member_starts_green_and_moves_up_by_points_earned(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_new_member_starts_green_and_moves_up_by_points_earned(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     tier_evaluate(member=member)
     assert member.tier == tier("green")
     points_earn(member=member, points=1_500, source="order", reference="big")
@@ -40,16 +39,16 @@ def test_new_member_starts_green_and_moves_up_by_points_earned(new_member: Calla
     assert member.notices.filter(title__contains="Gold").exists()
 
 
-def test_tier_counts_points_earned_not_balance(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_tier_counts_points_earned_not_balance(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=1_600, source="order", reference="a")
     points_spend(member=member, points=1_600, source="reward", reference="r")
     tier_evaluate(member=member)
     assert member.tier == tier("gold")
 
 
-def test_tier_by_visits(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_tier_by_visits(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     now = timezone.now()
     for i in range(15):
         member_record_visit(member=member, amount=10_000, at=now - timedelta(days=i), reference=f"v{i}")
@@ -58,8 +57,8 @@ def test_tier_by_visits(new_member: Callable[..., Member]) -> None:
     assert member.tier == tier("gold")
 
 
-def test_downgrade_waits_for_review_date_and_grace(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_downgrade_waits_for_review_date_and_grace(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     start = timezone.now() - timedelta(days=500)
     points_earn(member=member, points=2_000, source="order", reference="a", earned_at=start)
     tier_evaluate(member=member, now=start)
@@ -75,8 +74,8 @@ def test_downgrade_waits_for_review_date_and_grace(new_member: Callable[..., Mem
     assert change is not None and change.new == tier("green")
 
 
-def test_manager_override_holds_until_its_date(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_manager_override_holds_until_its_date(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     tier_override(
         member=member, tier=tier("reserve"), reason="VIP launch guest", until=timezone.localdate() + timedelta(days=30)
     )
@@ -87,16 +86,16 @@ def test_manager_override_holds_until_its_date(new_member: Callable[..., Member]
         tier_override(member=member, tier=tier("gold"), reason="", until=None)
 
 
-def test_tier_progress_shows_what_is_missing(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_tier_progress_shows_what_is_missing(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     points_earn(member=member, points=750, source="order", reference="a")
     tier_evaluate(member=member)
     progress = tier_progress(member=member, now=timezone.now())
     assert (progress.tier, progress.next_tier, progress.points_needed, progress.percent) == ("Green", "Gold", 750, 50)
 
 
-def test_earn_quote_explains_each_rule_and_rounds_down_once(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_earn_quote_explains_each_rule_and_rounds_down_once(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     ProductBonus.objects.create(category_slug="seasonal", multiplier_percent=200)
     lines = [QuoteLine("latte-m", "coffee", 1, 15_500), QuoteLine("maple-latte", "seasonal", 1, 16_500)]
     monday = datetime(2026, 11, 23, 9, 0, tzinfo=TAIPEI)
@@ -107,8 +106,8 @@ def test_earn_quote_explains_each_rule_and_rounds_down_once(new_member: Callable
     assert quote.explanation[-1] == "Total 48 points (rounded down)"
 
 
-def test_overlapping_promotions_follow_the_stacking_rule(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_overlapping_promotions_follow_the_stacking_rule(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     Promotion.objects.create(
         name="Double points Tuesday 14–17", multiplier_percent=200, weekdays="2", start_time="14:00", end_time="17:00"
     )
@@ -125,8 +124,8 @@ def test_overlapping_promotions_follow_the_stacking_rule(new_member: Callable[..
     assert points_quote(member=member, lines=[], total_paid=10_000, store_slug="xinyi", at=tuesday_17h).points == 15
 
 
-def test_caps_per_order_and_per_day(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_caps_per_order_and_per_day(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     EarnRule.objects.update_or_create(pk=1, defaults={"max_points_per_order": 100, "max_points_per_day": 150})
     now = timezone.now()
     first = points_quote(member=member, lines=[], total_paid=500_000, store_slug=None, at=now)
@@ -135,19 +134,19 @@ def test_caps_per_order_and_per_day(new_member: Callable[..., Member]) -> None:
     assert points_quote(member=member, lines=[], total_paid=500_000, store_slug=None, at=now).points == 50
 
 
-def test_wallet_payment_earns_points_and_a_refund_takes_them_back(new_member: Callable[..., Member]) -> None:
-    member = new_member()
+def test_wallet_payment_earns_points_and_a_refund_takes_them_back(make_member: Callable[..., Member]) -> None:
+    member = make_member()
     store = Store.objects.create(name="Da'an", slug=f"daan-{uuid.uuid4().hex[:4]}")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
-    result = pay(code=payment_code_issue(member=member).code, amount=15_000, store=store)
-    assert result.order.points_earned == 15
+    payment = pay_from_wallet(member=member, amount=15_000, store=store)
+    assert payment.tender.order.points_earned == 15
     member.refresh_from_db()
     assert member.points_balance == 15
     assert member.tier == tier("green")
-    refund_payment(payment_id=result.payment.pk, amount=5_000)
+    refund_payment(payment_id=payment.pk, amount=5_000)
     member.refresh_from_db()
     assert member.points_balance == 10
-    refund_payment(payment_id=result.payment.pk)
+    refund_payment(payment_id=payment.pk)
     member.refresh_from_db()
     assert member.points_balance == 0
     assert points_problems() == []

@@ -4,13 +4,13 @@ refund, and a Z report that adds up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from campaigns.coupons import coupon_issue
 from campaigns.models import CouponTemplate
-from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, Order, Payment, Store, StoreStaff
 from payments.selectors.ledger import ledger_problems
@@ -18,15 +18,19 @@ from payments.selectors.shifts import z_report
 from payments.services.codes import payment_code_issue
 from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import PASSWORD, MemberFactory, totp_code
+from tests.helpers import points_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def settle(page: Any) -> None:
-    """Wait until htmx has swapped and wired up the new cart (a person is never faster)."""
+def till_answers(page: Any, path: str, action: Callable[[], Any]) -> None:
+    """Do `action`, wait for the till's answer to the htmx POST it sends to
+    `path`, then until htmx has swapped that answer in and settled (the new
+    cart is wired up; a person is never faster)."""
+    with page.expect_response(lambda response: path in response.url and response.request.method == "POST"):
+        action()
     page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
-    page.wait_for_timeout(150)
 
 
 def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
@@ -35,8 +39,8 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     load_menu_demo()
     store = Store.objects.create(name="Da'an Roastery", slug="daan")
     StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
-    shift = shift_open(store=store, user=shift_manager_user, opening_float=100_000)
-    member = member_create(user=None, display_name="Mei", email="mei@example.com")
+    shift = shift_open(store=store, user=barista_user, opening_float=100_000)
+    member = MemberFactory.create(display_name="Mei", email="mei@example.com")
     wallet_top_up(member=member, amount=100_000, tender="cash", store=store)
     coupon = coupon_issue(
         member=member,
@@ -55,41 +59,39 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     page.wait_for_url(live_server.url + "/pos/")
 
     # Two drinks with modifiers: an oat latte (M, default) and a large flat white.
-    page.get_by_test_id("product-latte").click()
-    page.get_by_test_id("cart-line").first.wait_for()
-    settle(page)
-    page.get_by_test_id("mod-milk").first.select_option(label="Oat milk +NT$15")
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('150')")
-    settle(page)
-    page.get_by_test_id("product-flat-white").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=cart-line]').length === 2")
-    settle(page)
-    page.get_by_test_id("mod-size").nth(1).select_option(label="Large +NT$30")
+    total = page.get_by_test_id("till-total")
+    till_answers(page, "/add/", page.get_by_test_id("product-latte").click)
+    assert page.get_by_test_id("cart-line").count() == 1
+    till_answers(
+        page, "/modifiers/", lambda: page.get_by_test_id("mod-milk").first.select_option(label="Oat milk +NT$15")
+    )
+    assert total.inner_text() == "NT$150"
+    till_answers(page, "/add/", page.get_by_test_id("product-flat-white").click)
+    assert page.get_by_test_id("cart-line").count() == 2
+    till_answers(
+        page, "/modifiers/", lambda: page.get_by_test_id("mod-size").nth(1).select_option(label="Large +NT$30")
+    )
     # latte 120 + M 15 + oat 15 = 150; flat white 130 + L 30 + whole milk 0 = 160
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('310')")
-    settle(page)
+    assert total.inner_text() == "NT$310"
 
-    scan = page.get_by_test_id("scan")
-    scan.fill(code)
-    scan.press("Enter")
-    page.get_by_test_id("till-member").wait_for()
-    settle(page)
+    page.get_by_test_id("scan").fill(code)
+    till_answers(page, "/scan/", lambda: page.get_by_test_id("scan").press("Enter"))
+    assert page.get_by_test_id("till-member").is_visible()
     page.get_by_test_id("scan").fill(coupon.code)
-    page.get_by_test_id("scan").press("Enter")
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('280')")
-    settle(page)
-    assert "Earns" in page.get_by_test_id("points-preview").inner_text()
-    settle(page)
+    till_answers(page, "/scan/", lambda: page.get_by_test_id("scan").press("Enter"))
+    assert total.inner_text() == "NT$280"
+    due = 28_000
+    assert page.get_by_test_id("points-preview").inner_text() == f"Earns {points_for(due)} points"
 
     page.get_by_test_id("pay-wallet").dblclick()
     page.get_by_test_id("paid").wait_for()
 
     order = Order.objects.get(status="paid")
-    assert order.total == 28_000
+    assert order.total == due
     assert Payment.objects.count() == 1  # the double click charged once
-    assert Account.objects.get(member=member).balance == 100_000 - 28_000
+    assert Account.objects.get(member=member).balance == 100_000 - due
     member.refresh_from_db()
-    assert member.points_balance == order.points_earned == 28  # 1 point per NT$10
+    assert member.points_balance == order.points_earned == points_for(due)
     coupon.refresh_from_db()
     assert coupon.redeemed_at is not None
 

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from members.models import Member, Notice
-from members.services import member_create
 from payments.models import Account, CashOut, Store, StoreStaff, TopUpBonusRule, Transfer
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.shifts import z_report
@@ -17,9 +16,8 @@ from payments.services.cash_out import wallet_cashable
 from payments.services.codes import payment_code_issue
 from payments.services.risk import wallet_freeze
 from payments.services.shifts import shift_open
-from payments.services.top_ups import wallet_top_up
-from tests.conftest import approver_login
-from tests.sales import pay
+from tests.conftest import MemberFactory, approver_login
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +34,7 @@ def counter(client: Client, barista_user: Any) -> tuple[Client, Store]:
 def member_with_bonus(db: Any) -> Member:
     """Topped up NT$1,000 and got NT$100 bonus: NT$1,100 in the wallet."""
     TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
-    member = member_create(user=None, display_name="Wen", email="wen@example.com")
-    wallet_top_up(member=member, amount=100_000, tender="cash")
-    return member
+    return MemberFactory.create(display_name="Wen", balance=100_000)
 
 
 def wallet(member: Member) -> Account:
@@ -48,10 +44,10 @@ def wallet(member: Member) -> Account:
 def test_bonus_stays_until_spending_has_used_it_up(member_with_bonus: Member) -> None:
     member = member_with_bonus
     assert wallet_cashable(wallet=wallet(member)).amount == 100_000  # not the NT$100 bonus
-    pay(code=payment_code_issue(member=member).code, amount=6_000)
+    pay_from_wallet(member=member, amount=6_000)
     cashable = wallet_cashable(wallet=wallet(member))
     assert (cashable.balance, cashable.bonus_left, cashable.amount) == (104_000, 4_000, 100_000)
-    pay(code=payment_code_issue(member=member).code, amount=30_000)
+    pay_from_wallet(member=member, amount=30_000)
     assert wallet_cashable(wallet=wallet(member)).amount == 74_000  # the bonus is spent: all of it may leave
 
 

@@ -9,14 +9,14 @@ import pytest
 from django.test import Client
 
 from members.models import Member
-from members.services import member_create
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, StoreStaff, Tender
 from payments.selectors.ledger import ledger_problems
-from payments.selectors.shifts import z_report
-from payments.services.codes import payment_code_issue
-from payments.services.shifts import shift_open
+from payments.services.codes import hash_payment_code, payment_code_issue
+from payments.services.shifts import shift_open, z_report
 from payments.services.top_ups import wallet_top_up
+from tests.conftest import MemberFactory
+from tests.helpers import confirm_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_cash_tender_computes_change_and_card_covers_the_rest(till: tuple[Client
 
 def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, Store]) -> None:
     client, store = till
-    member = member_create(user=None, display_name="W", email="w@example.com")
+    member = MemberFactory.create(display_name="W", email="w@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_of(client)
     add(client, order, "latte")
@@ -88,7 +88,7 @@ def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, S
     client.post(f"/pos/orders/{order.pk}/scan/", {"code": code}, HTTP_HX_REQUEST="true")
     # The till keeps only the code's keyed hash between the scan and the tap.
     stored = Order.objects.filter(pk=order.pk).values().get()
-    assert stored["scanned_code_hash"] and code not in str(stored)
+    assert stored["scanned_code_hash"] == hash_payment_code(code) and code not in str(stored)
     for _ in range(3):
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "same"}, HTTP_HX_REQUEST="true")
     assert Payment.objects.count() == 1
@@ -102,7 +102,7 @@ def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, S
 
 def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store]) -> None:
     client, store = till
-    member = member_create(user=None, display_name="Poor", email="p@example.com")
+    member = MemberFactory.create(display_name="Poor", email="p@example.com")
     order = order_of(client)
     add(client, order, "latte")
     client.post(
@@ -118,10 +118,8 @@ def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store
 
 
 def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Store]) -> None:
-    from tests.sales import confirm_payment
-
     client, store = till
-    member = member_create(user=None, display_name="Big", email="big@example.com")
+    member = MemberFactory.create(display_name="Big", email="big@example.com")
     wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
     order = order_of(client)
     add(client, order, "latte")
@@ -132,7 +130,7 @@ def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Sto
     )
     page = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "big"}, HTTP_HX_REQUEST="true")
     assert 'data-testid="waiting"' in page.content.decode()
-    confirm_payment(payment_id=Payment.objects.get().pk, member=member, approve=True)
+    confirm_payment(payment_id=Payment.objects.get().pk, member=member)
     status = client.get(f"/pos/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
     assert 'data-testid="paid"' in status.content.decode()
 
@@ -162,7 +160,7 @@ def test_z_report_adds_up(till: tuple[Client, Store], barista_user: Any, shift_m
         add(client, order, "croissant")
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": kind, "key": uuid.uuid4().hex}, HTTP_HX_REQUEST="true")
         client.post("/pos/new/")
-    member = member_create(user=None, display_name="T", email="t@example.com")
+    member = MemberFactory.create(display_name="T", email="t@example.com")
     wallet_top_up(member=member, amount=30_000, tender="cash", store=store)
     report = z_report(shift=shift)
     assert report.orders == 2
@@ -188,7 +186,7 @@ def test_till_requests_make_constant_queries(
     order = order_of(client)
     for _ in range(products // 10 + 1):
         add(client, order, "latte")
-    member: Member = member_create(user=None, display_name="Q", email="q@example.com")
+    member: Member = MemberFactory.create(display_name="Q", email="q@example.com")
     wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
     with django_assert_max_num_queries(QUERIES["page"]):
         client.get("/pos/")
@@ -238,7 +236,7 @@ def test_member_sees_their_till_receipt(till: tuple[Client, Store]) -> None:
     user = get_user_model().objects.create_user(
         username="r@example.com", email="r@example.com", password="x-long-pass-1"
     )
-    member = member_create(user=user, display_name="R", email="r@example.com")
+    member = MemberFactory.create(user=user, display_name="R", email="r@example.com")
     order = order_of(client)
     add(client, order, "croissant")
     client.post(f"/pos/orders/{order.pk}/scan/", {"code": member.card_number}, HTTP_HX_REQUEST="true")
@@ -284,7 +282,7 @@ def test_refund_of_some_items_of_a_line(till: tuple[Client, Store]) -> None:
 
 def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(till: tuple[Client, Store]) -> None:
     client, store = till
-    member = member_create(user=None, display_name="Part", email="part@example.com")
+    member = MemberFactory.create(display_name="Part", email="part@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_of(client)
     add(client, order, "croissant")  # NT$80
@@ -320,7 +318,7 @@ def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[
 
     client, store = till
     TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
-    member = member_create(user=None, display_name="Wen", email="wen@example.com")
+    member = MemberFactory.create(display_name="Wen", email="wen@example.com")
     page = client.get("/pos/top-up/").content.decode()
     assert "Top up NT$1,000 or more: +NT$100 bonus" in page
     form = {"card": member.card_number, "amount": "1000", "tender": "cash", "key": "k-1"}
@@ -329,7 +327,7 @@ def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[
     assert [(t.amount, t.bonus, t.store_id) for t in TopUp.objects.filter(member=member)] == [
         (100_000, 10_000, store.pk)
     ]
-    # A refused top-up (over the wallet cap) can be sent again with the same form once fixed.
+    # A refused top-up (above the largest allowed, NT$10,000) can be sent again with the same form once fixed.
     refused = {**form, "key": "k-2", "amount": "999999"}
     assert "Top up between" in client.post("/pos/top-up/", refused).content.decode()
     assert "Balance NT$1,400" in client.post("/pos/top-up/", {**refused, "amount": "300"}).content.decode()

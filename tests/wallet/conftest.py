@@ -1,4 +1,4 @@
-"""Fixtures for wallet tests: a store with a terminal, funded members, an API client."""
+"""Fixtures for wallet tests: a store with a terminal and an API client for it."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from members.models import Member
-from members.services import member_create
 from payments.models import ProgrammeSettings, Store
-from payments.selectors.ledger import ledger_problems
 from payments.services.codes import payment_code_issue
 from payments.services.terminals import terminal_create
-from payments.services.top_ups import wallet_top_up
 
 
 @pytest.fixture
@@ -36,20 +33,6 @@ def api(till: tuple[Any, str]) -> APIClient:
 
 
 @pytest.fixture
-def make_member(db: Any) -> Callable[..., Member]:
-    counter = iter(range(1, 10_000))
-
-    def make(balance: int = 0, **kwargs: Any) -> Member:
-        n = next(counter)
-        member = member_create(user=None, display_name=f"Member {n}", email=f"m{n}-{uuid.uuid4().hex[:6]}@example.com")
-        if balance:
-            wallet_top_up(member=member, amount=balance, tender="cash")
-        return member
-
-    return make
-
-
-@pytest.fixture
 def programme(db: Any) -> ProgrammeSettings:
     return ProgrammeSettings.current()
 
@@ -61,11 +44,3 @@ def code_for() -> Callable[[Member], str]:
 
 def idem() -> dict[str, Any]:
     return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
-
-
-@pytest.fixture
-def assert_ledger_ok() -> Callable[[], None]:
-    def check() -> None:
-        assert ledger_problems() == []
-
-    return check

@@ -11,9 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from cafe_loyalty.wsgi import application
-from members.services import member_create
 from payments.services.codes import payment_code_issue
-from payments.services.top_ups import wallet_top_up
+from tests.conftest import MemberFactory
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ schema = schemathesis.from_pytest_fixture("api_schema")
 
 @pytest.fixture
 def terminal_headers(till: tuple[Any, str], db: Any) -> dict[str, str]:
-    member = member_create(user=None, display_name="Fuzz", email="fuzz@example.com")
-    wallet_top_up(member=member, amount=100_000, tender="cash")
+    member = MemberFactory.create(display_name="Fuzz", balance=100_000)
     payment_code_issue(member=member)
     return {"Authorization": f"Bearer {till[1]}", "Idempotency-Key": "fuzz"}
 

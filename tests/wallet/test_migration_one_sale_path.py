@@ -4,6 +4,7 @@ rows moved from `payment:<id>` to the order's reference."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from members.models import PointsEntry, PointsRefundStep, Visit
+from members.models import PointsEntry, PointsLot, PointsRefundStep, Visit
 from payments.models import Order, OrderRefund, Refund, Tender
 
 BEFORE = [
@@ -39,7 +40,9 @@ def test_api_payments_made_before_get_their_order_refunds_and_loyalty() -> None:
     terminal = old.get_model("payments", "Terminal").objects.create(
         store=store, name="Kiosk", key_prefix="k", key_hash="h"
     )
-    member = old.get_model("members", "Member").objects.create(card_number="123456789012", display_name="Mei")
+    member = old.get_model("members", "Member").objects.create(
+        card_number="123456789012", display_name="Mei", points_balance=12
+    )
     payment = old.get_model("payments", "Payment").objects.create(
         member=member,
         amount=12_000,
@@ -54,6 +57,15 @@ def test_api_payments_made_before_get_their_order_refunds_and_loyalty() -> None:
     refund = old.get_model("payments", "Refund").objects.create(payment=payment, amount=2_000, created_at=now)
     entries = old.get_model("members", "PointsEntry").objects
     entries.create(member=member, kind="earn", points=12, source="order", reference=f"payment:{payment.pk}")
+    old.get_model("members", "PointsLot").objects.create(
+        member=member,
+        points=12,
+        remaining=12,
+        earned_at=now,
+        expires_at=now + timedelta(days=365),
+        source="order",
+        reference=f"payment:{payment.pk}",
+    )
     old.get_model("members", "Visit").objects.create(
         member=member, amount=12_000, at=now, reference=f"payment:{payment.pk}"
     )
@@ -81,6 +93,7 @@ def test_api_payments_made_before_get_their_order_refunds_and_loyalty() -> None:
     assert (order_refund.number, order_refund.amount, order_refund.shift_id) == (1, 2_000, shift.pk)
     assert Refund.objects.get(pk=refund.pk).order_refund == order_refund
     assert PointsEntry.objects.get(member_id=member.pk).reference == order.reference
+    assert PointsLot.objects.get(member_id=member.pk).reference == order.reference
     assert Visit.objects.get(member_id=member.pk).reference == order.reference
     assert PointsRefundStep.objects.get(member_id=member.pk).refund_reference == f"{order.reference}:refund:1"
     void = Tender.objects.select_related("order").get(payment_id=declined.pk)

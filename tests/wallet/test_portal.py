@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from members.models import Member
-from members.services import member_create
 from payments.models import Account, IdempotencyRecord, Payment, TopUp
 from payments.selectors.ledger import ledger_problems
 from payments.services.top_ups import wallet_top_up
-from tests.sales import pay
+from tests.conftest import MemberFactory
+from tests.helpers import pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def signed_in(django_user_model: Any) -> tuple[Client, Member]:
     user = django_user_model.objects.create_user(username="w", email="w@example.com", password="long-pass-1234")
-    member = member_create(user=user, display_name="Wen", email="w@example.com")
+    member = MemberFactory.create(user=user, display_name="Wen", email="w@example.com")
     client = Client()
     client.force_login(user)
     return client, member
@@ -38,7 +38,7 @@ def test_pay_code_partial_shows_qr_and_18_digits(signed_in: tuple[Client, Member
     assert code is not None
     # The code shown pays exactly once.
     wallet_top_up(member=member, amount=20_000, tender="cash")
-    assert pay(code=code.group(1), amount=5_000).payment.status == "succeeded"
+    assert pay_from_wallet(code=code.group(1), amount=5_000).status == "succeeded"
 
 
 def test_frozen_wallet_shows_no_code(signed_in: tuple[Client, Member]) -> None:
@@ -104,9 +104,7 @@ def test_member_lowers_limits_but_cannot_raise_them_above_the_programme(signed_i
 def test_member_confirms_a_large_payment_in_the_portal(signed_in: tuple[Client, Member]) -> None:
     client, member = signed_in
     wallet_top_up(member=member, amount=200_000, tender="cash")
-    from payments.services.codes import payment_code_issue
-
-    pending = pay(code=payment_code_issue(member=member).code, amount=80_000).payment
+    pending = pay_from_wallet(member=member, amount=80_000)
     assert pending.status == "requires_confirmation"
     assert b"pending-payment" in client.get("/wallet/pending/").content
     assert client.get(f"/wallet/confirm/{pending.pk}/").status_code == 200
@@ -119,11 +117,8 @@ def test_member_confirms_a_large_payment_in_the_portal(signed_in: tuple[Client, 
 
 def test_someone_elses_payment_is_not_found(signed_in: tuple[Client, Member]) -> None:
     client, _ = signed_in
-    other = member_create(user=None, display_name="Other", email="o@example.com")
-    wallet_top_up(member=other, amount=200_000, tender="cash")
-    from payments.services.codes import payment_code_issue
-
-    pending = pay(code=payment_code_issue(member=other).code, amount=80_000).payment
+    other = MemberFactory.create(display_name="Other", balance=200_000)
+    pending = pay_from_wallet(member=other, amount=80_000)
     assert client.get(f"/wallet/confirm/{pending.pk}/").status_code == 404
     assert client.post(f"/wallet/confirm/{pending.pk}/", {"decision": "approve"}).status_code == 404
 

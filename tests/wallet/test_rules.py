@@ -19,7 +19,7 @@ from payments.selectors.wallet import top_up_offers
 from payments.services.orders import order_refresh_pending, orders_expire_held
 from payments.services.risk import spent_today, wallet_check_can_pay, wallet_freeze, wallet_lock_with_activity
 from payments.services.top_ups import top_up_bonus, wallet_top_up
-from tests.sales import confirm_payment, pay
+from tests.helpers import confirm_payment, pay_from_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +61,11 @@ def test_confirming_a_held_payment_applies_the_same_rule_as_paying(
     """Velocity too (confirmation used to skip it), without counting the held
     payment against itself."""
     member = make_member(balance=100_000)
-    held = pay(code=code_for(member), amount=6_000).payment  # above NT$50: waits
+    held = pay_from_wallet(member=member, amount=6_000)  # above NT$50: waits
     assert held.status == Payment.Status.REQUIRES_CONFIRMATION
     Payment.objects.filter(pk=held.pk).update(created_at=timezone.now() - timedelta(minutes=2))
-    pay(code=code_for(member), amount=1_000)
-    pay(code=code_for(member), amount=1_000)  # two payments in the last minute: the limit
+    pay_from_wallet(member=member, amount=1_000)
+    pay_from_wallet(member=member, amount=1_000)  # two payments in the last minute: the limit
     with pytest.raises(LimitExceeded) as too_fast:
         confirm_payment(payment_id=held.pk, member=member)
     assert too_fast.value.extra == {"rule": "velocity"}
@@ -76,14 +76,14 @@ def test_confirming_checks_the_daily_limit_like_paying(
 ) -> None:
     member = make_member(balance=100_000)
     Account.objects.filter(member=member).update(daily_limit=25_000)
-    held = pay(code=code_for(member), amount=20_000).payment
-    pay(code=code_for(member), amount=4_000)  # 24,000 with the held one: fits
+    held = pay_from_wallet(member=member, amount=20_000)
+    pay_from_wallet(member=member, amount=4_000)  # 24,000 with the held one: fits
     confirmed = confirm_payment(payment_id=held.pk, member=member)  # counted once: 24,000 ≤ 25,000
     assert confirmed.payment.status == Payment.Status.SUCCEEDED
     assert confirmed.order.status == Order.Status.PAID
     Payment.objects.update(created_at=timezone.now() - timedelta(minutes=2))  # clear of the velocity rule
     with pytest.raises(LimitExceeded) as over:
-        pay(code=code_for(member), amount=2_000)  # 26,000 would pass 25,000
+        pay_from_wallet(member=member, amount=2_000)  # 26,000 would pass 25,000
     assert over.value.extra == {"rule": "daily_limit"}
 
 
@@ -93,11 +93,11 @@ def test_spent_today_counts_succeeded_and_held_payments_since_local_midnight(
     ProgrammeSettings.objects.filter(pk=strict.pk).update(velocity_per_minute=100)
     ProgrammeSettings.forget_cached()
     member = make_member(balance=100_000)
-    pay(code=code_for(member), amount=2_000)
-    pay(code=code_for(member), amount=6_000)  # held
-    declined = pay(code=code_for(member), amount=7_000).payment
+    pay_from_wallet(member=member, amount=2_000)
+    pay_from_wallet(member=member, amount=6_000)  # held
+    declined = pay_from_wallet(member=member, amount=7_000)
     confirm_payment(payment_id=declined.pk, member=member, approve=False)
-    yesterday = pay(code=code_for(member), amount=1_000).payment
+    yesterday = pay_from_wallet(member=member, amount=1_000)
     Payment.objects.filter(pk=yesterday.pk).update(created_at=timezone.now() - timedelta(days=1))
     assert spent_today(member=member, now=timezone.now()) == 8_000
 
@@ -106,19 +106,19 @@ def test_a_held_payment_expires_by_one_rule_on_read_and_by_the_job(
     make_member: Callable[..., Member], code_for: Any, strict: ProgrammeSettings
 ) -> None:
     member = make_member(balance=100_000)
-    first = pay(code=code_for(member), amount=6_000)
-    second = pay(code=code_for(member), amount=6_000)
+    first = pay_from_wallet(member=member, amount=6_000)
+    second = pay_from_wallet(member=member, amount=6_000)
     Payment.objects.update(confirm_by=timezone.now() - timedelta(seconds=1))
-    order_refresh_pending(order=first.order)  # on read (the till's poll, the API's GET)
-    assert Payment.objects.get(pk=first.payment.pk).decline_code == "confirmation_expired"
+    order_refresh_pending(order=first.tender.order)  # on read (the till's poll, the API's GET)
+    assert Payment.objects.get(pk=first.pk).decline_code == "confirmation_expired"
     assert orders_expire_held() == 1  # the job takes the other
     for sale in (first, second):
-        payment = Payment.objects.get(pk=sale.payment.pk)
+        payment = Payment.objects.get(pk=sale.pk)
         assert (payment.status, payment.decline_code) == ("expired", "confirmation_expired")
         assert Tender.objects.get(payment=payment).status == Tender.Status.FAILED
-        assert Order.objects.get(pk=sale.order.pk).status == Order.Status.VOID
+        assert Order.objects.get(pk=sale.tender.order.pk).status == Order.Status.VOID
     with pytest.raises(PaymentNotPending):
-        confirm_payment(payment_id=second.payment.pk, member=member)
+        confirm_payment(payment_id=second.pk, member=member)
 
 
 def test_the_top_up_bonus_shown_is_the_bonus_given(make_member: Callable[..., Member]) -> None:
