@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from payments import admin_pos  # noqa: F401  (registers the till's models: menu, orders, shifts)
+from payments import admin_pauses, admin_pos  # noqa: F401  (registers the till's models and wallet pauses)
 from payments.models import (
     Account,
     CashOut,

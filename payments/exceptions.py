@@ -92,3 +92,19 @@ class CardDeclined(WalletError):
 
 class ApprovalRefused(WalletError):
     status, code, title = 403, "approval_refused", "This person cannot approve that"
+
+
+class WalletPaymentsPaused(WalletError):
+    """A manager paused wallet payments (an incident): try again later, or pay
+    another way. Cash, card, points and top-ups keep working."""
+
+    status, code, title = 503, "wallet_payments_paused", "Wallet payments are paused"
+    headers = {"Retry-After": "300"}
+
+
+class WalletPauseRefused(WalletError):
+    status, code, title = 403, "wallet_pause_refused", "Only a manager can pause or resume wallet payments"
+
+
+class WalletPauseInvalid(WalletError):
+    status, code, title = 409, "wallet_pause_invalid", "That pause cannot be set or lifted"
