@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from cafe_loyalty.core.clock import local_day_start
 from members.models import Member, PointsEntry
-from payments.models import Account, CashOut, Order, Payment, Refund, RiskAlert, TopUp
+from payments.models import Account, CashOut, Order, Payment, Refund, RiskAlert, TopUp, WalletPause
+from payments.selectors.risk import risk_alerts_open, wallet_pauses_open
+
+ALERTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,20 @@ def today_at_a_glance(*, now: datetime | None = None) -> Today:
         open_alerts=RiskAlert.objects.filter(resolved_at__isnull=True).count(),
         wallet_liability=_total(wallets["credits"]) - _total(wallets["debits"]),
     )
+
+
+@dataclass(frozen=True)
+class NeedsAttention:
+    """What a manager must see first: wallet payments pauses in force, and
+    open risk alerts, high severity first, then newest first."""
+
+    pauses: list[WalletPause]
+    alerts: list[RiskAlert]  # the first ALERTS_SHOWN
+    more_alerts: int  # open alerts not listed
+
+
+def needs_attention() -> NeedsAttention:
+    open_alerts = risk_alerts_open()
+    alerts = list(open_alerts[:ALERTS_SHOWN])
+    more = open_alerts.count() - len(alerts) if len(alerts) == ALERTS_SHOWN else 0
+    return NeedsAttention(pauses=wallet_pauses_open(), alerts=alerts, more_alerts=more)

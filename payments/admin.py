@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from payments import admin_pos  # noqa: F401  (registers the till's models: menu, orders, shifts)
+from payments import admin_pauses, admin_pos  # noqa: F401  (registers the till's models and wallet pauses)
 from payments.models import (
     Account,
     CashOut,
@@ -199,16 +199,41 @@ class TopUpAdmin(ReadOnlyAdmin):
 
 @admin.register(RiskAlert)
 class RiskAlertAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "member", "terminal", "detail", "resolved_at"]
-    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_display = ["created_at", "high_severity", "kind", "member", "store", "terminal", "detail", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "store"]
     search_fields = ["member__card_number", "detail"]
-    list_select_related = ["member", "terminal"]
-    readonly_fields = ["created_at", "kind", "member", "terminal", "detail", "resolved_at", "resolved_by"]
-    fields = ["created_at", "kind", "member", "terminal", "detail", "resolution_note", "resolved_at", "resolved_by"]
+    list_select_related = ["member", "terminal", "store"]
+    readonly_fields = [
+        "created_at",
+        "kind",
+        "member",
+        "store",
+        "terminal",
+        "detail",
+        "notified_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    fields = [
+        "created_at",
+        "kind",
+        "member",
+        "store",
+        "terminal",
+        "detail",
+        "notified_at",
+        "resolution_note",
+        "resolved_at",
+        "resolved_by",
+    ]
     actions = ["resolve", "freeze_member"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("high severity"), boolean=True)
+    def high_severity(self, obj: RiskAlert) -> bool:
+        return obj.is_high_severity
 
     @admin.action(description=_("Mark resolved"))
     def resolve(self, request: HttpRequest, queryset: QuerySet[RiskAlert]) -> None:

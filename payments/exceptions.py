@@ -100,3 +100,19 @@ class TopUpLimitExceeded(WalletError):
 
 class CardAuthorisationMissing(WalletError):
     status, code, title = 422, "card_authorisation_required", "A card top-up needs the card slip's authorisation code"
+
+
+class WalletPaymentsPaused(WalletError):
+    """A manager paused wallet payments (an incident): try again later, or pay
+    another way. Cash, card, points and top-ups keep working."""
+
+    status, code, title = 503, "wallet_payments_paused", "Wallet payments are paused"
+    headers = {"Retry-After": "300"}
+
+
+class WalletPauseRefused(WalletError):
+    status, code, title = 403, "wallet_pause_refused", "Only a manager can pause or resume wallet payments"
+
+
+class WalletPauseInvalid(WalletError):
+    status, code, title = 409, "wallet_pause_invalid", "That pause cannot be set or lifted"

@@ -70,3 +70,31 @@ class FreezeForm(forms.Form):
 
 class MonthFilterForm(forms.Form):
     month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+
+class WalletPauseForm(forms.Form):
+    """A manager pauses wallet payments (admin): every store, or one."""
+
+    store: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label=_("All stores"),
+        label=_("Where"),
+        help_text=_("Pausing one store stops only its tills and terminals."),
+    )
+    reason = forms.CharField(
+        max_length=300,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Baristas see it at the till; members see only that wallet payments are paused."),
+    )
+
+    def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores  # type: ignore[attr-defined]
+
+
+class WalletPauseLiftForm(forms.Form):
+    lift_reason = forms.CharField(
+        max_length=300, label=_("Why wallet payments can resume"), widget=forms.Textarea(attrs={"rows": 3})
+    )

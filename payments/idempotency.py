@@ -28,7 +28,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cafe_loyalty.core.problems import Problem, problem_response
+from cafe_loyalty.core.problems import Problem, problem_response_for
 from payments.models import IdempotencyRecord, Terminal
 
 HEADER = "Idempotency-Key"
@@ -111,9 +111,7 @@ def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> R
     except Problem as exc:
         # Refusals are answers too: a retry must see the same refusal, not a
         # second attempt that might now succeed with the same key.
-        response = problem_response(
-            status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra
-        )
+        response = problem_response_for(exc)
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise

@@ -6,6 +6,7 @@ free of HTTP while the API answers with one status and code per failure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404
@@ -17,20 +18,32 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class Problem(Exception):
-    """Base for domain errors that the API shows as problem details."""
+    """Base for domain errors that the API shows as problem details.
+
+    `headers` are response headers the answer carries (for example
+    `Retry-After` on a 503): set them on the class, or per instance."""
 
     status: int = status.HTTP_400_BAD_REQUEST
     code: str = "bad_request"
     title: str = "Bad request"
+    headers: Mapping[str, str] = {}
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str | None = None, *, headers: Mapping[str, str] | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
         self.extra = extra
+        if headers is not None:
+            self.headers = {**self.headers, **headers}
         super().__init__(self.detail)
 
 
 def problem_response(
-    *, status_code: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+    *,
+    status_code: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"https://cafe.example/problems/{code}",
@@ -41,7 +54,14 @@ def problem_response(
     }
     if extra:
         body.update(extra)
-    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=dict(headers or {}))
+
+
+def problem_response_for(exc: Problem) -> Response:
+    """The problem+json answer to a domain error, with its headers."""
+    return problem_response(
+        status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra, headers=exc.headers
+    )
 
 
 _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
@@ -60,9 +80,7 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Problem):
-        return problem_response(
-            status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra
-        )
+        return problem_response_for(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

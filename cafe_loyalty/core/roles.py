@@ -21,7 +21,15 @@ _BARISTA_PERMS = [
     "members.view_member",
 ]
 _SHIFT_MANAGER_PERMS = [*_BARISTA_PERMS, "payments.approve_refund", "payments.manage_shift"]
-_MANAGER_PERMS = [*_SHIFT_MANAGER_PERMS, "members.*", "campaigns.*", "payments.*", "auth.view_user"]
+# payments.* includes it; named so that the incident switch's holder is plain to see.
+_MANAGER_PERMS = [
+    *_SHIFT_MANAGER_PERMS,
+    "members.*",
+    "campaigns.*",
+    "payments.*",
+    "payments.pause_wallet_payments",
+    "auth.view_user",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     BARISTA: _BARISTA_PERMS,

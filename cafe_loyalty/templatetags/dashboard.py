@@ -2,7 +2,7 @@ from typing import Any
 
 from django import template
 
-from cafe_loyalty.dashboard import today_at_a_glance
+from cafe_loyalty.dashboard import needs_attention, today_at_a_glance
 
 register = template.Library()
 
@@ -11,3 +11,10 @@ register = template.Library()
 def today_panel() -> dict[str, Any]:
     """{% today_panel %}: today's figures at the top of the admin's front page."""
     return {"today": today_at_a_glance()}
+
+
+@register.inclusion_tag("admin/includes/attention.html")
+def attention_panel() -> dict[str, Any]:
+    """{% attention_panel %}: wallet pauses in force and open risk alerts
+    (high severity first), above everything else on the admin's front page."""
+    return {"attention": needs_attention()}

@@ -124,7 +124,7 @@ class ConfirmInput(serializers.Serializer):
 class MeConfirmPaymentView(MemberAPIView):
     @extend_schema(
         request=ConfirmInput,
-        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 422: PROBLEM, 423: PROBLEM},
+        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 422: PROBLEM, 423: PROBLEM, 503: PROBLEM},
         summary="Approve or decline a payment waiting for you",
     )
     def post(self, request: Request, payment_id: int) -> Response:

@@ -86,6 +86,7 @@ class PaymentsView(TerminalAPIView):
             410: PROBLEM,
             422: PROBLEM,
             423: PROBLEM,
+            503: PROBLEM,
         },
         summary="Pay from a member's wallet with their one-time payment code",
     )

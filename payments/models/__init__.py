@@ -13,6 +13,7 @@ from payments.models.orders import (
     Shift,
     Tender,
 )
+from payments.models.pauses import WalletPause
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
 from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal, TerminalEnrolment
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
@@ -33,6 +34,7 @@ __all__ = [
     "Refund",
     "IdempotencyRecord",
     "RiskAlert",
+    "WalletPause",
     "FailedCodeAttempt",
     "Category",
     "ModifierOption",

@@ -37,11 +37,19 @@ class RiskAlert(models.Model):
         LARGE_REFUND = "large_refund", _("Large refund")
         UNUSUAL_SPEND = "unusual_spend", _("Unusual spending for this member")
         TOP_UP_LIMIT = "top_up_limit", _("Daily top-up cap reached")
+        WALLET_PAUSED = "wallet_paused", _("Wallet payments paused")
+
+    # Kinds a manager must hear of at once: each is emailed to the managers
+    # on duty as it is raised, and listed first on the admin's front page.
+    HIGH_SEVERITY = frozenset({Kind.UNUSUAL_SPEND, Kind.FAILED_CODES, Kind.WALLET_PAUSED})
 
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts"
     )
     terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
+    # The store concerned (the terminal's, or a store's wallet pause); its
+    # shift managers are emailed beside the managers for a high-severity alert.
+    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     detail = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -50,12 +58,17 @@ class RiskAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution_note = models.CharField(max_length=300, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)  # managers emailed
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.detail}"
+
+    @property
+    def is_high_severity(self) -> bool:
+        return self.kind in self.HIGH_SEVERITY
 
 
 class FailedCodeAttempt(models.Model):

@@ -27,8 +27,9 @@ from payments.exceptions import (
     PaymentCodeUsed,
     WalletError,
 )
-from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Terminal
+from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Store, Terminal
 from payments.services.ledger import lock_wallets, wallet_get_or_create
+from payments.tasks import risk_alert_email_managers
 
 FAILED_CODE_WINDOW = timedelta(minutes=10)
 
@@ -148,11 +149,34 @@ def wallet_refusal_record(*, exc: WalletError, member: Member | None, terminal: 
         risk_alert_raise(kind=kind, member=member, terminal=terminal, detail=exc.detail)
 
 
+def risk_alert_create(
+    *,
+    kind: str,
+    detail: str,
+    member: Member | None = None,
+    terminal: Terminal | None = None,
+    store: Store | None = None,
+) -> RiskAlert:
+    """The one way an alert is written, in the caller's transaction. A
+    high-severity one (RiskAlert.HIGH_SEVERITY) is emailed to the managers on
+    duty once that transaction commits, so a rolled-back alert tells no one."""
+    alert = RiskAlert.objects.create(
+        kind=kind,
+        detail=detail[:300],
+        member=member,
+        terminal=terminal,
+        store_id=store.pk if store is not None else (terminal.store_id if terminal is not None else None),
+    )
+    if alert.is_high_severity:
+        transaction.on_commit(lambda: risk_alert_email_managers.enqueue(alert.pk))
+    return alert
+
+
 def risk_alert_raise(*, kind: str, detail: str, member: Member | None = None, terminal: Terminal | None = None) -> None:
     """Alerts are written in their own transaction: they must survive the
     refusal that caused them (the payment's transaction rolls back)."""
     with transaction.atomic():
-        RiskAlert.objects.create(kind=kind, detail=detail[:300], member=member, terminal=terminal)
+        risk_alert_create(kind=kind, detail=detail, member=member, terminal=terminal)
 
 
 def failed_code_record(*, member: Member | None, terminal: Terminal | None, reason: str) -> None:
@@ -164,7 +188,7 @@ def failed_code_record(*, member: Member | None, terminal: Terminal | None, reas
         threshold = ProgrammeSettings.current().failed_code_alert_threshold
         recent = FailedCodeAttempt.objects.filter(member=member, created_at__gte=now - FAILED_CODE_WINDOW).count()
         if recent == threshold:  # alert once when the threshold is crossed
-            RiskAlert.objects.create(
+            risk_alert_create(
                 kind=RiskAlert.Kind.FAILED_CODES,
                 member=member,
                 terminal=terminal,
@@ -280,7 +304,7 @@ def unusual_spend_detect(*, now: datetime | None = None) -> int:
             continue
         member = members[member_id]
         with transaction.atomic():
-            RiskAlert.objects.create(
+            risk_alert_create(
                 kind=RiskAlert.Kind.UNUSUAL_SPEND,
                 member=member,
                 detail=f"Spent {format_money(spent)} today; a usual day with purchases is {format_money(round(mean))}",

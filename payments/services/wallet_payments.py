@@ -31,6 +31,7 @@ from payments.exceptions import (
     PaymentNotRefundable,
     RefundExceedsPayment,
     WalletError,
+    WalletPaymentsPaused,
 )
 from payments.models import (
     Account,
@@ -44,6 +45,7 @@ from payments.models import (
     Terminal,
     Transfer,
 )
+from payments.selectors.risk import wallet_pause_current
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 from payments.services.risk import effective_no_confirmation_limit, wallet_check_can_pay, wallet_lock_with_activity
 
@@ -51,6 +53,19 @@ from payments.services.risk import effective_no_confirmation_limit, wallet_check
 def _require_transaction(name: str) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"{name} must run inside the caller's transaction")
+
+
+def _check_not_paused(store_id: int | None) -> None:
+    """The one place a manager's pause stops wallet money (see
+    payments.services.pauses): read in the charge's transaction, so a payment
+    started after the pause committed is refused."""
+    if wallet_pause_current(store_id=store_id) is not None:
+        raise WalletPaymentsPaused(
+            _(
+                "Wallet payments are paused for now. Please pay by cash or card; "
+                "the wallet works again once the cafe lifts the pause."
+            )
+        )
 
 
 @dataclass
@@ -93,6 +108,7 @@ def wallet_charge(
     _require_transaction("wallet_charge")
     if amount <= 0:
         raise ValueError("amount must be positive")
+    _check_not_paused(store.pk)
     programme = ProgrammeSettings.current()
     member: Member | None = None
     try:
@@ -158,8 +174,8 @@ def payment_lock(*, payment_id: int, member: Member | None = None) -> Payment | 
 def payment_settle_confirmed(*, payment: Payment, approve: bool, now: datetime) -> WalletCharge:
     """The member's answer to a held payment (locked by the caller): approve
     moves the money after checking again, by the same rule as a new payment,
-    whether the wallet can pay (freeze, velocity, limit and balance may have
-    changed meanwhile); decline or a late answer moves nothing."""
+    whether the wallet can pay (a pause, freeze, velocity, limit and balance
+    may have changed meanwhile); decline or a late answer moves nothing."""
     _require_transaction("payment_settle_confirmed")
     if payment.status != Payment.Status.REQUIRES_CONFIRMATION:
         raise PaymentNotPending(_("This payment is %(status)s.") % {"status": payment.get_status_display().lower()})
@@ -169,6 +185,7 @@ def payment_settle_confirmed(*, payment: Payment, approve: bool, now: datetime) 
     if not approve:
         _close_held(payment, status=Payment.Status.DECLINED, code="declined_by_member", now=now)
         return WalletCharge(payment=payment, wallet_balance=wallet_get_or_create(member=payment.member).balance)
+    _check_not_paused(payment.store_id)
     activity = wallet_lock_with_activity(member=payment.member, now=now, exclude_payment=payment.pk)
     try:
         wallet_check_can_pay(activity=activity, amount=payment.amount, programme=ProgrammeSettings.current())

@@ -22,6 +22,7 @@ from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
+from payments.selectors.risk import wallet_pauses_open
 from payments.selectors.wallet import (
     member_history,
     member_portal_summary,
@@ -104,12 +105,18 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pay(request: HttpRequest) -> HttpResponse:
+    """The pay code, payments waiting for the member, and a notice while the
+    cafe has paused wallet payments (everywhere, or at some stores)."""
     member = _member(request)
-    return render(
-        request,
-        "payments/portal_pay.html",
-        {"member": member, "summary": member_portal_summary(member=member), "pending": pending_payments(member=member)},
-    )
+    pauses = wallet_pauses_open()
+    context = {
+        "member": member,
+        "summary": member_portal_summary(member=member),
+        "pending": pending_payments(member=member),
+        "paused_everywhere": any(pause.store is None for pause in pauses),
+        "paused_stores": [pause.store.name for pause in pauses if pause.store is not None],
+    }
+    return render(request, "payments/portal_pay.html", context)
 
 
 @login_required

@@ -194,6 +194,7 @@ def _say(exc: Problem) -> str:
         "payment_code_invalid": _("Unknown code. Ask the member to refresh the code and scan again."),
         "account_frozen": _("This wallet is frozen. The member can unfreeze it in the app, or pay another way."),
         "limit_exceeded": _("The member's spending limit is reached. Please pay another way."),
+        "wallet_payments_paused": _("Wallet payments are paused by the cafe for now. Take cash or card instead."),
     }
     return f"{hints.get(exc.code, exc.detail)}"
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.problems import Problem
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
 from payments.selectors.orders import order_points_preview
+from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
 from payments.services import orders as svc
 
@@ -54,7 +55,9 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
 
 def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offer: int = 0) -> dict[str, Any]:
     """The cart partial's context. `wallet_offer`: after "not enough in the
-    wallet", what the wallet holds, offered as part of the payment."""
+    wallet", what the wallet holds, offered as part of the payment.
+    `wallet_pause`: a manager's pause of wallet payments at this store, which
+    disables the Wallet button (other tenders keep working)."""
     lines = list(
         OrderLine.objects.filter(order=order)
         .select_related("product__category")
@@ -84,6 +87,7 @@ def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offe
         "pay_key": uuid.uuid4().hex,
         "wallet_offer": wallet_offer,
         "wallet_balance": wallet_balance(member=order.member) if order.member else None,
+        "wallet_pause": wallet_pause_current(store_id=order.store_id),
     }
 
 

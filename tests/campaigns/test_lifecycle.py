@@ -247,9 +247,10 @@ def test_manager_pages_make_a_pinned_number_of_queries(
     campaigns_run()
     client.force_login(manager_user)
     # The campaign list reads each campaign's results with one query (a page
-    # holds at most 25 campaigns); every other figure is a fixed set of aggregates.
+    # holds at most 25 campaigns); every other figure is a fixed set of aggregates
+    # (the front page adds two: open alerts and wallet pauses in force).
     for url, queries in [
-        ("/admin/", 22),
+        ("/admin/", 24),
         ("/admin/campaigns/membersegment/", 15),
         ("/admin/campaigns/membersegment/retention/", 14),
         ("/admin/campaigns/campaign/", 11 + 2),

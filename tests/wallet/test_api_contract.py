@@ -407,13 +407,13 @@ def test_a_terminal_cannot_see_or_refund_another_stores_payment(
 
 
 # A payment is a one-tender order: terminal, idempotency claim (+ savepoint),
-# code, wallet lock with its counts, code used, payment, transfer, two account
+# the wallet-pause check, code, wallet lock with its counts, code used, payment, transfer, two account
 # updates, order, tender, order lock with lines and coupons, settled tenders,
 # shift, member lock with its counts, lot, entry, balance, visit, order paid,
 # one INSERT for all notices, consents, stored answer; plus the savepoint
 # statements the test's own transaction adds. (The till's wallet tender and
 # this path share every step after the charge.)
-PAYMENT_QUERIES = 29
+PAYMENT_QUERIES = 30
 
 
 def test_a_payment_makes_a_pinned_number_of_queries(
