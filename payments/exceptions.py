@@ -92,3 +92,8 @@ class CardDeclined(WalletError):
 
 class ApprovalRefused(WalletError):
     status, code, title = 403, "approval_refused", "This person cannot approve that"
+
+
+class ReauthenticationNeeded(WalletError):
+    status, code, title = 403, "reauthentication_required", "Confirm it is you first"
+

@@ -61,7 +61,7 @@ class LedgerPropertyTests(TestCase):
                     wallet_freeze(member=members[index], reason="test", by_staff=False)
                     frozen[index] = True
                 else:
-                    wallet_unfreeze(member=members[index], by_staff=False)
+                    wallet_unfreeze(member=members[index], by_staff=False, reauthenticated=True)
                     frozen[index] = False
             except WalletError:
                 pass  # a refusal must leave everything as it was; checked below
