@@ -3,7 +3,6 @@ a request and 12 hours after sign-in; members keep the normal session."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -11,26 +10,17 @@ from django.test import Client
 
 from members.models import Member
 from payments.models import Store
+from tests.controls import frozen_clock
 
 pytestmark = pytest.mark.django_db
+
+clock = frozen_clock.clock  # the fixture: time.time() moved on by hand
 
 
 def signed_in(user: Any) -> Client:
     device = Client()
     device.force_login(user)
     return device
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """time.time() frozen, moved on by hand."""
-    now = [time.time()]
-    monkeypatch.setattr(time, "time", lambda: now[0])
-
-    def move(seconds: float) -> None:
-        now[0] += seconds
-
-    return move
 
 
 def test_a_barista_idle_for_16_minutes_is_sent_to_the_login_page(barista_user: Any, clock: Any) -> None:
