@@ -22,6 +22,8 @@ class Problem(Exception):
     status: int = status.HTTP_400_BAD_REQUEST
     code: str = "bad_request"
     title: str = "Bad request"
+    # HTTP headers the answer carries (e.g. Retry-After on a 429).
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
@@ -60,9 +62,12 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Problem):
-        return problem_response(
+        answer = problem_response(
             status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, extra=exc.extra
         )
+        for header, value in exc.headers.items():
+            answer[header] = value
+        return answer
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

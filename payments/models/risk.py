@@ -36,6 +36,7 @@ class RiskAlert(models.Model):
         FROZEN_ATTEMPT = "frozen_attempt", _("Payment attempt on a frozen wallet")
         LARGE_REFUND = "large_refund", _("Large refund")
         UNUSUAL_SPEND = "unusual_spend", _("Unusual spending for this member")
+        GUESSING = "guessing", _("Guessing payment codes or card numbers")
 
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts"
