@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from members.models import Member
 from members.selectors import points_problems
 from payments.exceptions import ReauthenticationNeeded
-from payments.models import Account, PaymentCode, ProgrammeSettings, Store
+from payments.management.commands.load_menu_demo import load_menu_demo
+from payments.models import Account, Order, PaymentCode, Product, ProgrammeSettings, Store, StoreStaff
 from payments.selectors.ledger import ledger_problems
 from payments.services.codes import payment_code_issue
 from payments.services.risk import wallet_freeze, wallet_set_limits, wallet_unfreeze
@@ -183,3 +184,23 @@ def test_the_lost_phone_button_is_on_the_pay_and_limits_pages(member_user: Any, 
     device = signed_in(member_user)
     for page in ("/pay/", "/wallet/limits/"):
         assert b'href="/wallet/lost-phone/"' in device.get(page).content
+
+
+def test_the_till_refuses_a_code_from_before_the_freeze_as_expired(
+    member_user: Any, funded: Member, barista_user: Any
+) -> None:
+    load_menu_demo()
+    store = Store.objects.create(name="Da'an", slug="daan")
+    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
+    on_the_phone = payment_code_issue(member=funded).code
+    signed_in(member_user).post("/wallet/lost-phone/")
+    till = signed_in(barista_user)
+    till.get("/pos/")
+    order = Order.objects.get(pk=till.session["pos_order_id"])
+    till.post(f"/pos/orders/{order.pk}/add/{Product.objects.get(sku='latte').pk}/", HTTP_HX_REQUEST="true")
+    till.post(f"/pos/orders/{order.pk}/scan/", {"code": on_the_phone}, HTTP_HX_REQUEST="true")
+    paid = till.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "w1"}, HTTP_HX_REQUEST="true")
+    assert "The code expired" in paid.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.OPEN and wallet_of(funded).balance == 50_000
+    books_balance()
