@@ -6,8 +6,10 @@ class CafeLoyaltyConfig(AppConfig):
     verbose_name = "Cafe loyalty"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from cafe_loyalty import middleware
         from cafe_loyalty.core import roles
 
         # Permissions appear as models are added; keep the role groups in step
@@ -15,3 +17,5 @@ class CafeLoyaltyConfig(AppConfig):
         # This app has no models, so Django sends it no post_migrate of its own:
         # listen to every app's (cheap: three groups) and the last one wins.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="cafe_sync_roles")
+        # Every sign-in starts the session policy (listed session, staff limits).
+        user_logged_in.connect(middleware.session_policy_on_login, dispatch_uid="cafe_session_policy")

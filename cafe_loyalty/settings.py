@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.headless",
+    "allauth.usersessions",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "cafe_loyalty.middleware.SessionPolicyMiddleware",
     "cafe_loyalty.middleware.StaffMfaMiddleware",
 ]
 
@@ -161,6 +164,11 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 during development only
 MFA_TOTP_ISSUER = "Cafe Loyalty"
+# Each signed-in session is listed (allauth.usersessions), so freezing the
+# wallet can sign out every other device. Activity is not tracked per request
+# (a write on every page); cafe_loyalty.middleware lists sessions allauth's
+# login did not see once.
+USERSESSIONS_TRACK_ACTIVITY = False
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
 
@@ -206,6 +214,11 @@ SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Staff sign in on shared tills: their session ends after this long without a
+# request, and this long after it began, whatever they do. Members keep the
+# normal session (SESSION_COOKIE_AGE).
+CAFE_STAFF_IDLE_SECONDS = env.int("CAFE_STAFF_IDLE_SECONDS", default=15 * 60)
+CAFE_STAFF_SESSION_MAX_SECONDS = env.int("CAFE_STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 
 # --- REST framework --------------------------------------------------------
 REST_FRAMEWORK = {

@@ -116,3 +116,17 @@ class WalletPauseRefused(WalletError):
 
 class WalletPauseInvalid(WalletError):
     status, code, title = 409, "wallet_pause_invalid", "That pause cannot be set or lifted"
+
+
+class ReauthenticationNeeded(WalletError):
+    status, code, title = 403, "reauthentication_required", "Confirm it is you first"
+
+
+class TooManyFailures(WalletError):
+    """Too many unknown payment codes or card numbers from one terminal or till
+    login: it waits (HTTP 429 with Retry-After) before it may try again."""
+
+    status, code, title = 429, "too_many_failures", "Too many unknown codes or cards"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)

@@ -18,6 +18,7 @@ from payments.authentication import (
     TerminalRateThrottle,
 )
 from payments.models import Terminal
+from payments.services.guessing import guessing_check, guessing_failure_record
 
 MAX_AMOUNT = 10**12  # far above any cafe order; keeps integers sane
 
@@ -31,6 +32,16 @@ class TerminalAPIView(APIView):
     authentication_classes = [TerminalAuthentication]
     permission_classes = [IsTerminal]
     throttle_classes = [TerminalRateThrottle]
+
+    def check_throttles(self, request: Request) -> None:
+        # A terminal that guessed too many codes or cards waits, whatever it
+        # sends now (a right code too), before the generic rate limit counts.
+        guessing_check(terminal=terminal_of(request))
+        super().check_throttles(request)
+
+    def guess_failed(self, request: Request, *, what: str) -> None:
+        """Count an unknown payment code or card number against this terminal."""
+        guessing_failure_record(terminal=terminal_of(request), what=what)
 
 
 class MemberAPIView(APIView):

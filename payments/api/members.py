@@ -73,9 +73,12 @@ class MembersView(TerminalAPIView):
 
 
 class MemberDetailView(TerminalAPIView):
-    @extend_schema(responses={200: MemberSummaryOutput, 404: PROBLEM}, summary="Look up a member by card number")
+    @extend_schema(
+        responses={200: MemberSummaryOutput, 404: PROBLEM, 429: PROBLEM}, summary="Look up a member by card number"
+    )
     def get(self, request: Request, card_number: str) -> Response:
         member = member_by_card_number(card_number=card_number) if is_valid_card_number(card_number) else None
         if member is None:
+            self.guess_failed(request, what="unknown card number")
             raise MemberNotFound("No member with that card number.")
         return Response(MemberSummaryOutput(member_summary(member, masked=True)).data)

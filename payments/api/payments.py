@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, TerminalAPIView, terminal_of
-from payments.exceptions import PaymentNotRefundable
+from payments.exceptions import PaymentCodeInvalid, PaymentNotRefundable
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, Payment, Refund, Transfer
 from payments.selectors.ledger import wallet_balance_after
@@ -86,6 +86,7 @@ class PaymentsView(TerminalAPIView):
             410: PROBLEM,
             422: PROBLEM,
             423: PROBLEM,
+            429: PROBLEM,
             503: PROBLEM,
         },
         summary="Pay from a member's wallet with their one-time payment code",
@@ -97,14 +98,18 @@ class PaymentsView(TerminalAPIView):
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         terminal = terminal_of(request)
-        sale = order_pay_by_code(
-            code_hash=hash_payment_code(data.validated_data["payment_code"]),
-            amount=data.validated_data["amount"],
-            store=terminal.store,
-            terminal=terminal,
-            reference=data.validated_data.get("reference", ""),
-            idempotency_record=claim,
-        )
+        try:
+            sale = order_pay_by_code(
+                code_hash=hash_payment_code(data.validated_data["payment_code"]),
+                amount=data.validated_data["amount"],
+                store=terminal.store,
+                terminal=terminal,
+                reference=data.validated_data.get("reference", ""),
+                idempotency_record=claim,
+            )
+        except PaymentCodeInvalid:
+            self.guess_failed(request, what="unknown payment code")
+            raise
         return payment_answer(sale.payment, wallet_balance=sale.wallet_balance)
 
 

@@ -48,7 +48,7 @@ class TopUpsView(TerminalAPIView):
     @extend_schema(
         request=TopUpInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: TopUpOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+        responses={201: TopUpOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 429: PROBLEM},
         summary="Top up a wallet at the counter",
     )
     def post(self, request: Request) -> Response:
@@ -60,6 +60,7 @@ class TopUpsView(TerminalAPIView):
         card = data.validated_data["member"]
         member = member_by_card_number(card_number=card) if is_valid_card_number(card) else None
         if member is None:
+            self.guess_failed(request, what="unknown card number")
             raise MemberNotFound("No member with that card number.")
         terminal = terminal_of(request)
         result = wallet_top_up(

@@ -38,10 +38,11 @@ class RiskAlert(models.Model):
         UNUSUAL_SPEND = "unusual_spend", _("Unusual spending for this member")
         TOP_UP_LIMIT = "top_up_limit", _("Daily top-up cap reached")
         WALLET_PAUSED = "wallet_paused", _("Wallet payments paused")
+        GUESSING = "guessing", _("Guessing payment codes or card numbers")
 
     # Kinds a manager must hear of at once: each is emailed to the managers
     # on duty as it is raised, and listed first on the admin's front page.
-    HIGH_SEVERITY = frozenset({Kind.UNUSUAL_SPEND, Kind.FAILED_CODES, Kind.WALLET_PAUSED})
+    HIGH_SEVERITY = frozenset({Kind.UNUSUAL_SPEND, Kind.FAILED_CODES, Kind.WALLET_PAUSED, Kind.GUESSING})
 
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="risk_alerts"

@@ -72,6 +72,21 @@ def payment_code_issue(*, member: Member, now: datetime | None = None) -> Issued
     return IssuedCode(code=code, expires_at=now + ttl)
 
 
+def payment_codes_retire(*, member: Member, now: datetime) -> int:
+    """Retire every live code of the member (a lost phone may still show one):
+    the till then refuses them as expired. Runs in the caller's transaction,
+    before it locks the wallet: a payment locks its code, then the wallet, and
+    taking them in the same order cannot deadlock; the codes themselves in
+    payment_code_issue's order. Returns how many retired."""
+    live = list(
+        PaymentCode.objects.select_for_update()
+        .filter(member=member, used_at__isnull=True, retired_at__isnull=True, expires_at__gt=now)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return PaymentCode.objects.filter(pk__in=live).update(retired_at=now)
+
+
 def payment_codes_purge(*, older_than: timedelta = timedelta(days=2)) -> int:
     """Delete unused codes long past expiry (used ones stay, linked to payments)."""
     cutoff = timezone.now() - older_than

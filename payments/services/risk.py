@@ -17,6 +17,7 @@ from cafe_loyalty.core.clock import local_day_start
 from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.notices import notice_send, notice_text
+from members.sessions import user_sessions_end
 from payments.exceptions import (
     AccountFrozen,
     InsufficientFunds,
@@ -25,9 +26,11 @@ from payments.exceptions import (
     PaymentCodeExpired,
     PaymentCodeInvalid,
     PaymentCodeUsed,
+    ReauthenticationNeeded,
     WalletError,
 )
 from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Store, Terminal
+from payments.services.codes import payment_codes_retire
 from payments.services.ledger import lock_wallets, wallet_get_or_create
 from payments.tasks import risk_alert_email_managers
 
@@ -196,8 +199,25 @@ def failed_code_record(*, member: Member | None, terminal: Terminal | None, reas
             )
 
 
-def wallet_set_limits(*, member: Member, daily_limit: int | None, no_confirmation_limit: int | None) -> Account:
-    """Members may lower their limits, never raise them above the programme's."""
+def wallet_limits_raise(
+    *, wallet: Account, programme: ProgrammeSettings, daily_limit: int | None, no_confirmation_limit: int | None
+) -> bool:
+    """Whether these limits let more money go than the wallet's present ones
+    (empty means the programme's cap, the most there is)."""
+    daily = daily_limit if daily_limit is not None else programme.daily_limit_cap
+    confirm = no_confirmation_limit if no_confirmation_limit is not None else programme.no_confirmation_limit
+    return daily > effective_daily_limit(wallet=wallet, programme=programme) or confirm > (
+        effective_no_confirmation_limit(wallet=wallet, programme=programme)
+    )
+
+
+def wallet_set_limits(
+    *, member: Member, daily_limit: int | None, no_confirmation_limit: int | None, reauthenticated: bool = False
+) -> Account:
+    """Members may lower their limits at any time, and raise them only up to the
+    programme's, after proving it is them again (`reauthenticated`: the portal
+    sends them through allauth's reauthentication first): whoever holds an
+    unlocked phone must not be able to lift the limits that protect it."""
     programme = ProgrammeSettings.current()
     if daily_limit is not None and not 0 <= daily_limit <= programme.daily_limit_cap:
         raise LimitInvalid(
@@ -209,33 +229,61 @@ def wallet_set_limits(*, member: Member, daily_limit: int | None, no_confirmatio
             % {"cap": format_money(programme.no_confirmation_limit)}
         )
     wallet = wallet_get_or_create(member=member)
-    Account.objects.filter(pk=wallet.pk).update(daily_limit=daily_limit, no_confirmation_limit=no_confirmation_limit)
-    wallet.refresh_from_db()
-    return wallet
-
-
-def wallet_freeze(*, member: Member, reason: str, by_staff: bool) -> Account:
-    wallet = wallet_get_or_create(member=member)
     with transaction.atomic(durable=True):
         locked = lock_wallets(wallet)[wallet.pk]
+        raising = wallet_limits_raise(
+            wallet=locked, programme=programme, daily_limit=daily_limit, no_confirmation_limit=no_confirmation_limit
+        )
+        if raising and not reauthenticated:
+            raise ReauthenticationNeeded(_("To raise a limit, confirm it is you: sign in again, then save."))
+        locked.daily_limit, locked.no_confirmation_limit = daily_limit, no_confirmation_limit
+        locked.save(update_fields=["daily_limit", "no_confirmation_limit"])
+    return locked
+
+
+@dataclass(frozen=True)
+class WalletFrozen:
+    wallet: Account
+    codes_retired: int  # payment codes that no longer pay
+    sessions_ended: int  # devices signed out
+
+
+def wallet_freeze(*, member: Member, reason: str, by_staff: bool, keep_session_key: str | None = None) -> WalletFrozen:
+    """Freeze the wallet: it pays nothing, its live payment codes are retired
+    (the till refuses them as expired) and the member's other devices are
+    signed out, so a lost phone can do nothing with the wallet; the session
+    `keep_session_key` (the device the member froze it from) stays signed in.
+    A freeze by staff signs out every device. Freezing a frozen wallet does
+    all of it again (a second phone lost, a member pressing twice)."""
+    wallet = wallet_get_or_create(member=member)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        retired = payment_codes_retire(member=member, now=now)  # codes before the wallet: see there
+        locked = lock_wallets(wallet)[wallet.pk]
         if locked.frozen_at is None or by_staff:
-            locked.frozen_at = locked.frozen_at or timezone.now()
+            locked.frozen_at = locked.frozen_at or now
             locked.frozen_reason = reason[:200]
             locked.frozen_by_staff = locked.frozen_by_staff or by_staff
             locked.save(update_fields=["frozen_at", "frozen_reason", "frozen_by_staff"])
         notice_send(
             member=member, kind="security", title=notice_text(gettext_noop("Your wallet is frozen")), body=reason
         )
-    return locked
+    # After the commit: the wallet is frozen whatever happens to the sessions.
+    ended = user_sessions_end(user=member.user, keep_session_key=keep_session_key) if member.user else 0
+    return WalletFrozen(wallet=locked, codes_retired=retired, sessions_ended=ended)
 
 
-def wallet_unfreeze(*, member: Member, by_staff: bool) -> Account:
-    """A member lifts their own freeze; a staff freeze needs staff."""
+def wallet_unfreeze(*, member: Member, by_staff: bool, reauthenticated: bool = False) -> Account:
+    """A member lifts their own freeze after proving it is them again
+    (`reauthenticated`, through allauth: a phone still signed in must not undo
+    the freeze that protects it); a staff freeze needs staff."""
     wallet = wallet_get_or_create(member=member)
     with transaction.atomic(durable=True):
         locked = lock_wallets(wallet)[wallet.pk]
         if locked.frozen_by_staff and not by_staff:
             raise AccountFrozen(_("This wallet was frozen by the cafe; please contact us to unfreeze it."))
+        if not by_staff and not reauthenticated:
+            raise ReauthenticationNeeded(_("To unfreeze the wallet, confirm it is you: sign in again."))
         locked.frozen_at = None
         locked.frozen_reason = ""
         locked.frozen_by_staff = False

@@ -1,5 +1,6 @@
 """Member portal pages for the wallet: pay code, balance and history, top-up,
-limits and freeze, and confirming payments that wait for the member."""
+and confirming payments that wait for the member (limits and freeze:
+portal_security)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.exceptions import WalletError
-from payments.forms import FreezeForm, LimitsForm, MonthFilterForm, TopUpForm
+from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
@@ -28,18 +29,9 @@ from payments.selectors.wallet import (
     member_portal_summary,
     pending_payments,
     top_up_offers,
-    wallet_for_member,
 )
 from payments.services.codes import payment_code_issue
-from payments.services.ledger import wallet_get_or_create
 from payments.services.orders import order_confirm_payment, order_payment_declined
-from payments.services.risk import (
-    effective_daily_limit,
-    effective_no_confirmation_limit,
-    wallet_freeze,
-    wallet_set_limits,
-    wallet_unfreeze,
-)
 from payments.services.top_ups import top_up_bonus, wallet_top_up_online
 
 HISTORY_PAGE = 20
@@ -237,71 +229,6 @@ def _top_up_form(data: Any, *, programme: ProgrammeSettings) -> TopUpForm:
         min_amount=programme.min_top_up,
         max_amount=programme.max_top_up,
     )
-
-
-@login_required
-def limits(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    programme = ProgrammeSettings.current()
-    wallet_account = wallet_for_member(member=member) or wallet_get_or_create(member=member)
-    form = LimitsForm(
-        request.POST or None,
-        initial={
-            "daily_limit": _major(wallet_account.daily_limit),
-            "no_confirmation_limit": _major(wallet_account.no_confirmation_limit),
-        },
-        daily_cap=programme.daily_limit_cap,
-        confirm_cap=programme.no_confirmation_limit,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            wallet_set_limits(
-                member=member,
-                daily_limit=form.cleaned_data["daily_limit"],
-                no_confirmation_limit=form.cleaned_data["no_confirmation_limit"],
-            )
-        except WalletError as exc:
-            form.add_error(None, exc.detail)
-        else:
-            messages.success(request, _("Limits saved."))
-            return redirect("wallet:limits")
-    return render(
-        request,
-        "payments/limits.html",
-        {
-            "member": member,
-            "form": form,
-            "wallet": wallet_account,
-            "freeze_form": FreezeForm(),
-            "daily_limit": effective_daily_limit(wallet=wallet_account, programme=programme),
-            "confirm_limit": effective_no_confirmation_limit(wallet=wallet_account, programme=programme),
-            "programme": programme,
-        },
-    )
-
-
-@login_required
-@require_POST
-def freeze(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    form = FreezeForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    wallet_freeze(member=member, reason=reason or _("Frozen by the member"), by_staff=False)
-    messages.warning(request, _("Your wallet is frozen. Nobody can pay with it until you unfreeze it."))
-    return redirect("wallet:limits")
-
-
-@login_required
-@require_POST
-def unfreeze(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    try:
-        wallet_unfreeze(member=member, by_staff=False)
-    except WalletError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, _("Your wallet is active again."))
-    return redirect("wallet:limits")
 
 
 def _major(amount: int | None) -> str:

@@ -18,6 +18,7 @@ from payments.permissions import pos_required
 from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
 from payments.services.codes import hash_payment_code, looks_like_payment_code
+from payments.services.guessing import guessing_check, guessing_failure_record
 from payments.views.till_common import (
     SESSION_ORDER,
     cart_context,
@@ -131,12 +132,15 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_for(request, order_id)
     text = "".join(typed(request, "code", limit=200).split()).upper()
     try:
+        if text:
+            guessing_check(user=request.user)  # this login guessed too often: the scan field waits
         if looks_like_payment_code(text):
             from payments.models import PaymentCode
 
             code_hash = hash_payment_code(text)
             code = PaymentCode.objects.select_related("member").filter(code_hash=code_hash).first()
             if code is None:
+                guessing_failure_record(user=request.user, what="unknown payment code at the till")
                 return render_cart(
                     request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
                 )
@@ -145,6 +149,7 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
         if is_valid_card_number(text):
             member = member_by_card_number(card_number=text)
             if member is None:
+                guessing_failure_record(user=request.user, what="unknown card number at the till")
                 return render_cart(request, order, error=_("No member with that card number."))
             svc.order_attach_member(order=order, member=member)
             return render_cart(request, order, notice=_("Member found."))

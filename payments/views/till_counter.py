@@ -14,12 +14,14 @@ from cafe_loyalty.core.problems import Problem
 from members.cards import is_valid_card_number
 from members.models import Member
 from members.selectors import member_by_card_number
+from payments.exceptions import TooManyFailures
 from payments.idempotency import form_claim
 from payments.models import IdempotencyRecord
 from payments.permissions import pos_required
 from payments.selectors.wallet import top_up_offers
 from payments.services.cash_out import wallet_cash_out
 from payments.services.codes import member_for_live_code
+from payments.services.guessing import guessing_check, guessing_failure_record
 from payments.services.top_ups import wallet_top_up
 from payments.views.till_approval import approver_from_form
 from payments.views.till_common import (
@@ -28,10 +30,19 @@ from payments.views.till_common import (
 )
 
 
-def _scanned_member(request: HttpRequest) -> Member | None:
-    """The member whose card number, or the pay code on their phone, was scanned."""
+def _scanned_member(request: HttpRequest) -> tuple[Member | None, str]:
+    """The member whose card number, or the pay code on their phone, was
+    scanned; else None and why. Unknown ones count against this till login
+    (payments.services.guessing), which waits after too many."""
+    try:
+        guessing_check(user=request.user)
+    except TooManyFailures as exc:
+        return None, exc.detail
     card = "".join(typed(request, "card", limit=40).split())
-    return member_by_card_number(card_number=card) if is_valid_card_number(card) else member_for_live_code(card)
+    member = member_by_card_number(card_number=card) if is_valid_card_number(card) else member_for_live_code(card)
+    if member is None and card:
+        guessing_failure_record(user=request.user, what="unknown card number or pay code at the counter")
+    return member, "" if member else _("No member with that card number or pay code.")
 
 
 def _claim_form(request: HttpRequest, purpose: str) -> IdempotencyRecord | None:
@@ -56,11 +67,11 @@ def top_up(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     error = notice = ""
     if request.method == "POST":
-        member = _scanned_member(request)
+        member, not_found = _scanned_member(request)
         amount = _typed_amount(request) or 0
         tender = request.POST.get("tender", "cash")
         if member is None:
-            error = _("No member with that card number or pay code.")
+            error = not_found
         elif amount <= 0 or tender not in ("cash", "card"):
             error = _("Enter an amount and choose cash or card.")
         elif (record := _claim_form(request, "topup")) is None:
@@ -97,10 +108,10 @@ def cash_out(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     error = notice = ""
     if request.method == "POST":
-        member = _scanned_member(request)
+        member, not_found = _scanned_member(request)
         amount = _typed_amount(request)
         if member is None:
-            error = _("No member with that card number or pay code.")
+            error = not_found
         elif amount == 0:
             error = _("Enter the amount as money, like 200, or leave it empty for all.")
         elif (record := _claim_form(request, "cashout")) is None:

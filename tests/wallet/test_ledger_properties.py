@@ -226,7 +226,7 @@ class LedgerPropertyTests(TestCase):
         elif op == "freeze":
             wallet_freeze(member=members[index], reason="test", by_staff=False)
         else:
-            wallet_unfreeze(member=members[index], by_staff=False)
+            wallet_unfreeze(member=members[index], by_staff=False, reauthenticated=True)
         return None
 
     def assert_state_matches(

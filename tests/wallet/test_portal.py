@@ -47,7 +47,10 @@ def test_frozen_wallet_shows_no_code(signed_in: tuple[Client, Member]) -> None:
     html = client.post("/pay/code/", HTTP_HX_REQUEST="true").content.decode()
     assert "data-code" not in html
     assert Account.objects.get(member=member).is_frozen
-    client.post("/wallet/unfreeze/")
+    asked = client.post("/wallet/unfreeze/")  # undoing a freeze asks who it is first
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    assert Account.objects.get(member=member).is_frozen
+    client.post(asked["Location"], {"password": "long-pass-1234"})
     assert not Account.objects.get(member=member).is_frozen
 
 
