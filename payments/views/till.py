@@ -126,34 +126,37 @@ def line_note(request: HttpRequest, line_id: int) -> HttpResponse:
 @pos_required
 @require_POST
 def scan(request: HttpRequest, order_id: int) -> HttpResponse:
-    """One field for everything the scanner reads: a payment code identifies the
-    member and is kept to pay; a card number identifies; anything else is a coupon."""
+    """One field for everything the scanner reads: a live payment code proves
+    the member (points and coupons) and is kept to pay; a card number
+    identifies them for earning only; anything else is a coupon."""
     order = order_for(request, order_id)
     text = "".join(typed(request, "code", limit=200).split()).upper()
     try:
         if looks_like_payment_code(text):
-            from payments.models import PaymentCode
-
-            code_hash = hash_payment_code(text)
-            code = PaymentCode.objects.select_related("member").filter(code_hash=code_hash).first()
-            if code is None:
-                return render_cart(
-                    request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
-                )
-            svc.order_attach_member(order=order, member=code.member, scanned_code_hash=code_hash)
+            svc.order_attach_member_by_code(order=order, code_hash=hash_payment_code(text))
             return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
         if is_valid_card_number(text):
             member = member_by_card_number(card_number=text)
             if member is None:
                 return render_cart(request, order, error=_("No member with that card number."))
             svc.order_attach_member(order=order, member=member)
-            return render_cart(request, order, notice=_("Member found."))
+            return render_cart(
+                request,
+                order,
+                notice=_("Member found: this order earns points. To use points or coupons, scan their payment code."),
+            )
         if text:
             applied = svc.order_apply_coupon(order=order, code=text)
             return render_cart(request, order, notice=_("Coupon applied: %(name)s") % {"name": applied.description})
     except Problem as exc:
-        return render_cart(request, order, error=exc.detail)
+        return render_cart(request, order, error=_say_scan(exc))
     return render_cart(request, order, error=_("Nothing scanned."))
+
+
+def _say_scan(exc: Problem) -> str:
+    if exc.code == "payment_code_invalid":
+        return _("Unknown payment code. Ask the member to refresh their code.")
+    return _say(exc)
 
 
 @pos_required

@@ -24,6 +24,7 @@ from members.points import points_spend
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due
+from payments.services.orders.cart import order_require_proven_member
 from payments.services.orders.errors import TillError
 from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
 from payments.services.risk import wallet_refusal_record
@@ -106,14 +107,13 @@ def _local_tender(
         return _create_tender(order, kind, amount, key, cash_received=received, change_given=change)
     if kind == Tender.Kind.CARD:
         return _create_tender(order, kind, amount, key)
-    if order.member is None:
-        raise TillError(_("Scan the member first to pay with points."))
+    member = order_require_proven_member(order)
     value = PointsPolicy.current().point_value
     wanted = points if points is not None else -(-amount // value)
-    wanted = min(wanted, order.member.points_balance, -(-amount // value))
+    wanted = min(wanted, member.points_balance, -(-amount // value))
     if wanted <= 0:
         raise TillError(_("The member has no points to use."))
-    points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+    points_spend(member=member, points=wanted, source="Paid at the till", reference=order.reference)
     return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
 
 
@@ -144,8 +144,9 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetim
         payment=charge.payment,
         status=Tender.Status.SETTLED if charge.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING,
     )
-    order.scanned_code_hash = ""
-    Order.objects.filter(pk=order.pk).update(scanned_code_hash="")
+    # The code is spent: it no longer proves the member for points or coupons.
+    order.scanned_code_hash, order.member_proven = "", False
+    Order.objects.filter(pk=order.pk).update(scanned_code_hash="", member_proven=False)
     return tender, charge
 
 
