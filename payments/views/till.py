@@ -161,6 +161,18 @@ def _say_scan(exc: Problem) -> str:
 
 @pos_required
 @require_POST
+def remove_coupon(request: HttpRequest, order_id: int, applied_id: int) -> HttpResponse:
+    """The × beside a coupon: take it off the open order and free it."""
+    order = order_for(request, order_id)
+    try:
+        svc.order_remove_coupon(order=order, applied_id=applied_id)
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order, notice=_("Coupon taken off this order."))
+
+
+@pos_required
+@require_POST
 def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = order_for(request, order_id)
     kind = request.POST.get("kind", "")

@@ -103,7 +103,7 @@ def test_the_card_number_from_a_receipt_cannot_spend_points_or_coupons(
     assert (order.member, order.member_proven, order.discount, order.total) == (regular, False, 0, 13_500)
     assert not order.coupons.exists() and not Tender.objects.filter(order=order).exists()
     coupon.refresh_from_db()
-    assert coupon.redeemed_at is None
+    assert (coupon.redeemed_at, coupon.reserved_for) == (None, "")
     regular.refresh_from_db()
     assert regular.points_balance == 300
     assert not PointsEntry.objects.filter(member=regular, kind="spend").exists()

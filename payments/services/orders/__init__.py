@@ -12,6 +12,7 @@ from payments.services.orders.cart import (
     order_line_set_quantity,
     order_open,
     order_recalculate,
+    order_remove_coupon,
     order_require_proven_member,
 )
 from payments.services.orders.errors import TillError
@@ -50,6 +51,7 @@ __all__ = [
     "order_refresh_pending",
     "order_refund",
     "order_refund_amount",
+    "order_remove_coupon",
     "order_require_proven_member",
     "order_settle_if_covered",
     "orders_expire_held",

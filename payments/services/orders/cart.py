@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.coupons import coupon_evaluate
+from campaigns.coupons import coupon_evaluate, coupon_reserve, coupon_unreserve
 from members.models import Member
 from payments.exceptions import PaymentCodeInvalid, WalletError
 from payments.models import (
@@ -101,7 +101,7 @@ def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str 
     payment code of theirs (checked here: not unknown, used, expired or
     retired) they are proven, and the order may spend their points and
     coupons. Another member cannot take over an order someone already paid
-    part of."""
+    part of, nor one holding the first member's coupons."""
     if scanned_code_hash:
         code = payment_code_check_live(code=payment_code_by_hash(code_hash=scanned_code_hash), now=timezone.now())
         if code.member_id != member.pk:
@@ -126,8 +126,11 @@ def order_attach_member_by_code(*, order: Order, code_hash: str) -> Member:
 def _attach(order: Order, member: Member, code_hash: str) -> None:
     if order.status != Order.Status.OPEN:
         raise TillError(_("This order is already paid."))
-    if order.member_id not in (None, member.pk) and order.tenders.exclude(status=Tender.Status.FAILED).exists():
-        raise TillError(_("Another member is already paying this order; start a new one."))
+    if order.member_id not in (None, member.pk):
+        if order.tenders.exclude(status=Tender.Status.FAILED).exists():
+            raise TillError(_("Another member is already paying this order; start a new one."))
+        if order.coupons.exists():
+            raise TillError(_("This order holds another member's coupons; take them off first."))
     order.member = member
     order.scanned_code_hash = code_hash
     order.member_proven = bool(code_hash)
@@ -143,29 +146,54 @@ def order_require_proven_member(order: Order) -> Member:
     return order.member
 
 
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update(of=("self",)).select_related("store", "member").get(pk=order.pk)
+
+
 def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
-    """Put a coupon of the proven member on the open order."""
-    _editable(order)
-    member = order_require_proven_member(order)
-    applied = list(order.coupons.values_list("code", flat=True))
-    discount = coupon_evaluate(
-        code=code,
-        member=member,
-        lines=quote_lines(order_lines_for_quote(order)),
-        subtotal=order.subtotal,
-        at=timezone.now(),
-        store_slug=order.store.slug,
-        applied_codes=[*applied, code.strip().upper()],
-    )
-    try:
-        with transaction.atomic():
-            applied_coupon = OrderCoupon.objects.create(
-                order=order, code=discount.code, description=discount.description, discount=discount.amount
-            )
-    except IntegrityError:
-        raise TillError(_("That coupon is already on this order.")) from None
-    order_recalculate(order=order)
+    """Put a coupon of the proven member on the open order and hold it for this
+    order (campaigns' coupon_reserve) until it is paid, taken off, or the hold
+    lapses: no other order, at this till or another, can use it meanwhile.
+    Lock order: the order, then the coupon's template, then the coupon."""
+    code = code.strip().upper()
+    with transaction.atomic(durable=True):
+        locked = _lock(order)
+        _editable(locked)
+        member = order_require_proven_member(locked)
+        applied = list(locked.coupons.values_list("code", flat=True))
+        if code in applied:
+            raise TillError(_("That coupon is already on this order."))
+        discount = coupon_evaluate(
+            code=code,
+            member=member,
+            lines=quote_lines(order_lines_for_quote(locked)),
+            subtotal=locked.subtotal,
+            at=timezone.now(),
+            store_slug=locked.store.slug,
+            applied_codes=[*applied, code],
+        )
+        coupon_reserve(code=discount.code, member=member, order_reference=locked.reference)
+        applied_coupon = OrderCoupon.objects.create(
+            order=locked, code=discount.code, description=discount.description, discount=discount.amount
+        )
+        order_recalculate(order=locked)
+    order.refresh_from_db()
     return applied_coupon
+
+
+def order_remove_coupon(*, order: Order, applied_id: int) -> None:
+    """Take a coupon off the open order and let go of its hold, so the member
+    can use it on another order."""
+    with transaction.atomic(durable=True):
+        locked = _lock(order)
+        _editable(locked)
+        applied = locked.coupons.filter(pk=applied_id).first()
+        if applied is None:
+            raise TillError(_("That coupon is not on this order."))
+        applied.delete()
+        coupon_unreserve(code=applied.code, order_reference=locked.reference)
+        order_recalculate(order=locked)
+    order.refresh_from_db()
 
 
 def order_recalculate(*, order: Order) -> Order:

@@ -2,8 +2,8 @@
 the member confirms, and the API's one-tender sale.
 
 Every tender is taken in one durable transaction with the order row locked
-first (lock order: order, then payment code or payment, then wallet, then
-member), and the order is settled in the same transaction when the tenders
+first (lock order: order, then its coupons' templates and coupons, then
+payment code or payment, then wallet, then member), and the order is settled in the same transaction when the tenders
 cover it, so a sale is paid and earns its loyalty together or not at all.
 Every till tender carries an idempotency key made in the page, so a double
 tap or a retried request never charges twice."""
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
 from members.points import points_spend
@@ -74,6 +75,7 @@ def order_add_tender(
             if raced is not None:  # the same tap, twice at once: the first one took it
                 return TenderResult(raced, True)
             due = _amount_due(locked, amount)
+            _coupons_hold(locked, now)
             if kind == Tender.Kind.WALLET:
                 tender, charge = _wallet_tender(locked, due, idempotency_key, actor, now)
             else:
@@ -93,6 +95,16 @@ def _amount_due(order: Order, wanted: int | None) -> int:
     if due <= 0 and order.total > 0:
         raise TillError(_("Nothing left to pay."))
     return due if wanted is None else min(wanted, due)
+
+
+def _coupons_hold(order: Order, now: datetime) -> None:
+    """Before money moves, renew the holds on the order's coupons: a coupon
+    another order took after this one's hold lapsed (or that expired) is
+    refused now, before any tender, not when the last tender settles."""
+    if order.member is None:
+        return
+    for applied in order.coupons.all():  # prefetched by order_lock_for_settling
+        coupon_reserve(code=applied.code, member=order.member, order_reference=order.reference, now=now)
 
 
 def _local_tender(
@@ -266,6 +278,7 @@ def _follow_payment(tender: Tender, order: Order, payment: Payment) -> None:
     if status == Tender.Status.FAILED and order.channel == Order.Channel.API and order.status == Order.Status.OPEN:
         Order.objects.filter(pk=order.pk).update(status=Order.Status.VOID)
         order.status = Order.Status.VOID
+        coupons_unreserve(order_references=[order.reference])
 
 
 def order_payment_declined(*, payment_id: int, code: str) -> None:
@@ -305,7 +318,9 @@ def orders_expire_held(*, now: datetime | None = None) -> int:
     stale = Tender.objects.filter(status=Tender.Status.PENDING, payment__status=Payment.Status.EXPIRED)
     orders = list(stale.values_list("order_id", flat=True))
     stale.update(status=Tender.Status.FAILED)
-    Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN).update(
-        status=Order.Status.VOID
-    )
+    voided = Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN)
+    references = [Order(pk=pk).reference for pk in voided.values_list("pk", flat=True)]
+    voided.update(status=Order.Status.VOID)
+    if references:
+        coupons_unreserve(order_references=references)
     return expired
