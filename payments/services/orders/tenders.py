@@ -3,8 +3,9 @@ the member confirms, and the API's one-tender sale.
 
 Every tender is taken in one durable transaction with the order row locked
 first (lock order: order, then its coupons' templates and coupons, then
-payment code or payment, then wallet, then member), and the order is settled in the same transaction when the tenders
-cover it, so a sale is paid and earns its loyalty together or not at all.
+payment code or payment, then wallet, then member), and the order is settled
+in the same transaction when the tenders cover it, so a sale is paid and
+earns its loyalty together or not at all.
 Every till tender carries an idempotency key made in the page, so a double
 tap or a retried request never charges twice."""
 
