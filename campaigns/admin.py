@@ -65,9 +65,21 @@ class CouponTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    list_display = ["code", "template", "member", "source", "issued_at", "expires_at", "redeemed_at", "order_reference"]
+    list_display = [
+        "code",
+        "template",
+        "member",
+        "source",
+        "issued_at",
+        "expires_at",
+        "redeemed_at",
+        "order_reference",
+        "reserved_for",
+    ]
     list_filter = ["source", "template", ("redeemed_at", admin.EmptyFieldListFilter)]
-    search_fields = ["=code", "member__card_number", "order_reference"]
+    search_fields = ["=code", "member__card_number", "order_reference", "reserved_for"]
+    # Holds are the till's: an open order takes and lets go of them.
+    readonly_fields = ["reserved_for", "reserved_at"]
     list_select_related = ["template", "member"]
     raw_id_fields = ["member"]
 

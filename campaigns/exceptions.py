@@ -13,6 +13,10 @@ class CouponUsed(Problem):
     status, code, title = 409, "coupon_used", "Coupon already used"
 
 
+class CouponReserved(Problem):
+    status, code, title = 409, "coupon_reserved", "Coupon held by another open order"
+
+
 class CouponNotApplicable(Problem):
     status, code, title = 422, "coupon_not_applicable", "Coupon does not apply to this order"
 

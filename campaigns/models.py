@@ -137,7 +137,11 @@ class CouponTemplate(models.Model):
 
 
 class Coupon(models.Model):
-    """An issued coupon with its own code; redeemed at most once."""
+    """An issued coupon with its own code; redeemed at most once. An open
+    order holds it (`reserved_for`, the order's reference) from when it is
+    applied until the order is paid, the coupon is taken off, or the order is
+    voided; a hold lapses after campaigns.coupons.COUPON_HOLD, so a coupon on
+    an abandoned order is never locked for good."""
 
     template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="coupons")
@@ -148,10 +152,19 @@ class Coupon(models.Model):
     redeemed_at = models.DateTimeField(null=True, blank=True)
     order_reference = models.CharField(max_length=100, blank=True)
     discount = models.BigIntegerField(default=0)
+    reserved_for = models.CharField(max_length=100, blank=True, help_text=_("The open order holding this coupon"))
+    reserved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["expires_at"]
-        indexes = [models.Index(fields=["member", "redeemed_at"])]
+        indexes = [models.Index(fields=["member", "redeemed_at"]), models.Index(fields=["reserved_for"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved_for="", reserved_at__isnull=True)
+                | (~Q(reserved_for="") & Q(reserved_at__isnull=False)),
+                name="coupon_hold_names_order_and_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.template.name} ({self.code})"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/", till.orders, name="orders"),
     path("orders/<int:order_id>/add/<int:product_id>/", till.add, name="add"),
     path("orders/<int:order_id>/scan/", till.scan, name="scan"),
+    path("orders/<int:order_id>/coupons/<int:applied_id>/remove/", till.remove_coupon, name="remove_coupon"),
     path("orders/<int:order_id>/pay/", till.pay, name="pay"),
     path("orders/<int:order_id>/status/", till.status, name="status"),
     path("orders/<int:order_id>/receipt/", till.receipt, name="receipt"),

@@ -79,6 +79,10 @@ class Order(models.Model):
     # The keyed hash of the payment code scanned for this order, never the code
     # itself (cleared once the code pays or the order is paid).
     scanned_code_hash = models.CharField(max_length=64, blank=True)
+    # The member showed a live payment code for this order (not the card number
+    # printed on receipts): only then may the order spend their points or
+    # coupons. Cleared when that code pays or the card is scanned instead.
+    member_proven = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from cafe_loyalty.core.hashing import keyed_hash
 from members.models import Member
+from payments.exceptions import WalletError
 from payments.models import PaymentCode
+from payments.selectors.codes import payment_code_by_hash, payment_code_check_live
 
 CODE_PURPOSE = "payment-code"
 CODE_LENGTH = 18
@@ -41,13 +43,13 @@ def member_for_live_code(code: str) -> Member | None:
     at the counter the pay code identifies the member for a top-up."""
     if not looks_like_payment_code(code):
         return None
-    found = (
-        PaymentCode.objects.select_related("member")
-        .filter(code_hash=hash_payment_code(code), used_at__isnull=True, retired_at__isnull=True)
-        .filter(expires_at__gt=timezone.now())
-        .first()
-    )
-    return found.member if found else None
+    try:
+        found = payment_code_check_live(
+            code=payment_code_by_hash(code_hash=hash_payment_code(code)), now=timezone.now()
+        )
+    except WalletError:
+        return None
+    return found.member
 
 
 def payment_code_issue(*, member: Member, now: datetime | None = None) -> IssuedCode:

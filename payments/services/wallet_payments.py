@@ -24,9 +24,6 @@ from cafe_loyalty.core.money import format_money
 from members.models import Member
 from members.notices import notice_send, notice_text
 from payments.exceptions import (
-    PaymentCodeExpired,
-    PaymentCodeInvalid,
-    PaymentCodeUsed,
     PaymentNotPending,
     PaymentNotRefundable,
     RefundExceedsPayment,
@@ -45,6 +42,7 @@ from payments.models import (
     Terminal,
     Transfer,
 )
+from payments.selectors.codes import payment_code_check_live
 from payments.selectors.risk import wallet_pause_current
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 from payments.services.risk import effective_no_confirmation_limit, wallet_check_can_pay, wallet_lock_with_activity
@@ -78,13 +76,7 @@ def _code_for_update(code_hash: str, now: datetime) -> PaymentCode:
     found = (
         PaymentCode.objects.select_for_update(of=("self",)).select_related("member").filter(code_hash=code_hash).first()
     )
-    if found is None:
-        raise PaymentCodeInvalid(_("No such payment code. Ask the member to refresh the code on their phone."))
-    if found.used_at is not None:
-        raise PaymentCodeUsed(_("This code has already paid. Ask the member for a fresh code."))
-    if found.expires_at <= now or found.retired_at is not None:
-        raise PaymentCodeExpired(_("This code has expired. Ask the member to show the new code."))
-    return found
+    return payment_code_check_live(code=found, now=now)
 
 
 def wallet_charge(

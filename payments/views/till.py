@@ -13,6 +13,7 @@ from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.problems import Problem
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
+from payments.exceptions import PaymentCodeInvalid
 from payments.models import Category, Order, OrderLine, Product, Tender
 from payments.permissions import pos_required
 from payments.selectors.shifts import shift_current
@@ -127,24 +128,20 @@ def line_note(request: HttpRequest, line_id: int) -> HttpResponse:
 @pos_required
 @require_POST
 def scan(request: HttpRequest, order_id: int) -> HttpResponse:
-    """One field for everything the scanner reads: a payment code identifies the
-    member and is kept to pay; a card number identifies; anything else is a coupon."""
+    """One field for everything the scanner reads: a live payment code proves
+    the member (points and coupons) and is kept to pay; a card number
+    identifies them for earning only; anything else is a coupon."""
     order = order_for(request, order_id)
     text = "".join(typed(request, "code", limit=200).split()).upper()
     try:
         if text:
             guessing_check(user=request.user)  # this login guessed too often: the scan field waits
         if looks_like_payment_code(text):
-            from payments.models import PaymentCode
-
-            code_hash = hash_payment_code(text)
-            code = PaymentCode.objects.select_related("member").filter(code_hash=code_hash).first()
-            if code is None:
+            try:
+                svc.order_attach_member_by_code(order=order, code_hash=hash_payment_code(text))
+            except PaymentCodeInvalid:
                 guessing_failure_record(user=request.user, what="unknown payment code at the till")
-                return render_cart(
-                    request, order, error=_("Unknown payment code. Ask the member to refresh their code.")
-                )
-            svc.order_attach_member(order=order, member=code.member, scanned_code_hash=code_hash)
+                raise
             return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
         if is_valid_card_number(text):
             member = member_by_card_number(card_number=text)
@@ -152,13 +149,35 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
                 guessing_failure_record(user=request.user, what="unknown card number at the till")
                 return render_cart(request, order, error=_("No member with that card number."))
             svc.order_attach_member(order=order, member=member)
-            return render_cart(request, order, notice=_("Member found."))
+            return render_cart(
+                request,
+                order,
+                notice=_("Member found: this order earns points. To use points or coupons, scan their payment code."),
+            )
         if text:
             applied = svc.order_apply_coupon(order=order, code=text)
             return render_cart(request, order, notice=_("Coupon applied: %(name)s") % {"name": applied.description})
     except Problem as exc:
-        return render_cart(request, order, error=exc.detail)
+        return render_cart(request, order, error=_say_scan(exc))
     return render_cart(request, order, error=_("Nothing scanned."))
+
+
+def _say_scan(exc: Problem) -> str:
+    if exc.code == "payment_code_invalid":
+        return _("Unknown payment code. Ask the member to refresh their code.")
+    return _say(exc)
+
+
+@pos_required
+@require_POST
+def remove_coupon(request: HttpRequest, order_id: int, applied_id: int) -> HttpResponse:
+    """The × beside a coupon: take it off the open order and free it."""
+    order = order_for(request, order_id)
+    try:
+        svc.order_remove_coupon(order=order, applied_id=applied_id)
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order, notice=_("Coupon taken off this order."))
 
 
 @pos_required

@@ -198,7 +198,8 @@ def test_refunding_one_item_of_a_cash_and_wallet_order_gives_whole_cash_back_wal
     order_add_product(order=order, product=Product.objects.get(sku="americano"))  # NT$105
     # An amount-off coupon of NT$3.33 makes the total fractional.
     template = CouponTemplate.objects.create(name="Odd", kind=CouponTemplate.Kind.AMOUNT_OFF, amount_off=333)
-    order_attach_member(order=order, member=member)
+    # Coupons need the member proven by their payment code, not the card number.
+    order_attach_member(order=order, member=member, scanned_code_hash=hash_payment_code(code_for(member)))
     order_apply_coupon(order=order, code=coupon_issue(member=member, template=template, source="test").code)
     order.refresh_from_db()
     assert order.total == 18_167

@@ -7,10 +7,13 @@ from payments.services.orders.cart import (
     order_add_product,
     order_apply_coupon,
     order_attach_member,
+    order_attach_member_by_code,
     order_line_set_modifiers,
     order_line_set_quantity,
     order_open,
     order_recalculate,
+    order_remove_coupon,
+    order_require_proven_member,
 )
 from payments.services.orders.errors import TillError
 from payments.services.orders.refunds import OrderRefundResult, order_refund, order_refund_amount, refund_needs_approval
@@ -37,6 +40,7 @@ __all__ = [
     "order_add_tender",
     "order_apply_coupon",
     "order_attach_member",
+    "order_attach_member_by_code",
     "order_confirm_payment",
     "order_line_set_modifiers",
     "order_line_set_quantity",
@@ -47,6 +51,8 @@ __all__ = [
     "order_refresh_pending",
     "order_refund",
     "order_refund_amount",
+    "order_remove_coupon",
+    "order_require_proven_member",
     "order_settle_if_covered",
     "orders_expire_held",
     "refund_needs_approval",

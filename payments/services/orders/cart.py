@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.coupons import coupon_evaluate
+from campaigns.coupons import coupon_evaluate, coupon_reserve, coupon_unreserve
 from members.models import Member
+from payments.exceptions import PaymentCodeInvalid, WalletError
 from payments.models import (
     ModifierOption,
     Order,
@@ -25,8 +26,10 @@ from payments.models import (
     Store,
     Tender,
 )
+from payments.selectors.codes import payment_code_by_hash, payment_code_check_live
 from payments.selectors.orders import order_lines_for_quote, quote_lines
 from payments.services.orders.errors import TillError
+from payments.services.risk import wallet_refusal_record
 
 # --- Cart ---------------------------------------------------------------------------
 
@@ -92,42 +95,105 @@ def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
 
 
 def order_attach_member(*, order: Order, member: Member, scanned_code_hash: str = "") -> None:
-    """The member scanned (card or payment code), at any point before the order
-    is fully paid: after a part paid in cash, the wallet can take the rest.
-    Another member cannot take over an order someone already paid part of."""
+    """The member is identified, at any point before the order is fully paid:
+    after a part paid in cash, the wallet can take the rest. By card number
+    (no code) the member earns on the order but is not proven; by a live
+    payment code of theirs (checked here: not unknown, used, expired or
+    retired) they are proven, and the order may spend their points and
+    coupons. Another member cannot take over an order someone already paid
+    part of, nor one holding the first member's coupons."""
+    if scanned_code_hash:
+        code = payment_code_check_live(code=payment_code_by_hash(code_hash=scanned_code_hash), now=timezone.now())
+        if code.member_id != member.pk:
+            raise PaymentCodeInvalid(_("That payment code belongs to someone else."))
+    _attach(order, member, scanned_code_hash)
+
+
+def order_attach_member_by_code(*, order: Order, code_hash: str) -> Member:
+    """The till scanned a payment code: attach its member, proven, and keep the
+    code to pay with. A dead code is refused with its own code (expired,
+    used, unknown) and counted like a refused payment, so replayed codes
+    reach the managers' risk alerts."""
+    try:
+        code = payment_code_check_live(code=payment_code_by_hash(code_hash=code_hash), now=timezone.now())
+    except WalletError as exc:
+        wallet_refusal_record(exc=exc, member=exc.member, terminal=order.terminal)
+        raise
+    _attach(order, code.member, code_hash)
+    return code.member
+
+
+def _attach(order: Order, member: Member, code_hash: str) -> None:
     if order.status != Order.Status.OPEN:
         raise TillError(_("This order is already paid."))
-    if order.member_id not in (None, member.pk) and order.tenders.exclude(status=Tender.Status.FAILED).exists():
-        raise TillError(_("Another member is already paying this order; start a new one."))
+    if order.member_id not in (None, member.pk):
+        if order.tenders.exclude(status=Tender.Status.FAILED).exists():
+            raise TillError(_("Another member is already paying this order; start a new one."))
+        if order.coupons.exists():
+            raise TillError(_("This order holds another member's coupons; take them off first."))
     order.member = member
-    order.scanned_code_hash = scanned_code_hash
-    order.save(update_fields=["member", "scanned_code_hash"])
+    order.scanned_code_hash = code_hash
+    order.member_proven = bool(code_hash)
+    order.save(update_fields=["member", "scanned_code_hash", "member_proven"])
     order_recalculate(order=order)
+
+
+def order_require_proven_member(order: Order) -> Member:
+    """Points and coupons are the member's to spend: the order needs their live
+    payment code scanned, not the card number anyone can read off a receipt."""
+    if order.member is None or not order.member_proven:
+        raise TillError(_("Scan the member's payment code on their phone to use their points or coupons."))
+    return order.member
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update(of=("self",)).select_related("store", "member").get(pk=order.pk)
 
 
 def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
-    _editable(order)
-    if order.member is None:
-        raise TillError(_("Scan the member's card or payment code first: coupons belong to a member."))
-    applied = list(order.coupons.values_list("code", flat=True))
-    discount = coupon_evaluate(
-        code=code,
-        member=order.member,
-        lines=quote_lines(order_lines_for_quote(order)),
-        subtotal=order.subtotal,
-        at=timezone.now(),
-        store_slug=order.store.slug,
-        applied_codes=[*applied, code.strip().upper()],
-    )
-    try:
-        with transaction.atomic():
-            applied_coupon = OrderCoupon.objects.create(
-                order=order, code=discount.code, description=discount.description, discount=discount.amount
-            )
-    except IntegrityError:
-        raise TillError("That coupon is already on this order.") from None
-    order_recalculate(order=order)
+    """Put a coupon of the proven member on the open order and hold it for this
+    order (campaigns' coupon_reserve) until it is paid, taken off, or the hold
+    lapses: no other order, at this till or another, can use it meanwhile.
+    Lock order: the order, then the coupon's template, then the coupon."""
+    code = code.strip().upper()
+    with transaction.atomic(durable=True):
+        locked = _lock(order)
+        _editable(locked)
+        member = order_require_proven_member(locked)
+        applied = list(locked.coupons.values_list("code", flat=True))
+        if code in applied:
+            raise TillError(_("That coupon is already on this order."))
+        discount = coupon_evaluate(
+            code=code,
+            member=member,
+            lines=quote_lines(order_lines_for_quote(locked)),
+            subtotal=locked.subtotal,
+            at=timezone.now(),
+            store_slug=locked.store.slug,
+            applied_codes=[*applied, code],
+        )
+        coupon_reserve(code=discount.code, member=member, order_reference=locked.reference)
+        applied_coupon = OrderCoupon.objects.create(
+            order=locked, code=discount.code, description=discount.description, discount=discount.amount
+        )
+        order_recalculate(order=locked)
+    order.refresh_from_db()
     return applied_coupon
+
+
+def order_remove_coupon(*, order: Order, applied_id: int) -> None:
+    """Take a coupon off the open order and let go of its hold, so the member
+    can use it on another order."""
+    with transaction.atomic(durable=True):
+        locked = _lock(order)
+        _editable(locked)
+        applied = locked.coupons.filter(pk=applied_id).first()
+        if applied is None:
+            raise TillError(_("That coupon is not on this order."))
+        applied.delete()
+        coupon_unreserve(code=applied.code, order_reference=locked.reference)
+        order_recalculate(order=locked)
+    order.refresh_from_db()
 
 
 def order_recalculate(*, order: Order) -> Order:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
-from campaigns.coupons import coupon_redeem
+from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_send, notice_text, notices_batched
 from payments.models import Order, OrderLine, Shift, Tender
@@ -24,13 +24,20 @@ from payments.services.orders.receipts import receipt_text
 
 
 def order_lock_for_settling(*, order_id: int) -> Order:
-    """The order row locked, with what settling reads (lines, coupons) fetched once."""
-    return (
+    """The order row locked, with what settling reads (lines, coupons) fetched
+    once; then its coupons (and their limited templates) locked, so every
+    path that may settle an order takes the coupon locks before the wallet's
+    and the member's (see campaigns.coupons.coupons_lock)."""
+    order = (
         Order.objects.select_for_update(of=("self",))
         .select_related("store", "member")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")), "coupons")
         .get(pk=order_id)
     )
+    codes = [applied.code for applied in order.coupons.all()]
+    if codes and order.status == Order.Status.OPEN:
+        coupons_lock(codes=codes)
+    return order
 
 
 def order_settle_if_covered(*, order: Order) -> bool:

@@ -2,9 +2,10 @@
 the member confirms, and the API's one-tender sale.
 
 Every tender is taken in one durable transaction with the order row locked
-first (lock order: order, then payment code or payment, then wallet, then
-member), and the order is settled in the same transaction when the tenders
-cover it, so a sale is paid and earns its loyalty together or not at all.
+first (lock order: order, then its coupons' templates and coupons, then
+payment code or payment, then wallet, then member), and the order is settled
+in the same transaction when the tenders cover it, so a sale is paid and
+earns its loyalty together or not at all.
 Every till tender carries an idempotency key made in the page, so a double
 tap or a retried request never charges twice."""
 
@@ -18,12 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
 from members.points import points_spend
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due
+from payments.services.orders.cart import order_require_proven_member
 from payments.services.orders.errors import TillError
 from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
 from payments.services.risk import wallet_refusal_record
@@ -73,6 +76,7 @@ def order_add_tender(
             if raced is not None:  # the same tap, twice at once: the first one took it
                 return TenderResult(raced, True)
             due = _amount_due(locked, amount)
+            _coupons_hold(locked, now)
             if kind == Tender.Kind.WALLET:
                 tender, charge = _wallet_tender(locked, due, idempotency_key, actor, now)
             else:
@@ -94,6 +98,16 @@ def _amount_due(order: Order, wanted: int | None) -> int:
     return due if wanted is None else min(wanted, due)
 
 
+def _coupons_hold(order: Order, now: datetime) -> None:
+    """Before money moves, renew the holds on the order's coupons: a coupon
+    another order took after this one's hold lapsed (or that expired) is
+    refused now, before any tender, not when the last tender settles."""
+    if order.member is None:
+        return
+    for applied in order.coupons.all():  # prefetched by order_lock_for_settling
+        coupon_reserve(code=applied.code, member=order.member, order_reference=order.reference, now=now)
+
+
 def _local_tender(
     order: Order, kind: str, amount: int, key: str, cash_received: int | None, points: int | None
 ) -> Tender:
@@ -106,14 +120,13 @@ def _local_tender(
         return _create_tender(order, kind, amount, key, cash_received=received, change_given=change)
     if kind == Tender.Kind.CARD:
         return _create_tender(order, kind, amount, key)
-    if order.member is None:
-        raise TillError(_("Scan the member first to pay with points."))
+    member = order_require_proven_member(order)
     value = PointsPolicy.current().point_value
     wanted = points if points is not None else -(-amount // value)
-    wanted = min(wanted, order.member.points_balance, -(-amount // value))
+    wanted = min(wanted, member.points_balance, -(-amount // value))
     if wanted <= 0:
         raise TillError(_("The member has no points to use."))
-    points_spend(member=order.member, points=wanted, source="Paid at the till", reference=order.reference)
+    points_spend(member=member, points=wanted, source="Paid at the till", reference=order.reference)
     return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
 
 
@@ -144,8 +157,9 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetim
         payment=charge.payment,
         status=Tender.Status.SETTLED if charge.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING,
     )
-    order.scanned_code_hash = ""
-    Order.objects.filter(pk=order.pk).update(scanned_code_hash="")
+    # The code is spent: it no longer proves the member for points or coupons.
+    order.scanned_code_hash, order.member_proven = "", False
+    Order.objects.filter(pk=order.pk).update(scanned_code_hash="", member_proven=False)
     return tender, charge
 
 
@@ -265,6 +279,7 @@ def _follow_payment(tender: Tender, order: Order, payment: Payment) -> None:
     if status == Tender.Status.FAILED and order.channel == Order.Channel.API and order.status == Order.Status.OPEN:
         Order.objects.filter(pk=order.pk).update(status=Order.Status.VOID)
         order.status = Order.Status.VOID
+        coupons_unreserve(order_references=[order.reference])
 
 
 def order_payment_declined(*, payment_id: int, code: str) -> None:
@@ -304,7 +319,9 @@ def orders_expire_held(*, now: datetime | None = None) -> int:
     stale = Tender.objects.filter(status=Tender.Status.PENDING, payment__status=Payment.Status.EXPIRED)
     orders = list(stale.values_list("order_id", flat=True))
     stale.update(status=Tender.Status.FAILED)
-    Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN).update(
-        status=Order.Status.VOID
-    )
+    voided = Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN)
+    references = [Order(pk=pk).reference for pk in voided.values_list("pk", flat=True)]
+    voided.update(status=Order.Status.VOID)
+    if references:
+        coupons_unreserve(order_references=references)
     return expired
