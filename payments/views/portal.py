@@ -137,7 +137,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         Payment.objects.filter(
             member=member, status=Payment.Status.SUCCEEDED, completed_at__gte=timezone.now() - timedelta(seconds=90)
         )
-        .select_related("store")
+        .select_related("store", "tender__order")
         .order_by("-completed_at")
         .first()
     )

@@ -39,7 +39,7 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     load_menu_demo()
     store = Store.objects.create(name="Da'an Roastery", slug="daan")
     StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
-    shift = shift_open(store=store, user=barista_user, opening_float=100_000)
+    shift = shift_open(store=store, user=shift_manager_user, opening_float=100_000)
     member = MemberFactory.create(display_name="Mei", email="mei@example.com")
     wallet_top_up(member=member, amount=100_000, tender="cash", store=store)
     coupon = coupon_issue(
