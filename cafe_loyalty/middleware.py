@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from cafe_loyalty.core.clients import client_ip
 from cafe_loyalty.core.roles import is_staff_member, user_has_mfa
 
 request_log = logging.getLogger("cafe.request")
@@ -37,6 +38,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": getattr(user, "pk", None),
+                "client_ip": client_ip(request),
             },
         )
         return response
