@@ -1,4 +1,5 @@
-"""Project-wide middleware: structured request logs and MFA for staff."""
+"""Project-wide middleware: structured request logs, the Content Security Policy
+and MFA for staff."""
 
 from __future__ import annotations
 
@@ -62,3 +63,26 @@ class StaffMfaMiddleware:
             messages.warning(request, _("Staff accounts need two-factor authentication. Set it up to continue."))
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def content_security_policy(policy: dict[str, list[str]]) -> str:
+    """{"script-src": ["'self'"], …} as a header value."""
+    return "; ".join(" ".join([directive, *sources]) for directive, sources in policy.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every response carries `CAFE_CONTENT_SECURITY_POLICY`, so a script
+    injected into a page cannot run and a page cannot be framed. A view that
+    needs another policy (the API docs) sets the header itself and keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = content_security_policy(settings.CAFE_CONTENT_SECURITY_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500) and "text/html" in response.get("Content-Type", ""):
+            # Django's technical error pages (DEBUG only) are built on inline script and style.
+            return response
+        response.headers.setdefault("Content-Security-Policy", self.header)
+        return response

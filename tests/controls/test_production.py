@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from pytest_django.fixtures import Settings
@@ -27,6 +29,7 @@ from members.selectors import points_problems
 from payments.authentication import MemberRateThrottle
 from payments.models import Store
 from payments.selectors.ledger import ledger_problems
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ["SECRET_KEY", "CAFE_HASH_KEY", "EMAIL_URL", "CACHE_URL", "CAFE_TRUSTED_PROXIES"]
@@ -189,3 +192,72 @@ def test_api_throttles_count_the_address_our_proxy_saw(settings: Settings) -> No
     forged.user = AnonymousUser()
     request = Request(forged)
     assert MemberRateThrottle().get_cache_key(request, APIView()) == "throttle_anon_203.0.113.9"
+
+
+# --- Staff passwords: 12 characters at least; members keep Django's rule ---------------------------
+
+SHORT = "mq7#Lp2xVw9"  # 11 characters, not common, not numeric
+
+
+def change_password(client: Client, user: Any, new: str) -> Any:
+    client.force_login(user)
+    return client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new, "password2": new})
+
+
+@pytest.mark.parametrize("staff", ["barista_user", "shift_manager_user", "manager_user"])
+@pytest.mark.django_db
+def test_staff_cannot_choose_a_password_under_twelve_characters(
+    client: Client, staff: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(staff)
+    refused = change_password(client, user, SHORT)
+    assert refused.status_code == 200
+    assert "Staff passwords must contain at least 12 characters." in refused.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+    accepted = change_password(client, user, SHORT + "!")
+    assert accepted.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(SHORT + "!")
+
+
+@pytest.mark.django_db
+def test_members_keep_the_shorter_rule(client: Client, member_user: Any) -> None:
+    accepted = change_password(client, member_user, "mq7#Lp2x")
+    assert accepted.status_code == 302
+    member_user.refresh_from_db()
+    assert member_user.check_password("mq7#Lp2x")
+
+
+@pytest.mark.django_db
+def test_admin_flags_count_as_staff_and_a_new_signup_does_not(django_user_model: Any) -> None:
+    superuser = django_user_model(username="root", is_superuser=True)
+    with pytest.raises(ValidationError, match="at least 12"):
+        validate_password(SHORT, superuser)
+    validate_password(SHORT, django_user_model(username="new@example.com"))  # unsaved: a member signing up
+
+
+# --- Content Security Policy on every response (the browser test shows it holds) ------------------
+
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/pos/", "/api/v1/stores", "/nowhere/"])
+def test_every_response_carries_the_content_security_policy(client: Client, path: str) -> None:
+    assert client.get(path)["Content-Security-Policy"] == POLICY
+
+
+@pytest.mark.django_db
+def test_the_api_docs_load_swagger_from_its_distribution_and_nothing_inline(client: Client) -> None:
+    page = client.get("/api/docs/")
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self' https://cdn.jsdelivr.net;" in policy
+    assert "frame-ancestors 'none'" in policy and "'unsafe-eval'" not in policy
+    html = page.content.decode()
+    assert "<script>" not in html  # the initialiser is a file of its own, from this URL
+    assert client.get("/api/docs/?script").status_code == 200

@@ -50,7 +50,7 @@ def test_points_from_a_payment_appear_in_inbox_and_points_page_without_reload(
     page.get_by_test_id("recent-payment").wait_for(timeout=10_000)
     assert "150" in page.get_by_test_id("recent-payment").inner_text()
     points_tab.wait_for_function(
-        "document.querySelector('[data-testid=points-balance]').innerText.trim() === '15'", timeout=10_000
+        "() => document.querySelector('[data-testid=points-balance]').innerText.trim() === '15'", timeout=10_000
     )
     inbox_tab.get_by_text("+15 points").wait_for(timeout=10_000)
     assert "Receipt NT$150 at Da'an Roastery" in inbox_tab.get_by_test_id("inbox-list").inner_text()

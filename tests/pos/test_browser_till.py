@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def settle(page: Any) -> None:
     """Wait until htmx has swapped and wired up the new cart (a person is never faster)."""
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
+    )
     page.wait_for_timeout(150)
 
 
@@ -59,14 +61,14 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     page.get_by_test_id("cart-line").first.wait_for()
     settle(page)
     page.get_by_test_id("mod-milk").first.select_option(label="Oat milk +NT$15")
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('150')")
+    page.wait_for_function("() => document.querySelector('[data-testid=till-total]').innerText.includes('150')")
     settle(page)
     page.get_by_test_id("product-flat-white").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=cart-line]').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=cart-line]').length === 2")
     settle(page)
     page.get_by_test_id("mod-size").nth(1).select_option(label="Large +NT$30")
     # latte 120 + M 15 + oat 15 = 150; flat white 130 + L 30 + whole milk 0 = 160
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('310')")
+    page.wait_for_function("() => document.querySelector('[data-testid=till-total]').innerText.includes('310')")
     settle(page)
 
     scan = page.get_by_test_id("scan")
@@ -76,7 +78,7 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     settle(page)
     page.get_by_test_id("scan").fill(coupon.code)
     page.get_by_test_id("scan").press("Enter")
-    page.wait_for_function("document.querySelector('[data-testid=till-total]').innerText.includes('280')")
+    page.wait_for_function("() => document.querySelector('[data-testid=till-total]').innerText.includes('280')")
     settle(page)
     assert "Earns" in page.get_by_test_id("points-preview").inner_text()
     settle(page)
