@@ -1,5 +1,6 @@
 """Project-wide middleware: structured request logs, the session policy
-(every session listed; staff sessions short) and MFA for staff."""
+(every session listed; staff sessions short), the Content Security Policy
+and MFA for staff."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cafe_loyalty.core.clients import client_ip
 from cafe_loyalty.core.roles import is_staff_member, user_has_mfa
 from members.sessions import session_list
 
@@ -43,6 +45,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": getattr(user, "pk", None),
+                "client_ip": client_ip(request),
             },
         )
         return response
@@ -166,3 +169,26 @@ class SessionPolicyMiddleware:
             answer["HX-Redirect"] = login_url
             return answer
         return redirect(login_url)
+
+
+def content_security_policy(policy: dict[str, list[str]]) -> str:
+    """{"script-src": ["'self'"], …} as a header value."""
+    return "; ".join(" ".join([directive, *sources]) for directive, sources in policy.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every response carries `CAFE_CONTENT_SECURITY_POLICY`, so a script
+    injected into a page cannot run and a page cannot be framed. A view that
+    needs another policy (the API docs) sets the header itself and keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = content_security_policy(settings.CAFE_CONTENT_SECURITY_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500) and "text/html" in response.get("Content-Type", ""):
+            # Django's technical error pages (DEBUG only) are built on inline script and style.
+            return response
+        response.headers.setdefault("Content-Security-Policy", self.header)
+        return response

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,11 +21,25 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 # Under pytest the dev defaults (secret key, plain static storage) apply.
 TESTING = env.bool("CAFE_TESTING", default="pytest" in sys.modules)
+# With DEBUG off (and not under tests) nothing falls back to a development
+# default: each variable read with `_required` must be set, and the settings
+# refuse to load at the end of this module, naming every one that is missing
+# or unsafe (README, "Production").
+PRODUCTION = not DEBUG and not TESTING
+_refusals: list[str] = []
 
-if DEBUG or TESTING:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-not-for-production-use-0123456789")
-else:
-    SECRET_KEY = env.str("SECRET_KEY")
+
+def _required(name: str, *, dev_default: str) -> str:
+    """The variable's value; `dev_default` only while developing or testing."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if PRODUCTION:
+        _refusals.append(f"{name} is not set")
+    return dev_default
+
+
+SECRET_KEY = _required("SECRET_KEY", dev_default="dev-only-insecure-key-not-for-production-use-0123456789")
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -57,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cafe_loyalty.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cafe_loyalty.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,7 +133,16 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Rate limits (allauth, DRF throttles), approver guess counts and used TOTP
+# codes live in the cache, so in production it must be shared by every worker.
+CACHE_URL = _required("CACHE_URL", dev_default="locmemcache://")
+CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
+_PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if PRODUCTION and CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES and env.str("CACHE_URL", default=""):
+    _refusals.append(
+        "CACHE_URL must be a shared cache (redis://… or dbcache://…), not a per-process one: "
+        "rate limits and approver guess counts must hold across workers"
+    )
 
 # --- Auth & allauth -------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -127,6 +152,8 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff (a role or admin access) need 12 characters: their accounts move money.
+    {"NAME": "cafe_loyalty.core.passwords.StaffMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -197,7 +224,7 @@ STORAGES = {
 }
 
 # --- Email -----------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = environ.Env.email_url_config(_required("EMAIL_URL", dev_default="consolemail://"))
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend":
     EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
@@ -213,6 +240,21 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and not TESTING
 SECURE_HSTS_PRELOAD = not DEBUG and not TESTING
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy, sent on every response (cafe_loyalty.middleware).
+# No inline script, event handler or style on any page: behaviour lives in
+# static/js (loaded with defer), looks in static/css; htmx is told not to inject
+# its indicator <style> (base.html) and never evaluates strings. Images: our
+# own, and data: URIs (the authenticator set-up QR code; pay codes are inline SVG).
+CAFE_CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 # Staff sign in on shared tills: their session ends after this long without a
 # request, and this long after it began, whatever they do. Members keep the
@@ -276,11 +318,34 @@ CAFE_CURRENCY = env.str("CAFE_CURRENCY", default="TWD")
 # of the currency's major unit.
 CAFE_CASH_ROUNDING = env.int("CAFE_CASH_ROUNDING", default=0) or None
 CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
-# Keyed hash secret for payment codes and terminal keys; separate from SECRET_KEY
-# so rotating sessions does not invalidate terminals.
-CAFE_HASH_KEY = env.str("CAFE_HASH_KEY", default=SECRET_KEY)
+# Keyed hash secret for payment codes and terminal keys; its own secret in
+# production so rotating SECRET_KEY (sessions, signed links) does not
+# invalidate every terminal key and live code.
+CAFE_HASH_KEY = _required("CAFE_HASH_KEY", dev_default=SECRET_KEY)
+if PRODUCTION and env.str("CAFE_HASH_KEY", default="") == env.str("SECRET_KEY", default="") != "":
+    _refusals.append("CAFE_HASH_KEY must differ from SECRET_KEY (rotating SECRET_KEY must not void terminal keys)")
 CAFE_PAYMENT_CODE_TTL_SECONDS = env.int("CAFE_PAYMENT_CODE_TTL_SECONDS", default=60)
 CAFE_STAFF_REQUIRE_MFA = env.bool("CAFE_STAFF_REQUIRE_MFA", default=True)
 # Online top-ups need a card gateway. The built-in test gateway approves every
 # charge, so it is on only for development and tests unless explicitly enabled.
 CAFE_TEST_GATEWAY = env.bool("CAFE_TEST_GATEWAY", default=DEBUG or TESTING)
+
+# --- Client addresses ---------------------------------------------------------
+# How many proxies of ours stand in front of the app, each appending the address
+# it saw to X-Forwarded-For. The client is the entry the outermost of them wrote;
+# entries before it are whatever the client sent. 0: no proxy, the peer address.
+# One setting for every reader of the client address: cafe_loyalty.core.clients
+# (request log, allauth's rate limits through members.adapters, DRF throttles).
+_proxies = _required("CAFE_TRUSTED_PROXIES", dev_default="0")
+_proxies_ok = _proxies.isascii() and _proxies.isdigit()
+if not _proxies_ok:
+    _refusals.append(f"CAFE_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {_proxies!r}")
+CAFE_TRUSTED_PROXIES = int(_proxies) if _proxies_ok else 0
+ALLAUTH_TRUSTED_PROXY_COUNT = CAFE_TRUSTED_PROXIES
+REST_FRAMEWORK["NUM_PROXIES"] = CAFE_TRUSTED_PROXIES
+
+if _refusals:
+    raise ImproperlyConfigured(
+        "Refusing to start with DEBUG off until these are set (see README, Production):\n  - "
+        + "\n  - ".join(_refusals)
+    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,8 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from cafe_loyalty.core.roles import is_staff_member
+from cafe_loyalty.middleware import content_security_policy
 from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
 from payments.selectors.wallet import member_portal_summary
@@ -100,3 +105,27 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and not request.user.is_staff:
         return render(request, "errors/403.html", status=403)
     return redirect(f"/accounts/login/?next={next_url}" if next_url.startswith("/") else "/accounts/login/")
+
+
+_swagger_ui = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """Swagger UI for the API. Its script and styles come from the Swagger UI
+    distribution (drf-spectacular's SWAGGER_UI_DIST) and its initialiser from
+    this same URL (`?script`), never inline. Swagger UI styles itself with
+    inline style attributes and a <style> block, so this page alone allows
+    inline styles: it shows the public schema and has no forms of ours."""
+    response = _swagger_ui(request)
+    dist = urlsplit(spectacular_settings.SWAGGER_UI_DIST)
+    origin = [f"{dist.scheme}://{dist.netloc}"] if dist.netloc else []
+    policy = settings.CAFE_CONTENT_SECURITY_POLICY
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        {
+            **policy,
+            "script-src": [*policy["script-src"], *origin],
+            "style-src": [*policy["style-src"], "'unsafe-inline'", *origin],
+            "img-src": [*policy["img-src"], *origin],
+        }
+    )
+    return response

@@ -26,7 +26,7 @@ def session_list(*, request: HttpRequest, user: AbstractBaseUser) -> None:
     if not request.session.session_key:
         request.session.save()
     try:
-        ip = get_account_adapter(request).get_client_ip(request)
+        ip = get_account_adapter(request).get_client_ip(request) or UNKNOWN_IP
     except PermissionDenied:
         ip = UNKNOWN_IP
     user_agent = request.META.get("HTTP_USER_AGENT", "")[: UserSession._meta.get_field("user_agent").max_length]

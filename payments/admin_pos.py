@@ -8,14 +8,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.translation import gettext as _
 
-from cafe_loyalty.core.money import format_money, parse_money
+from cafe_loyalty.core.money import currency, format_money, major_units, parse_money
+from cafe_loyalty.core.spreadsheets import csv_cell, csv_cell_read
 from payments.models import (
     CashMovement,
     Category,
@@ -71,6 +74,14 @@ class ProductAdmin(admin.ModelAdmin):
             path("import-csv/", self.admin_site.admin_view(self.import_csv), name="payments_product_import")
         ] + super().get_urls()
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_import": self._can_import(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _can_import(self, request: HttpRequest) -> bool:
+        # An import changes existing products and adds new ones.
+        return self.has_change_permission(request) and self.has_add_permission(request)
+
     @admin.action(description="Export the selected products as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Product]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -78,24 +89,27 @@ class ProductAdmin(admin.ModelAdmin):
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
         for product in queryset.select_related("category").prefetch_related("modifiers"):
-            writer.writerow(
-                [
-                    product.sku,
-                    product.name,
-                    product.category.slug,
-                    f"{product.price / 100:g}",
-                    ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
-                    product.quick_key or "",
-                    "yes" if product.is_active else "no",
-                ]
-            )
+            row = [
+                product.sku,
+                product.name,
+                product.category.slug,
+                _price_text(product.price),
+                ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
+                product.quick_key or "",
+                "yes" if product.is_active else "no",
+            ]
+            writer.writerow([csv_cell(cell) for cell in row])
         return response
 
     def import_csv(self, request: HttpRequest) -> HttpResponse:
+        if not self._can_import(request):
+            raise PermissionDenied(_("Importing the menu needs permission to add and change products."))
         form = CsvImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                count = import_menu_csv(io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig"))
+                count = import_menu_csv(
+                    io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig", newline="")
+                )
             except (ValueError, KeyError) as exc:
                 form.add_error("file", f"Nothing imported: {exc}")
             else:
@@ -108,34 +122,50 @@ class ProductAdmin(admin.ModelAdmin):
         )
 
 
+def _price_text(price: int) -> str:
+    """Minor units as people type them: '120' for whole amounts, else '120.50'."""
+    whole, minor = divmod(price, 10 ** currency().exponent)
+    return str(whole) if minor == 0 else str(major_units(price))
+
+
 def import_menu_csv(handle: Any) -> int:
     """Create or update products from CSV; all rows or none."""
-    rows = list(csv.DictReader(handle))
+    rows = [{key: csv_cell_read(value or "") for key, value in row.items() if key} for row in csv.DictReader(handle)]
     missing = set(CSV_COLUMNS[:4]) - set(rows[0].keys() if rows else [])
     if missing:
         raise ValueError(f"missing columns {', '.join(sorted(missing))}")
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):
-            category = Category.objects.filter(slug=row["category"].strip()).first()
-            if category is None:
-                raise ValueError(f"line {number}: unknown category {row['category']!r}")
-            try:
-                price = parse_money(row["price"])
-            except ValueError:
-                raise ValueError(f"line {number}: price {row['price']!r} is not an amount") from None
-            product, _ = Product.objects.update_or_create(
-                sku=row["sku"].strip(),
-                defaults={
-                    "name": row["name"].strip(),
-                    "category": category,
-                    "price": price,
-                    "quick_key": int(row["quick_key"]) if (row.get("quick_key") or "").strip().isdigit() else None,
-                    "is_active": (row.get("active") or "yes").strip().lower() not in {"no", "0", "false"},
-                },
-            )
-            names = [part.split(":", 1) for part in (row.get("modifiers") or "").split(";") if ":" in part]
-            product.modifiers.set([ModifierOption.objects.get(group=g.strip(), name=n.strip()) for g, n in names])
+            _import_row(number, row)
     return len(rows)
+
+
+def _import_row(number: int, row: dict[str, str]) -> None:
+    category = Category.objects.filter(slug=row["category"].strip()).first()
+    if category is None:
+        raise ValueError(f"line {number}: unknown category {row['category']!r}")
+    try:
+        price = parse_money(row["price"])
+    except ValueError:
+        raise ValueError(f"line {number}: price {row['price']!r} is not an amount") from None
+    quick_key = (row.get("quick_key") or "").strip()
+    product = Product.objects.filter(sku=row["sku"].strip()).first() or Product(sku=row["sku"].strip())
+    product.name = row["name"].strip()
+    product.category = category
+    product.price = price
+    product.quick_key = int(quick_key) if quick_key.isascii() and quick_key.isdigit() and len(quick_key) < 3 else None
+    product.is_active = (row.get("active") or "yes").strip().lower() not in {"no", "0", "false"}
+    try:
+        product.full_clean(exclude=["image"], validate_unique=False)
+    except ValidationError as exc:
+        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+        raise ValueError(f"line {number}: {problems}") from None
+    product.save()
+    names = [part.split(":", 1) for part in (row.get("modifiers") or "").split(";") if ":" in part]
+    options = [ModifierOption.objects.filter(group=g.strip(), name=n.strip()).first() for g, n in names]
+    if None in options:
+        raise ValueError(f"line {number}: unknown modifier in {row.get('modifiers')!r}")
+    product.modifiers.set([option for option in options if option is not None])
 
 
 class OrderLineInline(admin.TabularInline):

@@ -10,6 +10,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from cafe_loyalty.core.clients import client_ip
 from payments.models import Terminal
 from payments.services.terminals import terminal_for_key
 
@@ -81,6 +82,9 @@ class MemberRateThrottle(throttling.SimpleRateThrottle):
         if request.user and request.user.is_authenticated and not isinstance(request.auth, Terminal):
             return f"throttle_member_{request.user.pk}"
         return f"throttle_anon_{self.get_ident(request)}"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)
 
 
 class PortalSessionScheme(OpenApiAuthenticationExtension):

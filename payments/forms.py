@@ -69,7 +69,19 @@ class FreezeForm(forms.Form):
 
 
 class MonthFilterForm(forms.Form):
-    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    month = forms.RegexField(
+        regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Choose a month from the list.")},
+    )
+
+    def clean_month(self) -> str:
+        """Years a calendar month can start and end in (0000-01 or 9999-12
+        have no month after or before them in Python's dates)."""
+        month: str = self.cleaned_data["month"]
+        if month and not 1 <= int(month[:4]) <= 9998:
+            raise forms.ValidationError(_("Choose a month from the list."))
+        return month
 
 
 class WalletPauseForm(forms.Form):

@@ -7,8 +7,9 @@ dollars, so whole amounts are shown without decimals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -53,17 +54,30 @@ def format_money(amount: int | None, *, signed: bool = False) -> str:
     return f"{sign}{cur.symbol}{text}"
 
 
+# The most digits a person may type before the decimal point: NT$999,999,999,999
+# is far above any cafe amount and keeps minor units well inside a BigIntegerField.
+MAX_WHOLE_DIGITS = 12
+
+
 def parse_money(text: str) -> int:
-    """Parse '120', '120.5' or '1,200.00' into minor units; ValueError when not money."""
-    cleaned = text.strip().replace(",", "").replace(currency().symbol, "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {text!r}") from exc
-    minor = value.scaleb(currency().exponent)
-    if minor != minor.to_integral_value() or not value.is_finite():
-        raise ValueError(f"too many decimals: {text!r}")
-    return int(minor)
+    """Parse what a person typed ('120', '120.5', '1,200.00', 'NT$120') into
+    minor units; ValueError when it is not a plain non-negative amount.
+
+    Refused: signs, exponents ('1e3'), NaN and Infinity, spaces inside the
+    number, commas other than between groups of three, more decimals than the
+    currency has, and more than MAX_WHOLE_DIGITS whole digits. A field that
+    legitimately takes a negative amount parses the sign itself."""
+    cur = currency()
+    cleaned = text.strip()
+    if cleaned.startswith(cur.symbol):
+        cleaned = cleaned[len(cur.symbol) :].lstrip()
+    fraction_part = rf"(?:\.[0-9]{{1,{cur.exponent}}})?" if cur.exponent else ""
+    if not re.fullmatch(rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+){fraction_part}", cleaned):
+        raise ValueError(f"not an amount: {text!r}")
+    whole, _, fraction = cleaned.replace(",", "").partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise ValueError(f"too large: {text!r}")
+    return int(whole) * 10**cur.exponent + int(fraction.ljust(cur.exponent, "0") or "0")
 
 
 def major_units(amount: int) -> Decimal:

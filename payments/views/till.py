@@ -193,6 +193,8 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         amount = parse_money(request.POST["amount"]) if request.POST.get("amount") else None
     except ValueError:
         return render_cart(request, order, error=_("Enter the cash as an amount, like 200."))
+    if (cash is not None and cash <= 0) or (amount is not None and amount <= 0):
+        return render_cart(request, order, error=_("Enter an amount above zero, or leave it empty for what is due."))
     try:
         result = svc.order_add_tender(
             order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash

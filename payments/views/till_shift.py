@@ -18,6 +18,17 @@ from payments.views.till_common import (
 )
 
 
+def _drawer_amount(text: str, *, signed: bool) -> int:
+    """The amount typed; a cash movement alone has a sign (-500: cash out,
+    500 or +500: cash in), read here, so parse_money sees only the digits."""
+    text = text.strip()
+    if signed and text[:1] in ("-", "−"):  # a hyphen, or the minus sign some keyboards type
+        return -parse_money(text[1:])
+    if signed and text[:1] == "+":
+        return parse_money(text[1:])
+    return parse_money(text)
+
+
 @pos_required
 def shift(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
@@ -26,7 +37,7 @@ def shift(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            amount = parse_money(request.POST.get("amount") or "0")
+            amount = _drawer_amount(request.POST.get("amount") or "0", signed=action == "cash")
             if action == "open":
                 current = shift_open(store=store, user=request.user, opening_float=amount)
             elif current is None:
@@ -37,7 +48,10 @@ def shift(request: HttpRequest) -> HttpResponse:
                 shift_close(shift=current, counted_cash=amount, user=request.user)
                 return redirect("pos:z_report", shift_id=current.pk)
         except ValueError:
-            error = _("Enter an amount like 1000.")
+            if action == "cash":
+                error = _("Enter an amount like 1000, or -500 for cash out.")
+            else:
+                error = _("Enter an amount like 1000.")
         except Problem as exc:
             error = exc.detail
     report = z_report(shift=current) if current else None

@@ -13,3 +13,33 @@
   });
   if (!navigator.onLine) banner(true);
 })();
+
+// Small behaviours declared in the markup with data- attributes: the Content
+// Security Policy allows no inline script or event handler on any page.
+(function () {
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    var ask = target.closest("[data-confirm]");
+    if (ask && !window.confirm(ask.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+    if (target.closest("[data-print]")) { window.print(); return; }
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-select-on-click")) { target.select(); return; }
+    var fill = target.closest("[data-fill]");
+    if (fill) {
+      var field = document.getElementById(fill.getAttribute("data-fill"));
+      if (field) { field.value = fill.getAttribute("data-value"); field.focus(); }
+      return;
+    }
+    var share = target.closest("[data-share]");
+    if (share) {
+      var link = document.getElementById(share.getAttribute("data-share"));
+      if (!link) return;
+      if (navigator.share) navigator.share({ url: link.value }).catch(function () {});
+      else if (navigator.clipboard) navigator.clipboard.writeText(link.value);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) target.form.submit();
+  });
+})();

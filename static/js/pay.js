@@ -13,4 +13,8 @@
     el.textContent = el.textContent.replace(/\d+ s/, Math.max(left, 0) + " s");
   }
   setInterval(tick, 1000);
+  // Back from the lock screen or another app: a new code at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && window.htmx) window.htmx.trigger("#pay-code", "refresh-code");
+  });
 })();

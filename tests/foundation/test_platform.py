@@ -33,6 +33,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "CAFE_HASH_KEY": secrets.token_urlsafe(64),
+        "EMAIL_URL": "smtp://mail.example.com:587",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
+        "CAFE_TRUSTED_PROXIES": "1",
         "ALLOWED_HOSTS": "cafe.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }

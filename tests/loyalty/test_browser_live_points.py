@@ -52,7 +52,7 @@ def test_points_from_a_payment_appear_in_inbox_and_points_page_without_reload(
     shown = " ".join(page.get_by_test_id("recent-payment").inner_text().split())
     assert shown == f"Paid NT$150 · Da'an Roastery · +{points} points · Balance NT$350"
     points_tab.wait_for_function(
-        f"document.querySelector('[data-testid=points-balance]').innerText.trim() === '{points}'", timeout=10_000
+        f"() => document.querySelector('[data-testid=points-balance]').innerText.trim() === '{points}'", timeout=10_000
     )
     inbox_tab.get_by_text(f"+{points} points").wait_for(timeout=10_000)
     assert "Receipt NT$150 at Da'an Roastery" in inbox_tab.get_by_test_id("inbox-list").inner_text()

@@ -30,7 +30,9 @@ def till_answers(page: Any, path: str, action: Callable[[], Any]) -> None:
     cart is wired up; a person is never faster)."""
     with page.expect_response(lambda response: path in response.url and response.request.method == "POST"):
         action()
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
+    )
 
 
 def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(

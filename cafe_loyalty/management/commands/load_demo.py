@@ -10,9 +10,11 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from cafe_loyalty.core.roles import BARISTA, MANAGER, SHIFT_MANAGER
 from campaigns.demo import load_campaigns_demo
@@ -45,6 +47,14 @@ class Command(BaseCommand):
     help = "Load demo stores, staff and members (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # Demo staff share a published password and TOTP secret: never on a real installation.
+            raise CommandError(
+                gettext(
+                    "load_demo runs only with DEBUG=true: its staff accounts share a published password and "
+                    "authenticator secret."
+                )
+            )
         with transaction.atomic():
             stores = self.load_stores()
             self.load_programme()
