@@ -203,29 +203,10 @@ class RiskAlertAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "store"]
     search_fields = ["member__card_number", "detail"]
     list_select_related = ["member", "terminal", "store"]
-    readonly_fields = [
-        "created_at",
-        "kind",
-        "member",
-        "store",
-        "terminal",
-        "detail",
-        "notified_at",
-        "resolved_at",
-        "resolved_by",
-    ]
-    fields = [
-        "created_at",
-        "kind",
-        "member",
-        "store",
-        "terminal",
-        "detail",
-        "notified_at",
-        "resolution_note",
-        "resolved_at",
-        "resolved_by",
-    ]
+    _record = ["created_at", "kind", "member", "store", "terminal", "detail", "notified_at"]
+    fields = [*_record, "resolution_note", "resolved_at", "resolved_by"]
+    # Only the manager's note is theirs to write; the rest is the record.
+    readonly_fields = [*_record, "resolved_at", "resolved_by"]
     actions = ["resolve", "freeze_member"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -237,6 +237,19 @@ def make_staff(django_user_model: Any, email: str, role: str, *, mfa: bool = Tru
 
 
 @pytest.fixture
+def pos_till(client: Any, barista_user: Any) -> tuple[Any, Any]:
+    """The demo menu, a store, and a barista signed in at its till (client, store)."""
+    from payments.management.commands.load_menu_demo import load_menu_demo
+    from payments.models import Store, StoreStaff
+
+    load_menu_demo()
+    store = Store.objects.create(name="Da'an", slug="daan")
+    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
+    client.force_login(barista_user)
+    return client, store
+
+
+@pytest.fixture
 def barista_user(db: Any, django_user_model: Any) -> Any:
     return make_staff(django_user_model, "barista@example.com", "Barista")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -107,6 +106,8 @@ def wallet_top_up(
         raise ValueError(f"unknown tender {tender!r}")
     programme = ProgrammeSettings.current()
     _refuse_amount_out_of_range(programme=programme, amount=amount)
+    if tender == TopUp.Tender.CARD and not gateway_reference.strip():
+        raise CardAuthorisationMissing(_("Type the card terminal's authorisation code from the slip."))
     now = timezone.now()
     bonus = top_up_bonus(top_up_offers(at=now), amount)
     wallet = wallet_get_or_create(member=member)
@@ -114,80 +115,43 @@ def wallet_top_up(
     tender_store = store if tender != TopUp.Tender.ONLINE else None
     tender_account = system_account(kind=TENDER_ACCOUNT[tender], store=tender_store)
     bonus_account = system_account(kind=Account.Kind.PROMO_BONUS) if bonus else None
-    if tender == TopUp.Tender.CARD and not gateway_reference.strip():
-        raise CardAuthorisationMissing(_("Type the card terminal's authorisation code from the slip."))
     try:
         with transaction.atomic(durable=True):
             if tender != TopUp.Tender.ONLINE:
                 top_up_limits_check(member=member, amount=amount, store=store, terminal=terminal, actor=actor, now=now)
-            return _credit(
+            locked = lock_wallets(wallet)[wallet.pk]
+            _refuse_above_cap(programme=programme, balance=locked.balance, added=amount + bonus)
+            top_up = TopUp.objects.create(
                 member=member,
-                wallet=wallet,
                 amount=amount,
                 bonus=bonus,
                 tender=tender,
-                tender_account=tender_account,
-                bonus_account=bonus_account,
                 store=store,
                 terminal=terminal,
                 actor=actor,
                 gateway_reference=gateway_reference,
+                created_at=now,
                 idempotency_record=idempotency_record,
-                now=now,
+            )
+            legs = [Leg(debit=tender_account, credit=locked, amount=amount, kind=Transfer.Kind.TOP_UP)]
+            if bonus_account is not None:
+                legs.append(Leg(debit=bonus_account, credit=locked, amount=bonus, kind=Transfer.Kind.TOP_UP_BONUS))
+            post_transfers(legs, top_up=top_up, actor_user=actor, actor_terminal=terminal)
+            balance = format_money(locked.balance + amount + bonus)
+            notice_send(
+                member=member,
+                kind="wallet",
+                title=notice_text(gettext_noop("Top-up %(amount)s"), amount=format_money(amount)),
+                body=notice_text(
+                    gettext_noop("Bonus %(bonus)s. Balance %(balance)s."), bonus=format_money(bonus), balance=balance
+                )
+                if bonus
+                else notice_text(gettext_noop("Balance %(balance)s."), balance=balance),
+                link="/wallet/",
             )
     except TopUpLimitExceeded as exc:
         top_up_limit_alert(exc=exc, member=member, terminal=terminal, actor=actor)
         raise
-
-
-def _credit(
-    *,
-    member: Member,
-    wallet: Account,
-    amount: int,
-    bonus: int,
-    tender: str,
-    tender_account: Account,
-    bonus_account: Account | None,
-    store: Store | None,
-    terminal: Terminal | None,
-    actor: Any,
-    gateway_reference: str,
-    idempotency_record: IdempotencyRecord | None,
-    now: datetime,
-) -> TopUpResult:
-    """The top-up's rows and transfers, inside its transaction."""
-    programme = ProgrammeSettings.current()
-    locked = lock_wallets(wallet)[wallet.pk]
-    _refuse_above_cap(programme=programme, balance=locked.balance, added=amount + bonus)
-    top_up = TopUp.objects.create(
-        member=member,
-        amount=amount,
-        bonus=bonus,
-        tender=tender,
-        store=store,
-        terminal=terminal,
-        actor=actor,
-        gateway_reference=gateway_reference,
-        created_at=now,
-        idempotency_record=idempotency_record,
-    )
-    legs = [Leg(debit=tender_account, credit=locked, amount=amount, kind=Transfer.Kind.TOP_UP)]
-    if bonus_account is not None:
-        legs.append(Leg(debit=bonus_account, credit=locked, amount=bonus, kind=Transfer.Kind.TOP_UP_BONUS))
-    post_transfers(legs, top_up=top_up, actor_user=actor, actor_terminal=terminal)
-    balance = format_money(locked.balance + amount + bonus)
-    notice_send(
-        member=member,
-        kind="wallet",
-        title=notice_text(gettext_noop("Top-up %(amount)s"), amount=format_money(amount)),
-        body=notice_text(
-            gettext_noop("Bonus %(bonus)s. Balance %(balance)s."), bonus=format_money(bonus), balance=balance
-        )
-        if bonus
-        else notice_text(gettext_noop("Balance %(balance)s."), balance=balance),
-        link="/wallet/",
-    )
     return TopUpResult(top_up=top_up, wallet_balance=locked.balance + amount + bonus)
 
 

@@ -105,15 +105,6 @@ def test_parse_money_allows_no_more_decimals_than_the_currency_has(settings: Set
 
 
 @pytest.fixture
-def till(client: Client, barista_user: Any) -> tuple[Client, Store]:
-    load_menu_demo()
-    store = Store.objects.create(name="Da'an", slug="daan")
-    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
-    client.force_login(barista_user)
-    return client, store
-
-
-@pytest.fixture
 def member(db: Any) -> Member:
     member = member_create(user=None, display_name="Wen", email="wen@example.com")
     wallet_top_up(member=member, amount=100_000, tender="cash")
@@ -141,10 +132,10 @@ def open_order(client: Client) -> Order:
     ],
 )
 def test_a_till_amount_of_zero_or_less_pays_nothing(
-    till: tuple[Client, Store], field: str, typed: str, says: str
+    pos_till: tuple[Client, Store], field: str, typed: str, says: str
 ) -> None:
     """Before, cash received of 0 marked the order paid in cash with nothing in the drawer."""
-    client, _store = till
+    client, _store = pos_till
     order = open_order(client)
     page = client.post(
         f"/pos/orders/{order.pk}/pay/", {"kind": "cash", "key": "k1", field: typed}, HTTP_HX_REQUEST="true"
@@ -157,8 +148,8 @@ def test_a_till_amount_of_zero_or_less_pays_nothing(
     assert_books_hold()
 
 
-def test_a_negative_part_payment_from_the_wallet_is_refused(till: tuple[Client, Store], member: Member) -> None:
-    client, _store = till
+def test_a_negative_part_payment_from_the_wallet_is_refused(pos_till: tuple[Client, Store], member: Member) -> None:
+    client, _store = pos_till
     order = open_order(client)
     client.post(
         f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
@@ -174,9 +165,9 @@ def test_a_negative_part_payment_from_the_wallet_is_refused(till: tuple[Client, 
 
 @pytest.mark.parametrize("typed", ["-500", "0", "1e5", "NaN", "99999999999999"])
 def test_a_counter_top_up_of_nothing_negative_or_absurd_is_refused(
-    till: tuple[Client, Store], member: Member, typed: str
+    pos_till: tuple[Client, Store], member: Member, typed: str
 ) -> None:
-    client, _store = till
+    client, _store = pos_till
     page = client.post("/pos/top-up/", {"card": member.card_number, "amount": typed, "tender": "cash", "key": typed})
     assert page.status_code == 200
     assert "Enter an amount and choose cash or card." in page.content.decode()
@@ -186,9 +177,9 @@ def test_a_counter_top_up_of_nothing_negative_or_absurd_is_refused(
 
 
 def test_a_negative_cash_out_is_refused_before_anyone_approves(
-    till: tuple[Client, Store], member: Member, shift_manager_user: Any
+    pos_till: tuple[Client, Store], member: Member, shift_manager_user: Any
 ) -> None:
-    client, store = till
+    client, store = pos_till
     shift_open(store=store, user=shift_manager_user, opening_float=100_000)
     page = client.post(
         "/pos/cash-out/",

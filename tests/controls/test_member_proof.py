@@ -20,7 +20,7 @@ from members.selectors import points_problems
 from members.services import member_create
 from payments.exceptions import PaymentCodeExpired, PaymentCodeInvalid, PaymentCodeUsed
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import Order, PaymentCode, Product, RiskAlert, Store, StoreStaff, Tender
+from payments.models import Order, PaymentCode, Product, RiskAlert, Store, Tender
 from payments.selectors.ledger import ledger_problems
 from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.orders import (
@@ -37,15 +37,6 @@ from tests.helpers import pay_from_wallet
 pytestmark = pytest.mark.django_db
 
 PROVE = "Scan the member&#x27;s payment code on their phone to use their points or coupons."
-
-
-@pytest.fixture
-def till(client: Client, barista_user: Any) -> tuple[Client, Store]:
-    load_menu_demo()
-    store = Store.objects.create(name="Da'an", slug="daan")
-    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
-    client.force_login(barista_user)
-    return client, store
 
 
 @pytest.fixture
@@ -86,9 +77,9 @@ def assert_books_clean() -> None:
 
 
 def test_the_card_number_from_a_receipt_cannot_spend_points_or_coupons(
-    till: tuple[Client, Store], regular: Member, coupon: Coupon
+    pos_till: tuple[Client, Store], regular: Member, coupon: Coupon
 ) -> None:
-    client, _ = till
+    client, _ = pos_till
     order = open_order(client)
     page = scan(client, order, regular.card_number)
     # The till says plainly what the card does and does not allow.
@@ -116,9 +107,9 @@ def test_the_card_number_from_a_receipt_cannot_spend_points_or_coupons(
 
 @pytest.mark.parametrize("dead", ["expired", "retired", "used"])
 def test_a_dead_payment_code_proves_nothing(
-    till: tuple[Client, Store], regular: Member, coupon: Coupon, dead: str
+    pos_till: tuple[Client, Store], regular: Member, coupon: Coupon, dead: str
 ) -> None:
-    client, _ = till
+    client, _ = pos_till
     code = payment_code_issue(member=regular).code
     if dead == "expired":
         PaymentCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -146,8 +137,8 @@ def test_a_dead_payment_code_proves_nothing(
     assert_books_clean()
 
 
-def test_replaying_dead_codes_at_the_till_alerts_the_managers(till: tuple[Client, Store], regular: Member) -> None:
-    client, _ = till
+def test_replaying_dead_codes_at_the_till_alerts_the_managers(pos_till: tuple[Client, Store], regular: Member) -> None:
+    client, _ = pos_till
     code = payment_code_issue(member=regular).code
     pay_from_wallet(code=code, amount=1_000)
     order = open_order(client)
@@ -159,9 +150,9 @@ def test_replaying_dead_codes_at_the_till_alerts_the_managers(till: tuple[Client
 
 
 def test_a_live_code_lets_the_member_use_coupons_and_points_until_it_pays(
-    till: tuple[Client, Store], regular: Member, coupon: Coupon
+    pos_till: tuple[Client, Store], regular: Member, coupon: Coupon
 ) -> None:
-    client, _ = till
+    client, _ = pos_till
     order = open_order(client)
     client.post(f"/pos/orders/{order.pk}/add/{Product.objects.get(sku='croissant').pk}/", HTTP_HX_REQUEST="true")
     page = scan(client, order, payment_code_issue(member=regular).code)
@@ -189,9 +180,9 @@ def test_a_live_code_lets_the_member_use_coupons_and_points_until_it_pays(
 
 
 def test_scanning_the_card_after_the_code_withdraws_the_proof(
-    till: tuple[Client, Store], regular: Member, coupon: Coupon
+    pos_till: tuple[Client, Store], regular: Member, coupon: Coupon
 ) -> None:
-    client, _ = till
+    client, _ = pos_till
     order = open_order(client)
     scan(client, order, payment_code_issue(member=regular).code)
     scan(client, order, regular.card_number)

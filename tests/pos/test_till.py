@@ -10,7 +10,7 @@ from django.test import Client
 
 from members.models import Member
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, StoreStaff, Tender
+from payments.models import Category, ModifierOption, Order, Payment, PaymentCode, Product, Store, Tender
 from payments.selectors.ledger import ledger_problems
 from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.shifts import shift_open, z_report
@@ -19,15 +19,6 @@ from tests.conftest import MemberFactory
 from tests.helpers import confirm_payment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def till(client: Client, barista_user: Any) -> tuple[Client, Store]:
-    load_menu_demo()
-    store = Store.objects.create(name="Da'an", slug="daan")
-    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
-    client.force_login(barista_user)
-    return client, store
 
 
 def order_of(client: Client) -> Order:
@@ -39,8 +30,8 @@ def add(client: Client, order: Order, sku: str) -> Any:
     return client.post(f"/pos/orders/{order.pk}/add/{Product.objects.get(sku=sku).pk}/", HTTP_HX_REQUEST="true")
 
 
-def test_modifiers_change_the_line_price(till: tuple[Client, Store]) -> None:
-    client, _ = till
+def test_modifiers_change_the_line_price(pos_till: tuple[Client, Store]) -> None:
+    client, _ = pos_till
     order = order_of(client)
     add(client, order, "latte")
     line = order.lines.get()
@@ -55,8 +46,8 @@ def test_modifiers_change_the_line_price(till: tuple[Client, Store]) -> None:
     assert order.total == 2 * 18_500
 
 
-def test_cash_tender_computes_change_and_card_covers_the_rest(till: tuple[Client, Store]) -> None:
-    client, _ = till
+def test_cash_tender_computes_change_and_card_covers_the_rest(pos_till: tuple[Client, Store]) -> None:
+    client, _ = pos_till
     order = order_of(client)
     add(client, order, "croissant")  # NT$80
     add(client, order, "americano")  # NT$90 + M 15 = 105
@@ -78,8 +69,8 @@ def test_cash_tender_computes_change_and_card_covers_the_rest(till: tuple[Client
     assert "Give change: NT$20" in page.content.decode()
 
 
-def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_wallet_pay_retried_with_the_same_key_charges_once(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     member = MemberFactory.create(display_name="W", email="w@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_of(client)
@@ -100,8 +91,8 @@ def test_wallet_pay_retried_with_the_same_key_charges_once(till: tuple[Client, S
     assert ledger_problems() == []
 
 
-def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_declined_wallet_tells_the_barista_what_to_say(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     member = MemberFactory.create(display_name="Poor", email="p@example.com")
     order = order_of(client)
     add(client, order, "latte")
@@ -117,8 +108,8 @@ def test_declined_wallet_tells_the_barista_what_to_say(till: tuple[Client, Store
     assert "refresh their code" in bogus.content.decode()
 
 
-def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_large_payment_waits_for_the_member_then_settles(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     member = MemberFactory.create(display_name="Big", email="big@example.com")
     wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
     order = order_of(client)
@@ -135,8 +126,8 @@ def test_large_payment_waits_for_the_member_then_settles(till: tuple[Client, Sto
     assert 'data-testid="paid"' in status.content.decode()
 
 
-def test_refund_above_threshold_needs_a_shift_manager(till: tuple[Client, Store], shift_manager_user: Any) -> None:
-    client, store = till
+def test_refund_above_threshold_needs_a_shift_manager(pos_till: tuple[Client, Store], shift_manager_user: Any) -> None:
+    client, store = pos_till
     order = order_of(client)
     add(client, order, "latte")
     line = order.lines.get()
@@ -152,8 +143,8 @@ def test_refund_above_threshold_needs_a_shift_manager(till: tuple[Client, Store]
     assert order.status == "refunded"
 
 
-def test_z_report_adds_up(till: tuple[Client, Store], barista_user: Any, shift_manager_user: Any) -> None:
-    client, store = till
+def test_z_report_adds_up(pos_till: tuple[Client, Store], barista_user: Any, shift_manager_user: Any) -> None:
+    client, store = pos_till
     shift = shift_open(store=store, user=shift_manager_user, opening_float=50_000)
     for kind in ("cash", "card"):
         order = order_of(client)
@@ -175,9 +166,9 @@ QUERIES = {"page": 18, "add": 25, "scan": 32, "pay": 66}
 
 @pytest.mark.parametrize("products", [3, 60])
 def test_till_requests_make_constant_queries(
-    till: tuple[Client, Store], products: int, django_assert_max_num_queries: Any
+    pos_till: tuple[Client, Store], products: int, django_assert_max_num_queries: Any
 ) -> None:
-    client, store = till
+    client, store = pos_till
     coffee = Category.objects.get(slug="coffee")
     size = ModifierOption.objects.filter(group="Size")
     for i in range(products):
@@ -229,8 +220,8 @@ def test_menu_csv_round_trip_and_bad_rows_import_nothing(client: Client, manager
         assert client.get(url).status_code == 200, url
 
 
-def test_member_sees_their_till_receipt(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_member_sees_their_till_receipt(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(
@@ -253,8 +244,8 @@ def test_member_sees_their_till_receipt(till: tuple[Client, Store]) -> None:
     assert client.get(f"/pos/orders/{order.pk}/receipt/").status_code == 200
 
 
-def test_refund_of_some_items_of_a_line(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_refund_of_some_items_of_a_line(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     order = order_of(client)
     add(client, order, "croissant")  # NT$80 each
     line = order.lines.get()
@@ -280,8 +271,8 @@ def test_refund_of_some_items_of_a_line(till: tuple[Client, Store]) -> None:
     assert Tender.objects.get(order=order).refunded_amount == 24_000
 
 
-def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(till: tuple[Client, Store]) -> None:
-    client, store = till
+def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
     member = MemberFactory.create(display_name="Part", email="part@example.com")
     wallet_top_up(member=member, amount=50_000, tender="cash", store=store)
     order = order_of(client)
@@ -313,10 +304,10 @@ def test_refund_of_one_line_goes_back_in_proportion_and_reverses_points_in_part(
     assert "warm it up" in client.get(f"/pos/orders/{order.pk}/receipt/").content.decode()
 
 
-def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(till: tuple[Client, Store]) -> None:
+def test_counter_top_up_happens_once_per_form_and_shows_the_bonuses(pos_till: tuple[Client, Store]) -> None:
     from payments.models import TopUp, TopUpBonusRule
 
-    client, store = till
+    client, store = pos_till
     TopUpBonusRule.objects.create(name="1000 get 100", min_amount=100_000, bonus=10_000)
     member = MemberFactory.create(display_name="Wen", email="wen@example.com")
     page = client.get("/pos/top-up/").content.decode()

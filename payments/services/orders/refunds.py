@@ -38,11 +38,11 @@ from payments.models import (
     ProgrammeSettings,
     Refund,
     RiskAlert,
-    Shift,
     Tender,
     Terminal,
 )
 from payments.selectors.orders import staff_refunds_today
+from payments.selectors.shifts import shift_current
 from payments.services.approvals import approval_check
 from payments.services.orders.errors import TillError
 from payments.services.risk import risk_alert_raise
@@ -149,7 +149,7 @@ def order_refund(
         refund = OrderRefund.objects.create(
             order=locked,
             number=locked.refund_steps + 1,
-            shift=Shift.objects.filter(store=locked.store_id, closed_at__isnull=True).first(),
+            shift=shift_current(store=locked.store),
             amount=amount,
             reason=reason[:200],
             actor=actor,

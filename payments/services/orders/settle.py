@@ -18,8 +18,9 @@ from cafe_loyalty.core.money import format_money
 from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_send, notice_text, notices_batched
-from payments.models import Order, OrderLine, Shift, Tender
+from payments.models import Order, OrderLine, Tender
 from payments.selectors.orders import quote_lines
+from payments.selectors.shifts import shift_current
 from payments.services.orders.receipts import receipt_text
 
 
@@ -59,7 +60,7 @@ def order_settle_locked(*, order: Order, now: datetime, wallet_balance: int | No
     settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
     if sum(t.amount for t in settled) < order.total:
         return False
-    order.shift = Shift.objects.filter(store=order.store_id, closed_at__isnull=True).first()
+    order.shift = shift_current(store=order.store)
     loyalty = LoyaltyOutcome()
     if order.member is not None:
         for applied in order.coupons.all():
