@@ -16,13 +16,15 @@ from payments.selectors.menu import menu_highest_unit_price
 
 def coupon_value(template: CouponTemplate) -> int | None:
     """The most one coupon of this template can take off an order, in minor
-    units; None when nothing bounds it (a percentage of any order)."""
+    units; None when nothing bounds it: a percentage of any order, or "buy X
+    get Y", which repeats for every X + Y items on the order."""
     if template.kind == CouponTemplate.Kind.AMOUNT_OFF:
         return template.amount_off
     if template.kind == CouponTemplate.Kind.PERCENT_OFF:
         return None if template.percent_off else 0
-    free = 1 if template.kind == CouponTemplate.Kind.FREE_ITEM else template.get_quantity
-    return free * menu_highest_unit_price(category_slug=template.scope_category, sku=template.scope_sku)
+    if template.kind == CouponTemplate.Kind.BUY_X_GET_Y:
+        return None if template.get_quantity else 0
+    return menu_highest_unit_price(category_slug=template.scope_category, sku=template.scope_sku)
 
 
 def own_total_today(*, kind: str, requester: Any, now: Any) -> int:

@@ -386,3 +386,11 @@ def test_a_free_item_coupon_is_worth_the_dearest_item_it_can_take(manager_user: 
     coffees = Product.objects.filter(category__slug="coffee", is_active=True)
     assert change.size is not None and change.size >= max(p.price for p in coffees)
     assert change.status == "applied" and Coupon.objects.filter(member=wen).count() == 1
+
+
+def test_a_buy_x_get_y_coupon_has_no_upper_bound_and_waits(manager_user: Any, wen: Member) -> None:
+    """It repeats for every X + Y items, so a large order takes any amount."""
+    two_for_one = CouponTemplate.objects.create(name="2 for 1", kind="buy_x_get_y", buy_quantity=1, get_quantity=1)
+    change = coupon_issue_request(member=wen, template=two_for_one, reason="regular", requester=manager_user)
+    assert (change.status, change.size) == ("pending", None)
+    assert not Coupon.objects.exists()
