@@ -40,6 +40,8 @@ STAFF = [
     ("barista@demo.cafe", "Bao (barista)", BARISTA),
     ("shift@demo.cafe", "Shu (shift manager)", SHIFT_MANAGER),
     ("manager@demo.cafe", "Ming (manager)", MANAGER),
+    # A second manager: large coupons, bonus rules and points adjustments wait for one.
+    ("manager2@demo.cafe", "Hua (manager)", MANAGER),
 ]
 
 
