@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cafe_loyalty.core.apifields import StrictIntegerField
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
 from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, TerminalAPIView, terminal_of
@@ -23,7 +24,7 @@ from payments.services.top_ups import wallet_top_up
 
 class TopUpInput(serializers.Serializer):
     member = serializers.CharField(max_length=12, help_text="card number")
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
+    amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
     tender = serializers.ChoiceField(choices=[TopUp.Tender.CASH, TopUp.Tender.CARD])
     card_reference = serializers.RegexField(
         r"^[0-9A-Za-z-]{4,40}$",
