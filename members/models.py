@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,9 @@ class Member(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(points_balance__gte=0), name="member_points_balance_non_negative"),
             models.CheckConstraint(condition=Q(card_number__regex=r"^[0-9]{12}$"), name="member_card_number_12_digits"),
+            # One member per address: two enrolments racing with one email
+            # (till and till, or till and portal sign-up) cannot both win.
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="member_email_unique"),
         ]
 
     def __str__(self) -> str:

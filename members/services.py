@@ -52,6 +52,8 @@ def member_create(
         except IntegrityError:
             if user is not None and Member.objects.filter(user=user).exists():
                 return Member.objects.get(user=user)
+            if email and Member.objects.filter(email__iexact=email).exists():
+                raise MemberExists(_("%(email)s is already a member.") % {"email": email}) from None
     raise RuntimeError("could not allocate a unique card number")
 
 
