@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
+from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
 
 from members.models import Member
@@ -28,7 +32,26 @@ def terminal_of(request: Request) -> Terminal:
     return request.auth
 
 
-class TerminalAPIView(APIView):
+# Request bodies are JSON only (REST_FRAMEWORK's parsers). Any other body is
+# refused with 415 before the view runs, even on a view that reads no body: a
+# form or multipart body must never be taken for an empty one (a refund with
+# no amount refunds what is left). A comment, not a docstring: the schema would
+# show a docstring as every operation's description.
+class JsonAPIView(APIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS or not _has_body(request):
+            return
+        if not media_type_matches("application/json", request.content_type or ""):
+            raise UnsupportedMediaType(request.content_type or "(none)")
+
+
+def _has_body(request: Request) -> bool:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return "HTTP_TRANSFER_ENCODING" in request.META or not length.isdigit() or int(length) > 0
+
+
+class TerminalAPIView(JsonAPIView):
     authentication_classes = [TerminalAuthentication]
     permission_classes = [IsTerminal]
     throttle_classes = [TerminalRateThrottle]
@@ -44,16 +67,10 @@ class TerminalAPIView(APIView):
         guessing_failure_record(terminal=terminal_of(request), what=what)
 
 
-class MemberAPIView(APIView):
+class MemberAPIView(JsonAPIView):
     authentication_classes = [PortalSessionAuthentication, XSessionTokenAuthentication]
     permission_classes = [IsMember]
     throttle_classes = [MemberRateThrottle]
 
     def member(self, request: Request) -> Member:
         return member_get_or_create_for_user(user=request.user)
-
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="Unique per logical request"
-)
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a stable `code`")
