@@ -14,8 +14,8 @@ class CafeLoyaltyConfig(AppConfig):
 
         # Permissions appear as models are added; keep the role groups in step
         # after every migrate (the data migration creates them the first time).
-        # This app has no models, so Django sends it no post_migrate of its own:
-        # listen to every app's (cheap: three groups) and the last one wins.
+        # Listen to every app's post_migrate (cheap: three groups), not only
+        # this app's: the last one, after every app's permissions exist, wins.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="cafe_sync_roles")
         # Every sign-in starts the session policy (listed session, staff limits).
         user_logged_in.connect(middleware.session_policy_on_login, dispatch_uid="cafe_session_policy")

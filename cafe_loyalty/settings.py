@@ -342,6 +342,13 @@ CAFE_STAFF_REQUIRE_MFA = env.bool("CAFE_STAFF_REQUIRE_MFA", default=True)
 # Online top-ups need a card gateway. The built-in test gateway approves every
 # charge, so it is on only for development and tests unless explicitly enabled.
 CAFE_TEST_GATEWAY = env.bool("CAFE_TEST_GATEWAY", default=DEBUG or TESTING)
+# Four eyes on value a manager creates by hand in the admin (cafe_loyalty.value_changes):
+# above these a second manager approves. A coupon's value in minor units (NT$500), a
+# points adjustment in points; each counts the person's own changes of that kind that
+# day, so splitting one into several does not get under it. Set in the environment,
+# not in the admin, so that a manager cannot raise them alone.
+CAFE_FOUR_EYES_COUPON_VALUE = env.int("CAFE_FOUR_EYES_COUPON_VALUE", default=50_000)
+CAFE_FOUR_EYES_POINTS = env.int("CAFE_FOUR_EYES_POINTS", default=1_000)
 
 # --- Client addresses ---------------------------------------------------------
 # How many proxies of ours stand in front of the app, each appending the address

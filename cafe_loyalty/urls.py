@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -30,6 +30,10 @@ urlpatterns = [
         TemplateView.as_view(template_name="portal/manifest.webmanifest", content_type="application/manifest+json"),
         name="manifest",
     ),
+    # Last, so every real route wins: any other path under /api/ answers
+    # problem+json, under DEBUG too (Django's technical 404 page is HTML, and
+    # it answers before handler404 is asked).
+    re_path(r"^api/", views.api_not_found, name="api-not-found"),
 ]
 
 handler403 = "cafe_loyalty.views.error_403"

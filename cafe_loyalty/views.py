@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -86,6 +87,12 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _api_problem(request, 404, "not_found", "Not found") or render(request, "errors/404.html", status=404)
+
+
+@csrf_exempt  # no route: nothing to protect, and a POST must get the 404, not a CSRF page
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Any path under /api/ that no route takes, whatever the method."""
+    return _api_problem(request, 404, "not_found", "Not found") or error_404(request)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

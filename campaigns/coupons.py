@@ -279,3 +279,22 @@ def coupon_release(*, order_reference: str) -> int:
     return Coupon.objects.filter(order_reference=order_reference, redeemed_at__isnull=False).update(
         redeemed_at=None, order_reference="", discount=0
     )
+
+
+def coupon_unredeem(*, coupon_id: int) -> Coupon:
+    """Give one used coupon back to its member, usable again (a manager's
+    correction; cafe_loyalty's four eyes decide when). Under the coupon's row
+    lock, so a coupon is given back once however often this is called."""
+    with transaction.atomic():
+        coupon = Coupon.objects.select_for_update(of=("self",)).select_related("template", "member").get(pk=coupon_id)
+        if coupon.redeemed_at is None:
+            raise CouponNotApplicable(_("This coupon has not been used."))
+        coupon.redeemed_at, coupon.order_reference, coupon.discount = None, "", 0
+        coupon.save(update_fields=["redeemed_at", "order_reference", "discount"])
+        notice_send(
+            member=coupon.member,
+            kind="offer",
+            title=notice_text(gettext_noop("Coupon given back: %(offer)s"), offer=coupon.template.name),
+            link="/offers/",
+        )
+    return coupon

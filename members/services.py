@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import django.dispatch
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from members.cards import generate_card_number
 from members.exceptions import BirthdayChangeTooSoon, MemberExists
-from members.models import Consent, Member
+from members.models import Consent, Member, tiers_by_rank
 from members.notices import forget_consents
 
 BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
@@ -31,7 +32,10 @@ def member_create(
     phone: str = "",
     preferred_language: str = "en",
 ) -> Member:
-    """Create a member with a fresh card number (retrying the rare collision)."""
+    """Create a member with a fresh card number (retrying the rare collision),
+    in the entry tier: everyone starts there, and moves up as they earn."""
+    tiers = tiers_by_rank()
+    entry_tier = tiers[0] if tiers else None
     for _attempt in range(8):
         try:
             with transaction.atomic():
@@ -42,6 +46,8 @@ def member_create(
                     email=email.lower(),
                     phone=phone.strip(),
                     preferred_language=preferred_language,
+                    tier=entry_tier,
+                    tier_since=timezone.now() if entry_tier else None,
                 )
         except IntegrityError:
             if user is not None and Member.objects.filter(user=user).exists():
@@ -58,19 +64,39 @@ def member_get_or_create_for_user(*, user: Any) -> Member:
     return member_create(user=user, display_name=name, email=email)
 
 
+def username_for_email(email: str) -> str:
+    """A new account's username, made the way allauth makes one at sign-up
+    (from the address, unique among usernames): never a cut-off copy of the
+    address, which two long addresses would share. People sign in by email;
+    the username only has to be unique."""
+    return get_adapter().generate_unique_username([email, "user"])
+
+
 def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
     """Enrol a customer from the till or a kiosk: an account without a password
-    that the member claims later through password reset."""
+    that the member claims later through password reset.
+
+    Two enrolments racing for one username (the same address, most likely):
+    the one that loses checks again, so it answers "already a member" when the
+    winner took its address, and takes another username when not."""
     User = get_user_model()
     email = email.strip().lower()
-    with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists() or Member.objects.filter(email__iexact=email).exists():
-            raise MemberExists(_("%(email)s is already a member.") % {"email": email})
-        user = User.objects.create_user(username=email[:150], email=email)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-        return member_create(user=user, display_name=name, email=email, phone=phone)
+    attempts_left = 3
+    while True:
+        attempts_left -= 1
+        try:
+            with transaction.atomic():
+                taken = User.objects.filter(email__iexact=email).exists()
+                if taken or Member.objects.filter(email__iexact=email).exists():
+                    raise MemberExists(_("%(email)s is already a member.") % {"email": email})
+                user = User.objects.create_user(username=username_for_email(email), email=email)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+                return member_create(user=user, display_name=name, email=email, phone=phone)
+        except IntegrityError:
+            if not attempts_left:
+                raise
 
 
 def member_update_profile(

@@ -23,7 +23,8 @@ class TerminalAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if len(parts) != 2 or parts[0] != self.keyword:
+        # The scheme is case-insensitive (RFC 9110 section 11.1): "bearer" is "Bearer".
+        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <terminal key>'.")
         terminal = terminal_for_key(key=parts[1])
         if terminal is None:

@@ -58,6 +58,14 @@ class PaymentNotPending(WalletError):
     status, code, title = 409, "payment_not_pending", "Payment is not waiting for confirmation"
 
 
+class PaymentNotFound(Problem):
+    """No payment of that id is the member's: an unknown id and someone
+    else's payment get the same answer, so ids cannot be probed. Not a
+    WalletError: there is no wallet refusal to record, nor payment to decline."""
+
+    status, code, title = 404, "not_found", "No such payment"
+
+
 class ConfirmationExpired(WalletError):
     status, code, title = 410, "confirmation_expired", "Confirmation window has passed"
 

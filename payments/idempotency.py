@@ -3,9 +3,11 @@
 The first request with a key claims it in its own committed row; the handler
 then runs and its status and body are stored on the row. A retry with the same
 key and body replays the stored answer (`Idempotent-Replayed: true`); with
-another body it gets 422; while the first is still running, 409; without a key,
-400. If the handler fails unexpectedly the claim is released, because its
-transaction rolled back and nothing happened.
+another body it gets 422; while the first is still running, 409; without a key
+(or a blank one), 400 `idempotency_key_missing`; with one over 200 characters
+or not printable, 400 `idempotency_key_invalid`. If the handler fails
+unexpectedly the claim is released, because its transaction rolled back and
+nothing happened.
 
 If the process dies in between (a killed worker), the claim stays unfinished.
 The service links the claim to the row it creates (payment, top-up, refund) in
@@ -43,6 +45,10 @@ class IdempotencyKeyMissing(Problem):
     status, code, title = 400, "idempotency_key_missing", "Idempotency-Key header required"
 
 
+class IdempotencyKeyInvalid(Problem):
+    status, code, title = 400, "idempotency_key_invalid", "Idempotency-Key header is not a usable key"
+
+
 class IdempotencyKeyReused(Problem):
     status, code, title = 422, "idempotency_key_reused", "Idempotency-Key reused with a different request"
 
@@ -77,11 +83,13 @@ def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> R
     key = request.headers.get(HEADER, "").strip()
     if not key:
         raise IdempotencyKeyMissing(f"Send an {HEADER} header (a random UUID per logical request).")
+    # A key that is there but unusable is not a missing one: the caller must
+    # hear which mistake they made.
     if len(key) > MAX_KEY_LENGTH:
-        raise IdempotencyKeyMissing(f"The {HEADER} header is at most {MAX_KEY_LENGTH} characters.")
+        raise IdempotencyKeyInvalid(f"The {HEADER} header is at most {MAX_KEY_LENGTH} characters.")
     if not key.isprintable():
         # Control characters cannot be stored (PostgreSQL refuses NUL in text).
-        raise IdempotencyKeyMissing(f"The {HEADER} header must be printable text, like a UUID.")
+        raise IdempotencyKeyInvalid(f"The {HEADER} header must be printable text, like a UUID.")
     scope = caller_scope(request)
     fingerprint = request_fingerprint(request, request.path)
     record = None

@@ -28,6 +28,9 @@ _MANAGER_PERMS = [
     "campaigns.*",
     "payments.*",
     "payments.pause_wallet_payments",
+    # The value-change log; a second manager approves there (cafe_loyalty.value_changes).
+    "cafe_loyalty.view_valuechange",
+    "cafe_loyalty.decide_valuechange",
     "auth.view_user",
 ]
 

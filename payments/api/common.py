@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
-from rest_framework.exceptions import UnsupportedMediaType
+from django.contrib.auth import get_user
+from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.utils.mediatypes import media_type_matches
@@ -43,7 +44,7 @@ class JsonAPIView(APIView):
         if request.method in SAFE_METHODS or not _has_body(request):
             return
         if not media_type_matches("application/json", request.content_type or ""):
-            raise UnsupportedMediaType(request.content_type or "(none)")
+            raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
 
 
 def _has_body(request: Request) -> bool:
@@ -51,10 +52,39 @@ def _has_body(request: Request) -> bool:
     return "HTTP_TRANSFER_ENCODING" in request.META or not length.isdigit() or int(length) > 0
 
 
-class TerminalAPIView(JsonAPIView):
+# DRF answers 401 whenever none of a view's own authenticators accepts the
+# request. A valid credential of the other kind (a member's session or token
+# at a terminal endpoint, a terminal key at `/me`) says who is calling; they
+# are only not allowed here: 403 `permission_denied`, as DESIGN's table says.
+# Missing or invalid credentials keep their 401. (A comment, as above.)
+class CallerKindAPIView(JsonAPIView):
+    other_kind_message = ""
+
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
+        if request.successful_authenticator is None and self.other_kind_credential(request):
+            raise exceptions.PermissionDenied(self.other_kind_message)
+        super().permission_denied(request, message=message, code=code)
+
+    def other_kind_credential(self, request: Request) -> bool:
+        """Whether the request carries a valid credential this view does not take."""
+        return False
+
+
+class TerminalAPIView(CallerKindAPIView):
     authentication_classes = [TerminalAuthentication]
     permission_classes = [IsTerminal]
     throttle_classes = [TerminalRateThrottle]
+    other_kind_message = "This endpoint is for terminals; a member's sign-in cannot use it."
+
+    def other_kind_credential(self, request: Request) -> bool:
+        # The session is read again: DRF replaced the request's user with
+        # AnonymousUser when no authenticator of this view took the request.
+        if get_user(request._request).is_authenticated:
+            return True
+        try:
+            return XSessionTokenAuthentication().authenticate(request) is not None
+        except exceptions.AuthenticationFailed:
+            return False
 
     def check_throttles(self, request: Request) -> None:
         # A terminal that guessed too many codes or cards waits, whatever it
@@ -67,10 +97,17 @@ class TerminalAPIView(JsonAPIView):
         guessing_failure_record(terminal=terminal_of(request), what=what)
 
 
-class MemberAPIView(JsonAPIView):
+class MemberAPIView(CallerKindAPIView):
     authentication_classes = [PortalSessionAuthentication, XSessionTokenAuthentication]
     permission_classes = [IsMember]
     throttle_classes = [MemberRateThrottle]
+    other_kind_message = "This endpoint is for members; a terminal key cannot use it."
+
+    def other_kind_credential(self, request: Request) -> bool:
+        try:
+            return TerminalAuthentication().authenticate(request) is not None
+        except exceptions.AuthenticationFailed:
+            return False
 
     def member(self, request: Request) -> Member:
         return member_get_or_create_for_user(user=request.user)

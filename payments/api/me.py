@@ -8,13 +8,20 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cafe_loyalty.core.apifields import UTCDateTimeField
 from members.selectors import tier_progress
 from payments.api.common import MemberAPIView
 from payments.api.payments import PaymentOutput
 from payments.api.schema import HISTORY_KINDS, HISTORY_TYPES, TierNameField, api_operation
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import Payment
-from payments.selectors.wallet import member_history, member_payment, member_portal_summary, member_tier_name
+from payments.selectors.wallet import (
+    member_history,
+    member_history_count,
+    member_payment,
+    member_portal_summary,
+    member_tier_name,
+)
 from payments.services.codes import payment_code_issue
 from payments.services.orders import order_confirm_payment, order_payment_declined
 
@@ -38,7 +45,7 @@ class MeOutput(serializers.Serializer):
     name = serializers.CharField()
     wallet_balance = serializers.IntegerField()
     points_balance = serializers.IntegerField()
-    tier = TierNameField(allow_null=True)
+    tier = TierNameField(allow_null=True, help_text="null only while the programme has no tiers")
     tier_progress = TierProgressOutput()
     frozen = serializers.BooleanField()
 
@@ -63,7 +70,7 @@ class MeView(MemberAPIView):
 
 class PaymentCodeOutput(serializers.Serializer):
     code = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = UTCDateTimeField()
 
 
 class MePaymentCodeView(MemberAPIView):
@@ -79,8 +86,14 @@ class HistoryItemOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=HISTORY_TYPES, help_text="the transfer's or points entry's kind")
     amount = serializers.IntegerField()
     description = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()
     reference = serializers.CharField()
+
+
+class TransactionsQuery(serializers.Serializer):
+    # Deep pages cost reading every line before them: 10,000 pages is far more
+    # history than a member makes.
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
 
 
 class MeTransactionsView(MemberAPIView):
@@ -93,8 +106,7 @@ class MeTransactionsView(MemberAPIView):
             200: inline_serializer(
                 "TransactionPage",
                 {
-                    # null until /me/transactions counts its lines (issue 13, defect 8)
-                    "count": serializers.IntegerField(min_value=0, allow_null=True, help_text="lines in the history"),
+                    "count": serializers.IntegerField(min_value=0, help_text="lines in the whole history"),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "results": HistoryItemOutput(many=True),
@@ -104,20 +116,21 @@ class MeTransactionsView(MemberAPIView):
         errors=[400],
     )
     def get(self, request: Request) -> Response:
-        try:
-            page = max(1, min(int(request.query_params.get("page", "1")), 10_000))
-        except ValueError:
-            page = 1
+        query = TransactionsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = query.validated_data["page"]
+        member = self.member(request)
+        count = member_history_count(member=member)
         offset = (page - 1) * self.page_size
-        items = member_history(member=self.member(request), offset=offset, limit=self.page_size + 1)
-        has_next = len(items) > self.page_size
+        # A page past the end is empty (the count says why), without reading.
+        items = member_history(member=member, offset=offset, limit=self.page_size) if offset < count else []
         base = request.build_absolute_uri(request.path)
         return Response(
             {
-                "count": None,
-                "next": f"{base}?page={page + 1}" if has_next else None,
+                "count": count,
+                "next": f"{base}?page={page + 1}" if offset + self.page_size < count else None,
                 "previous": f"{base}?page={page - 1}" if page > 1 else None,
-                "results": HistoryItemOutput(items[: self.page_size], many=True).data,
+                "results": HistoryItemOutput(items, many=True).data,
             }
         )
 

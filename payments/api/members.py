@@ -40,7 +40,7 @@ class MemberSummaryOutput(serializers.Serializer):
     email = serializers.CharField()
     name = serializers.CharField()
     phone = serializers.CharField(allow_null=True)
-    tier = TierNameField(allow_null=True)
+    tier = TierNameField(allow_null=True, help_text="null only while the programme has no tiers")
     points_balance = serializers.IntegerField()
     wallet_balance = serializers.IntegerField()
 

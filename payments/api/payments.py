@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cafe_loyalty.core.apifields import StrictIntegerField, UTCDateTimeField
 from payments.api.common import MAX_AMOUNT, TerminalAPIView, terminal_of
 from payments.api.schema import DeclineCodeField, api_operation
 from payments.exceptions import PaymentCodeInvalid, PaymentNotRefundable
@@ -28,7 +29,7 @@ from payments.services.orders import order_pay_by_code, order_refresh_pending, o
 
 class PaymentInput(serializers.Serializer):
     payment_code = serializers.RegexField(r"^[0-9]{1,40}$", max_length=40, help_text="the 18-digit code")
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
+    amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -43,8 +44,8 @@ class PaymentOutput(serializers.Serializer):
     member = serializers.CharField(source="member.card_number")
     reference = serializers.CharField()
     decline_code = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    confirm_by = serializers.DateTimeField(allow_null=True)
+    created_at = UTCDateTimeField()
+    confirm_by = UTCDateTimeField(allow_null=True)
 
     @extend_schema_field(serializers.IntegerField())
     def get_points_earned(self, payment: Payment) -> int:
@@ -70,7 +71,7 @@ class PaymentPendingOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Payment.Status.REQUIRES_CONFIRMATION])
     amount = serializers.IntegerField()
     member = serializers.CharField(source="member.card_number")
-    confirm_by = serializers.DateTimeField(help_text="the member must confirm by then, or it expires")
+    confirm_by = UTCDateTimeField(help_text="the member must confirm by then, or it expires")
 
 
 class PaymentsView(TerminalAPIView):
@@ -151,7 +152,7 @@ class PaymentDetailView(TerminalAPIView):
 
 
 class RefundInput(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
+    amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 

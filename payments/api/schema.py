@@ -19,6 +19,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 
+from cafe_loyalty.core.apifields import StrictIntegerField
 from cafe_loyalty.core.problems import PROBLEM_CONTENT_TYPE, problem_codes
 from members.models import PointsEntry, tiers_by_rank
 from payments.api.common import MAX_AMOUNT
@@ -48,9 +49,9 @@ class TierNameField(serializers.CharField):
     """A tier's name, as the programme defines its tiers (schema: TierName)."""
 
 
-class TopUpAmountField(serializers.IntegerField):
-    """A top-up amount; the schema gives the programme's current range (the
-    service refuses others with 422 top_up_amount_invalid)."""
+class TopUpAmountField(StrictIntegerField):
+    """A top-up amount (a JSON integer); the schema gives the programme's
+    current range (the service refuses others with 422 top_up_amount_invalid)."""
 
 
 def _named_enum(auto_schema: Any, name: str, values: list[str], description: str) -> dict[str, Any]:

@@ -123,6 +123,13 @@ def member_history(
     return list(merged)[offset:window]
 
 
+def member_history_count(*, member: Member) -> int:
+    """How many lines member_history has in all (for the API's page count)."""
+    wallet = wallet_for_member(member=member)
+    transfers = Transfer.objects.filter(Q(debit_account=wallet) | Q(credit_account=wallet)).count() if wallet else 0
+    return transfers + PointsEntry.objects.filter(member=member).count()
+
+
 def payment_for_terminal(*, payment_id: int, store_id: int) -> Payment | None:
     """A terminal sees (and refunds) only its own store's payments."""
     return (

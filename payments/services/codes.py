@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.hashing import keyed_hash
 from members.models import Member
-from payments.exceptions import WalletError
+from payments.exceptions import AccountFrozen, WalletError
 from payments.models import PaymentCode
 from payments.selectors.codes import payment_code_by_hash, payment_code_check_live
+from payments.selectors.wallet import wallet_for_member
 
 CODE_PURPOSE = "payment-code"
 CODE_LENGTH = 18
@@ -54,8 +56,12 @@ def member_for_live_code(code: str) -> Member | None:
 
 def payment_code_issue(*, member: Member, now: datetime | None = None) -> IssuedCode:
     """Issue a fresh code; keeps at most MAX_LIVE_CODES live codes per member by
-    retiring the oldest (two phones, or a refresh in flight, stay valid)."""
+    retiring the oldest (two phones, or a refresh in flight, stay valid).
+    A frozen wallet gets no code: it could pay nothing with it."""
     now = now or timezone.now()
+    wallet = wallet_for_member(member=member)
+    if wallet is not None and wallet.is_frozen:
+        raise AccountFrozen(_("Your wallet is frozen: unfreeze it before paying with it."))
     ttl = timedelta(seconds=settings.CAFE_PAYMENT_CODE_TTL_SECONDS)
     with transaction.atomic():
         live = list(

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from cafe_loyalty.core.roles import MANAGER, ROLES
+from members.services import username_for_email
 from payments.models import Store, StoreStaff
 
 
@@ -29,7 +30,7 @@ def staff_invite(*, store: Store, email: str, role: str, name: str = "") -> tupl
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
         if user is None:
-            user = User.objects.create_user(username=email[:150], email=email, first_name=name[:150])
+            user = User.objects.create_user(username=username_for_email(email), email=email, first_name=name[:150])
             user.set_unusable_password()
             user.save()
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)

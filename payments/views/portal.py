@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Member
 from members.services import member_get_or_create_for_user
-from payments.exceptions import WalletError
+from payments.exceptions import AccountFrozen, WalletError
 from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
@@ -30,7 +30,7 @@ from payments.selectors.wallet import (
     pending_payments,
     top_up_offers,
 )
-from payments.services.codes import payment_code_issue
+from payments.services.codes import IssuedCode, payment_code_issue
 from payments.services.orders import order_confirm_payment, order_payment_declined
 from payments.services.top_ups import top_up_bonus, wallet_top_up_online
 
@@ -116,8 +116,11 @@ def pay(request: HttpRequest) -> HttpResponse:
 def pay_code(request: HttpRequest) -> HttpResponse:
     """A fresh one-time code as QR and digits (the pay page refreshes it before expiry)."""
     member = _member(request)
+    try:
+        issued: IssuedCode | None = payment_code_issue(member=member)
+    except AccountFrozen:
+        issued = None  # the partial tells the member why there is no code
     summary = member_portal_summary(member=member)
-    issued = payment_code_issue(member=member) if not summary.is_frozen else None
     context = {
         "member": member,
         "summary": summary,

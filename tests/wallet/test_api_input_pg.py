@@ -38,4 +38,4 @@ def test_a_nul_in_the_idempotency_key_is_refused(api: APIClient) -> None:
     body = {"payment_code": "123456789012345678", "amount": 100}
     response = api.post("/api/v1/payments", body, format="json", HTTP_IDEMPOTENCY_KEY="k\x00y")
     assert 400 <= response.status_code < 500, response.content
-    assert response.json()["code"] == "idempotency_key_missing"
+    assert response.json()["code"] == "idempotency_key_invalid"

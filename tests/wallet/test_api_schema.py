@@ -37,6 +37,7 @@ MONEY_POSTS = {
 # DESIGN.md's error table, and the answers DRF's own refusals get.
 DESIGN_CODES = {
     "idempotency_key_missing",
+    "idempotency_key_invalid",
     "idempotency_key_reused",
     "idempotency_key_in_use",
     "payment_code_invalid",

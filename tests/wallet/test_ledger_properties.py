@@ -129,7 +129,9 @@ class WalletModel:
         amount = left if amount is None else amount
         if amount <= 0 or amount > left:
             return RefundExceedsPayment
-        if amount > PROGRAMME["refund_approval_threshold"]:
+        # The threshold counts all of the payment's refunds together (a refund
+        # split into small parts still needs approval).
+        if payment.refunded + amount > PROGRAMME["refund_approval_threshold"]:
             return RefundRequiresApproval
         payment.refunded += amount
         self.balance[payment.member] += amount

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from cafe_loyalty.core.roles import BARISTA, MANAGER, SHIFT_MANAGER
 from campaigns.demo import load_campaigns_demo
-from members.services import member_get_or_create_for_user
+from members.services import member_get_or_create_for_user, username_for_email
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import ProgrammeSettings, Store, TopUpBonusRule
 from payments.services.codes import hash_payment_code, payment_code_issue
@@ -40,6 +40,8 @@ STAFF = [
     ("barista@demo.cafe", "Bao (barista)", BARISTA),
     ("shift@demo.cafe", "Shu (shift manager)", SHIFT_MANAGER),
     ("manager@demo.cafe", "Ming (manager)", MANAGER),
+    # A second manager: large coupons, bonus rules and points adjustments wait for one.
+    ("manager2@demo.cafe", "Hua (manager)", MANAGER),
 ]
 
 
@@ -87,7 +89,9 @@ class Command(BaseCommand):
         User = get_user_model()
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(username=email, email=email, password=DEMO_PASSWORD, first_name=name)
+            user = User.objects.create_user(
+                username=username_for_email(email), email=email, password=DEMO_PASSWORD, first_name=name
+            )
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
         return user
 

@@ -23,7 +23,7 @@ from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
 from members.points import points_spend
-from payments.exceptions import PaymentNotPending, WalletError
+from payments.exceptions import PaymentNotFound, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due
 from payments.services.orders.cart import order_require_proven_member
@@ -248,7 +248,7 @@ def order_confirm_payment(*, payment_id: int, member: Member, approve: bool) -> 
     earned here, once, as for any sale."""
     tender = Tender.objects.filter(payment_id=payment_id, payment__member=member).first()
     if tender is None:
-        raise PaymentNotPending(_("No such payment."))
+        raise PaymentNotFound(_("No such payment."))
     now = timezone.now()
     try:
         with transaction.atomic(durable=True), notices_batched():
