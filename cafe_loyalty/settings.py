@@ -266,6 +266,10 @@ CAFE_STAFF_SESSION_MAX_SECONDS = env.int("CAFE_STAFF_SESSION_MAX_SECONDS", defau
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in, JSON out: the schema lists JSON bodies only, and a form or
+    # multipart body is refused with 415 (payments.api.common.JsonAPIView).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cafe_loyalty.core.problems.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -282,6 +286,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names for the enums (a generated client's types), by their values.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentStatus": "payments.models.Payment.Status",
+        "PaymentPendingStatus": ["requires_confirmation"],
+        "TopUpTender": ["cash", "card"],
+        "LimitRule": ["daily_limit", "velocity"],
+        "HistoryKind": "payments.api.schema.HISTORY_KINDS",
+        "HistoryType": "payments.api.schema.HISTORY_TYPES",
+    },
 }
 
 # --- Background tasks ------------------------------------------------------

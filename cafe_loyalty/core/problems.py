@@ -78,6 +78,25 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 }
 
 
+# Answers made outside DRF (an unmatched /api/ URL, a crash) and the fallback
+# for an APIException this module does not name.
+OTHER_CODES = ("server_error", "error")
+
+
+def problem_codes() -> list[str]:
+    """Every `code` the API can answer with, for the schema's enum: each
+    Problem subclass's (a subclass that can be raised has been imported by
+    then), the DRF mapping's and OTHER_CODES. Built here so it cannot drift
+    from the classes that raise them."""
+    codes = {code for code, _title in _DRF_CODES.values()} | set(OTHER_CODES)
+    pending: list[type[Problem]] = [Problem]
+    while pending:
+        klass = pending.pop()
+        codes.add(klass.code)
+        pending.extend(klass.__subclasses__())
+    return sorted(codes)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Problem):
         return problem_response_for(exc)
@@ -88,7 +107,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return response
     code, title = next(
         (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)),
-        ("error", "Error"),
+        ("error", "Error"),  # OTHER_CODES
     )
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.contrib.auth import get_user
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
+from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
 
 from members.models import Member
@@ -32,13 +33,31 @@ def terminal_of(request: Request) -> Terminal:
     return request.auth
 
 
-class CallerKindAPIView(APIView):
-    """DRF answers 401 whenever none of a view's own authenticators accepts
-    the request. A valid credential of the other kind (a member's session or
-    token at a terminal endpoint, a terminal key at `/me`) says who is
-    calling; they are only not allowed here: 403 `permission_denied`, as
-    DESIGN's table says. Missing or invalid credentials keep their 401."""
+# Request bodies are JSON only (REST_FRAMEWORK's parsers). Any other body is
+# refused with 415 before the view runs, even on a view that reads no body: a
+# form or multipart body must never be taken for an empty one (a refund with
+# no amount refunds what is left). A comment, not a docstring: the schema would
+# show a docstring as every operation's description.
+class JsonAPIView(APIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS or not _has_body(request):
+            return
+        if not media_type_matches("application/json", request.content_type or ""):
+            raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
 
+
+def _has_body(request: Request) -> bool:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return "HTTP_TRANSFER_ENCODING" in request.META or not length.isdigit() or int(length) > 0
+
+
+# DRF answers 401 whenever none of a view's own authenticators accepts the
+# request. A valid credential of the other kind (a member's session or token
+# at a terminal endpoint, a terminal key at `/me`) says who is calling; they
+# are only not allowed here: 403 `permission_denied`, as DESIGN's table says.
+# Missing or invalid credentials keep their 401. (A comment, as above.)
+class CallerKindAPIView(JsonAPIView):
     other_kind_message = ""
 
     def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
@@ -92,9 +111,3 @@ class MemberAPIView(CallerKindAPIView):
 
     def member(self, request: Request) -> Member:
         return member_get_or_create_for_user(user=request.user)
-
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="Unique per logical request"
-)
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a stable `code`")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cafe_loyalty.core.apifields import UTCDateTimeField
 from members.selectors import tier_progress
-from payments.api.common import PROBLEM, MemberAPIView
+from payments.api.common import MemberAPIView
 from payments.api.payments import PaymentOutput
+from payments.api.schema import HISTORY_KINDS, HISTORY_TYPES, TierNameField, api_operation
 from payments.exceptions import PaymentNotPending, WalletError
 from payments.models import Payment
 from payments.selectors.wallet import (
@@ -28,14 +29,14 @@ from payments.services.orders import order_confirm_payment, order_payment_declin
 
 
 class TierProgressOutput(serializers.Serializer):
-    tier = serializers.CharField()
-    next_tier = serializers.CharField(allow_null=True)
+    tier = TierNameField()
+    next_tier = TierNameField(allow_null=True, help_text="null at the top tier")
     points_12m = serializers.IntegerField()
     visits_12m = serializers.IntegerField()
-    points_needed = serializers.IntegerField()
-    visits_needed = serializers.IntegerField()
-    percent = serializers.IntegerField()
-    hint = serializers.CharField()
+    points_needed = serializers.IntegerField(min_value=0)
+    visits_needed = serializers.IntegerField(min_value=0)
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    hint = serializers.CharField(allow_blank=True)
 
 
 class MeOutput(serializers.Serializer):
@@ -44,13 +45,13 @@ class MeOutput(serializers.Serializer):
     name = serializers.CharField()
     wallet_balance = serializers.IntegerField()
     points_balance = serializers.IntegerField()
-    tier = serializers.CharField(allow_null=True)
+    tier = TierNameField(allow_null=True, help_text="null only while the programme has no tiers")
     tier_progress = TierProgressOutput()
     frozen = serializers.BooleanField()
 
 
 class MeView(MemberAPIView):
-    @extend_schema(responses=MeOutput, summary="The signed-in member's card, balances and tier progress")
+    @api_operation(summary="The signed-in member's card, balances and tier progress", ok={200: MeOutput})
     def get(self, request: Request) -> Response:
         member = self.member(request)
         summary = member_portal_summary(member=member)
@@ -73,7 +74,7 @@ class PaymentCodeOutput(serializers.Serializer):
 
 
 class MePaymentCodeView(MemberAPIView):
-    @extend_schema(request=None, responses={201: PaymentCodeOutput}, summary="Issue a one-time payment code")
+    @api_operation(summary="Issue a one-time payment code", ok={201: PaymentCodeOutput}, errors=[415, 423])
     def post(self, request: Request) -> Response:
         issued = payment_code_issue(member=self.member(request))
         return Response(PaymentCodeOutput(issued).data, status=status.HTTP_201_CREATED)
@@ -81,8 +82,8 @@ class MePaymentCodeView(MemberAPIView):
 
 class HistoryItemOutput(serializers.Serializer):
     id = serializers.CharField()
-    kind = serializers.CharField()
-    type = serializers.CharField()
+    kind = serializers.ChoiceField(choices=HISTORY_KINDS)
+    type = serializers.ChoiceField(choices=HISTORY_TYPES, help_text="the transfer's or points entry's kind")
     amount = serializers.IntegerField()
     description = serializers.CharField()
     created_at = UTCDateTimeField()
@@ -98,18 +99,21 @@ class TransactionsQuery(serializers.Serializer):
 class MeTransactionsView(MemberAPIView):
     page_size = 25
 
-    @extend_schema(
-        parameters=[OpenApiParameter("page", int, required=False)],
-        responses=inline_serializer(
-            "TransactionPage",
-            {
-                "count": serializers.IntegerField(allow_null=True),
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": HistoryItemOutput(many=True),
-            },
-        ),
+    @api_operation(
         summary="Wallet and points history, newest first",
+        parameters=[OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 10_000}, required=False)],
+        ok={
+            200: inline_serializer(
+                "TransactionPage",
+                {
+                    "count": serializers.IntegerField(min_value=0, help_text="lines in the whole history"),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": HistoryItemOutput(many=True),
+                },
+            )
+        },
+        errors=[400],
     )
     def get(self, request: Request) -> Response:
         query = TransactionsQuery(data=request.query_params)
@@ -136,10 +140,11 @@ class ConfirmInput(serializers.Serializer):
 
 
 class MeConfirmPaymentView(MemberAPIView):
-    @extend_schema(
-        request=ConfirmInput,
-        responses={200: PaymentOutput, 402: PROBLEM, 409: PROBLEM, 422: PROBLEM, 423: PROBLEM, 503: PROBLEM},
+    @api_operation(
         summary="Approve or decline a payment waiting for you",
+        request=ConfirmInput,
+        ok={200: PaymentOutput},
+        errors=[402, 404, 409, 410, 422, 423, 503],
     )
     def post(self, request: Request, payment_id: int) -> Response:
         data = ConfirmInput(data=request.data)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +12,8 @@ from members.cards import is_valid_card_number
 from members.models import Member
 from members.privacy import mask_email, mask_phone
 from members.selectors import member_by_card_number
-from payments.api.common import PROBLEM, TerminalAPIView, terminal_of
+from payments.api.common import TerminalAPIView, terminal_of
+from payments.api.schema import TierNameField, api_operation
 from payments.exceptions import MemberNotFound
 from payments.selectors.wallet import member_portal_summary, member_tier_name
 from payments.services.terminals import member_enrol_by_terminal
@@ -40,7 +40,7 @@ class MemberSummaryOutput(serializers.Serializer):
     email = serializers.CharField()
     name = serializers.CharField()
     phone = serializers.CharField(allow_null=True)
-    tier = serializers.CharField(allow_null=True)
+    tier = TierNameField(allow_null=True, help_text="null only while the programme has no tiers")
     points_balance = serializers.IntegerField()
     wallet_balance = serializers.IntegerField()
 
@@ -55,10 +55,11 @@ class MemberCreateInput(serializers.Serializer):
 
 
 class MembersView(TerminalAPIView):
-    @extend_schema(
-        request=MemberCreateInput,
-        responses={201: MemberSummaryOutput, 409: PROBLEM},
+    @api_operation(
         summary="Enrol a member at the till",
+        request=MemberCreateInput,
+        ok={201: MemberSummaryOutput},
+        errors=[409],
     )
     def post(self, request: Request) -> Response:
         data = MemberCreateInput(data=request.data)
@@ -73,9 +74,7 @@ class MembersView(TerminalAPIView):
 
 
 class MemberDetailView(TerminalAPIView):
-    @extend_schema(
-        responses={200: MemberSummaryOutput, 404: PROBLEM, 429: PROBLEM}, summary="Look up a member by card number"
-    )
+    @api_operation(summary="Look up a member by card number", ok={200: MemberSummaryOutput}, errors=[404])
     def get(self, request: Request, card_number: str) -> Response:
         member = member_by_card_number(card_number=card_number) if is_valid_card_number(card_number) else None
         if member is None:

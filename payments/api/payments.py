@@ -7,14 +7,15 @@ the output serializers the schema is generated from."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cafe_loyalty.core.apifields import StrictIntegerField, UTCDateTimeField
-from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, TerminalAPIView, terminal_of
+from payments.api.common import MAX_AMOUNT, TerminalAPIView, terminal_of
+from payments.api.schema import DeclineCodeField, api_operation
 from payments.exceptions import PaymentCodeInvalid, PaymentNotRefundable
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, Payment, Refund, Transfer
@@ -36,7 +37,7 @@ class PaymentOutput(serializers.Serializer):
     """A payment as terminals see it (read from a Payment with its order)."""
 
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Payment.Status.choices)
     amount = serializers.IntegerField()
     refunded_amount = serializers.IntegerField()
     points_earned = serializers.SerializerMethodField()
@@ -52,7 +53,7 @@ class PaymentOutput(serializers.Serializer):
         tender = payment.tender if hasattr(payment, "tender") else None
         return tender.order.points_earned if tender is not None else 0
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(DeclineCodeField(allow_null=True))
     def get_decline_code(self, payment: Payment) -> str | None:
         return payment.decline_code or None
 
@@ -67,30 +68,20 @@ class PaymentCreatedOutput(PaymentOutput):
 
 class PaymentPendingOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=[Payment.Status.REQUIRES_CONFIRMATION])
     amount = serializers.IntegerField()
     member = serializers.CharField(source="member.card_number")
-    confirm_by = UTCDateTimeField(allow_null=True)
+    confirm_by = UTCDateTimeField(help_text="the member must confirm by then, or it expires")
 
 
 class PaymentsView(TerminalAPIView):
-    @extend_schema(
-        request=PaymentInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: PaymentCreatedOutput,
-            202: PaymentPendingOutput,
-            400: PROBLEM,
-            402: PROBLEM,
-            404: PROBLEM,
-            409: PROBLEM,
-            410: PROBLEM,
-            422: PROBLEM,
-            423: PROBLEM,
-            429: PROBLEM,
-            503: PROBLEM,
-        },
+    @api_operation(
         summary="Pay from a member's wallet with their one-time payment code",
+        description="201 when paid; 202 when the member must confirm it in the app first (poll the payment).",
+        request=PaymentInput,
+        ok={201: PaymentCreatedOutput, 202: PaymentPendingOutput},
+        errors=[402, 404, 409, 410, 422, 423, 503],
+        idempotent=True,
     )
     def post(self, request: Request) -> Response:
         return run_idempotent(request, lambda claim: self._pay(request, claim), rebuild=payment_replay)
@@ -148,7 +139,7 @@ def _payment_or_404(request: Request, payment_id: int) -> Payment:
 
 
 class PaymentDetailView(TerminalAPIView):
-    @extend_schema(responses={200: PaymentOutput, 404: PROBLEM}, summary="A payment's current state")
+    @api_operation(summary="A payment's current state", ok={200: PaymentOutput}, errors=[404])
     def get(self, request: Request, payment_id: int) -> Response:
         payment = _payment_or_404(request, payment_id)
         if payment.status == Payment.Status.REQUIRES_CONFIRMATION and hasattr(payment, "tender"):
@@ -177,11 +168,13 @@ class RefundOutput(serializers.Serializer):
 
 
 class RefundsView(TerminalAPIView):
-    @extend_schema(
-        request=RefundInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: RefundOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+    @api_operation(
         summary="Refund all or part of a payment to the wallet (through its order)",
+        description="Without an amount (a body of {} or no body at all) it refunds what is left.",
+        request=RefundInput,
+        ok={201: RefundOutput},
+        errors=[404, 409, 422],
+        idempotent=True,
     )
     def post(self, request: Request, payment_id: int) -> Response:
         return run_idempotent(request, lambda claim: self._refund(request, payment_id, claim), rebuild=refund_replay)

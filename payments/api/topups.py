@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cafe_loyalty.core.apifields import StrictIntegerField
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
-from payments.api.common import IDEMPOTENCY_HEADER, MAX_AMOUNT, PROBLEM, TerminalAPIView, terminal_of
+from payments.api.common import MAX_AMOUNT, TerminalAPIView, terminal_of
+from payments.api.schema import TopUpAmountField, api_operation
 from payments.exceptions import MemberNotFound
 from payments.idempotency import run_idempotent
 from payments.models import IdempotencyRecord, TopUp
@@ -24,7 +23,7 @@ from payments.services.top_ups import wallet_top_up
 
 class TopUpInput(serializers.Serializer):
     member = serializers.CharField(max_length=12, help_text="card number")
-    amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
+    amount = TopUpAmountField(min_value=1, max_value=MAX_AMOUNT, help_text="minor units")
     tender = serializers.ChoiceField(choices=[TopUp.Tender.CASH, TopUp.Tender.CARD])
     card_reference = serializers.RegexField(
         r"^[0-9A-Za-z-]{4,40}$",
@@ -46,11 +45,12 @@ class TopUpOutput(serializers.Serializer):
 
 
 class TopUpsView(TerminalAPIView):
-    @extend_schema(
-        request=TopUpInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: TopUpOutput, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+    @api_operation(
         summary="Top up a wallet at the counter",
+        request=TopUpInput,
+        ok={201: TopUpOutput},
+        errors=[404, 409, 422],
+        idempotent=True,
     )
     def post(self, request: Request) -> Response:
         return run_idempotent(request, lambda claim: self._top_up(request, claim), rebuild=top_up_replay)
