@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cafe_loyalty.core.money import amount_for_input
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.exceptions import AccountFrozen, WalletError
@@ -210,7 +211,10 @@ def top_up(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Topped up. Your balance is updated."))
             return redirect("wallet:wallet")
-    presets = [(amount, _major(amount), top_up_bonus(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
+    presets = [
+        (amount, amount_for_input(amount), top_up_bonus(offers, amount))
+        for amount in (30_000, 50_000, 100_000, 200_000)
+    ]
     return render(
         request,
         "payments/top_up.html",
@@ -232,14 +236,6 @@ def _top_up_form(data: Any, *, programme: ProgrammeSettings) -> TopUpForm:
         min_amount=programme.min_top_up,
         max_amount=programme.max_top_up,
     )
-
-
-def _major(amount: int | None) -> str:
-    if amount is None:
-        return ""
-    from cafe_loyalty.core.money import major_units
-
-    return str(major_units(amount).normalize())
 
 
 @login_required
