@@ -24,9 +24,9 @@ from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
+from payments.selectors.history import portal_money_history, portal_points_history
 from payments.selectors.risk import wallet_pauses_open
 from payments.selectors.wallet import (
-    member_history,
     member_portal_summary,
     pending_payments,
     top_up_offers,
@@ -67,19 +67,24 @@ def _recent_months(chosen: str, count: int = 12) -> list[tuple[str, date]]:
     return months
 
 
+HISTORY_TABS = ("money", "points")
+
+
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
+    """Balance, payments waiting, and the history in two tabs (money, points),
+    by month, a page at a time."""
     member = _member(request)
     filter_form = MonthFilterForm(request.GET or None)
     month = filter_form.cleaned_data["month"] if filter_form.is_valid() else ""
     since, until = _month_bounds(month or "")
+    tab = request.GET.get("tab") if request.GET.get("tab") in HISTORY_TABS else "money"
     try:
         page = max(1, min(int(request.GET.get("page", "1")), 1000))
     except ValueError:
         page = 1
-    items = member_history(
-        member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until
-    )
+    read = portal_points_history if tab == "points" else portal_money_history
+    items = read(member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until)
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),
@@ -87,6 +92,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "items": items[:HISTORY_PAGE],
         "has_next": len(items) > HISTORY_PAGE,
         "page": page,
+        "tab": tab,
         "month": month or "",
         "months": _recent_months(month or ""),
         "filter_form": filter_form,
