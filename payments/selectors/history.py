@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from members.models import Member, PointsEntry
-from payments.models import Order, OrderLine, Transfer
+from payments.models import Order, OrderLine, Payment, Tender, Transfer
 from payments.selectors.wallet import wallet_for_member
 
 ORDER_REFERENCE = re.compile(r"^order:(\d+)(?::|$)")
@@ -102,6 +102,13 @@ def _refunded(order: Order | None, amount: int | None = None) -> tuple[list[Item
         return items, True
     everything = amount is not None and amount >= order.total or order.refunded_amount >= order.total
     return _items(order), order.refund_steps <= 1 and everything
+
+
+def payment_items(*, payment: Payment) -> list[Item]:
+    """What a wallet payment pays for (its order's lines), for the member
+    approving it; none for a payment whose order has no lines (an API sale)."""
+    tender = Tender.objects.filter(payment=payment).only("order_id").first()
+    return _items(_orders([tender.order_id]).get(tender.order_id)) if tender is not None else []
 
 
 def what_was_bought(items: list[Item]) -> str:

@@ -24,7 +24,7 @@ from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
-from payments.selectors.history import portal_money_history, portal_points_history
+from payments.selectors.history import payment_items, portal_money_history, portal_points_history
 from payments.selectors.risk import wallet_pauses_open
 from payments.selectors.wallet import (
     member_portal_summary,
@@ -179,7 +179,14 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             else:
                 messages.info(request, _("Payment declined."))
         return redirect("wallet:wallet")
-    return render(request, "payments/confirm.html", {"member": member, "payment": payment})
+    left = (payment.confirm_by - timezone.now()).total_seconds() if payment.confirm_by else 0
+    context = {
+        "member": member,
+        "payment": payment,
+        "items": payment_items(payment=payment),
+        "seconds_left": max(int(left), 0),
+    }
+    return render(request, "payments/confirm.html", context)
 
 
 @login_required
