@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import lazy
+
+from cafe_loyalty.core.programme import programme_name
 
 
 def cafe(request: HttpRequest) -> dict[str, object]:
-    return {"CAFE_CURRENCY": settings.CAFE_CURRENCY}
+    # Lazy: read in the language active when the template prints it.
+    return {"CAFE_CURRENCY": settings.CAFE_CURRENCY, "PROGRAMME_NAME": lazy(programme_name, str)()}

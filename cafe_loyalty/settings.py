@@ -172,6 +172,8 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# "Signed in as Lin Wen", not the username allauth made from the email's local part.
+ACCOUNT_USER_DISPLAY = "members.adapters.user_display"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS: dict[str, str] | bool = (
     {}
@@ -326,6 +328,9 @@ LOGGING = {
 
 # --- The programme ---------------------------------------------------------
 CAFE_CURRENCY = env.str("CAFE_CURRENCY", default="TWD")
+# The programme's name on every page and in every email's subject and greeting
+# (the default is translated; a cafe's own name is shown as written).
+CAFE_PROGRAMME_NAME = env.str("CAFE_PROGRAMME_NAME", default="Cafe Loyalty")
 # The smallest amount of cash a person hands over, in minor units (TWD: whole
 # dollars, 100). Refunds of items are rounded down to it; empty means one unit
 # of the currency's major unit.

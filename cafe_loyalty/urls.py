@@ -12,6 +12,7 @@ admin.site.index_title = "Programme, stores and payments"
 urlpatterns = [
     path("", views.home, name="home"),
     path("more/", views.more, name="more"),
+    path("privacy-policy/", TemplateView.as_view(template_name="portal/privacy_policy.html"), name="privacy_policy"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -28,7 +28,8 @@ def offers_home(request: HttpRequest) -> HttpResponse:
     context = {
         "member": member,
         "coupons": list(coupons_live(member=member, now=timezone.now())),
-        "rewards": rewards_active(),
+        # Each reward with the points still missing for it (0: the member can have it now).
+        "rewards": [(reward, max(reward.points_cost - member.points_balance, 0)) for reward in rewards_active()],
         "referral_url": request.build_absolute_uri(f"/offers/r/{referral_code_for(member=member)}/"),
     }
     return render(request, "campaigns/home.html", context)

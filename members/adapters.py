@@ -7,7 +7,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from cafe_loyalty.core.clients import client_ip
+from cafe_loyalty.core.programme import programme_name, programme_site
 from cafe_loyalty.core.roles import is_staff_member
+from members.models import Member
+
+
+def user_display(user: Any) -> str:
+    """How allauth names a person ("Signed in as …", emails): the name they
+    gave us, never the username made from their email's local part."""
+    name = Member.objects.filter(user_id=user.pk).values_list("display_name", flat=True).first() if user.pk else None
+    return str(name or user.first_name or user.email or user.get_username())
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,3 +33,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's rate limits key on this: the same reading as the rest of the
         # app (CAFE_TRUSTED_PROXIES), never a spoofable X-Forwarded-For entry.
         return client_ip(request)
+
+    def format_email_subject(self, subject: str) -> str:
+        # allauth's default prefix is "[<request host>] ": 127.0.0.1:8000 on a
+        # developer's machine, an internal host name behind a proxy.
+        return f"[{programme_name()}] {subject}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        super().send_mail(template_prefix, email, {**context, "current_site": programme_site()})

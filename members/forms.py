@@ -15,6 +15,10 @@ from members.services import consent_record, member_get_or_create_for_user
 class SignupForm(forms.Form):
     """Extra fields on allauth's signup form (allauth calls `signup` after saving the user)."""
 
+    # The consent box last, after everything the account needs (allauth puts
+    # extra fields between the email and the passwords otherwise).
+    field_order = ["email", "name", "password1", "password2", "marketing_email"]
+
     name = forms.CharField(label=_("Your name"), max_length=80)
     marketing_email = forms.BooleanField(label=_("Email me offers and news"), required=False)
 
@@ -62,18 +66,40 @@ class ProfileForm(forms.ModelForm):
         return str(value)
 
 
+# Channels something really sends on: emails go out (members.notices). No
+# text messages or push notifications exist yet, so the form offers no ticks
+# for them; add a channel here when it starts sending.
+CONSENT_CHANNELS_SENDING: tuple[str, ...] = (Consent.Channel.EMAIL,)
+
+
 class ConsentForm(forms.Form):
-    """One checkbox per (channel, purpose)."""
+    """A grid: one checkbox per purpose (rows) and channel (columns), for the
+    channels that send. A channel that does not send is shown only while the
+    member still has a yes recorded on it, so they can withdraw it."""
 
     def __init__(self, *args: Any, current: dict[tuple[str, str], bool], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for channel, channel_label in Consent.Channel.choices:
+        granted_elsewhere = {channel for (channel, _purpose), yes in current.items() if yes}
+        self.channels = [
+            (channel, label)
+            for channel, label in Consent.Channel.choices
+            if channel in CONSENT_CHANNELS_SENDING or channel in granted_elsewhere
+        ]
+        for channel, channel_label in self.channels:
             for purpose, purpose_label in Consent.Purpose.choices:
                 self.fields[f"{channel}__{purpose}"] = forms.BooleanField(
                     label=f"{purpose_label} — {channel_label}",
                     required=False,
                     initial=current.get((channel, purpose), False),
                 )
+
+    def grid(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """(purpose label, its checkbox per channel) for each purpose, in the
+        order of self.channels."""
+        return [
+            (str(purpose_label), [self[f"{channel}__{purpose}"] for channel, _label in self.channels])
+            for purpose, purpose_label in Consent.Purpose.choices
+        ]
 
     def choices(self) -> list[tuple[str, str, bool]]:
         out = []

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from members.cards import generate_card_number
 from members.exceptions import BirthdayChangeTooSoon, MemberExists
-from members.models import Consent, Member, tiers_by_rank
+from members.models import Consent, Member, Notice, tiers_by_rank
 from members.notices import forget_consents
 
 BIRTHDAY_CHANGE_INTERVAL = timedelta(days=365)
@@ -179,3 +179,13 @@ def member_anonymise(*, member: Member) -> None:
             user.save()
         # Higher layers drop what they derived from the member (segments).
         member_anonymised.send(sender=Member, member=member)
+
+
+def notice_open(*, member: Member, notice_id: int) -> Notice | None:
+    """One of the member's own notices (None for anyone else's), marked read
+    the first time it is opened; opening it again keeps the first read time."""
+    notice = Notice.objects.filter(member=member, pk=notice_id).first()
+    if notice is not None and notice.read_at is None:
+        notice.read_at = timezone.now()
+        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)
+    return notice

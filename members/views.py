@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,7 +20,13 @@ from members.models import Member, Notice, PointsEntry, PointsLot
 from members.notices import notices_mark_read
 from members.privacy_export import member_export
 from members.selectors import consent_current, tier_progress
-from members.services import consent_record, member_anonymise, member_get_or_create_for_user, member_update_profile
+from members.services import (
+    consent_record,
+    member_anonymise,
+    member_get_or_create_for_user,
+    member_update_profile,
+    notice_open,
+)
 
 
 @login_required
@@ -93,6 +99,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "members/inbox.html#list", context)
     return render(request, "members/inbox.html", context)
+
+
+@login_required
+def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """One notice, opened from the inbox: reading it marks it read."""
+    member = member_get_or_create_for_user(user=request.user)
+    opened = notice_open(member=member, notice_id=notice_id)
+    if opened is None:
+        raise Http404("No such notice.")
+    return render(request, "members/notice.html", {"member": member, "notice": opened})
 
 
 @login_required

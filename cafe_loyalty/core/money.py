@@ -84,6 +84,18 @@ def major_units(amount: int) -> Decimal:
     return Decimal(amount).scaleb(-currency().exponent)
 
 
+def amount_for_input(amount: int | None) -> str:
+    """Minor units as a person would type them into an amount box ('300',
+    '1,000', '120.50'): never an exponent ('3E+2', what Decimal.normalize gives),
+    grouped with the commas and point parse_money reads back in every language."""
+    if amount is None:
+        return ""
+    exponent = currency().exponent
+    units, minor = divmod(int(amount), 10**exponent) if exponent else (int(amount), 0)
+    whole = f"{units:,}"
+    return f"{whole}.{minor:0{exponent}d}" if minor else whole
+
+
 def cash_unit() -> int:
     """The smallest amount of cash people hand over, in minor units
     (`CAFE_CASH_ROUNDING`; by default one major unit: NT$1 is 100)."""

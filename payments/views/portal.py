@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cafe_loyalty.core.money import amount_for_input
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.exceptions import AccountFrozen, WalletError
@@ -23,9 +24,9 @@ from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
 from payments.models import Payment, ProgrammeSettings
 from payments.qr import qr_svg
+from payments.selectors.history import payment_items, portal_money_history, portal_points_history
 from payments.selectors.risk import wallet_pauses_open
 from payments.selectors.wallet import (
-    member_history,
     member_portal_summary,
     pending_payments,
     top_up_offers,
@@ -66,19 +67,24 @@ def _recent_months(chosen: str, count: int = 12) -> list[tuple[str, date]]:
     return months
 
 
+HISTORY_TABS = ("money", "points")
+
+
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
+    """Balance, payments waiting, and the history in two tabs (money, points),
+    by month, a page at a time."""
     member = _member(request)
     filter_form = MonthFilterForm(request.GET or None)
     month = filter_form.cleaned_data["month"] if filter_form.is_valid() else ""
     since, until = _month_bounds(month or "")
+    tab = request.GET.get("tab") if request.GET.get("tab") in HISTORY_TABS else "money"
     try:
         page = max(1, min(int(request.GET.get("page", "1")), 1000))
     except ValueError:
         page = 1
-    items = member_history(
-        member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until
-    )
+    read = portal_points_history if tab == "points" else portal_money_history
+    items = read(member=member, offset=(page - 1) * HISTORY_PAGE, limit=HISTORY_PAGE + 1, since=since, until=until)
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),
@@ -86,6 +92,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "items": items[:HISTORY_PAGE],
         "has_next": len(items) > HISTORY_PAGE,
         "page": page,
+        "tab": tab,
         "month": month or "",
         "months": _recent_months(month or ""),
         "filter_form": filter_form,
@@ -172,7 +179,14 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             else:
                 messages.info(request, _("Payment declined."))
         return redirect("wallet:wallet")
-    return render(request, "payments/confirm.html", {"member": member, "payment": payment})
+    left = (payment.confirm_by - timezone.now()).total_seconds() if payment.confirm_by else 0
+    context = {
+        "member": member,
+        "payment": payment,
+        "items": payment_items(payment=payment),
+        "seconds_left": max(int(left), 0),
+    }
+    return render(request, "payments/confirm.html", context)
 
 
 @login_required
@@ -210,7 +224,10 @@ def top_up(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Topped up. Your balance is updated."))
             return redirect("wallet:wallet")
-    presets = [(amount, _major(amount), top_up_bonus(offers, amount)) for amount in (30_000, 50_000, 100_000, 200_000)]
+    presets = [
+        (amount, amount_for_input(amount), top_up_bonus(offers, amount))
+        for amount in (30_000, 50_000, 100_000, 200_000)
+    ]
     return render(
         request,
         "payments/top_up.html",
@@ -232,14 +249,6 @@ def _top_up_form(data: Any, *, programme: ProgrammeSettings) -> TopUpForm:
         min_amount=programme.min_top_up,
         max_amount=programme.max_top_up,
     )
-
-
-def _major(amount: int | None) -> str:
-    if amount is None:
-        return ""
-    from cafe_loyalty.core.money import major_units
-
-    return str(major_units(amount).normalize())
 
 
 @login_required

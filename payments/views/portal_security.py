@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from cafe_loyalty.core.money import major_units
+from cafe_loyalty.core.money import amount_for_input
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.exceptions import WalletError
@@ -41,16 +41,12 @@ def _member(request: HttpRequest) -> Member:
     return member_get_or_create_for_user(user=request.user)
 
 
-def _major(amount: int | None) -> str:
-    return "" if amount is None else str(major_units(amount).normalize())
-
-
 def _limits_form(request: HttpRequest, wallet: Account, programme: ProgrammeSettings) -> LimitsForm:
     return LimitsForm(
         request.POST if request.method == "POST" else None,
         initial={
-            "daily_limit": _major(wallet.daily_limit),
-            "no_confirmation_limit": _major(wallet.no_confirmation_limit),
+            "daily_limit": amount_for_input(wallet.daily_limit),
+            "no_confirmation_limit": amount_for_input(wallet.no_confirmation_limit),
         },
         daily_cap=programme.daily_limit_cap,
         confirm_cap=programme.no_confirmation_limit,

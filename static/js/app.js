@@ -43,3 +43,28 @@
     if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) target.form.submit();
   });
 })();
+
+// A countdown (payment approval): data-countdown="<seconds left>" shows m:ss
+// in its .countdown-clock; at zero it says data-countdown-done and disables the
+// buttons of the form named by data-countdown-disable (the server refuses a
+// late answer anyway: the payment has expired).
+(function () {
+  function start(el) {
+    var ends = Date.now() + parseInt(el.getAttribute("data-countdown"), 10) * 1000;
+    var clock = el.querySelector(".countdown-clock");
+    function tick() {
+      var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+      if (clock) clock.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (left > 0) { window.setTimeout(tick, 250); return; }
+      el.textContent = el.getAttribute("data-countdown-done");
+      el.classList.add("is-over");
+      el.setAttribute("role", "alert");
+      var form = document.getElementById(el.getAttribute("data-countdown-disable") || "");
+      if (form) form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    }
+    tick();
+  }
+  function startAll() { document.querySelectorAll("[data-countdown]").forEach(start); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startAll);
+  else startAll();
+})();
