@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from cafe_loyalty import views
+from members.verification import link_confirm_email
 
 admin.site.site_header = "Cafe loyalty — back office"
 admin.site.site_title = "Cafe loyalty"
@@ -13,6 +14,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("more/", views.more, name="more"),
     path("healthz", views.healthz, name="healthz"),
+    # allauth routes its link confirmation only while codes are off; members
+    # enrolled at the till verify by link (members.verification).
+    re_path(r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", link_confirm_email, name="account_confirm_email"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("me/", include("members.urls")),
