@@ -47,6 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "quick_keys": quick_keys,
         "shift": shift_current(store=store),
         **cart_context(order),
+        # The scan field takes the focus on page load only: in a swapped cart
+        # htmx would move the focus there from the button just pressed.
+        "full_page": True,
     }
     return render(request, "pos/till.html", context)
 

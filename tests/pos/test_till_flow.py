@@ -14,11 +14,12 @@ from django.test import Client
 
 from members.models import Member
 from members.points import points_earn
-from payments.models import Account, ModifierOption, Order, Product, Shift, Store
+from payments.models import Account, ModifierOption, Order, Payment, Product, Shift, Store
 from payments.services.codes import payment_code_issue
 from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
 from tests.conftest import PASSWORD, MemberFactory, totp_code
+from tests.helpers import confirm_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,27 @@ def test_a_split_whose_wallet_part_is_no_longer_there_takes_nothing(pos_till: tu
     page = client.post(f"/pos/orders/{order.pk}/pay/", form, HTTP_HX_REQUEST="true").content.decode()
     assert "Not enough in the wallet" in page
     assert not order.tenders.exists()
+
+
+def test_a_split_whose_wallet_part_waits_for_the_member_takes_the_rest_only_after(
+    pos_till: tuple[Client, Store],
+) -> None:
+    client, store = pos_till
+    member = MemberFactory.create(display_name="Big", email="big@example.com")
+    wallet_top_up(member=member, amount=60_000, tender="cash", store=store)  # NT$600: above the NT$500 limit
+    order = order_of(client)
+    add(client, order, "latte")
+    line = order.lines.get()
+    client.post(f"/pos/lines/{line.pk}/quantity/", {"quantity": "5"}, HTTP_HX_REQUEST="true")  # NT$675
+    scan(client, order, member)
+    form = {"rest": "card", "key": "split-3", "wallet_part": "600.00"}
+    page = client.post(f"/pos/orders/{order.pk}/pay/", form, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="waiting"' in page
+    assert [t.kind for t in order.tenders.all()] == ["wallet"]  # no card taken while the member decides
+    confirm_payment(payment_id=Payment.objects.get().pk, member=member, approve=False)
+    client.get(f"/pos/orders/{order.pk}/status/", HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    assert order.status == Order.Status.OPEN and Account.objects.get(member=member).balance == 60_000
 
 
 def test_the_points_button_says_how_many_points_and_what_they_cover_then_spends_that(
