@@ -160,9 +160,10 @@ class SessionPolicyMiddleware:
         if request.path.startswith(NO_REDIRECT_PREFIXES):
             return self.get_response(request)  # now anonymous: the API answers 401
         messages.info(request, why)
-        login_url = resolve_url(settings.LOGIN_URL)
+        # At the till, back to the staff sign-in page; elsewhere the usual one.
+        login_url = resolve_url("pos:login" if request.path.startswith("/pos/") else settings.LOGIN_URL)
         if request.method == "GET":
-            login_url = redirect_to_login(request.get_full_path()).url
+            login_url = redirect_to_login(request.get_full_path(), login_url=login_url).url
         if request.headers.get("HX-Request"):
             # htmx would swap the login page into the cart: send the whole page there.
             answer = HttpResponse(status=204)

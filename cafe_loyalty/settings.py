@@ -188,6 +188,7 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = (
 # Authenticator apps (TOTP), security keys and passkeys (WebAuthn) as second
 # factors, with recovery codes as the fallback.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_FORMS = {"authenticate": "cafe_loyalty.auth_forms.TwoFactorForm"}
 # Members and staff who registered a passkey can sign in with it alone
 # (a passkey is itself two factors: the device and its unlock).
 MFA_PASSKEY_LOGIN_ENABLED = True

@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from cafe_loyalty import views
+from members.verification import link_confirm_email
 
 admin.site.site_header = "Cafe loyalty — back office"
 admin.site.site_title = "Cafe loyalty"
@@ -14,6 +15,9 @@ urlpatterns = [
     path("more/", views.more, name="more"),
     path("privacy-policy/", TemplateView.as_view(template_name="portal/privacy_policy.html"), name="privacy_policy"),
     path("healthz", views.healthz, name="healthz"),
+    # allauth routes its link confirmation only while codes are off; members
+    # enrolled at the till verify by link (members.verification).
+    re_path(r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", link_confirm_email, name="account_confirm_email"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("me/", include("members.urls")),

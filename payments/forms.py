@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -110,3 +111,25 @@ class WalletPauseLiftForm(forms.Form):
     lift_reason = forms.CharField(
         max_length=300, label=_("Why wallet payments can resume"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class TillEnrolForm(forms.Form):
+    """A new member at the till: what POST /api/v1/members takes."""
+
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=80)
+
+
+class StaffLoginForm(LoginForm):
+    """Signing in at a shared till: no "remember me" (the session ends with
+    the browser, and the staff session limits end it sooner)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("remember", None)
+        self.fields["login"].widget.attrs.update({"autofocus": True, "autocomplete": "username"})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.cleaned_data["remember"] = False  # what allauth reads when it logs in
+        return cleaned

@@ -9,15 +9,16 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 
 def pos_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous -> login; signed in without the POS permission -> 403."""
+    """Anonymous -> the staff sign-in page; signed in without the POS permission -> 403."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), login_url=reverse("pos:login"))
         if not request.user.has_perm("payments.use_pos"):
             raise PermissionDenied("The till is for staff.")
         return view(request, *args, **kwargs)

@@ -4,6 +4,7 @@ sees them, and the points an open order would earn."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from cafe_loyalty.core.clock import local_day_start
 from campaigns.earning import PointsQuote, QuoteLine, points_quote
+from members.models import Member, PointsPolicy
 from payments.models import Order, OrderLine, OrderRefund, Tender
 
 
@@ -52,3 +54,20 @@ def staff_refunds_today(*, actor: Any, now: datetime) -> int:
     """What this person has refunded since local midnight (till refunds)."""
     total = OrderRefund.objects.filter(actor=actor, created_at__gte=local_day_start(now)).aggregate(s=Sum("amount"))
     return int(total["s"] or 0)
+
+
+@dataclass(frozen=True)
+class PointsTenderPreview:
+    points: int  # what tapping Points would spend
+    covers: int  # how much of what is due they pay
+
+
+def points_tender_preview(*, member: Member, due: int) -> PointsTenderPreview | None:
+    """What the Points tender would do now, shown on its button before anything
+    is spent: the same sum as the tender (enough whole points for what is due,
+    at most what the member has), None when they have none to use."""
+    value = PointsPolicy.current().point_value
+    points = min(-(-due // value), member.points_balance)
+    if points <= 0:
+        return None
+    return PointsTenderPreview(points=points, covers=min(points * value, due))

@@ -37,6 +37,22 @@ class ZReport:
     def tenders_total(self) -> int:
         return sum(self.by_tender.values())
 
+    @property
+    def over_short(self) -> int | None:
+        """Counted cash less what the drawer should hold, once the shift is
+        closed: above zero the drawer is over, below zero it is short. Against
+        the expected cash written at closing, so it never moves afterwards."""
+        shift = self.shift
+        if shift.counted_cash is None:
+            return None
+        expected = shift.expected_cash if shift.expected_cash is not None else self.expected_cash
+        return shift.counted_cash - expected
+
+    @property
+    def over_short_size(self) -> int:
+        """How much over or short, without the sign (the report says which)."""
+        return abs(self.over_short or 0)
+
 
 def z_report(*, shift: Shift) -> ZReport:
     """Totals for one shift. Sales are the orders paid in it (till and API);

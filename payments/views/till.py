@@ -3,7 +3,7 @@ partial for htmx requests, so the page never reloads; the full page otherwise.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,12 +14,14 @@ from cafe_loyalty.core.problems import Problem
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
 from payments.exceptions import PaymentCodeInvalid
-from payments.models import Category, Order, OrderLine, Product, Tender
+from payments.models import Order, OrderLine, Product, Tender
 from payments.permissions import pos_required
+from payments.selectors.menu import product_till_price, till_menu
 from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
 from payments.services.codes import hash_payment_code, looks_like_payment_code
 from payments.services.guessing import guessing_check, guessing_failure_record
+from payments.services.orders.split import order_add_wallet_and_rest
 from payments.views.till_common import (
     SESSION_ORDER,
     cart_context,
@@ -38,15 +40,16 @@ def home(request: HttpRequest) -> HttpResponse:
     except Problem as exc:
         return render(request, "pos/message.html", {"message": exc.detail})
     order = current_order(request, store)
-    categories = Category.objects.prefetch_related(
-        Prefetch("products", queryset=Product.objects.filter(is_active=True).exclude(unavailable_at=store))
-    )
+    categories, quick_keys = till_menu(store=store)
     context = {
         "store": store,
         "categories": categories,
-        "quick_keys": Product.objects.filter(is_active=True, quick_key__isnull=False).order_by("quick_key")[:9],
+        "quick_keys": quick_keys,
         "shift": shift_current(store=store),
         **cart_context(order),
+        # The scan field takes the focus on page load only: in a swapped cart
+        # htmx would move the focus there from the button just pressed.
+        "full_page": True,
     }
     return render(request, "pos/till.html", context)
 
@@ -61,10 +64,18 @@ def search(request: HttpRequest) -> HttpResponse:
     # none yet, so the search opens it just as the till page would.
     order = current_order(request, store)
     q = typed(request, "q", limit=40, method="GET")
-    products = Product.objects.filter(is_active=True).exclude(unavailable_at=store).select_related("category")
+    products = (
+        Product.objects.filter(is_active=True)
+        .exclude(unavailable_at=store)
+        .select_related("category")
+        .prefetch_related("modifiers")
+    )
     if q:
         products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q) | Q(category__name__icontains=q))
-    return render(request, "pos/till.html#results", {"results": products[:24], "q": q, "order": order})
+    results = list(products[:24])
+    for product in results:
+        product.till_price = product_till_price(product)  # type: ignore[attr-defined]
+    return render(request, "pos/till.html#results", {"results": results, "q": q, "order": order})
 
 
 @pos_required
@@ -106,12 +117,32 @@ def line_modifiers(request: HttpRequest, line_id: int) -> HttpResponse:
     line = get_object_or_404(
         OrderLine.objects.select_related("order", "product"), pk=line_id, order__store=till_store(request)
     )
-    ids = [int(v) for v in request.POST.getlist("modifier") if v.isdigit()]
+    toggle = request.POST.get("toggle", "")
+    if toggle.isdigit():
+        ids = _modifiers_after_tap(line, int(toggle))
+    else:
+        ids = [int(v) for v in request.POST.getlist("modifier") if v.isdigit()]
     try:
         svc.order_line_set_modifiers(line=line, modifier_ids=ids)
     except Problem as exc:
         return render_cart(request, line.order, error=exc.detail)
     return render_cart(request, line.order)
+
+
+def _modifiers_after_tap(line: OrderLine, option_id: int) -> list[int]:
+    """A tap on an option button makes it its group's choice. Tapped again, an
+    option of a group without a default (extras) comes off; a group with a
+    default (size, milk) always keeps one choice."""
+    options = {m.pk: m for m in line.product.modifiers.all()}
+    chosen = [m.pk for m in line.modifiers.all()]
+    tapped = options.get(option_id)
+    if tapped is None:
+        return chosen
+    kept = [pk for pk in chosen if pk in options and options[pk].group != tapped.group]
+    has_default = any(m.is_default for m in options.values() if m.group == tapped.group)
+    if tapped.pk in chosen and not has_default:
+        return kept
+    return [*kept, tapped.pk]
 
 
 @pos_required
@@ -195,19 +226,32 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         return render_cart(request, order, error=_("Enter the cash as an amount, like 200."))
     if (cash is not None and cash <= 0) or (amount is not None and amount <= 0):
         return render_cart(request, order, error=_("Enter an amount above zero, or leave it empty for what is due."))
+    rest_kind = request.POST.get("rest", "")
     try:
-        result = svc.order_add_tender(
-            order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash
-        )
+        if rest_kind:  # "Wallet NT$950 + NT$185 by card": the part the button showed, then the rest
+            split = order_add_wallet_and_rest(
+                order=order,
+                wallet_amount=parse_money(request.POST.get("wallet_part") or "0"),
+                rest_kind=rest_kind,
+                idempotency_key=key[:58],
+                actor=request.user,
+                cash_received=cash,
+            )
+            last = split.rest or split.wallet
+        else:
+            last = svc.order_add_tender(
+                order=order, kind=kind, idempotency_key=key, actor=request.user, amount=amount, cash_received=cash
+            )
+    except ValueError:
+        return render_cart(request, order, error=_("Reload the till: this button has expired."))
     except Problem as exc:
-        offer = exc.extra.get("wallet_balance", 0) if exc.code == "insufficient_funds" else 0
-        return render_cart(request, order, error=_say(exc), wallet_offer=offer)
+        return render_cart(request, order, error=_say(exc))
     order.refresh_from_db()
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""
-    if result.tender.kind == Tender.Kind.CASH and result.tender.change_given:
-        notice = _("Give change: %(change)s") % {"change": format_money(result.tender.change_given)}
+    if last.tender.kind == Tender.Kind.CASH and last.tender.change_given:
+        notice = _("Give change: %(change)s") % {"change": format_money(last.tender.change_given)}
     return render_cart(request, order, notice=notice)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
-from payments.selectors.orders import order_points_preview
+from payments.selectors.orders import order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
 from payments.services import orders as svc
@@ -53,9 +53,10 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
     )
 
 
-def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offer: int = 0) -> dict[str, Any]:
-    """The cart partial's context. `wallet_offer`: after "not enough in the
-    wallet", what the wallet holds, offered as part of the payment.
+def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
+    """The cart partial's context. `wallet_short`: the scanned wallet holds
+    less than is due, so the till offers it and the rest in one tap.
+    `points_tender`: what the Points button would spend and cover.
     `wallet_pause`: a manager's pause of wallet payments at this store, which
     disables the Wallet button (other tenders keep working)."""
     lines = list(
@@ -66,33 +67,54 @@ def cart_context(order: Order, *, error: str = "", notice: str = "", wallet_offe
     tenders = list(Tender.objects.filter(order=order))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
+    pause = wallet_pause_current(store_id=order.store_id)
     preview = order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
     for line in lines:
         chosen = {m.pk for m in line.modifiers.all()}
         groups: dict[str, list[tuple[Any, bool]]] = {}
         for option in line.product.modifiers.all():
             groups.setdefault(option.group, []).append((option, option.pk in chosen))
-        line.option_groups = groups  # type: ignore[attr-defined]
+        line.option_groups = dict(sorted(groups.items(), key=_group_rank))  # type: ignore[attr-defined]
+    due = max(order.total - paid - sum(t.amount for t in pending), 0)
+    balance = wallet_balance(member=order.member) if order.member else None
     return {
         "order": order,
         "lines": lines,
         "coupons": list(order.coupons.all()),
         "tenders": tenders,
         "paid": paid,
-        "due": max(order.total - paid - sum(t.amount for t in pending), 0),
+        "due": due,
         "pending": pending,
         "points_preview": preview,
         "error": error,
         "notice": notice,
         "pay_key": uuid.uuid4().hex,
-        "wallet_offer": wallet_offer,
-        "wallet_balance": wallet_balance(member=order.member) if order.member else None,
-        "wallet_pause": wallet_pause_current(store_id=order.store_id),
+        "wallet_balance": balance,
+        "wallet_pause": pause,
+        "wallet_short": _wallet_short(order, due, balance, pause),
+        "points_tender": points_tender_preview(member=order.member, due=due)
+        if order.member and order.member_proven and due
+        else None,
     }
 
 
-def render_cart(
-    request: HttpRequest, order: Order, *, error: str = "", notice: str = "", wallet_offer: int = 0
-) -> HttpResponse:
-    context = cart_context(order, error=error, notice=notice, wallet_offer=wallet_offer)
+# The order a barista asks in: size first, then milk and the rest, extras last.
+GROUP_ORDER = ("size", "milk", "temperature", "ice", "sweetness")
+
+
+def _group_rank(item: tuple[str, Any]) -> tuple[int, str]:
+    name = item[0].lower()
+    return (GROUP_ORDER.index(name) if name in GROUP_ORDER else len(GROUP_ORDER), name)
+
+
+def _wallet_short(order: Order, due: int, balance: int | None, pause: Any) -> dict[str, int] | None:
+    """When the scanned wallet holds something but less than is due: the
+    wallet part and the rest, for the one-tap "Wallet + the rest" buttons."""
+    if not order.scanned_code_hash or pause or balance is None or not 0 < balance < due:
+        return None
+    return {"wallet": balance, "rest": due - balance}
+
+
+def render_cart(request: HttpRequest, order: Order, *, error: str = "", notice: str = "") -> HttpResponse:
+    context = cart_context(order, error=error, notice=notice)
     return render(request, "pos/till.html#cart", context)

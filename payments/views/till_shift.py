@@ -67,5 +67,7 @@ def shift(request: HttpRequest) -> HttpResponse:
 
 @pos_required
 def z_report_view(request: HttpRequest, shift_id: int) -> HttpResponse:
-    shift_obj = get_object_or_404(Shift, pk=shift_id, store=till_store(request))
+    shift_obj = get_object_or_404(
+        Shift.objects.select_related("store", "opened_by", "closed_by"), pk=shift_id, store=till_store(request)
+    )
     return render(request, "pos/z_report.html", {"store": shift_obj.store, "report": z_report(shift=shift_obj)})

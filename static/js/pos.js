@@ -8,6 +8,9 @@
   function click(selector) { var b = document.querySelector(selector); if (b && !b.disabled) b.click(); }
 
   document.addEventListener("keydown", function (e) {
+    // Digits while a modifier button has the focus are most likely the
+    // scanner: they go into the scan field (focused before the key lands).
+    if (keepsFocus(document.activeElement) && /^[0-9]$/.test(e.key) && scanField()) { scanField().focus(); return; }
     var links = { F1: "/pos/", F2: "/pos/top-up/", F3: "/pos/orders/", F4: "/pos/shift/" };
     if (links[e.key]) { e.preventDefault(); window.location = links[e.key]; return; }
     if (e.key === "F8") { e.preventDefault(); click("[data-testid=pay-wallet]"); return; }
@@ -23,11 +26,21 @@
     }
   });
 
+  // Was the last thing the barista did a key press (Tab, Enter, Space) or a
+  // tap? A button pressed from the keyboard keeps the focus (htmx puts it
+  // back on the new button with the same id), so they carry on from there;
+  // after a tap the scan field takes the focus again for the scanner.
+  var byKeyboard = false;
+  document.addEventListener("keydown", function () { byKeyboard = true; }, true);
+  document.addEventListener("pointerdown", function () { byKeyboard = false; }, true);
+  function keepsFocus(el) { return byKeyboard && el && el.hasAttribute && el.hasAttribute("data-keep-focus"); }
+
   // Keep the scan field focused after every cart update.
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target && e.detail.target.id === "cart") {
       var field = scanField();
-      if (field && !typing(document.activeElement)) field.focus();
+      var now = document.activeElement;
+      if (field && !typing(now) && !keepsFocus(now)) field.focus();
       setupCamera();
     }
   });

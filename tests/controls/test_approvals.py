@@ -25,6 +25,9 @@ from tests.conftest import PASSWORD, approver_login, make_user
 
 pytestmark = pytest.mark.django_db
 
+# The till's refund form, confirmed: the whole order (the approval tests are about who approves).
+WHOLE = {"whole": "1", "confirm": "1"}
+
 
 @pytest.fixture
 def store(barista_user: Any) -> Store:
@@ -97,13 +100,18 @@ def test_a_password_alone_does_not_approve(
 ) -> None:
     client.force_login(barista_user)
     refund = f"/pos/orders/{large_order.pk}/refund/"
-    no_code = client.post(refund, {"approver_email": shift_manager_user.email, "approver_password": PASSWORD})
+    no_code = client.post(refund, {**WHOLE, "approver_email": shift_manager_user.email, "approver_password": PASSWORD})
     assert "authenticator code is wrong" in no_code.content.decode()
-    wrong_code = {"approver_email": shift_manager_user.email, "approver_password": PASSWORD, "approver_code": "000000"}
+    wrong_code = {
+        **WHOLE,
+        "approver_email": shift_manager_user.email,
+        "approver_password": PASSWORD,
+        "approver_code": "000000",
+    }
     assert "authenticator code is wrong" in client.post(refund, wrong_code).content.decode()
     large_order.refresh_from_db()
     assert large_order.refunded_amount == 0
-    assert client.post(refund, approver_login(shift_manager_user)).status_code == 302
+    assert client.post(refund, {**WHOLE, **approver_login(shift_manager_user)}).status_code == 302
     large_order.refresh_from_db()
     assert large_order.status == Order.Status.REFUNDED
 
@@ -113,7 +121,7 @@ def test_an_approver_without_a_second_factor_cannot_approve(
 ) -> None:
     Authenticator.objects.filter(user=shift_manager_user).delete()
     client.force_login(barista_user)
-    page = client.post(f"/pos/orders/{large_order.pk}/refund/", approver_login(shift_manager_user))
+    page = client.post(f"/pos/orders/{large_order.pk}/refund/", {**WHOLE, **approver_login(shift_manager_user)})
     assert "must set up two-factor sign-in" in page.content.decode()
 
 
@@ -128,12 +136,12 @@ def test_guesses_count_per_approver_on_every_till(
     refund = f"/pos/orders/{large_order.pk}/refund/"
     for i, login in enumerate([large_order.barista, second_barista] * 3):
         client.force_login(login)
-        guess = {"approver_email": shift_manager_user.email, "approver_password": f"guess-{i}"}
+        guess = {**WHOLE, "approver_email": shift_manager_user.email, "approver_password": f"guess-{i}"}
         page = client.post(refund, guess).content.decode()
         if i < 5:
             assert "email or password is wrong" in page
     assert "Too many wrong tries for this approver" in page
-    right = client.post(refund, approver_login(shift_manager_user)).content.decode()
+    right = client.post(refund, {**WHOLE, **approver_login(shift_manager_user)}).content.decode()
     assert "Too many wrong tries for this approver" in right
     large_order.refresh_from_db()
     assert large_order.refunded_amount == 0
@@ -158,7 +166,7 @@ def test_inviting_staff_to_an_unverified_account_resets_it(
     assert not EmailAddress.objects.filter(user=squatter, verified=True).exists()
     assert squatter_client.get("/pos/").status_code == 302  # signed out: to the login page
     client.force_login(barista_user)
-    page = client.post(f"/pos/orders/{large_order.pk}/refund/", approver_login(squatter)).content.decode()
+    page = client.post(f"/pos/orders/{large_order.pk}/refund/", {**WHOLE, **approver_login(squatter)}).content.decode()
     assert "email or password is wrong" in page
     large_order.refresh_from_db()
     assert large_order.refunded_amount == 0

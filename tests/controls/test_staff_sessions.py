@@ -31,9 +31,9 @@ def test_a_barista_idle_for_16_minutes_is_sent_to_the_login_page(barista_user: A
     assert till.get("/pos/").status_code == 200  # within 15 minutes: still signed in
     clock(16 * 60)
     away = till.get("/pos/")
-    assert away.status_code == 302 and away["Location"] == "/accounts/login/?next=/pos/"
+    assert away.status_code == 302 and away["Location"] == "/pos/login/?next=/pos/"
     assert "signed out after 15 minutes without activity" in till.get(away["Location"]).content.decode()
-    assert till.get("/pos/")["Location"].startswith("/accounts/login/")  # the session is gone, not just hidden
+    assert till.get("/pos/")["Location"].startswith("/pos/login/")  # the session is gone, not just hidden
 
 
 def test_an_htmx_tap_after_the_idle_limit_sends_the_whole_till_to_login(barista_user: Any, clock: Any) -> None:
@@ -42,7 +42,7 @@ def test_an_htmx_tap_after_the_idle_limit_sends_the_whole_till_to_login(barista_
     till.get("/pos/")
     clock(16 * 60)
     tap = till.post("/pos/new/", HTTP_HX_REQUEST="true")
-    assert tap.status_code == 204 and tap["HX-Redirect"] == "/accounts/login/"
+    assert tap.status_code == 204 and tap["HX-Redirect"] == "/pos/login/"
 
 
 def test_a_busy_barista_is_still_signed_out_after_12_hours(barista_user: Any, clock: Any) -> None:
@@ -53,7 +53,7 @@ def test_a_busy_barista_is_still_signed_out_after_12_hours(barista_user: Any, cl
         clock(10 * 60)
     clock(60)  # 12 h 1 min after signing in, 11 minutes after the last request
     away = till.get("/pos/")
-    assert away["Location"].startswith("/accounts/login/")
+    assert away["Location"].startswith("/pos/login/")
     assert "Staff sessions last at most 12 hours" in till.get(away["Location"]).content.decode()
 
 

@@ -52,12 +52,13 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     code = payment_code_issue(member=member).code
 
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(live_server.url + "/accounts/login/")
+    page.goto(live_server.url + "/pos/")  # to the staff sign-in page
     page.locator("#id_login").fill(barista_user.email)
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    page.locator("#id_code").fill(totp_code())
-    page.locator("#id_code").press("Enter")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#id_code").wait_for()
+    page.keyboard.type(totp_code())  # the code field has the focus
+    page.keyboard.press("Enter")
     page.wait_for_url(live_server.url + "/pos/")
 
     # Two drinks with modifiers: an oat latte (M, default) and a large flat white.
@@ -65,14 +66,12 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     till_answers(page, "/add/", page.get_by_test_id("product-latte").click)
     assert page.get_by_test_id("cart-line").count() == 1
     till_answers(
-        page, "/modifiers/", lambda: page.get_by_test_id("mod-milk").first.select_option(label="Oat milk +NT$15")
+        page, "/modifiers/", page.get_by_test_id("mod-milk").first.get_by_role("button", name="Oat milk").click
     )
     assert total.inner_text() == "NT$150"
     till_answers(page, "/add/", page.get_by_test_id("product-flat-white").click)
     assert page.get_by_test_id("cart-line").count() == 2
-    till_answers(
-        page, "/modifiers/", lambda: page.get_by_test_id("mod-size").nth(1).select_option(label="Large +NT$30")
-    )
+    till_answers(page, "/modifiers/", page.get_by_test_id("mod-size").nth(1).get_by_role("button", name="Large").click)
     # latte 120 + M 15 + oat 15 = 150; flat white 130 + L 30 + whole milk 0 = 160
     assert total.inner_text() == "NT$310"
 
@@ -98,8 +97,10 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     assert coupon.redeemed_at is not None
 
     page.goto(live_server.url + f"/pos/orders/{order.pk}/refund/")
+    page.get_by_test_id("review-whole").click()
+    assert page.get_by_test_id("refund-total").inner_text() == "NT$280"
     page.get_by_test_id("confirm-refund").click()
-    page.wait_for_url(f"**/pos/orders/{order.pk}/receipt/")
+    page.wait_for_url(live_server.url + "/pos/")  # back at the till
     assert Account.objects.get(member=member).balance == 100_000
     member.refresh_from_db()
     assert member.points_balance == 0

@@ -228,8 +228,10 @@ def test_the_till_says_how_much_cash_to_hand_back(
     order = Order.objects.get(pk=client.session["pos_order_id"])
     client.post(f"/pos/orders/{order.pk}/add/{Product.objects.get(sku='croissant').pk}/", HTTP_HX_REQUEST="true")
     client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "cash", "key": "k", "cash_received": "100"})
-    response = client.post(f"/pos/orders/{order.pk}/refund/", {"reason": "cold"}, follow=True)
-    assert "Refunded NT$80. Hand back NT$80 cash." in response.content.decode()
+    response = client.post(
+        f"/pos/orders/{order.pk}/refund/", {"reason": "cold", "whole": "1", "confirm": "1"}, follow=True
+    )
+    assert f"Order #{order.pk}: refunded NT$80. Hand back NT$80 cash." in response.content.decode()
 
 
 def test_an_order_opened_before_the_shift_belongs_to_the_shift_it_is_paid_in(
@@ -258,12 +260,10 @@ def test_the_member_can_be_scanned_after_a_part_cash_payment_and_the_wallet_take
     scanned = client.post(f"/pos/orders/{order.pk}/scan/", {"code": code_for(member)}, HTTP_HX_REQUEST="true")
     assert "till-error" not in scanned.content.decode(), scanned.content.decode()
     assert 'data-testid="till-wallet-balance">NT$100<' in scanned.content.decode()
-    short = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "w1"}, HTTP_HX_REQUEST="true")
-    page = short.content.decode()
-    assert "Take NT$100 from the wallet; the rest by cash or card" in page
-    assert 'name="amount" value="100.00"' in page
-    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": "w2", "amount": "100.00"})
-    client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "card", "key": "k"})
+    page = scanned.content.decode()
+    assert "Wallet NT$100 + NT$140 by card" in page  # 290 − 50 cash = 240 due
+    assert 'name="wallet_part" value="100.00"' in page
+    client.post(f"/pos/orders/{order.pk}/pay/", {"rest": "card", "key": "w", "wallet_part": "100.00"})
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert [(t.kind, t.amount) for t in order.tenders.all()] == [("cash", 5_000), ("wallet", 10_000), ("card", 14_000)]

@@ -319,3 +319,37 @@ def _tell_member(order: Order, result: OrderRefundResult) -> None:
         body=format_lazy("\n".join("{}" for _line in lines), *lines),
         link=f"/wallet/receipts/{order.pk}/",
     )
+
+
+@dataclass
+class RefundPlan:
+    """What `order_refund` would give back, for the till to show before it
+    refunds: the amount, per tender kind in refund order, and whether a second
+    person must approve."""
+
+    amount: int
+    back_by_kind: dict[str, int]
+    needs_approval: bool
+
+
+def order_refund_plan(*, order: Order, quantities: dict[int, int] | None, actor: Any = None) -> RefundPlan:
+    """The same amount, tender order and approval rule as `order_refund`,
+    read without locks or writes (the refund itself checks all again)."""
+    if order.status != Order.Status.PAID:
+        raise TillError(_("Only paid orders can be refunded."))
+    amount = order_refund_amount(order=order, quantities=quantities)
+    if amount <= 0:
+        raise TillError(_("Nothing left to refund on those lines."))
+    tenders = sorted(
+        (t for t in order.tenders.filter(status=Tender.Status.SETTLED) if t.amount > t.refunded_amount),
+        key=lambda t: (REFUND_ORDER.get(t.kind, 9), t.pk),
+    )
+    back: dict[str, int] = {}
+    for tender, part in _allocate(amount, tenders):
+        back[tender.kind] = back.get(tender.kind, 0) + part
+    now = timezone.now()
+    own_total = actor is not None and staff_refunds_today(actor=actor, now=now) + amount > (
+        ProgrammeSettings.current().staff_daily_refund_cap
+    )
+    needs = own_total or refund_needs_approval(refunded_before=order.refunded_amount, amount=amount)
+    return RefundPlan(amount=amount, back_by_kind=back, needs_approval=needs)
