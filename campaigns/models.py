@@ -247,14 +247,24 @@ class OrderFeedback(models.Model):
     )
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
     )
     # Set when the rating is given (campaigns.feedback.FOLLOW_UP_AT_MOST), so
     # changing that rule later does not reopen old ratings.
     follow_up = models.BooleanField(_("needs a follow-up"), default=False)
     follow_up_handled_at = models.DateTimeField(_("follow-up handled at"), null=True, blank=True)
     follow_up_handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follow-up handled by"),
     )
 
     class Meta:
