@@ -139,7 +139,9 @@ class CouponAdmin(FourEyesSaveMixin, campaigns.admin.CouponAdmin):
     actions = ["unredeem"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["template", "member", "reason"] if obj is None else [f.name for f in Coupon._meta.fields[1:]]
+        if obj is None:
+            return ["template", "member", "reason"]
+        return self._as_money([f.name for f in Coupon._meta.fields[1:]])
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [] if obj is None else self.get_fields(request, obj)

@@ -13,6 +13,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from cafe_loyalty.core.clock import local_day_start
+from campaigns.models import OrderFeedback
+from campaigns.selectors import feedback_follow_ups_open
 from members.models import Member, PointsEntry
 from payments.models import Account, CashOut, Order, Payment, Refund, RiskAlert, TopUp, WalletPause
 from payments.selectors.risk import risk_alerts_open, wallet_pauses_open
@@ -87,3 +89,21 @@ def needs_attention() -> NeedsAttention:
     alerts = list(open_alerts[:ALERTS_SHOWN])
     more = open_alerts.count() - len(alerts) if len(alerts) == ALERTS_SHOWN else 0
     return NeedsAttention(pauses=wallet_pauses_open(), alerts=alerts, more_alerts=more)
+
+
+FOLLOW_UPS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """Low ratings waiting for someone to follow them up (newest first)."""
+
+    feedback: list[OrderFeedback]  # the first FOLLOW_UPS_SHOWN
+    more: int
+
+
+def follow_ups() -> FollowUps:
+    waiting = feedback_follow_ups_open()
+    shown = list(waiting[:FOLLOW_UPS_SHOWN])
+    more = waiting.count() - len(shown) if len(shown) == FOLLOW_UPS_SHOWN else 0
+    return FollowUps(feedback=shown, more=more)

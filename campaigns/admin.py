@@ -8,8 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
+from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply
 from campaigns.lifecycle import campaign_run
 from campaigns.models import (
     BirthdayGrant,
@@ -25,13 +26,15 @@ from campaigns.models import (
     Referral,
     Reward,
 )
-from campaigns.reports import CHURN_DAYS, cohort_retention, lapsed_summary, monthly_activity
+from campaigns.report_charts import activity_chart, campaigns_chart, cohort_chart, segments_chart
+from campaigns.reports import CHURN_DAYS, campaign_comparisons, cohort_retention, lapsed_summary, monthly_activity
 from campaigns.selectors import CampaignResult, campaign_result, earn_rule_exists, feedback_by_store, segment_counts
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(admin.ModelAdmin):
+class EarnRuleAdmin(MoneyAdmin):
     list_display = ["__str__", "max_points_per_order", "max_points_per_day"]
+    money_fields = ["unit_amount"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not earn_rule_exists()
@@ -43,7 +46,7 @@ class ProductBonusAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(MoneyAdmin):
     list_display = [
         "name",
         "multiplier_percent",
@@ -58,13 +61,14 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(admin.ModelAdmin):
+class CouponTemplateAdmin(MoneyAdmin):
     list_display = ["name", "kind", "percent_off", "amount_off", "min_spend", "valid_days", "stackable", "is_active"]
     list_filter = ["kind", "is_active"]
+    money_fields = ["amount_off", "min_spend"]
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(MoneyAdmin):
     list_display = [
         "code",
         "template",
@@ -82,6 +86,7 @@ class CouponAdmin(admin.ModelAdmin):
     readonly_fields = ["reserved_for", "reserved_at"]
     list_select_related = ["template", "member"]
     raw_id_fields = ["member"]
+    money_fields = ["discount"]
 
 
 @admin.register(Reward)
@@ -103,17 +108,80 @@ class BirthdayGrantAdmin(ReadOnlyAdmin):
     list_select_related = ["member"]
 
 
-@admin.register(OrderFeedback)
-class OrderFeedbackAdmin(ReadOnlyAdmin):
-    """Members' ratings: read-only, but an abusive comment can be deleted."""
+class FollowUpFilter(admin.SimpleListFilter):
+    title = _("follow-up")
+    parameter_name = "follow_up"
 
-    list_display = ["created_at", "store_slug", "rating", "comment", "member", "order_reference"]
-    list_filter = ["store_slug", "rating"]
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("To handle")), ("handled", _("Handled"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OrderFeedback]) -> QuerySet[OrderFeedback]:
+        if self.value() == "open":
+            return queryset.filter(follow_up=True, follow_up_handled_at__isnull=True)
+        if self.value() == "handled":
+            return queryset.filter(follow_up=True, follow_up_handled_at__isnull=False)
+        return queryset
+
+
+@admin.register(OrderFeedback)
+class OrderFeedbackAdmin(MoneyAdmin):
+    """Members' ratings. A manager writes a reply (it goes to the member's
+    inbox) and marks low ratings' follow-ups handled; the rating itself is the
+    member's, read-only, though an abusive comment can be deleted."""
+
+    list_display = [
+        "created_at",
+        "store_slug",
+        "rating",
+        "comment",
+        "member",
+        "order_reference",
+        "replied",
+        "follow_up_state",
+    ]
+    list_filter = [FollowUpFilter, "store_slug", "rating"]
     list_select_related = ["member"]
     change_list_template = "admin/campaigns/orderfeedback/change_list.html"
+    _record = [
+        "created_at",
+        "member",
+        "order_reference",
+        "store_slug",
+        "rating",
+        "comment",
+        "follow_up",
+        "follow_up_handled_at",
+        "follow_up_handled_by",
+    ]
+    fields = [*_record, "reply", "replied_at", "replied_by"]
+    readonly_fields = [*_record, "replied_at", "replied_by"]
+    actions = ["mark_follow_up_handled"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.has_perm("campaigns.delete_orderfeedback"))
+
+    def save_model(self, request: HttpRequest, obj: OrderFeedback, form: Any, change: bool) -> None:
+        # Only the reply is editable, and it is sent through the service.
+        if "reply" in form.changed_data:
+            order_feedback_reply(feedback_id=obj.pk, reply=form.cleaned_data["reply"], by=request.user)
+
+    @admin.display(description=_("replied"), boolean=True)
+    def replied(self, obj: OrderFeedback) -> bool:
+        return bool(obj.reply)
+
+    @admin.display(description=_("follow-up"))
+    def follow_up_state(self, obj: OrderFeedback) -> str:
+        if not obj.follow_up:
+            return ""
+        return str(_("Handled") if obj.follow_up_handled_at else _("To handle"))
+
+    @admin.action(description=_("Mark the follow-ups handled"), permissions=["change"])
+    def mark_follow_up_handled(self, request: HttpRequest, queryset: QuerySet[OrderFeedback]) -> None:
+        count = order_feedback_follow_ups_handle(feedback_ids=queryset.values_list("pk", flat=True), by=request.user)
+        self.message_user(request, _("Handled %(n)d follow-up(s).") % {"n": count}, messages.SUCCESS)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         response = super().changelist_view(request, extra_context)
@@ -136,21 +204,17 @@ def _percent(value: float | None) -> str:
 class MemberSegmentAdmin(admin.ModelAdmin):
     """Read-only: rows come from `manage.py compute_segments`."""
 
-    list_display = [
-        "member",
-        "segment",
-        "r_score",
-        "f_score",
-        "m_score",
-        "recency_days",
-        "frequency",
-        "spend",
-        "computed_at",
-    ]
+    # Scores in one column and no computed-at (one nightly run: the same for
+    # every row), so the list, spend included, fits 1440 px beside the filters.
+    list_display = ["member", "segment", "scores", "recency_days", "frequency", "spend"]
     list_filter = ["segment", "r_score", "f_score", "m_score"]
     search_fields = ["=member__card_number"]
     list_select_related = ["member"]
     change_list_template = "admin/campaigns/membersegment/change_list.html"
+
+    @admin.display(description=_("R F M"))
+    def scores(self, obj: MemberSegment) -> str:
+        return f"R{obj.r_score} F{obj.f_score} M{obj.m_score}"
 
     @admin.display(description=_("spend (12 months)"), ordering="monetary")
     def spend(self, obj: MemberSegment) -> str:
@@ -169,24 +233,22 @@ class MemberSegmentAdmin(admin.ModelAdmin):
         return [report, *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
-        labels = dict(MemberSegment.Segment.choices)
-        context = {
-            "segment_counts": [(labels[key], count) for key, count in segment_counts().items()],
-            **(extra_context or {}),
-        }
+        context = {"segments_chart": segments_chart(segment_counts()), **(extra_context or {})}
         return super().changelist_view(request, context)  # type: ignore[return-value]
 
     def retention_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        cohorts = cohort_retention(months=6)
+        months = monthly_activity(months=12)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Retention and churn"),
-            "months": monthly_activity(months=12),
-            "cohorts": cohorts,
-            "offsets": range(1, len(cohorts)),
+            "months": months,
+            "activity_chart": activity_chart(months),
+            "cohort_chart": cohort_chart(cohort_retention(months=6)),
+            "campaigns_chart": campaigns_chart(campaign_comparisons()),
+            "segments_chart": segments_chart(segment_counts()),
             "lapsed": lapsed_summary(),
             "churn_days": CHURN_DAYS,
         }
@@ -194,7 +256,7 @@ class MemberSegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(MoneyAdmin):
     list_display = [
         "name",
         "kind",

@@ -5,11 +5,13 @@ import it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.rulecache import RuleCache
 
 
@@ -17,7 +19,7 @@ class EarnRule(models.Model):
     """One row: how many points an order earns before bonuses."""
 
     points_per_unit = models.PositiveIntegerField(default=1)
-    unit_amount = models.PositiveIntegerField(default=1000, help_text=_("Minor units per earning unit (1000 = NT$10)."))
+    unit_amount = models.PositiveIntegerField(default=1000, help_text=_("Spend that earns the points above."))
     max_points_per_order = models.PositiveIntegerField(default=500)
     max_points_per_day = models.PositiveIntegerField(default=2000)
 
@@ -26,7 +28,7 @@ class EarnRule(models.Model):
         constraints = [models.CheckConstraint(condition=Q(unit_amount__gt=0), name="earn_unit_positive")]
 
     def __str__(self) -> str:
-        return f"{self.points_per_unit} pt per {self.unit_amount} minor units"
+        return f"{self.points_per_unit} pt per {format_money(self.unit_amount)}"
 
     @classmethod
     def current(cls) -> EarnRule:
@@ -44,6 +46,8 @@ class ProductBonus(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("product bonus")
+        verbose_name_plural = _("product bonuses")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(category_slug="", product_sku=""), name="bonus_targets_category_or_product"
@@ -111,7 +115,7 @@ class CouponTemplate(models.Model):
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     percent_off = models.PositiveSmallIntegerField(default=0)
-    amount_off = models.BigIntegerField(default=0, help_text=_("Minor units"))
+    amount_off = models.BigIntegerField(default=0)
     buy_quantity = models.PositiveSmallIntegerField(default=0)
     get_quantity = models.PositiveSmallIntegerField(default=0)
     scope_category = models.SlugField(blank=True, help_text=_("Only items of this category (empty: any)"))
@@ -228,15 +232,52 @@ class BirthdayGrant(models.Model):
 
 
 class OrderFeedback(models.Model):
+    """A member's rating of one of their orders. A manager may reply (the
+    member reads it in their inbox); a low rating opens a follow-up that stays
+    on the admin's front page until someone marks it handled."""
+
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="feedback")
     order_reference = models.CharField(max_length=100)
-    store_slug = models.SlugField(blank=True)
-    rating = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True, max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
+    store_slug = models.SlugField(_("store"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+    reply = models.TextField(
+        _("reply"), blank=True, max_length=1000, help_text=_("Saving a new reply sends it to the member's inbox.")
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+    )
+    # Set when the rating is given (campaigns.feedback.FOLLOW_UP_AT_MOST), so
+    # changing that rule later does not reopen old ratings.
+    follow_up = models.BooleanField(_("needs a follow-up"), default=False)
+    follow_up_handled_at = models.DateTimeField(_("follow-up handled at"), null=True, blank=True)
+    follow_up_handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follow-up handled by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        indexes = [
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(follow_up=True, follow_up_handled_at__isnull=True),
+                name="feedback_follow_up_open",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["member", "order_reference"], name="feedback_once_per_order"),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
@@ -268,7 +309,7 @@ class MemberSegment(models.Model):
     last_visit_at = models.DateTimeField()
     recency_days = models.PositiveIntegerField(help_text=_("Days since the last visit"))
     frequency = models.PositiveIntegerField(help_text=_("Visits in the last 12 months"))
-    monetary = models.BigIntegerField(help_text=_("Spend in the last 12 months, minor units"))
+    monetary = models.BigIntegerField(help_text=_("Spend in the last 12 months"))
     r_score = models.PositiveSmallIntegerField()
     f_score = models.PositiveSmallIntegerField()
     m_score = models.PositiveSmallIntegerField()

@@ -21,6 +21,8 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_result
 from members.models import Visit
 
 CHURN_DAYS = 60
@@ -140,3 +142,32 @@ def lapsed_summary(*, now: datetime | None = None) -> LapsedSummary:
     customers = Visit.objects.aggregate(n=Count("member_id", distinct=True))["n"] or 0
     active = Visit.objects.filter(at__gte=cutoff).aggregate(n=Count("member_id", distinct=True))["n"] or 0
     return LapsedSummary(customers=customers, active=active, lapsed=customers - active)
+
+
+@dataclass(frozen=True)
+class CampaignComparison:
+    campaign: str
+    treatment_rate: float | None
+    holdout_rate: float | None
+    treatment_members: int
+    holdout_members: int
+
+
+def campaign_comparisons(*, limit: int = 8) -> list[CampaignComparison]:
+    """Came-back rates of the sent group against the holdout, for the newest
+    `limit` campaigns that entered anyone. One query per campaign shown (each
+    has its own conversion window), so at most `limit` + 1."""
+    campaigns = Campaign.objects.filter(entries__isnull=False).distinct().order_by("-created_at")[:limit]
+    rows = []
+    for campaign in campaigns:
+        result = campaign_result(campaign=campaign)
+        rows.append(
+            CampaignComparison(
+                campaign=campaign.name,
+                treatment_rate=result.treatment.rate,
+                holdout_rate=result.holdout.rate,
+                treatment_members=result.treatment.members,
+                holdout_members=result.holdout.members,
+            )
+        )
+    return rows

@@ -97,6 +97,15 @@ def feedback_by_store(*, feedbacks: QuerySet[OrderFeedback]) -> QuerySet[OrderFe
     )
 
 
+def feedback_follow_ups_open() -> QuerySet[OrderFeedback]:
+    """Low ratings whose follow-up nobody has handled yet, newest first, with their member."""
+    return (
+        OrderFeedback.objects.filter(follow_up=True, follow_up_handled_at__isnull=True)
+        .select_related("member")
+        .order_by("-created_at")
+    )
+
+
 # --- Segments and birthdays ------------------------------------------------------
 
 

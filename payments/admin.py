@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
 from payments import admin_pauses, admin_pos  # noqa: F401  (registers the till's models and wallet pauses)
 from payments.models import (
@@ -31,7 +31,7 @@ from payments.services.risk import wallet_freeze, wallet_unfreeze
 from payments.services.terminals import terminal_revoke
 
 
-class TerminalInline(admin.TabularInline):
+class TerminalInline(MoneyFieldsMixin, admin.TabularInline):
     model = Terminal
     extra = 0
     fields = ["name", "is_active", "key_prefix", "last_seen_at", "created_at"]
@@ -43,8 +43,9 @@ class TerminalInline(admin.TabularInline):
         return False  # keys are printed once by `manage.py create_terminal`
 
 
-class StoreStaffInline(admin.TabularInline):
+class StoreStaffInline(MoneyFieldsMixin, admin.TabularInline):
     model = StoreStaff
+    money_fields = ["daily_top_up_cap"]
     extra = 0
     raw_id_fields = ["user"]
 
@@ -58,11 +59,12 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Terminal)
-class TerminalAdmin(admin.ModelAdmin):
+class TerminalAdmin(MoneyAdmin):
     list_display = ["name", "store", "is_active", "key_prefix", "last_seen_at"]
     list_filter = ["store", "is_active"]
     readonly_fields = ["key_prefix", "created_at", "last_seen_at"]
-    fields = ["store", "name", "is_active", "key_prefix", "created_at", "last_seen_at"]
+    fields = ["store", "name", "is_active", "daily_top_up_cap", "key_prefix", "created_at", "last_seen_at"]
+    money_fields = ["daily_top_up_cap"]
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -76,8 +78,20 @@ class TerminalAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgrammeSettings)
-class ProgrammeSettingsAdmin(admin.ModelAdmin):
+class ProgrammeSettingsAdmin(MoneyAdmin):
     list_display = ["__str__", "no_confirmation_limit", "daily_limit_cap", "wallet_cap", "refund_approval_threshold"]
+    money_fields = [
+        "no_confirmation_limit",
+        "daily_limit_cap",
+        "wallet_cap",
+        "refund_approval_threshold",
+        "min_top_up",
+        "max_top_up",
+        "terminal_daily_top_up_cap",
+        "staff_daily_top_up_cap",
+        "new_member_first_day_top_up_cap",
+        "staff_daily_refund_cap",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not ProgrammeSettings.objects.exists()
@@ -87,17 +101,10 @@ class ProgrammeSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(TopUpBonusRule)
-class TopUpBonusRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "min_amount_display", "bonus_display", "is_active", "starts_at", "ends_at"]
+class TopUpBonusRuleAdmin(MoneyAdmin):
+    list_display = ["name", "min_amount", "bonus", "is_active", "starts_at", "ends_at"]
     list_filter = ["is_active"]
-
-    @admin.display(description=_("top up at least"), ordering="min_amount")
-    def min_amount_display(self, obj: TopUpBonusRule) -> str:
-        return format_money(obj.min_amount)
-
-    @admin.display(description=_("bonus"), ordering="bonus")
-    def bonus_display(self, obj: TopUpBonusRule) -> str:
-        return format_money(obj.bonus)
+    money_fields = ["min_amount", "bonus"]
 
 
 @admin.register(Account)
@@ -107,6 +114,7 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["name", "member__card_number"]
     list_select_related = ["store"]
     actions = ["freeze", "unfreeze"]
+    money_fields = ["debits_posted", "credits_posted", "daily_limit", "no_confirmation_limit"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -136,20 +144,18 @@ class AccountAdmin(ReadOnlyAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "amount_display", "debit_account", "credit_account", "order_reference"]
+    list_display = ["created_at", "kind", "amount", "debit_account", "credit_account", "order_reference"]
     list_filter = ["kind", "created_at"]
     search_fields = ["order_reference", "debit_account__name", "credit_account__name"]
     list_select_related = ["debit_account", "credit_account"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    @admin.display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Transfer) -> str:
-        return format_money(obj.amount)
+    money_fields = ["amount"]
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(MoneyFieldsMixin, admin.TabularInline):
     model = Refund
+    money_fields = ["amount"]
     extra = 0
     can_delete = False
     readonly_fields = ["amount", "reason", "actor", "approved_by", "terminal", "created_at"]
@@ -160,33 +166,23 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "created_at", "member", "amount_display", "refunded_display", "status", "store", "reference"]
+    list_display = ["pk", "created_at", "member", "amount", "refunded_amount", "status", "store", "reference"]
     list_filter = ["status", "store", "created_at"]
     search_fields = ["=pk", "reference", "member__card_number"]
     list_select_related = ["member", "store"]
     date_hierarchy = "created_at"
     inlines = [RefundInline]
     show_full_result_count = False
-
-    @admin.display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Payment) -> str:
-        return format_money(obj.amount)
-
-    @admin.display(description=_("refunded"))
-    def refunded_display(self, obj: Payment) -> str:
-        return format_money(obj.refunded_amount) if obj.refunded_amount else ""
+    money_fields = ["amount", "refunded_amount"]
 
 
 @admin.register(CashOut)
 class CashOutAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "member", "amount_display", "store", "actor", "approved_by", "reason"]
+    list_display = ["created_at", "member", "amount", "store", "actor", "approved_by", "reason"]
     list_filter = ["store"]
     search_fields = ["member__card_number", "reason"]
     list_select_related = ["member", "store", "actor", "approved_by"]
-
-    @admin.display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: CashOut) -> str:
-        return format_money(obj.amount)
+    money_fields = ["amount"]
 
 
 @admin.register(TopUp)
@@ -195,6 +191,7 @@ class TopUpAdmin(ReadOnlyAdmin):
     list_filter = ["tender", "store"]
     search_fields = ["member__card_number"]
     list_select_related = ["member", "store"]
+    money_fields = ["amount", "bonus"]
 
 
 @admin.register(RiskAlert)

@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from cafe_loyalty.core.money import currency, format_money, major_units, parse_money
+from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, money_text
+from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.spreadsheets import csv_cell, csv_cell_read
 from payments.models import (
     CashMovement,
@@ -42,9 +43,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModifierOption)
-class ModifierOptionAdmin(admin.ModelAdmin):
+class ModifierOptionAdmin(MoneyAdmin):
     list_display = ["group", "name", "price", "is_default", "position"]
     list_filter = ["group"]
+    money_fields = ["price"]
 
 
 class CsvImportForm(forms.Form):
@@ -56,18 +58,15 @@ class CsvImportForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "sku", "category", "price_display", "quick_key", "is_active"]
+class ProductAdmin(MoneyAdmin):
+    list_display = ["name", "sku", "category", "price", "quick_key", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "sku"]
     filter_horizontal = ["modifiers", "unavailable_at"]
     list_select_related = ["category"]
     actions = ["export_csv"]
     change_list_template = "admin/payments/product/change_list.html"
-
-    @admin.display(description="price", ordering="price")
-    def price_display(self, obj: Product) -> str:
-        return format_money(obj.price)
+    money_fields = ["price"]
 
     def get_urls(self) -> list[Any]:
         return [
@@ -93,7 +92,7 @@ class ProductAdmin(admin.ModelAdmin):
                 product.sku,
                 product.name,
                 product.category.slug,
-                _price_text(product.price),
+                money_text(product.price),
                 ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
                 product.quick_key or "",
                 "yes" if product.is_active else "no",
@@ -120,12 +119,6 @@ class ProductAdmin(admin.ModelAdmin):
             "admin/payments/product/import.html",
             {"form": form, "title": "Import menu CSV", **self.admin_site.each_context(request)},
         )
-
-
-def _price_text(price: int) -> str:
-    """Minor units as people type them: '120' for whole amounts, else '120.50'."""
-    whole, minor = divmod(price, 10 ** currency().exponent)
-    return str(whole) if minor == 0 else str(major_units(price))
 
 
 def import_menu_csv(handle: Any) -> int:
@@ -168,24 +161,27 @@ def _import_row(number: int, row: dict[str, str]) -> None:
     product.modifiers.set([option for option in options if option is not None])
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(MoneyFieldsMixin, admin.TabularInline):
     model = OrderLine
     extra = 0
     fields = readonly_fields = ("product", "quantity", "unit_price", "modifiers_label")
+    money_fields = ["unit_price"]
     can_delete = False
 
 
-class TenderInline(admin.TabularInline):
+class TenderInline(MoneyFieldsMixin, admin.TabularInline):
     model = Tender
     extra = 0
     fields = readonly_fields = ("kind", "status", "amount", "change_given", "points_used", "refunded_amount", "payment")
+    money_fields = ["amount", "change_given", "refunded_amount"]
     can_delete = False
 
 
-class OrderRefundInline(admin.TabularInline):
+class OrderRefundInline(MoneyFieldsMixin, admin.TabularInline):
     """Each refund of the order, in the shift it was made in."""
 
     model = OrderRefund
+    money_fields = ["amount"]
     extra = 0
     fields = readonly_fields = ("number", "created_at", "amount", "given_back", "shift", "reason", "approved_by")
     can_delete = False
@@ -199,7 +195,7 @@ class OrderRefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(MoneyAdmin):
     """Every sale, from the till and from the API, with its tenders and refunds."""
 
     list_display = [
@@ -218,20 +214,22 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["store", "member"]
     inlines = [OrderLineInline, TenderInline, OrderRefundInline]
     readonly_fields = [f.name for f in Order._meta.fields]
+    money_fields = ["subtotal", "discount", "total", "refunded_amount"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
-class CashMovementInline(admin.TabularInline):
+class CashMovementInline(MoneyFieldsMixin, admin.TabularInline):
     model = CashMovement
+    money_fields = ["amount"]
     extra = 0
     readonly_fields = ["amount", "reason", "actor", "created_at"]
     can_delete = False
 
 
 @admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
+class ShiftAdmin(MoneyAdmin):
     """Shifts per store and day, with each one's Z report."""
 
     list_display = ["store", "opened_at", "closed_at", "opening_float", "expected_cash", "counted_cash", "difference"]
@@ -240,6 +238,7 @@ class ShiftAdmin(admin.ModelAdmin):
     list_select_related = ["store"]
     inlines = [CashMovementInline]
     readonly_fields = ["z_report_table"]
+    money_fields = ["opening_float", "expected_cash", "counted_cash"]
 
     @admin.display(description="counted − expected")
     def difference(self, obj: Shift) -> str:

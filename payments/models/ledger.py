@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.core.money import format_money
+
 # --- Double-entry wallet ledger ---------------------------------------------
 
 
@@ -141,7 +143,7 @@ class TopUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Top-up {self.pk} ({self.amount})"
+        return f"Top-up {self.pk} ({format_money(self.amount)})"
 
 
 class CashOut(models.Model):
@@ -165,7 +167,7 @@ class CashOut(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="cash_out_amount_positive")]
 
     def __str__(self) -> str:
-        return f"Cash-out {self.pk} ({self.amount})"
+        return f"Cash-out {self.pk} ({format_money(self.amount)})"
 
 
 class Transfer(models.Model):
@@ -218,7 +220,7 @@ class Transfer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount}: {self.debit_account_id} -> {self.credit_account_id}"
+        return f"{self.kind} {format_money(self.amount)}: {self.debit_account_id} -> {self.credit_account_id}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

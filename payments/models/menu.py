@@ -40,7 +40,7 @@ class Product(models.Model):
     category = models.ForeignKey("payments.Category", on_delete=models.PROTECT, related_name="products")
     name = models.CharField(max_length=80)
     sku = models.SlugField(max_length=40, unique=True)
-    price = models.BigIntegerField(help_text=_("Minor units, before modifiers"))
+    price = models.BigIntegerField(help_text=_("Before modifiers"))
     image = models.ImageField(upload_to="products/", blank=True)
     modifiers = models.ManyToManyField("payments.ModifierOption", blank=True, related_name="products")
     quick_key = models.PositiveSmallIntegerField(

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.core.money import format_money
+
 
 class Shift(models.Model):
     store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="shifts")
@@ -40,7 +42,7 @@ class CashMovement(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.reason}"
+        return f"{format_money(self.amount, signed=True)} {self.reason}"
 
 
 class Order(models.Model):
@@ -189,7 +191,7 @@ class Tender(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {format_money(self.amount)}"
 
 
 class OrderRefund(models.Model):
@@ -240,4 +242,4 @@ class OrderRefundPart(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_refund_part_positive")]
 
     def __str__(self) -> str:
-        return f"{self.tender} −{self.amount}"
+        return f"{self.tender} −{format_money(self.amount)}"

@@ -91,7 +91,7 @@ class ProgrammeSettings(models.Model):
     no_confirmation_limit = models.BigIntegerField(
         _("no-confirmation limit"),
         default=50_000,
-        help_text=_("Payments up to this amount (minor units) need no confirmation; members may lower their own."),
+        help_text=_("Payments up to this amount need no confirmation; members may lower their own."),
     )
     daily_limit_cap = models.BigIntegerField(
         _("daily spend cap"),

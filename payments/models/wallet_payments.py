@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.core.money import format_money
+
 
 class PaymentCode(models.Model):
     """A one-time 18-digit code shown on the member's phone. Only its keyed hash
@@ -70,7 +72,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Payment {self.pk} ({self.amount}, {self.status})"
+        return f"Payment {self.pk} ({format_money(self.amount)}, {self.status})"
 
     @property
     def refundable_amount(self) -> int:

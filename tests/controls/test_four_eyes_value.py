@@ -178,7 +178,7 @@ def test_a_large_coupon_template_waits_for_a_second_manager(
         "name": "Big welcome",
         "kind": "amount_off",
         "percent_off": "0",
-        "amount_off": "100000",
+        "amount_off": "1,000",  # NT$1,000: the admin takes money as people write it
         "buy_quantity": "0",
         "get_quantity": "0",
         "min_spend": "0",
@@ -202,8 +202,8 @@ def test_a_large_coupon_template_waits_for_a_second_manager(
 def bonus_rule_form(**fields: str) -> dict[str, str]:
     return {
         "name": "Top up 1,000 get 200",
-        "min_amount": "100000",
-        "bonus": "20000",
+        "min_amount": "1000",
+        "bonus": "200",
         "is_active": "on",
         "starts_at_0": "",
         "starts_at_1": "",
@@ -235,7 +235,7 @@ def test_raising_a_bonus_waits_but_switching_a_rule_off_is_at_once(client: Clien
     rule = TopUpBonusRule.objects.create(name="Top up 1,000 get 200", min_amount=100_000, bonus=20_000)
     url = f"/admin/payments/topupbonusrule/{rule.pk}/change/"
     client.force_login(manager_user)
-    client.post(url, bonus_rule_form(bonus="90000"))
+    client.post(url, bonus_rule_form(bonus="900"))
     rule.refresh_from_db()
     assert rule.bonus == 20_000
     pending = ValueChange.objects.get(status="pending")
