@@ -107,11 +107,11 @@ def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> R
             # Refusals are answers too: a retry must see the same refusal, not a
             # second attempt that might now succeed with the same key.
             response = problem_response_for(exc)
-        except BaseException:
-            _release(record)
-            raise
+        # An unexpected failure is not stored. Inside the service's transaction
+        # it rolled the claim back with everything else; after the commit (an
+        # on-commit hook, say) the claim stays linked to what was made, and a
+        # retry gets the answer rebuilt from it, never a second run.
         if response.status_code >= 500:
-            _release(record)
             return response
         _store(record, response)
         return response
@@ -152,13 +152,6 @@ def _answer_for(existing: IdempotencyRecord, rebuild: Rebuild) -> Response | Non
         replay.content_type = "application/problem+json"
     replay["Idempotent-Replayed"] = "true"
     return replay
-
-
-def _release(record: IdempotencyRecord) -> None:
-    """A claim whose request failed unexpectedly: its transaction rolled back
-    and took the claim with it, unless the failure came after the commit."""
-    if record.pk is not None:
-        IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).delete()
 
 
 def _store(record: IdempotencyRecord, response: Response) -> None:

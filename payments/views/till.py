@@ -202,7 +202,8 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     except Problem as exc:
         offer = exc.extra.get("wallet_balance", 0) if exc.code == "insufficient_funds" else 0
         return render_cart(request, order, error=_say(exc), wallet_offer=offer)
-    order.refresh_from_db()
+    if result.replayed:  # a new tender comes back with `order` refreshed already
+        order.refresh_from_db()
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""
