@@ -38,6 +38,12 @@ def main() -> int:
         f"# per payment: {http['commits_per_payment']:.2f} explicit COMMIT,"
         f" {http['wal_flushes_per_payment']:.2f} WAL flushes (one payment at a time)"
     )
+    print(
+        f"# CPU per request (gunicorn + PostgreSQL processes): payment {http['cpu_ms_per_payment']:.1f} ms,"
+        f" healthz {http['cpu_ms_per_healthz']:.2f} ms; ratio by CPU"
+        f" {http['cpu_ms_per_healthz'] / http['cpu_ms_per_payment']:.3f} (what the throughput ratio tends to"
+        " on an otherwise idle machine)"
+    )
     print(f"# errors={sum(errors.values())} {errors if errors else ''}".rstrip())
     verdict = {True: "ok", False: "FAILED"}
     print(f"# check_ledger {verdict[http['ledger_ok']]}, check_points {verdict[http['points_ok']]}")

@@ -65,7 +65,7 @@ def wrk_payments(port: int, key: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
-def wrk_healthz(port: int) -> float:
+def wrk_healthz(port: int) -> tuple[float, int]:
     """Requests/s for GET /healthz (the whole middleware stack and one
     `SELECT 1`) from the same driver, connections and server."""
     out = subprocess.run(
@@ -75,9 +75,10 @@ def wrk_healthz(port: int) -> float:
         text=True,
     ).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    count = re.search(r"(\d+) requests in", out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    assert found and not non_2xx, out
-    return float(found.group(1))
+    assert found and count and not non_2xx, out
+    return float(found.group(1)), int(count.group(1))
 
 
 def sequential_payments(port: int, key: str, codes: list[str]) -> Counter[int]:
@@ -192,11 +193,15 @@ def run(services: Services) -> dict[str, Any]:
     figures["statuses"].update(counted.pop("statuses"))
     figures.update(counted)
     services.worker()
+    cpu = services.cpu_seconds()
     closed = wrk_payments(port, key, take(len(codes) // 2))
+    figures["cpu_ms_per_payment"] = (services.cpu_seconds() - cpu) * 1000 / max(closed["statuses"].get(201, 0), 1)
     figures["statuses"].update(closed["statuses"])
     figures.update({name: closed[name] for name in ("payments_per_s", "p50_ms", "p99_ms", "requests")})
     figures["backlog_drained_s"] = backlog_drained_s(services)
-    figures["healthz_per_s"] = wrk_healthz(port)
+    cpu = services.cpu_seconds()
+    figures["healthz_per_s"], healthz_requests = wrk_healthz(port)
+    figures["cpu_ms_per_healthz"] = (services.cpu_seconds() - cpu) * 1000 / healthz_requests
     opened = open_loop(
         port=port, key=key, codes=take(int(OPEN_LOOP_RATE * DURATION)), rate=OPEN_LOOP_RATE, salt=uuid.uuid4().hex
     )

@@ -61,6 +61,10 @@ def production_env(*, database_url: str, cache_url: str, static_root: str) -> di
     }
 
 
+def _children(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+
+
 class Services:
     """Redis on a free port, then gunicorn and the worker on demand; all of
     them stopped on exit."""
@@ -125,6 +129,23 @@ class Services:
         kind = self.env.get("GUNICORN_WORKER_CLASS", found.get("WORKER_CLASS", "?"))
         threads = self.env.get("GUNICORN_THREADS", found.get("THREADS", "?"))
         return f"gunicorn {workers} workers × {kind}, {threads} threads"
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the app's processes (gunicorn and its
+        workers) and by PostgreSQL's (its backends): a figure the other
+        processes on a shared machine do not distort, unlike throughput."""
+        assert self.app is not None
+        # This cluster's processes only (other clusters may run on the machine).
+        postgres = self.sql("SELECT pid FROM pg_stat_activity").split()
+        pids = [str(self.app.pid), *_children(self.app.pid), *postgres]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def pg_command(self, program: str) -> list[str]:
         match = re.match(r"postgres://(\w+)@([\d.]+):(\d+)/(\w+)", self.database_url)
