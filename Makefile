@@ -53,7 +53,16 @@ test-browser: install messages
 
 test: lint typecheck test-sqlite test-postgres test-browser
 
+# The bench drives the app with wrk and serves it with Redis as the shared
+# cache (README, "Benchmarks"); both come from Debian's packages, installed
+# here when missing, as .ci/run installs PostgreSQL.
 bench: install
+	@missing=(); command -v wrk >/dev/null || missing+=(wrk); \
+	  command -v redis-server >/dev/null || missing+=(redis-server); \
+	  if [ $${#missing[@]} -gt 0 ]; then \
+	    echo "Installing: $${missing[*]}"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}"; \
+	  fi
 	$(BIN)/python -m bench
 
 clean:

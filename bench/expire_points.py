@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+from bench.servers import production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 LOTS = int(os.environ.get("BENCH_LOTS", "1000000"))
@@ -58,18 +60,14 @@ def _measure() -> None:
 
 
 def run(database_url: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "cafe_loyalty.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.expire_points"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    # The job touches no cache: the address is never contacted.
+    env = production_env(
+        database_url=database_url, cache_url="redis://127.0.0.1:9/1", static_root=tempfile.gettempdir()
     )
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.expire_points"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
     expired, seconds, ok = out.stdout.strip().splitlines()[-1].split()
     return {"lots": int(expired), "seconds": float(seconds), "check_points_ok": ok == "True"}
 

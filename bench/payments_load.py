@@ -1,5 +1,7 @@
-"""Drive POST /api/v1/payments against gunicorn on a throw-away PostgreSQL, then
-run pgbench (tpcb-like, scale 10) on the same cluster, and compare."""
+"""POST /api/v1/payments against gunicorn (configured by gunicorn.conf.py, as
+in production) on a durable PostgreSQL, with Redis as the shared cache and the
+task worker running; GET /healthz on the same server with the same driver as
+the floor; then pgbench on the same cluster for reference."""
 
 from __future__ import annotations
 
@@ -7,134 +9,41 @@ import http.client
 import json
 import os
 import re
-import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.openloop import open_loop
+from bench.servers import Services, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CLIENTS = 16
 DURATION = float(os.environ.get("BENCH_SECONDS", "20"))
+OPEN_LOOP_RATE = 100.0
+SQL_SAMPLE = 50  # payments, one after another, for the statement count
 MEMBERS = 400
-CODES_PER_MEMBER = 40  # 16,000 codes: more than 20 s can use
+CODES_PER_MEMBER = 70  # 28,000 codes: more than the runs can use
+BACKLOG_LIMIT_S = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def bench_env(database_url: str, static_root: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "CAFE_PAYMENT_CODE_TTL_SECONDS": "3600",
-        "CAFE_TERMINAL_THROTTLE": "1000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_POOL_MAX": "8",
-        "STATIC_ROOT": static_root,
-    }
-
-
-def drive(port: int, key: str, codes: list[str]) -> dict[str, Any]:
-    """CLIENTS threads, keep-alive connections, a fresh code and key per request."""
-    lock = threading.Lock()
-    queue = iter(codes)
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    deadline = time.monotonic() + DURATION
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < deadline:
-            with lock:
-                code = next(queue, None)
-            if code is None:
-                break
-            body = json.dumps({"payment_code": code, "amount": 12_000, "reference": "bench"})
-            headers = {
-                "Authorization": f"Bearer {key}",
-                "Idempotency-Key": uuid.uuid4().hex,
-                "Content-Type": "application/json",
-            }
-            started = time.perf_counter()
-            try:
-                conn.request("POST", "/api/v1/payments", body, headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    ok = statuses.get(201, 0)
-    return {
-        "requests": len(latencies),
-        "succeeded": ok,
-        "seconds": elapsed,
-        "payments_per_s": ok / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0.0,
-        "statuses": dict(statuses),
-    }
-
-
-def drive_wrk(port: int, key: str, codes: list[str]) -> dict[str, Any]:
-    """The same load from wrk (C, two threads): the driver then takes a sliver
-    of the two cores instead of the one a Python driver needs."""
+def wrk_payments(port: int, key: str, codes: list[str]) -> dict[str, Any]:
+    """Closed loop from wrk (C, two threads): CLIENTS keep-alive connections,
+    a fresh code and key per request."""
     threads = 2
     with tempfile.NamedTemporaryFile("w", suffix=".codes", delete=False) as handle:
         handle.write("\n".join(codes) + "\n")
         codes_path = handle.name
     try:
         out = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                str(threads),
-                "-c",
-                str(CLIENTS),
-                "-d",
-                f"{int(DURATION)}s",
-                "--timeout",
-                "30s",
-                "-s",
-                str(ROOT / "bench" / "payments.lua"),
-                f"http://127.0.0.1:{port}",
-                "--",
-                codes_path,
-                str(threads),
-                key,
-                uuid.uuid4().hex[:12],
-            ],
+            ["wrk", "-t", str(threads), "-c", str(CLIENTS), "-d", f"{int(DURATION)}s", "--timeout", "30s"]
+            + ["-s", str(ROOT / "bench" / "payments.lua"), f"http://127.0.0.1:{port}"]
+            + ["--", codes_path, str(threads), key, uuid.uuid4().hex[:12]],
             check=True,
             capture_output=True,
             text=True,
@@ -146,40 +55,93 @@ def drive_wrk(port: int, key: str, codes: list[str]) -> dict[str, Any]:
     statuses = {int(status): n for status, n in result["statuses"].items()}
     if result["errors_socket"]:
         statuses[0] = statuses.get(0, 0) + result["errors_socket"]
-    ok = statuses.get(201, 0)
     return {
         "requests": result["requests"],
-        "succeeded": ok,
         "seconds": result["seconds"],
-        "payments_per_s": ok / result["seconds"],
+        "payments_per_s": statuses.get(201, 0) / result["seconds"],
         "p50_ms": result["p50_ms"],
         "p99_ms": result["p99_ms"],
         "statuses": statuses,
-        "driver": "wrk",
     }
 
 
-def healthz_floor(port: int) -> float:
+def wrk_healthz(port: int) -> tuple[float, int]:
     """Requests/s for GET /healthz (the whole middleware stack and one
-    `SELECT 1`) under the same 16 connections: the ceiling any endpoint of this
-    app can reach on this machine, printed beside the payment figures."""
+    `SELECT 1`) from the same driver, connections and server."""
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", "5s", f"http://127.0.0.1:{port}/healthz"],
+        ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", "10s", f"http://127.0.0.1:{port}/healthz"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert found, out
-    return float(found.group(1))
+    count = re.search(r"(\d+) requests in", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert found and count and not non_2xx, out
+    return float(found.group(1)), int(count.group(1))
 
 
-def pgbench(database_url: str, bin_dir: Path) -> float:
-    match = re.match(r"postgres://(\w+)@([\d.]+):(\d+)/(\w+)", database_url)
-    assert match, database_url
-    user, host, port, _ = match.groups()
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    base = [*as_pg, str(bin_dir / "pgbench"), "-h", host, "-p", port, "-U", user]
+def sequential_payments(port: int, key: str, codes: list[str]) -> Counter[int]:
+    """One payment after another on one keep-alive connection."""
+    statuses: Counter[int] = Counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for code in codes:
+        body = json.dumps({"payment_code": code, "amount": 12_000, "reference": "bench"})
+        headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex}
+        headers["Content-Type"] = "application/json"
+        conn.request("POST", "/api/v1/payments", body, headers)
+        response = conn.getresponse()
+        response.read()
+        statuses[response.status] += 1
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+    return statuses
+
+
+def sql_per_payment(services: Services, port: int, key: str, codes: list[str]) -> dict[str, Any]:
+    """Statements the server ran per payment (pg_stat_statements), apart from
+    BEGIN/COMMIT; explicit commits and WAL flushes (each one a wait for the
+    disk) per payment: SQL_SAMPLE payments one after another, nothing else
+    running (the task worker starts after)."""
+    services.sql("SELECT pg_stat_statements_reset()")
+    services.sql("SELECT pg_stat_reset_shared('wal')")
+    statuses = sequential_payments(port, key, codes)
+    flushes = int(services.sql("SELECT wal_sync FROM pg_stat_wal").strip())
+    rows = services.sql("SELECT query, calls FROM pg_stat_statements")
+    counts: Counter[str] = Counter()
+    for query, calls in (line.split("|", 1) for line in rows.splitlines() if "|" in line):
+        word = query.strip().split()[0].upper() if query.strip() else ""
+        # The foreign-key checks PostgreSQL runs inside an INSERT or UPDATE
+        # (SELECT 1 … FOR KEY SHARE) are not round trips of ours.
+        if "pg_stat_statements" in query or "FOR KEY SHARE OF x" in query:
+            continue
+        counts["commit" if word == "COMMIT" else "begin" if word == "BEGIN" else "statement"] += int(calls)
+    n = len(codes)
+    return {
+        "sql_per_payment": counts["statement"] / n,
+        "commits_per_payment": counts["commit"] / n,
+        "wal_flushes_per_payment": flushes / n,
+        "statuses": statuses,
+    }
+
+
+def backlog_drained_s(services: Services) -> float:
+    """Seconds from now until the task worker has no ready or running task."""
+    started = time.monotonic()
+    while time.monotonic() - started < BACKLOG_LIMIT_S:
+        left = services.sql(
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+        ).strip()
+        if left == "0":
+            return time.monotonic() - started
+        time.sleep(0.1)
+    return float("inf")
+
+
+def pgbench(services: Services) -> float:
+    base = services.pg_command("pgbench")
     subprocess.run([*base, "-i", "-s", "10", "-q", "cafe"], check=True, capture_output=True)
     out = subprocess.run(
         [*base, "-c", "16", "-j", "2", "-T", str(int(DURATION)), "-b", "tpcb-like", "cafe"],
@@ -192,67 +154,78 @@ def pgbench(database_url: str, bin_dir: Path) -> float:
     return float(found.group(1))
 
 
-def run(database_url: str, bin_dir: Path) -> dict[str, Any]:
-    static_root = tempfile.mkdtemp(prefix="cafe-static-")
-    env = bench_env(database_url, static_root)
-    try:
-        subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        prepared = subprocess.run(
-            [PY, "-m", "bench.prepare", str(MEMBERS), str(CODES_PER_MEMBER)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        data = json.loads(prepared.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        workers = os.environ.get("BENCH_WORKERS", "4")
-        server = subprocess.Popen(
-            [
-                str(Path(PY).parent / "gunicorn"),
-                "cafe_loyalty.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                workers,
-                "-k",
-                os.environ.get("BENCH_WORKER_CLASS", "sync"),
-                "--threads",
-                os.environ.get("BENCH_THREADS", "1"),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            # Warm every worker (imports, connection pool) before measuring.
-            drive_warm = data["codes"][:200]
-            global DURATION
-            saved, DURATION = DURATION, 2.0
-            drive(port, data["key"], drive_warm)
-            DURATION = saved
-            if shutil.which("wrk") and os.environ.get("BENCH_DRIVER", "wrk") == "wrk":
-                figures = drive_wrk(port, data["key"], data["codes"][200:])
-                figures["healthz_per_s"] = healthz_floor(port)
-            else:
-                figures = drive(port, data["key"], data["codes"][200:])
-                figures["driver"] = "python threads"
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        ledger = subprocess.run([PY, "manage.py", "check_ledger"], cwd=ROOT, env=env, capture_output=True, text=True)
-        figures["ledger_ok"] = ledger.returncode == 0
-        figures["pgbench_tps"] = pgbench(database_url, bin_dir)
-        figures["workers"] = f"{workers} × {os.environ.get('BENCH_WORKER_CLASS', 'sync')}"
-        return figures
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def run(services: Services) -> dict[str, Any]:
+    env = services.env
+    for step in (("migrate", "-v", "0"), ("collectstatic", "--no-input", "-v", "0")):
+        done = manage(env, *step)
+        assert done.returncode == 0, done.stderr
+    services.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    prepared = subprocess.run(
+        [PY, "-m", "bench.prepare", str(MEMBERS), str(CODES_PER_MEMBER)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(prepared.stdout.strip().splitlines()[-1])
+    key, codes = data["key"], data["codes"]
+    figures: dict[str, Any] = {"statuses": Counter()}
+
+    def take(n: int) -> list[str]:
+        nonlocal codes
+        taken, codes = codes[:n], codes[n:]
+        return taken
+
+    port = services.gunicorn()
+    wait_for_port(port)
+    # Warm every worker and thread (imports, connections, per-process memos),
+    # and let each member pay once: a member's first order costs more (the
+    # referral check, the first tier), as it does once in a member's life.
+    figures["statuses"].update(
+        open_loop(port=port, key=key, codes=take(MEMBERS), rate=150, salt=uuid.uuid4().hex)["statuses"]
+    )
+    counted = sql_per_payment(services, port, key, take(SQL_SAMPLE))
+    figures["statuses"].update(counted.pop("statuses"))
+    figures.update(counted)
+    services.worker()
+    cpu = services.cpu_seconds()
+    closed = wrk_payments(port, key, take(len(codes) // 2))
+    figures["cpu_ms_per_payment"] = (services.cpu_seconds() - cpu) * 1000 / max(closed["statuses"].get(201, 0), 1)
+    figures["statuses"].update(closed["statuses"])
+    figures.update({name: closed[name] for name in ("payments_per_s", "p50_ms", "p99_ms", "requests")})
+    figures["backlog_drained_s"] = backlog_drained_s(services)
+    cpu = services.cpu_seconds()
+    figures["healthz_per_s"], healthz_requests = wrk_healthz(port)
+    figures["cpu_ms_per_healthz"] = (services.cpu_seconds() - cpu) * 1000 / healthz_requests
+    opened = open_loop(
+        port=port, key=key, codes=take(int(OPEN_LOOP_RATE * DURATION)), rate=OPEN_LOOP_RATE, salt=uuid.uuid4().hex
+    )
+    figures["statuses"].update(opened["statuses"])
+    figures["p99_ms_at_100_per_s"] = opened["p99_ms"]
+    figures["p50_ms_at_100_per_s"] = opened["p50_ms"]
+    figures["backlog_drained_s"] = max(figures["backlog_drained_s"], backlog_drained_s(services))
+    services.stop_app()
+    figures["ledger_ok"] = manage(env, "check_ledger").returncode == 0
+    figures["points_ok"] = manage(env, "check_points").returncode == 0
+    figures["pgbench_tps"] = pgbench(services)
+    figures["server"] = services.describe()
+    return figures
+
+
+def main() -> None:
+    from tests.pgcluster import pg_bin_dir, pg_cluster
+
+    bin_dir = pg_bin_dir()
+    assert bin_dir is not None
+    with pg_cluster(durable=True, options="-c shared_preload_libraries=pg_stat_statements") as url:
+        with Services(url, bin_dir) as services:
+            print(run(services))
+
+
+if __name__ == "__main__":
+    main()

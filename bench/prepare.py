@@ -1,12 +1,14 @@
 """Runs inside a Django process pointed at the benchmark database: makes a
 store, a terminal, funded members and a stock of payment codes, and prints
-them as JSON for the load driver."""
+them as JSON for the load drivers."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
+from datetime import timedelta
 
 import django
 
@@ -14,9 +16,11 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cafe_loyalty.settings")
     django.setup()
+    from django.utils import timezone
+
     from members.services import member_create
     from payments.models import PaymentCode, ProgrammeSettings, Store
-    from payments.services.codes import payment_code_issue
+    from payments.services.codes import CODE_LENGTH, CODE_PREFIX, hash_payment_code
     from payments.services.terminals import terminal_create
     from payments.services.top_ups import wallet_top_up
 
@@ -32,13 +36,30 @@ def main() -> None:
     )
     store = Store.objects.create(name="Bench", slug="bench")
     _, key = terminal_create(store=store, name="bench")
-    codes: list[str] = []
+    members = []
     for i in range(members_count):
         member = member_create(user=None, display_name=f"Bench {i}", email=f"bench{i}@example.com")
         wallet_top_up(member=member, amount=10**9, tender="cash", store=store)
-        codes.extend(payment_code_issue(member=member).code for _ in range(codes_per_member))
-    # Each member may normally hold five live codes; the bench pre-issues more.
-    PaymentCode.objects.update(retired_at=None)
+        members.append(member)
+    # Each member may normally hold five live codes (payment_code_issue); the
+    # bench writes its stock of codes directly, in rounds across members so
+    # consecutive requests hit different wallets, as at a busy chain.
+    now = timezone.now()
+    codes: list[str] = []
+    rows: list[PaymentCode] = []
+    for _round in range(codes_per_member):
+        for member in members:
+            code = CODE_PREFIX + "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH - 1))
+            codes.append(code)
+            rows.append(
+                PaymentCode(
+                    member=member,
+                    code_hash=hash_payment_code(code),
+                    created_at=now,
+                    expires_at=now + timedelta(hours=2),
+                )
+            )
+    PaymentCode.objects.bulk_create(rows, batch_size=2_000)
     print(json.dumps({"key": key, "codes": codes}))
 
 

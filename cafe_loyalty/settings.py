@@ -125,6 +125,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters, and statements a connection runs often
+    # prepared once on the server: the payment path runs the same twenty
+    # statements over and over, and parsing and planning them each time is a
+    # good part of PostgreSQL's work for a payment (README, "Benchmarks").
+    _db.setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=2)}
+    )
     if env.bool("DATABASE_POOL", default=True):
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),

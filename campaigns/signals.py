@@ -31,11 +31,16 @@ def attach_referral_on_signup(sender: Any, request: HttpRequest, user: Any, **kw
 
 
 def free_drink_template() -> CouponTemplate:
-    template, _ = CouponTemplate.objects.get_or_create(
-        name="Free drink (tier reward)",
-        defaults={"kind": CouponTemplate.Kind.FREE_ITEM, "valid_days": 60, "scope_category": "coffee"},
+    # Not get_or_create: two members going up a tier at the same moment could
+    # both create it (the name is not unique), and get() would then fail on
+    # every later tier-up. The oldest one is the template.
+    name = "Free drink (tier reward)"
+    found = CouponTemplate.objects.filter(name=name).order_by("pk").first()
+    if found is not None:
+        return found
+    return CouponTemplate.objects.create(
+        name=name, kind=CouponTemplate.Kind.FREE_ITEM, valid_days=60, scope_category="coffee"
     )
-    return template
 
 
 @receiver(tier_changed)

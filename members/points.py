@@ -356,18 +356,35 @@ def points_expire_due(*, now: datetime | None = None) -> int:
                 [now_db],
             )
         )
-        cursor.execute(
-            f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
-            f"SELECT member_id, 'expire', -SUM(remaining), 'expiry', '', 'Points expired', %s "
-            f"FROM {lots} WHERE {due} GROUP BY member_id",
-            [now_db, now_db],
-        )
-        cursor.execute(
-            f"UPDATE {members} SET points_balance = points_balance - (SELECT SUM(remaining) FROM {lots} "
-            f"WHERE {lots}.member_id = {members}.id AND {due}) "
-            f"WHERE id IN (SELECT member_id FROM {lots} WHERE {due})",
-            [now_db, now_db],
-        )
+        if connection.vendor == "postgresql":
+            # The totals just read, sent back as two arrays: the lots are not
+            # summed twice more (a good part of the job's time at a million lots).
+            ids = [member.pk for member in expired]
+            points = [int(vars(member)["expired_points"]) for member in expired]
+            cursor.execute(
+                f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
+                f"SELECT t.member_id, 'expire', -t.points, 'expiry', '', 'Points expired', %s "
+                f"FROM unnest(%s::bigint[], %s::bigint[]) AS t(member_id, points)",
+                [now_db, ids, points],
+            )
+            cursor.execute(
+                f"UPDATE {members} SET points_balance = points_balance - t.points "
+                f"FROM unnest(%s::bigint[], %s::bigint[]) AS t(member_id, points) WHERE {members}.id = t.member_id",
+                [ids, points],
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
+                f"SELECT member_id, 'expire', -SUM(remaining), 'expiry', '', 'Points expired', %s "
+                f"FROM {lots} WHERE {due} GROUP BY member_id",
+                [now_db, now_db],
+            )
+            cursor.execute(
+                f"UPDATE {members} SET points_balance = points_balance - (SELECT SUM(remaining) FROM {lots} "
+                f"WHERE {lots}.member_id = {members}.id AND {due}) "
+                f"WHERE id IN (SELECT member_id FROM {lots} WHERE {due})",
+                [now_db, now_db],
+            )
         cursor.execute(
             f"UPDATE {lots} SET remaining = 0, expired_at = %s WHERE remaining > 0 AND expires_at <= %s",
             [now_db, now_db],

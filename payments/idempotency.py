@@ -1,20 +1,27 @@
 """One idempotency mechanism for every money POST (DESIGN.md "Idempotency").
 
-The first request with a key claims it in its own committed row; the handler
-then runs and its status and body are stored on the row. A retry with the same
-key and body replays the stored answer (`Idempotent-Replayed: true`); with
-another body it gets 422; while the first is still running, 409; without a key
-(or a blank one), 400 `idempotency_key_missing`; with one over 200 characters
-or not printable, 400 `idempotency_key_invalid`. If the handler fails
-unexpectedly the claim is released, because its transaction rolled back and
-nothing happened.
+The service that moves the money takes the key as the first write of its own
+transaction (payments.services.claims.claim_take): the claim row commits with
+the payment, top-up or refund it is linked to, or not at all. The answer is
+then stored on the row. A retry with the same key and body replays the stored
+answer (`Idempotent-Replayed: true`); with another body it gets 422; while the
+first is still running, 409; without a key (or a blank one), 400
+`idempotency_key_missing`; with one over 200 characters or not printable, 400
+`idempotency_key_invalid`. A refusal is stored as the
+answer too, so a retry sees the same refusal.
 
-If the process dies in between (a killed worker), the claim stays unfinished.
-The service links the claim to the row it creates (payment, top-up, refund) in
-its own transaction, so a retry can tell the two cases apart: a linked row
-means the money moved, and the answer is rebuilt from that row and stored; no
-row after STALE_AFTER means the transaction never committed, and the claim is
-released so the retry runs. Until then, retries get 409.
+On PostgreSQL the running request holds the key with a transaction-level
+advisory lock: if its worker dies, PostgreSQL ends its session, the
+transaction rolls back with the claim, the lock is gone, and the next retry
+runs at once. If the worker dies after the commit but before the answer is
+stored, the retry finds the claim linked to the row the service made and
+rebuilds the answer from it (`rebuild`). The stored answer is written without
+waiting for the disk (asynchronous commit): if it is lost in a crash, it is
+rebuilt the same way.
+
+A claim row with no answer and nothing linked can only be one left by an
+older version (claims were once committed on their own): it is released once
+STALE_AFTER has passed, and refused as in flight before.
 """
 
 from __future__ import annotations
@@ -25,19 +32,20 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cafe_loyalty.core.problems import Problem, problem_response_for
 from payments.models import IdempotencyRecord, Terminal
+from payments.services.claims import ClaimTaken, claim_lock_id
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 RETENTION = timedelta(hours=48)
-# A claim left unfinished this long belongs to a request that died (gunicorn
-# kills a worker after its timeout, 30 s by default: keep it below this).
+# A claim row left with no answer and nothing linked this long is released
+# (see the module docstring; gunicorn's timeout, 30 s, stays below it).
 STALE_AFTER = timedelta(seconds=60)
 
 
@@ -76,10 +84,11 @@ Rebuild = Callable[[IdempotencyRecord], "Response | None"]
 
 
 def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> Response:
-    """Run `handler(claim)` once per key. The handler passes the claim to the
-    service, which links it to the row it creates (payment, top-up, refund) in
-    its own transaction; `rebuild(claim)` answers again from that row when the
-    first request committed but died before its answer was stored."""
+    """Run `handler(claim)` once per key. The handler passes the (unsaved)
+    claim to the service, which takes it first thing in its transaction and
+    links it to the row it creates (payment, top-up, refund); `rebuild(claim)`
+    answers again from that row when the first request committed but died
+    before its answer was stored."""
     key = request.headers.get(HEADER, "").strip()
     if not key:
         raise IdempotencyKeyMissing(f"Send an {HEADER} header (a random UUID per logical request).")
@@ -92,42 +101,49 @@ def run_idempotent(request: Request, handler: Handler, *, rebuild: Rebuild) -> R
         raise IdempotencyKeyInvalid(f"The {HEADER} header must be printable text, like a UUID.")
     scope = caller_scope(request)
     fingerprint = request_fingerprint(request, request.path)
-    record = None
     for _attempt in range(2):
+        record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint, created_at=timezone.now())
         try:
-            record = _claim(scope=scope, key=key, fingerprint=fingerprint)
-            break
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-            if existing is None:
-                continue  # released meanwhile: claim it again
-            if existing.request_hash != fingerprint:
-                raise IdempotencyKeyReused("This key was used for a different request; use a new key.") from None
-            answer = _answer_for(existing, rebuild)
+            response = handler(record)
+        except ClaimTaken:
+            # Rolled back before anything moved: answer from the first request.
+            answer = _answer_existing(scope=scope, key=key, fingerprint=fingerprint, rebuild=rebuild)
             if answer is not None:
                 return answer
-            if existing.created_at > timezone.now() - STALE_AFTER:
-                raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.") from None
-            # Stale and nothing was created: the first request died before its
-            # transaction committed. Release the claim and run this one.
-            IdempotencyRecord.objects.filter(pk=existing.pk, completed_at__isnull=True).delete()
-    if record is None:
-        raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.")
-
-    try:
-        response = handler(record)
-    except Problem as exc:
-        # Refusals are answers too: a retry must see the same refusal, not a
-        # second attempt that might now succeed with the same key.
-        response = problem_response_for(exc)
-    except BaseException:
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        raise
-    if response.status_code >= 500:
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            continue  # a dead claim was released: run again
+        except Problem as exc:
+            # Refusals are answers too: a retry must see the same refusal, not a
+            # second attempt that might now succeed with the same key.
+            response = problem_response_for(exc)
+        # An unexpected failure is not stored. Inside the service's transaction
+        # it rolled the claim back with everything else; after the commit (an
+        # on-commit hook, say) the claim stays linked to what was made, and a
+        # retry gets the answer rebuilt from it, never a second run.
+        if response.status_code >= 500:
+            return response
+        _store(record, response)
         return response
-    _store(record, response)
-    return response
+    raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.")
+
+
+def _answer_existing(*, scope: str, key: str, fingerprint: str, rebuild: Rebuild) -> Response | None:
+    """After ClaimTaken: the first request's answer, 422 for another body,
+    409 while it runs; None when a dead claim was released."""
+    existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if existing is None:
+        # Nothing committed: the key's lock is held by a request still running.
+        raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.")
+    if existing.request_hash != fingerprint:
+        raise IdempotencyKeyReused("This key was used for a different request; use a new key.")
+    answer = _answer_for(existing, rebuild)
+    if answer is not None:
+        return answer
+    if existing.created_at > timezone.now() - STALE_AFTER:
+        raise IdempotencyKeyInUse("The first request with this key has not finished; retry shortly.")
+    # Stale, with nothing created: its request died before its transaction
+    # committed. Release the claim and run this one.
+    IdempotencyRecord.objects.filter(pk=existing.pk, completed_at__isnull=True).delete()
+    return None
 
 
 def _answer_for(existing: IdempotencyRecord, rebuild: Rebuild) -> Response | None:
@@ -147,20 +163,53 @@ def _answer_for(existing: IdempotencyRecord, rebuild: Rebuild) -> Response | Non
 
 
 def _store(record: IdempotencyRecord, response: Response) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).update(
-        response_status=response.status_code, response_body=_json_safe(response.data), completed_at=timezone.now()
-    )
-
-
-def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
-    """Insert the claim row, committed at once. Outside a transaction (a real
-    request) the single INSERT commits by itself; inside one (tests that wrap
-    each case in a transaction) a savepoint keeps a duplicate key from
-    breaking the surrounding transaction."""
-    if transaction.get_connection().in_atomic_block:
+    """Put the answer on the claim; when the claim went with a rolled-back
+    transaction (a refusal) or was never taken (invalid input), write it as a
+    new, answered claim."""
+    body, now = _json_safe(response.data), timezone.now()
+    if record.pk is not None and _answer_claim(record.pk, response.status_code, body, now):
+        return
+    lock_id = claim_lock_id(scope=record.scope, key=record.key)
+    try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
-    return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Held to the commit: no request with this key runs meanwhile.
+                    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+                    if not cursor.fetchone()[0]:
+                        return  # a retry took the key this instant; it stores its own answer
+            IdempotencyRecord.objects.create(
+                scope=record.scope,
+                key=record.key,
+                request_hash=record.request_hash,
+                created_at=record.created_at,
+                response_status=response.status_code,
+                response_body=body,
+                completed_at=now,
+            )
+    except IntegrityError:
+        pass  # a retry with this key got there first and stored its own answer
+
+
+_ANSWER_SQL = (
+    "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " UPDATE {table} SET response_status = %s, response_body = %s, completed_at = %s"
+    " FROM quick WHERE id = %s AND completed_at IS NULL"
+)
+
+
+def _answer_claim(pk: int, status: int, body: Any, now: Any) -> bool:
+    """Store the answer on a committed claim; False when there is no such row.
+    On PostgreSQL this commit does not wait for the disk: the claim and what
+    it is linked to are already durable, and a lost answer is rebuilt."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        updated = IdempotencyRecord.objects.filter(pk=pk, completed_at__isnull=True).update(
+            response_status=status, response_body=body, completed_at=now
+        )
+        return bool(updated)
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWER_SQL.format(table=IdempotencyRecord._meta.db_table), [status, json.dumps(body), now, pk])
+        return cursor.rowcount > 0
 
 
 def form_claim(*, user: Any, key: str, source: str) -> IdempotencyRecord | None:

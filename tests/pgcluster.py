@@ -41,8 +41,11 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def pg_cluster(*, max_connections: int = 200) -> Iterator[str]:
-    """Yield a DATABASE_URL for a fresh, fast (fsync off) throw-away cluster."""
+def pg_cluster(*, max_connections: int = 200, durable: bool = False, options: str = "") -> Iterator[str]:
+    """Yield a DATABASE_URL for a fresh throw-away cluster: fast (fsync off)
+    for tests, or `durable` (fsync and synchronous_commit on, as in
+    production) for the benchmark, whose figures must include the WAL flush
+    every commit waits for. `options` adds server settings (-c name=value)."""
     bin_dir = pg_bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found (install Debian's postgresql package)")
@@ -60,12 +63,12 @@ def pg_cluster(*, max_connections: int = 200) -> Iterator[str]:
 
     try:
         run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"])
-        options = (
+        safety = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        server_options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} "
-            f"-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections} "
-            "-c shared_buffers=256MB"
+            f"{safety}-c max_connections={max_connections} -c shared_buffers=256MB {options}"
         )
-        run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"])
+        run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", server_options, "-w", "start"])
         run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "cafe"])
         yield f"postgres://postgres@127.0.0.1:{port}/cafe"
     finally:

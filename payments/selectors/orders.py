@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from cafe_loyalty.core.clock import local_day_start
@@ -23,8 +23,12 @@ def order_paid_amount(order: Order) -> int:
 
 def order_due(order: Order) -> int:
     """What is still to pay: the total less settled and waiting tenders."""
-    pending = order.tenders.filter(status=Tender.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
-    return max(order.total - order_paid_amount(order) - pending, 0)
+    # One query for both sums: the till asks this on every tender.
+    sums = order.tenders.aggregate(
+        settled=Sum("amount", filter=Q(status=Tender.Status.SETTLED)),
+        pending=Sum("amount", filter=Q(status=Tender.Status.PENDING)),
+    )
+    return max(order.total - (sums["settled"] or 0) - (sums["pending"] or 0), 0)
 
 
 def quote_lines(lines: Iterable[OrderLine]) -> list[QuoteLine]:

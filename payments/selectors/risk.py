@@ -36,13 +36,19 @@ def risk_alert_recipients(*, alert: RiskAlert) -> list[str]:
     return sorted(set(found.values_list("email", flat=True)))
 
 
+def wallet_pauses_in_force(*, store_id: int | None) -> QuerySet[WalletPause]:
+    """The open pauses that stop wallet payments at the store `store_id`
+    (None: the pauses for every store only)."""
+    scope = Q(store__isnull=True) if store_id is None else Q(store__isnull=True) | Q(store_id=store_id)
+    return WalletPause.objects.filter(scope, lifted_at__isnull=True)
+
+
 def wallet_pause_current(*, store_id: int | None) -> WalletPause | None:
     """The pause that stops wallet payments at the store `store_id` (None:
     the pause for every store only), if any: a chain-wide pause before a
     store's own; within a scope the latest open one."""
-    scope = Q(store__isnull=True) if store_id is None else Q(store__isnull=True) | Q(store_id=store_id)
     return (
-        WalletPause.objects.filter(scope, lifted_at__isnull=True)
+        wallet_pauses_in_force(store_id=store_id)
         .select_related("store")
         .order_by(F("store").asc(nulls_first=True), "-set_at", "-pk")
         .first()

@@ -5,14 +5,18 @@ Lock order (fixed, so concurrent services never deadlock): a till order, then
 the payment code or payment row the service works on, then member wallets with
 SELECT … FOR UPDATE in primary-key order, then the member row (points); system accounts
 (sales, cash drawer, bonus…) are then updated with single UPDATE statements in
-primary-key order as the last writes before commit. System accounts are shared
+primary-key order as the last writes before commit (inside
+`system_postings_last()`, after everything else the transaction writes). System accounts are shared
 by every payment of a store, so holding their row lock only for the final
 moments of the transaction is what keeps payments from queueing on them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,9 +110,43 @@ def post_transfers(legs: list[Leg], **links: Any) -> list[Transfer]:
     }
     # Wallets first (already locked), then system accounts, each in pk order.
     ordered = sorted(set(debits) | set(credits), key=lambda pk: (pk not in wallet_pks, pk))
+    pending: dict[int, list[int]] | None = getattr(_deferred, "pending", None)
     for pk in ordered:
-        Account.objects.filter(pk=pk).update(
-            debits_posted=F("debits_posted") + debits.get(pk, 0),
-            credits_posted=F("credits_posted") + credits.get(pk, 0),
-        )
+        if pending is not None and pk not in wallet_pks:
+            moved = pending.setdefault(pk, [0, 0])
+            moved[0] += debits.get(pk, 0)
+            moved[1] += credits.get(pk, 0)
+            continue
+        _post_to_account(pk, debits.get(pk, 0), credits.get(pk, 0))
     return created
+
+
+def _post_to_account(pk: int, debit: int, credit: int) -> None:
+    Account.objects.filter(pk=pk).update(
+        debits_posted=F("debits_posted") + debit, credits_posted=F("credits_posted") + credit
+    )
+
+
+_deferred = threading.local()
+
+
+@contextmanager
+def system_postings_last() -> Iterator[None]:
+    """Inside a transaction: post to system accounts (a store's sales
+    account, shared by every payment there) when the block ends, after
+    everything else the transaction writes, in primary-key order. A system
+    account's row lock is then held only from that UPDATE to the COMMIT,
+    instead of through the rest of the sale, which is what lets payments of
+    one store run side by side. Wallets are still posted at once (the caller
+    holds their locks anyway). Nested blocks join the outer one."""
+    if getattr(_deferred, "pending", None) is not None:
+        yield
+        return
+    _deferred.pending = {}
+    try:
+        yield
+        pending: dict[int, list[int]] = _deferred.pending
+    finally:
+        _deferred.pending = None
+    for pk in sorted(pending):
+        _post_to_account(pk, *pending[pk])

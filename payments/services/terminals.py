@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import secrets
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cafe_loyalty.core.hashing import keyed_hash
+from cafe_loyalty.core.rulecache import RuleCache
 from members.models import Member
 from members.services import member_enrol_at_till
 from payments.models import Store, Terminal, TerminalEnrolment
@@ -26,24 +28,35 @@ def terminal_create(*, store: Store, name: str) -> tuple[Terminal, str]:
     return terminal, key
 
 
+def _active_terminals() -> dict[str, Terminal]:
+    return {t.key_hash: t for t in Terminal.objects.select_related("store").filter(is_active=True)}
+
+
+# Every API request starts by finding its terminal: the active terminals are
+# memoised per process (cafe_loyalty.core.rulecache). A terminal revoked or
+# edited in this process is refused at once; other processes refuse it within
+# rulecache.SECONDS (5 s).
+_terminals = RuleCache(_active_terminals, models=(Terminal, Store))
+
+
 def terminal_for_key(*, key: str) -> Terminal | None:
-    terminal = (
-        Terminal.objects.select_related("store")
-        .filter(key_hash=keyed_hash(key, purpose=KEY_PURPOSE), is_active=True)
-        .first()
-    )
-    if terminal is None:
+    found = _terminals.get().get(keyed_hash(key, purpose=KEY_PURPOSE))
+    if found is None:
         return None
+    # A copy per request: the memo is shared by the process's threads.
+    terminal = copy.copy(found)
     now = timezone.now()
     # Write last-seen at most once a minute so the hot payment path stays read-only here.
     if terminal.last_seen_at is None or now - terminal.last_seen_at > LAST_SEEN_RESOLUTION:
         Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
-        terminal.last_seen_at = now
+        terminal.last_seen_at = found.last_seen_at = now
     return terminal
 
 
 def terminal_revoke(*, terminal: Terminal) -> None:
     Terminal.objects.filter(pk=terminal.pk).update(is_active=False)
+    _terminals.forget()  # .update() sends no signal
+    transaction.on_commit(_terminals.forget)
 
 
 def member_enrol_by_terminal(*, terminal: Terminal, email: str, name: str, phone: str = "") -> Member:

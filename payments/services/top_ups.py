@@ -42,6 +42,7 @@ from payments.models import (
     Transfer,
 )
 from payments.selectors.wallet import top_up_offers
+from payments.services.claims import claim_take
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 from payments.services.top_up_limits import top_up_limit_alert, top_up_limits_check
 
@@ -117,6 +118,7 @@ def wallet_top_up(
     bonus_account = system_account(kind=Account.Kind.PROMO_BONUS) if bonus else None
     try:
         with transaction.atomic(durable=True):
+            claim_take(idempotency_record)  # the key commits with the top-up (payments.idempotency)
             if tender != TopUp.Tender.ONLINE:
                 top_up_limits_check(member=member, amount=amount, store=store, terminal=terminal, actor=actor, now=now)
             locked = lock_wallets(wallet)[wallet.pk]

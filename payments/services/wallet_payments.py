@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -43,7 +44,7 @@ from payments.models import (
     Transfer,
 )
 from payments.selectors.codes import payment_code_check_live
-from payments.selectors.risk import wallet_pause_current
+from payments.selectors.risk import wallet_pause_current, wallet_pauses_in_force
 from payments.services.ledger import Leg, lock_wallets, post_transfers, system_account, wallet_get_or_create
 from payments.services.risk import effective_no_confirmation_limit, wallet_check_can_pay, wallet_lock_with_activity
 
@@ -72,10 +73,19 @@ class WalletCharge:
     wallet_balance: int  # after the charge (unchanged while it waits for the member)
 
 
-def _code_for_update(code_hash: str, now: datetime) -> PaymentCode:
+def _code_for_update(code_hash: str, now: datetime, store_id: int | None) -> PaymentCode:
+    """The code, locked, with whether a pause stops wallet payments at the
+    store read in the same statement; the pause is refused first, as
+    `_check_not_paused` would."""
     found = (
-        PaymentCode.objects.select_for_update(of=("self",)).select_related("member").filter(code_hash=code_hash).first()
+        PaymentCode.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .annotate(paused=Exists(wallet_pauses_in_force(store_id=store_id)))
+        .filter(code_hash=code_hash)
+        .first()
     )
+    if found is None or found.paused:
+        _check_not_paused(store_id)
     return payment_code_check_live(code=found, now=now)
 
 
@@ -100,11 +110,10 @@ def wallet_charge(
     _require_transaction("wallet_charge")
     if amount <= 0:
         raise ValueError("amount must be positive")
-    _check_not_paused(store.pk)
     programme = ProgrammeSettings.current()
     member: Member | None = None
     try:
-        payment_code = _code_for_update(code_hash, now)
+        payment_code = _code_for_update(code_hash, now, store.pk)
         member = payment_code.member
         activity = wallet_lock_with_activity(member=member, now=now)
         wallet = activity.wallet

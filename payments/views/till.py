@@ -246,7 +246,10 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         return render_cart(request, order, error=_("Reload the till: this button has expired."))
     except Problem as exc:
         return render_cart(request, order, error=_say(exc))
-    order.refresh_from_db()
+    # A new single tender comes back with `order` refreshed already; a replay or
+    # a split (two tenders) does not.
+    if rest_kind or last.replayed:
+        order.refresh_from_db()
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""

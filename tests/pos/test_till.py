@@ -194,6 +194,33 @@ def test_till_requests_make_constant_queries(
         client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": f"q{products}"}, HTTP_HX_REQUEST="true")
 
 
+# The till's pay-by-wallet request, exactly (session, staff, order lock with
+# lines and coupons, the charge as for the API, the settle, the page's
+# refreshed parts): a statement added or saved shows here.
+TILL_WALLET_PAY_QUERIES = 48
+
+
+def test_a_till_wallet_payment_makes_a_pinned_number_of_queries(
+    pos_till: tuple[Client, Store], django_assert_num_queries: Any
+) -> None:
+    client, store = pos_till
+    member: Member = MemberFactory.create(display_name="P", email="p@example.com")
+    wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
+    for key in ("warm-1", "warm-2", "pinned"):  # warm: rule rows and the sales account enter the memo
+        client.post("/pos/new/")
+        order = order_of(client)
+        add(client, order, "latte")
+        code = payment_code_issue(member=member).code
+        client.post(f"/pos/orders/{order.pk}/scan/", {"code": code}, HTTP_HX_REQUEST="true")
+        if key != "pinned":
+            client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": key}, HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(TILL_WALLET_PAY_QUERIES):
+        response = client.post(f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": key}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.points_earned > 0
+
+
 def test_menu_csv_round_trip_and_bad_rows_import_nothing(client: Client, manager_user: Any) -> None:
     load_menu_demo()
     client.force_login(manager_user)

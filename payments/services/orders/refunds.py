@@ -44,6 +44,7 @@ from payments.models import (
 from payments.selectors.orders import staff_refunds_today
 from payments.selectors.shifts import shift_current
 from payments.services.approvals import approval_check
+from payments.services.claims import claim_take
 from payments.services.orders.errors import TillError
 from payments.services.risk import risk_alert_raise
 from payments.services.wallet_payments import wallet_refund_payment
@@ -124,6 +125,7 @@ def order_refund(
     a refusal anywhere leaves every tender as it was."""
     now = timezone.now()
     with transaction.atomic(durable=True), notices_batched():
+        claim_take(idempotency_record)  # the key commits with the refund (payments.idempotency)
         locked = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
         tenders = _refundable_tenders(locked, payment_id)
         if payment_id is not None:

@@ -18,7 +18,7 @@ from cafe_loyalty.core.money import format_money
 from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_send, notice_text, notices_batched
-from payments.models import Order, OrderLine, Tender
+from payments.models import Order, OrderCoupon, OrderLine, Tender
 from payments.selectors.orders import quote_lines
 from payments.selectors.shifts import shift_current
 from payments.services.orders.receipts import receipt_text
@@ -41,6 +41,15 @@ def order_lock_for_settling(*, order_id: int) -> Order:
     return order
 
 
+def order_known_empty(order: Order) -> None:
+    """An order the caller just made in its transaction, with no lines and no
+    coupons (the API's sale): settling it reads neither back."""
+    order._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "lines": OrderLine.objects.none(),
+        "coupons": OrderCoupon.objects.none(),
+    }
+
+
 def order_settle_if_covered(*, order: Order) -> bool:
     """Settle the order in its own transaction if its tenders now cover it
     (after a member confirmed a held wallet tender, say)."""
@@ -50,14 +59,18 @@ def order_settle_if_covered(*, order: Order) -> bool:
     return settled
 
 
-def order_settle_locked(*, order: Order, now: datetime, wallet_balance: int | None = None) -> bool:
+def order_settle_locked(
+    *, order: Order, now: datetime, wallet_balance: int | None = None, settled: list[Tender] | None = None
+) -> bool:
     """Inside the caller's transaction, with `order` locked (order_lock_for_settling):
     if the settled tenders cover the total, mark it paid and earn its loyalty,
     exactly once. `wallet_balance`, when a wallet tender just paid, goes on
-    the receipt."""
+    the receipt. `settled`: the order's settled tenders, when the caller has
+    just made them all (saves reading them back)."""
     if order.status != Order.Status.OPEN:
         return False
-    settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
+    if settled is None:
+        settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
     if sum(t.amount for t in settled) < order.total:
         return False
     order.shift = shift_current(store=order.store)

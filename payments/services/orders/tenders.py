@@ -26,9 +26,11 @@ from members.points import points_spend
 from payments.exceptions import PaymentNotFound, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due
+from payments.services.claims import claim_take
+from payments.services.ledger import system_postings_last
 from payments.services.orders.cart import order_require_proven_member
 from payments.services.orders.errors import TillError
-from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
+from payments.services.orders.settle import order_known_empty, order_lock_for_settling, order_settle_locked
 from payments.services.risk import wallet_refusal_record
 from payments.services.wallet_payments import (
     WalletCharge,
@@ -70,7 +72,7 @@ def order_add_tender(
     now = timezone.now()
     charge: WalletCharge | None = None
     try:
-        with transaction.atomic(durable=True), notices_batched():
+        with transaction.atomic(durable=True), system_postings_last(), notices_batched():
             locked = order_lock_for_settling(order_id=order.pk)
             raced = Tender.objects.filter(idempotency_key=idempotency_key, order=locked).first()
             if raced is not None:  # the same tap, twice at once: the first one took it
@@ -189,7 +191,8 @@ def order_pay_by_code(
     the member's no-confirmation limit the order waits for them."""
     now = timezone.now()
     try:
-        with transaction.atomic(durable=True), notices_batched():
+        with transaction.atomic(durable=True), system_postings_last(), notices_batched():
+            claim_take(idempotency_record)  # the key commits with the sale (payments.idempotency)
             # The code first (it names the member); the order is new, so no
             # one else can hold its lock.
             charge = wallet_charge(
@@ -222,9 +225,14 @@ def order_pay_by_code(
                 status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
                 created_at=now,
             )
-            locked = order_lock_for_settling(order_id=order.pk)
-            order_settle_locked(order=locked, now=now, wallet_balance=charge.wallet_balance)
-            tender.order = locked  # payment.tender.order: the settled order, for the answer
+            # Made in this transaction, the order is seen by no one else (no
+            # lock to take), has no lines or coupons, and this one tender.
+            order_known_empty(order)
+            order_settle_locked(
+                order=order, now=now, wallet_balance=charge.wallet_balance, settled=[tender] if settled else []
+            )
+            locked = order
+            tender.order = order  # payment.tender.order: the settled order, for the answer
     except WalletError as exc:
         wallet_refusal_record(exc=exc, member=exc.member, terminal=terminal)
         raise
