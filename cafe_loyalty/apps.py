@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CafeLoyaltyConfig(AppConfig):
     name = "cafe_loyalty"
-    verbose_name = "Cafe loyalty"
+    verbose_name = _("Cafe loyalty")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

@@ -45,6 +45,7 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "loca
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, as django-modeltranslation asks
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -213,6 +214,14 @@ HEADLESS_ONLY = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hant", "繁體中文"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Tiers, rewards and the menu are data in every language (each app's
+# translation.py): English is the one a manager must fill; a name left empty in
+# Chinese shows the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# `Product(name=…)` made while Chinese is active fills the English name too,
+# so no row is left without the name every language falls back to.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 FORMAT_MODULE_PATH = ["cafe_loyalty.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Taipei")
 USE_I18N = True

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from cafe_loyalty import views
 from members.verification import link_confirm_email
 
-admin.site.site_header = "Cafe loyalty — back office"
-admin.site.site_title = "Cafe loyalty"
-admin.site.index_title = "Programme, stores and payments"
+admin.site.site_header = _("Cafe loyalty — back office")
+admin.site.site_title = _("Cafe loyalty")
+admin.site.index_title = _("Programme, stores and payments")
 
 urlpatterns = [
     path("", views.home, name="home"),

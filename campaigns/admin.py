@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
@@ -90,7 +91,7 @@ class CouponAdmin(MoneyAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(TranslationAdmin):  # a name and description per language
     list_display = ["name", "points_cost", "template", "is_active"]
 
 

@@ -1,11 +1,12 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
-    verbose_name = "Campaigns & coupons"
+    verbose_name = _("Campaigns & coupons")
 
     def ready(self) -> None:
         # Models are loaded only now, so these modules are imported here.

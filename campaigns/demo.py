@@ -44,12 +44,15 @@ def load_campaigns_demo() -> None:
         name="Buy 2 get 1 free",
         defaults={"kind": CouponTemplate.Kind.BUY_X_GET_Y, "buy_quantity": 2, "get_quantity": 1},
     )
-    for name, cost, template in [
-        ("Pastry of your choice", 200, pastry),
-        ("Drip coffee", 300, drip),
-        ("Any drink", 500, drink),
+    for (english, hant, hans), cost, template in [
+        (("Pastry of your choice", "任選一款糕點", "任选一款糕点"), 200, pastry),
+        (("Drip coffee", "手沖咖啡一杯", "手冲咖啡一杯"), 300, drip),
+        (("Any drink", "任選飲品一杯", "任选饮品一杯"), 500, drink),
     ]:
-        Reward.objects.get_or_create(name=name, defaults={"points_cost": cost, "template": template})
+        # A name in each of the programme's languages (django-modeltranslation's columns).
+        reward, _ = Reward.objects.get_or_create(name_en=english, defaults={"points_cost": cost, "template": template})
+        if not (getattr(reward, "name_zh_hant", "") and getattr(reward, "name_zh_hans", "")):
+            Reward.objects.filter(pk=reward.pk).update(name_zh_hant=hant, name_zh_hans=hans)
     for name, kind, days, segment, template, holdout in [
         ("Welcome: a pastry on us", Campaign.Kind.WELCOME, 30, "", pastry, 10),
         ("We miss you: free drip coffee", Campaign.Kind.WIN_BACK, 60, "", drip, 20),

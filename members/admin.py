@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from members.exceptions import InsufficientPoints
@@ -137,7 +138,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(TranslationAdmin):  # a name and perks per language
     list_display = ["name", "rank", "min_points_12m", "min_visits_12m", "multiplier_percent", "free_drink_on_tier_up"]
     prepopulated_fields = {"slug": ["name"]}
 

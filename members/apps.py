@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = "Members"
+    verbose_name = _("Members")
 
     def ready(self) -> None:
         from members import signals  # noqa: F401  (connects allauth's signup signal)

@@ -43,6 +43,8 @@ class Member(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(points_balance__gte=0), name="member_points_balance_non_negative"),
@@ -144,6 +146,8 @@ class Tier(models.Model):
     perks = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
         ordering = ["rank"]
 
     def __str__(self) -> str:
@@ -247,8 +251,9 @@ class PointsEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "points entries"
         indexes = [models.Index(fields=["member", "-created_at"])]
         constraints = [models.CheckConstraint(condition=~Q(points=0), name="entry_points_non_zero")]
 
@@ -266,6 +271,8 @@ class PointsShortfall(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("points shortfall")
+        verbose_name_plural = _("points shortfalls")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

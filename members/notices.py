@@ -46,6 +46,20 @@ def _translated(message: str, params: dict[str, Any]) -> str:
 _translated_lazily = lazy(_translated, str)
 
 
+def _data_text(instance: Any, field: str) -> str:
+    return str(getattr(instance, field) or "")
+
+
+_data_text_lazily = lazy(_data_text, str)
+
+
+def notice_data(instance: Any, field: str) -> Any:
+    """A translatable field of a row (a tier's name, its perks) read when the
+    notice is written, so it is in the member's language like the rest:
+    `notice_text(gettext_noop("Welcome to %(tier)s"), tier=notice_data(tier, "name"))`."""
+    return _data_text_lazily(instance, field)
+
+
 def notice_text(message: str, **params: Any) -> Any:
     """A notice text translated when it is written, in the member's language:
     `notice_text(gettext_noop("Paid %(amount)s"), amount=…)`. Parameters may be

@@ -173,6 +173,10 @@ class TierProgress:
     visits_needed: int
     percent: int
     hint: str
+    # The English names (a tier's name in the API, whose TierName enum lists them);
+    # `tier` and `next_tier` are in the reader's language.
+    tier_en: str = ""
+    next_tier_en: str | None = None
 
 
 def tier_progress(*, member: Member, now: datetime) -> TierProgress:
@@ -182,7 +186,8 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
     higher = [t for t in tiers if current is None or t.rank > current.rank]
     nxt = higher[0] if higher else None
     if nxt is None:
-        return TierProgress(str(current or "Member"), None, q.points_12m, q.visits_12m, 0, 0, 100, "")
+        name = str(current) if current else _("Member")
+        return TierProgress(name, None, q.points_12m, q.visits_12m, 0, 0, 100, "", tier_english(current) or name)
     points_needed = max(nxt.min_points_12m - q.points_12m, 0)
     visits_needed = max(nxt.min_visits_12m - q.visits_12m, 0) if nxt.min_visits_12m else 0
     by_points = q.points_12m * 100 // nxt.min_points_12m if nxt.min_points_12m else 0
@@ -196,7 +201,26 @@ def tier_progress(*, member: Member, now: datetime) -> TierProgress:
         }
     else:
         hint = _("%(points)s more points to reach %(tier)s.") % {"points": points_needed, "tier": nxt.name}
-    return TierProgress(str(current), nxt.name, q.points_12m, q.visits_12m, points_needed, visits_needed, percent, hint)
+    return TierProgress(
+        str(current),
+        nxt.name,
+        q.points_12m,
+        q.visits_12m,
+        points_needed,
+        visits_needed,
+        percent,
+        hint,
+        tier_english(current) or str(current),
+        tier_english(nxt),
+    )
+
+
+def tier_english(tier: Tier | None) -> str | None:
+    """A tier's English name: what the API answers, whatever the reader's
+    language (the schema's TierName enum lists these)."""
+    if tier is None:
+        return None
+    return str(getattr(tier, "name_en", None) or tier.name)
 
 
 def points_problems() -> list[str]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsPolicy, Tier, Visit, tiers_by_rank
-from members.notices import notice_send, notice_text
+from members.notices import notice_data, notice_send, notice_text
 from members.selectors import (
     QUALIFYING_WINDOW,
     MemberActivity,
@@ -88,11 +88,11 @@ def tier_evaluate(
         going_up = current is None or target.rank > current.rank
         if current is not None:
             title = (
-                notice_text(gettext_noop("Welcome to %(tier)s"), tier=target.name)
+                notice_text(gettext_noop("Welcome to %(tier)s"), tier=notice_data(target, "name"))
                 if going_up
-                else notice_text(gettext_noop("Your tier is now %(tier)s"), tier=target.name)
+                else notice_text(gettext_noop("Your tier is now %(tier)s"), tier=notice_data(target, "name"))
             )
-            notice_send(member=locked, kind="tier", title=title, body=target.perks, link="/")
+            notice_send(member=locked, kind="tier", title=title, body=notice_data(target, "perks"), link="/")
         change = TierChange(old=current, new=target)
         transaction.on_commit(
             lambda: tier_changed.send(
@@ -114,7 +114,7 @@ def tier_override(*, member: Member, tier: Tier, reason: str, until: date | None
         notice_send(
             member=member,
             kind="tier",
-            title=notice_text(gettext_noop("Your tier is now %(tier)s"), tier=tier.name),
+            title=notice_text(gettext_noop("Your tier is now %(tier)s"), tier=notice_data(tier, "name")),
             body=reason,
             link="/",
         )

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
@@ -120,8 +120,8 @@ def notice_badge(request: HttpRequest) -> HttpResponse:
 
 
 class DeleteAccountForm(forms.Form):
-    confirm = forms.CharField(label=_lazy("Type DELETE to confirm"))
-    password = forms.CharField(label=_lazy("Your password"), widget=forms.PasswordInput)
+    confirm = forms.CharField(label=gettext_lazy("Type DELETE to confirm"))
+    password = forms.CharField(label=gettext_lazy("Your password"), widget=forms.PasswordInput)
 
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

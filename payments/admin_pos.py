@@ -15,7 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, money_text
 from cafe_loyalty.core.money import format_money, parse_money
@@ -37,13 +41,13 @@ CSV_COLUMNS = ["sku", "name", "category", "price", "modifiers", "quick_key", "ac
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):  # the menu has a name per language
     list_display = ["name", "slug", "position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(ModifierOption)
-class ModifierOptionAdmin(MoneyAdmin):
+class ModifierOptionAdmin(TranslationAdmin, MoneyAdmin):
     list_display = ["group", "name", "price", "is_default", "position"]
     list_filter = ["group"]
     money_fields = ["price"]
@@ -51,14 +55,18 @@ class ModifierOptionAdmin(MoneyAdmin):
 
 class CsvImportForm(forms.Form):
     file = forms.FileField(
-        help_text="Columns: "
-        + ", ".join(CSV_COLUMNS)
-        + " (price like 120 or 120.50; modifiers as Group:Name;Group:Name)"
+        label=gettext_lazy("File"),
+        help_text=format_lazy(
+            gettext_lazy(
+                "Columns: {columns} (names in English; price like 120 or 120.50; modifiers as Group:Name;Group:Name)"
+            ),
+            columns=", ".join(CSV_COLUMNS),
+        ),
     )
 
 
 @admin.register(Product)
-class ProductAdmin(MoneyAdmin):
+class ProductAdmin(TranslationAdmin, MoneyAdmin):
     list_display = ["name", "sku", "category", "price", "quick_key", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "sku"]
@@ -81,24 +89,34 @@ class ProductAdmin(MoneyAdmin):
         # An import changes existing products and adds new ones.
         return self.has_change_permission(request) and self.has_add_permission(request)
 
-    @admin.action(description="Export the selected products as CSV")
+    @admin.action(description=gettext_lazy("Export the selected products as CSV"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Product]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="menu.csv"'
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
-        for product in queryset.select_related("category").prefetch_related("modifiers"):
-            row = [
-                product.sku,
-                product.name,
-                product.category.slug,
-                money_text(product.price),
-                ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
-                product.quick_key or "",
-                "yes" if product.is_active else "no",
+        # The CSV carries the English names, whatever the manager's language:
+        # an import finds modifiers and names products by them (Chinese names
+        # are edited in the admin).
+        with translation.override("en"):
+            rows = [
+                self._csv_row(product) for product in queryset.select_related("category").prefetch_related("modifiers")
             ]
+        for row in rows:
             writer.writerow([csv_cell(cell) for cell in row])
         return response
+
+    @staticmethod
+    def _csv_row(product: Product) -> list[Any]:
+        return [
+            product.sku,
+            product.name,
+            product.category.slug,
+            money_text(product.price),
+            ";".join(f"{m.group}:{m.name}" for m in product.modifiers.all()),
+            product.quick_key or "",
+            "yes" if product.is_active else "no",
+        ]
 
     def import_csv(self, request: HttpRequest) -> HttpResponse:
         if not self._can_import(request):
@@ -110,14 +128,14 @@ class ProductAdmin(MoneyAdmin):
                     io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig", newline="")
                 )
             except (ValueError, KeyError) as exc:
-                form.add_error("file", f"Nothing imported: {exc}")
+                form.add_error("file", _("Nothing imported: %(problem)s") % {"problem": exc})
             else:
-                messages.success(request, f"Imported {count} products.")
+                messages.success(request, _("Imported %(count)d products.") % {"count": count})
                 return redirect("admin:payments_product_changelist")
         return render(
             request,
             "admin/payments/product/import.html",
-            {"form": form, "title": "Import menu CSV", **self.admin_site.each_context(request)},
+            {"form": form, "title": _("Import menu CSV"), **self.admin_site.each_context(request)},
         )
 
 
@@ -127,7 +145,7 @@ def import_menu_csv(handle: Any) -> int:
     missing = set(CSV_COLUMNS[:4]) - set(rows[0].keys() if rows else [])
     if missing:
         raise ValueError(f"missing columns {', '.join(sorted(missing))}")
-    with transaction.atomic():
+    with transaction.atomic(), translation.override("en"):  # the CSV's names are English (see export_csv)
         for number, row in enumerate(rows, start=2):
             _import_row(number, row)
     return len(rows)
@@ -189,7 +207,7 @@ class OrderRefundInline(MoneyFieldsMixin, admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="given back")
+    @admin.display(description=gettext_lazy("given back"))
     def given_back(self, obj: OrderRefund) -> str:
         return ", ".join(f"{part.tender.get_kind_display()} {format_money(part.amount)}" for part in obj.parts.all())
 
@@ -240,12 +258,12 @@ class ShiftAdmin(MoneyAdmin):
     readonly_fields = ["z_report_table"]
     money_fields = ["opening_float", "expected_cash", "counted_cash"]
 
-    @admin.display(description="counted − expected")
+    @admin.display(description=gettext_lazy("counted − expected"))
     def difference(self, obj: Shift) -> str:
         if obj.counted_cash is None or obj.expected_cash is None:
             return ""
         return format_money(obj.counted_cash - obj.expected_cash)
 
-    @admin.display(description="Z report")
+    @admin.display(description=gettext_lazy("Z report"))
     def z_report_table(self, obj: Shift) -> str:
         return render_to_string("pos/z_table.html", {"report": z_report(shift=obj)})

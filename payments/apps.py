@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
     name = "payments"
-    verbose_name = "Payments & stores"
+    verbose_name = _("Payments & stores")
 
     def ready(self) -> None:
         from members.privacy_export import register_exporter

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class GatewayCharge:
@@ -20,8 +22,12 @@ class GatewayCharge:
 
 
 class TopUpGateway(Protocol):
-    name: str
     is_test: bool
+
+    @property
+    def name(self) -> str:
+        """What the member is told the gateway is, in their language."""
+        ...
 
     def charge(self, *, amount: int, member_reference: str, idempotency_key: str) -> GatewayCharge: ...
 
@@ -37,10 +43,13 @@ class TestGateway:
     (per instance) so tests can see what happened."""
 
     __test__ = False  # not a pytest test class, whatever its name
-    name = "Test gateway"
     is_test = True
     charged: list[str] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return gettext("Test gateway")
 
     def charge(self, *, amount: int, member_reference: str, idempotency_key: str) -> GatewayCharge:
         reference = f"test_{secrets.token_hex(8)}"

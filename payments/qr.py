@@ -6,7 +6,9 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 
 def qr_svg(data: str, *, box_size: int = 10, border: int = 2) -> SafeString:
@@ -19,5 +21,6 @@ def qr_svg(data: str, *, box_size: int = 10, border: int = 2) -> SafeString:
     svg = buffer.getvalue().decode()
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1]
+    label = gettext("QR code")  # what a screen reader says for the picture
     # Output contains only our data encoded as path geometry, never user HTML.
-    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="QR code" ', 1))  # noqa: S308
+    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))  # noqa: S308

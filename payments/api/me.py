@@ -29,8 +29,8 @@ from payments.services.orders import order_confirm_payment, order_payment_declin
 
 
 class TierProgressOutput(serializers.Serializer):
-    tier = TierNameField()
-    next_tier = TierNameField(allow_null=True, help_text="null at the top tier")
+    tier = TierNameField(source="tier_en")
+    next_tier = TierNameField(source="next_tier_en", allow_null=True, help_text="null at the top tier")
     points_12m = serializers.IntegerField()
     visits_12m = serializers.IntegerField()
     points_needed = serializers.IntegerField(min_value=0)

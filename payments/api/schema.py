@@ -22,6 +22,7 @@ from rest_framework import serializers
 from cafe_loyalty.core.apifields import StrictIntegerField
 from cafe_loyalty.core.problems import PROBLEM_CONTENT_TYPE, problem_codes
 from members.models import PointsEntry, tiers_by_rank
+from members.selectors import tier_english
 from payments.api.common import MAX_AMOUNT
 from payments.idempotency import HEADER as IDEMPOTENCY_HEADER_NAME
 from payments.idempotency import MAX_KEY_LENGTH
@@ -94,7 +95,7 @@ class TierNameFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "payments.api.schema.TierNameField"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        names = _without_database(lambda: [str(tier.name) for tier in tiers_by_rank()])
+        names = _without_database(lambda: [str(tier_english(tier)) for tier in tiers_by_rank()])
         if not names:  # a programme without tiers (yet): any name
             return {"type": "string"}
         description = "The programme's tiers, entry tier first (managers may add tiers: regenerate clients then)."

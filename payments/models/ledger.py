@@ -54,6 +54,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="wallet") | models.Q(credits_posted__gte=models.F("debits_posted")),
@@ -103,6 +105,8 @@ class TopUpBonusRule(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("top-up bonus rule")
+        verbose_name_plural = _("top-up bonus rules")
         ordering = ["-min_amount"]
         constraints = [
             models.CheckConstraint(condition=models.Q(min_amount__gt=0, bonus__gt=0), name="topup_bonus_positive"),
@@ -137,6 +141,8 @@ class TopUp(models.Model):
     )
 
     class Meta:
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0, bonus__gte=0), name="topup_amount_positive")
@@ -163,6 +169,8 @@ class CashOut(models.Model):
     )
 
     class Meta:
+        verbose_name = _("cash-out")
+        verbose_name_plural = _("cash-outs")
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="cash_out_amount_positive")]
 
@@ -211,6 +219,8 @@ class Transfer(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="transfer_amount_positive"),

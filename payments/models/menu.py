@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # The menu is translated (payments/translation.py): modeltranslation swaps
+    # in its MultilingualManager, which django-stubs resolves only if mypy loads it.
+    import modeltranslation.manager  # noqa: F401
 
 
 class Category(models.Model):
@@ -12,8 +19,9 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.name
@@ -29,6 +37,8 @@ class ModifierOption(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("modifier option")
+        verbose_name_plural = _("modifier options")
         ordering = ["group", "position", "name"]
         constraints = [models.UniqueConstraint(fields=["group", "name"], name="modifier_unique_in_group")]
 
@@ -50,6 +60,8 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["category__position", "name"]
         constraints = [models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_non_negative")]
 

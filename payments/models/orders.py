@@ -23,6 +23,8 @@ class Shift(models.Model):
     expected_cash = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -89,6 +91,8 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

@@ -62,6 +62,8 @@ class RiskAlert(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)  # managers emailed
 
     class Meta:
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -25,6 +25,8 @@ class Store(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
         ordering = ["name"]
         permissions = [
             ("use_pos", "Can use the POS till"),
@@ -52,6 +54,8 @@ class Terminal(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
         ordering = ["store__name", "name"]
         constraints = [models.UniqueConstraint(fields=["store", "name"], name="terminal_unique_name_per_store")]
 

@@ -61,6 +61,8 @@ class Payment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["member", "status", "created_at"])]
         constraints = [

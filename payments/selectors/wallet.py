@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from members.models import Member, PointsEntry
+from members.selectors import tier_english
 from payments.models import Account, Payment, TopUpBonusRule, Transfer
 
 
@@ -38,7 +39,8 @@ def member_portal_summary(*, member: Member) -> PortalSummary:
 
 
 def member_tier_name(member: Member) -> str | None:
-    return str(member.tier.name) if member.tier is not None else None
+    """The member's tier as the API names it: in English (schema: TierName)."""
+    return tier_english(member.tier)
 
 
 @dataclass(frozen=True)

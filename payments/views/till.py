@@ -3,11 +3,13 @@ partial for htmx requests, so the page never reloads; the full page otherwise.""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from modeltranslation.utils import build_localized_fieldname
 
 from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.problems import Problem
@@ -71,7 +73,7 @@ def search(request: HttpRequest) -> HttpResponse:
         .prefetch_related("modifiers")
     )
     if q:
-        products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q) | Q(category__name__icontains=q))
+        products = products.filter(Q(sku__icontains=q) | _named_in_any_language(q))
     results = list(products[:24])
     for product in results:
         product.till_price = product_till_price(product)  # type: ignore[attr-defined]
@@ -293,3 +295,13 @@ def orders(request: HttpRequest) -> HttpResponse:
     store = till_store(request)
     recent = Order.objects.filter(store=store).exclude(status=Order.Status.OPEN).select_related("member")[:30]
     return render(request, "pos/orders.html", {"store": store, "orders": recent})
+
+
+def _named_in_any_language(q: str) -> Q:
+    """Products whose name or category's name, in any of the programme's
+    languages, contains `q`: "latte" and "拿鐵" both find the latte."""
+    found = Q()
+    for code, _name in settings.LANGUAGES:
+        found |= Q(**{f"{build_localized_fieldname('name', code)}__icontains": q})
+        found |= Q(**{f"category__{build_localized_fieldname('name', code)}__icontains": q})
+    return found

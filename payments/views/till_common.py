@@ -102,8 +102,9 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
 GROUP_ORDER = ("size", "milk", "temperature", "ice", "sweetness")
 
 
-def _group_rank(item: tuple[str, Any]) -> tuple[int, str]:
-    name = item[0].lower()
+def _group_rank(item: tuple[str, list[tuple[Any, bool]]]) -> tuple[int, str]:
+    # Ranked by the group's English name, whatever language the till is in.
+    name = (item[1][0][0].group_en or item[0]).lower()
     return (GROUP_ORDER.index(name) if name in GROUP_ORDER else len(GROUP_ORDER), name)
 
 

@@ -1,0 +1,25 @@
+"""Campaigns' models, one module per concept (they refer to each other by
+string, "campaigns.CouponTemplate"). Stores are referenced by slug: campaigns
+sits below payments and may not import it."""
+
+from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
+from campaigns.models.rules import EarnRule, ProductBonus, Promotion, active_product_bonuses, active_promotions
+from campaigns.models.segments import Campaign, CampaignEntry, MemberSegment
+
+__all__ = [
+    "EarnRule",
+    "ProductBonus",
+    "Promotion",
+    "active_product_bonuses",
+    "active_promotions",
+    "CouponTemplate",
+    "Coupon",
+    "Reward",
+    "ReferralCode",
+    "Referral",
+    "BirthdayGrant",
+    "OrderFeedback",
+    "MemberSegment",
+    "Campaign",
+    "CampaignEntry",
+]

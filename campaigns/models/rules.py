@@ -1,0 +1,99 @@
+"""Earn rules, product bonuses and promotions (the loyalty engine's rules)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cafe_loyalty.core.money import format_money
+from cafe_loyalty.core.rulecache import RuleCache
+
+
+class EarnRule(models.Model):
+    """One row: how many points an order earns before bonuses."""
+
+    points_per_unit = models.PositiveIntegerField(default=1)
+    unit_amount = models.PositiveIntegerField(default=1000, help_text=_("Spend that earns the points above."))
+    max_points_per_order = models.PositiveIntegerField(default=500)
+    max_points_per_day = models.PositiveIntegerField(default=2000)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("earn rule")
+        constraints = [models.CheckConstraint(condition=Q(unit_amount__gt=0), name="earn_unit_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.points_per_unit} pt per {format_money(self.unit_amount)}"
+
+    @classmethod
+    def current(cls) -> EarnRule:
+        """The rule row, memoised per process (see cafe_loyalty.core.rulecache);
+        treat it as read-only."""
+        return _earn_rule_cache.get()
+
+
+class ProductBonus(models.Model):
+    """Extra points on a category or a product (e.g. seasonal drinks ×2)."""
+
+    category_slug = models.SlugField(blank=True)
+    product_sku = models.CharField(max_length=40, blank=True)
+    multiplier_percent = models.PositiveSmallIntegerField(default=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("product bonus")
+        verbose_name_plural = _("product bonuses")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(category_slug="", product_sku=""), name="bonus_targets_category_or_product"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_sku or self.category_slug} ×{self.multiplier_percent / 100:g}"
+
+
+class Promotion(models.Model):
+    """A limited-time points promotion: multiplier and/or flat bonus, within a
+    date window, on some weekdays and hours, at some stores. Non-stackable
+    promotions compete (the best one applies); stackable ones add on top."""
+
+    name = models.CharField(max_length=100)
+    multiplier_percent = models.PositiveSmallIntegerField(default=100, help_text=_("200 = double points"))
+    bonus_points = models.PositiveIntegerField(default=0)
+    weekdays = models.CharField(
+        max_length=13, blank=True, help_text=_("ISO weekdays, e.g. '2' for Tuesday; empty = every day")
+    )
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    store_slugs = models.CharField(
+        max_length=300, blank=True, help_text=_("Comma-separated store slugs; empty = all stores")
+    )
+    stackable = models.BooleanField(default=False)
+    is_member_day = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_earn_rule_cache = RuleCache(lambda: EarnRule.objects.get_or_create(pk=1)[0], models=(EarnRule,))
+_bonuses_cache = RuleCache(lambda: list(ProductBonus.objects.filter(is_active=True)), models=(ProductBonus,))
+_promotions_cache = RuleCache(lambda: list(Promotion.objects.filter(is_active=True)), models=(Promotion,))
+
+
+def active_product_bonuses() -> list[ProductBonus]:
+    """Active product bonuses, memoised per process; read-only."""
+    return _bonuses_cache.get()
+
+
+def active_promotions() -> list[Promotion]:
+    """Active promotions (whatever their dates), memoised per process; read-only."""
+    return _promotions_cache.get()
