@@ -9,13 +9,12 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import translation
-from django.utils.translation import gettext_noop
 
 from campaigns.coupons import coupon_release
 from campaigns.earning import QuoteLine, points_quote
 from campaigns.referrals import referral_qualify, referral_reverse
 from members.models import Member, PointsRefundStep
-from members.notices import member_language, notice_send, notice_text
+from members.notices import member_language
 from members.points import points_earn, points_reverse_for_refund
 from members.tiers import member_lock_for_order, member_record_visit, tier_evaluate
 
@@ -56,6 +55,7 @@ def loyalty_on_paid_order(
             explanation="\n".join(quote.explanation),
             earned_at=at,
             already_locked=True,
+            notify=False,  # one purchase, one notice: the order's receipt says it
         )
         member_record_visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
         tier_evaluate(
@@ -63,13 +63,6 @@ def loyalty_on_paid_order(
         )
         if activity.first_order:  # referrals reward the friend's first paid order only
             referral_qualify(friend=member, reference=reference)
-        notice_send(
-            member=member,
-            kind="feedback",
-            title=notice_text(gettext_noop("How was your order?")),
-            body=notice_text(gettext_noop("Tap to rate it (1–5).")),
-            link=f"/offers/feedback/{reference}/",
-        )
     return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)
 
 

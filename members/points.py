@@ -113,8 +113,12 @@ def points_earn(
     explanation: Any = "",
     earned_at: datetime | None = None,
     already_locked: bool = False,
+    notify: bool = True,
 ) -> PointsLot | None:
     """Credit points as a new lot (None when there is nothing to credit).
+
+    `notify` False: the caller tells the member itself (a paid order's one
+    receipt notice carries the points earned and the balance).
 
     `already_locked` says the caller holds the member row lock in its
     transaction and `member` is fresh (the paid-order path), saving a query."""
@@ -137,14 +141,15 @@ def points_earn(
             created_at=now,
         )
         Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") + points)
-        notice_send(
-            member=locked,
-            kind="points",
-            title=notice_text(gettext_noop("+%(points)s points"), points=points),
-            body=explanation
-            or notice_text(gettext_noop("Balance %(balance)s points."), balance=locked.points_balance + points),
-            link="/me/points/",
-        )
+        if notify:
+            notice_send(
+                member=locked,
+                kind="points",
+                title=notice_text(gettext_noop("+%(points)s points"), points=points),
+                body=explanation
+                or notice_text(gettext_noop("Balance %(balance)s points."), balance=locked.points_balance + points),
+                link="/me/points/",
+            )
     member.points_balance = locked.points_balance + points
     return lot
 

@@ -165,7 +165,7 @@ def test_a_till_refund_of_an_api_payment_reverses_points_once_and_shows_on_the_z
     assert (report.orders, report.gross_sales, report.refunds, report.net_sales) == (1, 12_000, 12_000, 0)
 
 
-def test_a_payment_approved_on_the_phone_earns_points_once_and_asks_for_feedback_once(
+def test_a_payment_approved_on_the_phone_earns_points_once_in_one_receipt_notice(
     api: APIClient, make_member: Callable[..., Member], code_for: Any, programme: ProgrammeSettings
 ) -> None:
     member = make_member(balance=100_000)
@@ -178,13 +178,17 @@ def test_a_payment_approved_on_the_phone_earns_points_once_and_asks_for_feedback
     member.user = get_user_model().objects.create_user(username="phone", email=member.email)
     member.save(update_fields=["user"])
     phone.force_authenticate(member.user)
+    notices_before = set(Notice.objects.filter(member=member).values_list("pk", flat=True))
     approved = phone.post(f"/api/v1/me/payments/{pending.json()['id']}/confirm", {"approve": True}, format="json")
     assert approved.status_code == 200, approved.content
     assert approved.json()["status"] == "succeeded" and approved.json()["points_earned"] == 60
     order = Payment.objects.get(pk=pending.json()["id"]).tender.order
     assert order.status == Order.Status.PAID
     assert list(PointsEntry.objects.filter(member=member).values_list("kind", "points")) == [("earn", 60)]
-    assert Notice.objects.filter(member=member, kind="feedback").count() == 1
+    # One purchase, one notice: the receipt, with the points and the rating prompt in it.
+    made = Notice.objects.filter(member=member).exclude(pk__in=notices_before)
+    assert [(n.kind, n.title) for n in made] == [("wallet", "Receipt NT$600 at Test Roastery")]
+    assert "Points earned 60" in made[0].body and "How was your order?" in made[0].body
     member.refresh_from_db()
     assert member.points_balance == 60
 

@@ -19,7 +19,8 @@ def receipt_text(order: Order, *, tenders: list[Tender], paid_at: datetime, wall
     `tenders` are the settled ones."""
     assert order.member is not None
     with translation.override(member_language(order.member)):
-        rows = [f"{order.store.name} · {order.reference} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
+        number = _("Order #%(order)s") % {"order": order.pk}
+        rows = [f"{order.store.name} · {number} · {timezone.localtime(paid_at):%Y-%m-%d %H:%M}", ""]
         for line in order.lines.all():
             extras = f" ({line.modifiers_label})" if line.modifiers_label else ""
             rows.append(f"{line.quantity} × {line.product.name}{extras}  {format_money(line.line_total)}")
@@ -38,4 +39,7 @@ def receipt_text(order: Order, *, tenders: list[Tender], paid_at: datetime, wall
             _("Points earned %(points)s · points balance %(balance)s")
             % {"points": order.points_earned, "balance": order.member.points_balance}
         )
+        # The receipt is the purchase's one notice: it asks for the rating too
+        # (the receipt page has the button).
+        rows.append(_("How was your order?") + " " + _("Tap to rate it (1–5)."))
         return "\n".join(rows)
