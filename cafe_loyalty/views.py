@@ -37,6 +37,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if is_staff_member(request.user):
             return redirect("pos:home")
         member = member_get_or_create_for_user(user=request.user)
+    if member.large_and_simple:
+        # Large and simple: the pay code is the first page.
+        return redirect("wallet:pay")
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, ReadOnlyAdmin
 from members.exceptions import InsufficientPoints
 from members.models import Consent, Member, PointsEntry, PointsLot, PointsPolicy, PointsShortfall, Tier
 from members.points import points_adjust
@@ -16,7 +16,7 @@ from members.privacy import mask_email, mask_phone
 from members.tiers import tier_override
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(MoneyFieldsMixin, admin.TabularInline):
     model = Consent
     extra = 0
     can_delete = False
@@ -26,7 +26,7 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
-class PointsLotInline(admin.TabularInline):
+class PointsLotInline(MoneyFieldsMixin, admin.TabularInline):
     model = PointsLot
     extra = 0
     can_delete = False
@@ -53,7 +53,7 @@ class TierOverrideForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(MoneyAdmin):
     list_display = [
         "card_number",
         "display_name",

@@ -45,7 +45,7 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Member
-        fields = ["display_name", "phone", "birthday", "preferred_language"]
+        fields = ["display_name", "phone", "birthday", "preferred_language", "large_and_simple"]
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),

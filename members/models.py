@@ -31,6 +31,12 @@ class Member(models.Model):
     preferred_language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # "Large and simple": bigger text and targets, the pay code first, fewer words.
+    large_and_simple = models.BooleanField(
+        _("large and simple"),
+        default=False,
+        help_text=_("Bigger text and buttons, and the pay code as the first page."),
+    )
     points_balance = models.BigIntegerField(_("points"), default=0, editable=False)
     tier = models.ForeignKey("members.Tier", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     tier_since = models.DateTimeField(null=True, blank=True, editable=False)

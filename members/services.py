@@ -108,11 +108,15 @@ def member_update_profile(
     phone: str,
     preferred_language: str,
     birthday: date | None,
+    large_and_simple: bool | None = None,
 ) -> Member:
     """Birthday may be set any time it is empty, then changed once a year, so that
     the birthday reward cannot be farmed by moving the date around."""
     now = timezone.now()
     update = ["display_name", "phone", "preferred_language"]
+    if large_and_simple is not None:
+        member.large_and_simple = large_and_simple
+        update.append("large_and_simple")
     if birthday != member.birthday:
         if (
             member.birthday is not None

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from members.display import remember_large_and_simple
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
 from members.models import Member, Notice, PointsEntry, PointsLot
@@ -43,11 +44,13 @@ def profile(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
                 preferred_language=form.cleaned_data["preferred_language"],
                 birthday=form.cleaned_data["birthday"],
+                large_and_simple=form.cleaned_data["large_and_simple"],
             )
         except BirthdayChangeTooSoon as exc:
             form.add_error("birthday", exc.detail)
         else:
             translation.activate(member.preferred_language)
+            remember_large_and_simple(request, member)
             messages.success(request, _("Profile saved."))
             response = redirect("members:profile")
             response.set_cookie("django_language", member.preferred_language, samesite="Lax")

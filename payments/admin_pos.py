@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -70,7 +70,10 @@ class ProductAdmin(TranslationAdmin, MoneyAdmin):
     list_display = ["name", "sku", "category", "price", "quick_key", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "sku"]
-    filter_horizontal = ["modifiers", "unavailable_at"]
+    # Plain checkboxes, not the stock two-box picker: its search icons carry an
+    # aria-label on a bare <span> (axe: aria-prohibited-attr), and a menu has
+    # few enough modifiers and stores to tick.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     list_select_related = ["category"]
     actions = ["export_csv"]
     change_list_template = "admin/payments/product/change_list.html"

@@ -97,8 +97,8 @@ class LabelledSplitDateTime(admin_widgets.AdminSplitDateTime):
 
 class MoneyFieldsMixin:
     """For a ModelAdmin or an inline: its `money_fields` show as money on list
-    and detail pages, editable or not, and its date-time inputs carry their
-    field's name."""
+    and detail pages, editable or not, and its date-time inputs (and a tabular
+    inline's inputs) carry their field's name."""
 
     money_fields: Sequence[str] = ()
     model: type[models.Model]
@@ -165,6 +165,21 @@ class MoneyFieldsMixin:
         if isinstance(db_field, models.DateTimeField):
             kwargs["widget"] = LabelledSplitDateTime(db_field.verbose_name)
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        if not isinstance(self, admin.TabularInline):
+            return formset
+
+        class NamedInputsFormSet(formset):  # type: ignore[misc,valid-type]
+            def add_fields(self, form: forms.Form, index: int | None) -> None:
+                # A tabular inline names its columns in a header row, not in a
+                # <label> per input: each input (Delete too) carries its column's name.
+                super().add_fields(form, index)
+                for field in form.fields.values():
+                    field.widget.attrs.setdefault("aria-label", field.label)
+
+        return NamedInputsFormSet
 
 
 class MoneyAdmin(MoneyFieldsMixin, admin.ModelAdmin):
