@@ -49,7 +49,7 @@ test-postgres: install
 	$(BIN)/python -m tests.pgcluster -- $(PYTEST) -m postgres -q -n 2 ; $(PYTEST_OK)
 
 test-browser: install messages
-	$(PYTEST) -m browser -q ; $(PYTEST_OK)
+	$(PYTEST) -m browser -q -n 2 ; $(PYTEST_OK)
 
 test: lint typecheck test-sqlite test-postgres test-browser
 

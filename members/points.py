@@ -116,9 +116,7 @@ def points_earn(
     notify: bool = True,
 ) -> PointsLot | None:
     """Credit points as a new lot (None when there is nothing to credit).
-
-    `notify` False: the caller tells the member itself (a paid order's one
-    receipt notice carries the points earned and the balance).
+    `notify` False: the caller tells the member (a paid order's receipt does).
 
     `already_locked` says the caller holds the member row lock in its
     transaction and `member` is fresh (the paid-order path), saving a query."""
