@@ -201,7 +201,10 @@ MFA_FORMS = {"authenticate": "cafe_loyalty.auth_forms.TwoFactorForm"}
 # (a passkey is itself two factors: the device and its unlock).
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 during development only
-MFA_TOTP_ISSUER = "Cafe Loyalty"
+# The programme's name on every page and in every email's subject and greeting
+# (the default is translated; a cafe's own name is shown as written).
+CAFE_PROGRAMME_NAME = env.str("CAFE_PROGRAMME_NAME", default="Cafe Loyalty")
+MFA_TOTP_ISSUER = CAFE_PROGRAMME_NAME  # the name the authenticator app shows
 # Each signed-in session is listed (allauth.usersessions), so freezing the
 # wallet can sign out every other device. Activity is not tracked per request
 # (a write on every page); cafe_loyalty.middleware lists sessions allauth's
@@ -247,7 +250,7 @@ EMAIL_CONFIG = environ.Env.email_url_config(_required("EMAIL_URL", dev_default="
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend":
     EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cafe Loyalty <no-reply@cafe.example>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{CAFE_PROGRAMME_NAME} <no-reply@cafe.example>")
 
 # --- Security --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -345,9 +348,6 @@ LOGGING = {
 
 # --- The programme ---------------------------------------------------------
 CAFE_CURRENCY = env.str("CAFE_CURRENCY", default="TWD")
-# The programme's name on every page and in every email's subject and greeting
-# (the default is translated; a cafe's own name is shown as written).
-CAFE_PROGRAMME_NAME = env.str("CAFE_PROGRAMME_NAME", default="Cafe Loyalty")
 # The smallest amount of cash a person hands over, in minor units (TWD: whole
 # dollars, 100). Refunds of items are rounded down to it; empty means one unit
 # of the currency's major unit.

@@ -175,7 +175,7 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
             except PaymentCodeInvalid:
                 guessing_failure_record(user=request.user, what="unknown payment code at the till")
                 raise
-            return render_cart(request, order, notice=_("Member found. Payment code ready: tap Wallet to charge."))
+            return render_cart(request, order, notice=_("Member found. Payment code ready."))
         if is_valid_card_number(text):
             member = member_by_card_number(card_number=text)
             if member is None:
