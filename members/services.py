@@ -53,7 +53,7 @@ def member_create(
             if user is not None and Member.objects.filter(user=user).exists():
                 return Member.objects.get(user=user)
             if email and Member.objects.filter(email__iexact=email).exists():
-                raise MemberExists(_("%(email)s is already a member.") % {"email": email}) from None
+                raise MemberExists.for_email(email) from None
     raise RuntimeError("could not allocate a unique card number")
 
 
@@ -90,7 +90,7 @@ def member_enrol_at_till(*, email: str, name: str, phone: str = "") -> Member:
             with transaction.atomic():
                 taken = User.objects.filter(email__iexact=email).exists()
                 if taken or Member.objects.filter(email__iexact=email).exists():
-                    raise MemberExists(_("%(email)s is already a member.") % {"email": email})
+                    raise MemberExists.for_email(email)
                 user = User.objects.create_user(username=username_for_email(email), email=email)
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
