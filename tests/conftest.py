@@ -205,11 +205,18 @@ def add_totp(user: Any, secret: str = TOTP_SECRET) -> None:
 
 
 def totp_code(secret: str = TOTP_SECRET) -> str:
-    """The code an authenticator app would show now."""
+    """The code an authenticator app would show now. Near the end of its
+    30-second window it waits for the next one, as a person would: a code typed
+    in a window's last moment can reach the server after it closed (the server
+    accepts the current window only), which made browser sign-ins flaky."""
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < 3:
+        time.sleep(left + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 def approver_login(user: Any) -> dict[str, str]:
