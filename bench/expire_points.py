@@ -32,8 +32,8 @@ def _measure() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO members_member (card_number, display_name, email, phone, preferred_language, points_balance,"
-            " created_at, tier_override_reason) SELECT '8' || lpad(g::text, 11, '0'), 'Bench ' || g,"
-            " 'b' || g || '@example.com', '', 'en', %s, now(), '' "
+            " created_at, tier_override_reason, large_and_simple) SELECT '8' || lpad(g::text, 11, '0'), 'Bench ' || g,"
+            " 'b' || g || '@example.com', '', 'en', %s, now(), '', false"
             " FROM generate_series(1, %s) g",
             [LOTS // MEMBERS * 10, MEMBERS],
         )
