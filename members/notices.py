@@ -32,6 +32,10 @@ EMAIL_PURPOSE: dict[str, str] = {
 }
 
 
+# Every purpose some notice may be emailed for (read with the member's row on a payment).
+EMAIL_CONSENT_PURPOSES: tuple[str, ...] = tuple(sorted(set(EMAIL_PURPOSE.values())))
+
+
 def member_language(member: Member) -> str:
     language = member.preferred_language
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
@@ -163,6 +167,13 @@ def _remember_consents(members: list[Member]) -> None:
     for pk, instances in unread.items():
         for member in instances:
             member.__dict__[_CONSENT_MEMO] = found.get(pk, {})
+
+
+def consents_remember(member: Member, email_consents: dict[tuple[str, str], bool]) -> None:
+    """Remember consents the caller read with the member's row (members.tiers
+    reads every EMAIL_CONSENT_PURPOSES one with the order's member lock); only
+    email ones are ever looked up here."""
+    member.__dict__[_CONSENT_MEMO] = email_consents
 
 
 def forget_consents(member: Member) -> None:

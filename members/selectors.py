@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,6 +66,9 @@ class MemberActivity:
     before: Qualification
     visit_counted: bool
     first_order: bool
+    # The member's current email consent per purpose asked for (see
+    # member_activity's email_purposes); empty when none were asked.
+    email_consents: dict[str, bool] = field(default_factory=dict)
 
     def after(self, *, points_earned: int) -> Qualification:
         """The qualification once this order's points and visit count too."""
@@ -97,26 +100,45 @@ SELECT m.*,
             WHERE e.member_id = m.id AND e.kind IN (%s, %s) AND e.created_at > %s), 0) AS points_12m,
   (SELECT COUNT(*) FROM {visit} v WHERE v.member_id = m.id AND v.at > %s) AS visits_12m,
   EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference = %s) AS visit_counted,
-  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before
+  EXISTS(SELECT 1 FROM {visit} v WHERE v.member_id = m.id AND v.reference <> %s) AS visited_before{consents}
 FROM {member} m WHERE m.id = %s
 """
 
+# One column per consent purpose asked for: the latest email record for it
+# (consent_current's rule), so the payment's receipt knows whether to email
+# without another round trip.
+_EMAIL_CONSENT_SQL = """,
+  COALESCE((SELECT c.granted FROM {consent} c WHERE c.member_id = m.id AND c.channel = %s AND c.purpose = %s
+            ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), %s) AS consent_{index}"""
+
 
 def member_activity(
-    *, member: Member, at: datetime, reference: str = "", for_update: bool = False
+    *,
+    member: Member,
+    at: datetime,
+    reference: str = "",
+    for_update: bool = False,
+    email_purposes: tuple[str, ...] = (),
 ) -> tuple[Member, MemberActivity]:
     """The member row, fresh, and its activity at `at`, in one query;
-    `for_update` also locks the row where the database can (PostgreSQL)."""
+    `for_update` also locks the row where the database can (PostgreSQL);
+    `email_purposes`: also read whether the member consents to email for each."""
     adapt = connection.ops.adapt_datetimefield_value  # the time exactly as the ORM stores it
     since = adapt(at - QUALIFYING_WINDOW)
     day_start = adapt(local_day_start(at))
+    consents = "".join(
+        _EMAIL_CONSENT_SQL.format(consent=Consent._meta.db_table, index=i) for i in range(len(email_purposes))
+    )
     sql = _ACTIVITY_SQL.format(
-        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table
+        entry=PointsEntry._meta.db_table, visit=Visit._meta.db_table, member=Member._meta.db_table, consents=consents
     )
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF m"
     earn, reverse = PointsEntry.Kind.EARN.value, PointsEntry.Kind.REVERSE.value
-    params = [earn, day_start, earn, reverse, since, since, reference, reference, member.pk]
+    params: list[Any] = [earn, day_start, earn, reverse, since, since, reference, reference]
+    for purpose in email_purposes:
+        params += [Consent.Channel.EMAIL.value, purpose, False]
+    params.append(member.pk)
     rows = list(Member.objects.raw(sql, params))
     if not rows:
         raise Member.DoesNotExist(f"member {member.pk}")
@@ -127,6 +149,7 @@ def member_activity(
         before=Qualification(points_12m=max(int(counts["points_12m"]), 0), visits_12m=int(counts["visits_12m"])),
         visit_counted=bool(counts["visit_counted"]),
         first_order=not counts["visited_before"],
+        email_consents={purpose: bool(counts[f"consent_{i}"]) for i, purpose in enumerate(email_purposes)},
     )
 
 

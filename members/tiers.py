@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsPolicy, Tier, Visit, tiers_by_rank
-from members.notices import notice_data, notice_send, notice_text
+from members.notices import EMAIL_CONSENT_PURPOSES, consents_remember, notice_data, notice_send, notice_text
 from members.selectors import (
     QUALIFYING_WINDOW,
     MemberActivity,
@@ -40,9 +40,13 @@ def member_record_visit(*, member: Member, amount: int, at: datetime, reference:
 def member_lock_for_order(*, member: Member, at: datetime, reference: str) -> MemberActivity:
     """Lock the member row and refresh `member` in place with the counts, in one
     query, so the paid-order services share one fresh, locked instance."""
-    fresh, activity = member_activity(member=member, at=at, reference=reference, for_update=True)
+    fresh, activity = member_activity(
+        member=member, at=at, reference=reference, for_update=True, email_purposes=EMAIL_CONSENT_PURPOSES
+    )
     for field in Member._meta.concrete_fields:
         setattr(member, field.attname, getattr(fresh, field.attname))
+    # The order's receipt is emailed if the member agreed: known now, not asked again.
+    consents_remember(member, {("email", purpose): v for purpose, v in activity.email_consents.items()})
     return activity
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from cafe_loyalty.core.clients import client_ip
+from cafe_loyalty.core.throttling import WindowRateThrottle
 from payments.models import Terminal
 from payments.services.terminals import terminal_for_key
 
@@ -67,7 +68,7 @@ class IsMember(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and not isinstance(request.auth, Terminal))
 
 
-class TerminalRateThrottle(throttling.SimpleRateThrottle):
+class TerminalRateThrottle(WindowRateThrottle):
     scope = "terminal"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
@@ -76,7 +77,7 @@ class TerminalRateThrottle(throttling.SimpleRateThrottle):
         return None
 
 
-class MemberRateThrottle(throttling.SimpleRateThrottle):
+class MemberRateThrottle(WindowRateThrottle):
     scope = "member"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:

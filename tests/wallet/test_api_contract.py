@@ -411,11 +411,11 @@ def test_a_terminal_cannot_see_or_refund_another_stores_payment(
 # A payment is a one-tender order, in one transaction: the idempotency claim
 # (under its advisory lock on PostgreSQL), code (locked, with the pause check),
 # wallet lock with its counts, code used, payment, transfer, wallet posting,
-# order, tender, shift, member lock with its counts, lot, entry, balance,
-# visit, order paid, one INSERT for all notices, consents, the sales account
+# order, tender, shift, member lock with its counts and email consents, lot,
+# entry, balance, visit, order paid, one INSERT for all notices, the sales account
 # posting last; then the stored answer. Plus the SAVEPOINT and RELEASE the
 # test's own transaction adds. Exact, so a statement added (or saved) shows.
-PAYMENT_QUERIES = 22
+PAYMENT_QUERIES = 21
 
 
 def test_a_payment_makes_a_pinned_number_of_queries(

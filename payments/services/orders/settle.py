@@ -20,7 +20,7 @@ from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_send, notice_text, notices_batched
 from payments.models import Order, OrderCoupon, OrderLine, Tender
 from payments.selectors.orders import quote_lines
-from payments.selectors.shifts import shift_current
+from payments.selectors.shifts import shift_current_id
 from payments.services.orders.receipts import receipt_text
 
 
@@ -73,7 +73,7 @@ def order_settle_locked(
         settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
     if sum(t.amount for t in settled) < order.total:
         return False
-    order.shift = shift_current(store=order.store)
+    order.shift_id = shift_current_id(store_id=order.store_id)
     loyalty = LoyaltyOutcome()
     if order.member is not None:
         for applied in order.coupons.all():
