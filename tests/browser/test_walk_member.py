@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from cafe_loyalty.core.money import format_money
 from members.models import Member, Notice
 from payments.models import Account, Order, Product
 from payments.services.codes import hash_payment_code
@@ -94,12 +95,19 @@ def test_a_member_signs_up_tops_up_pays_and_reads_the_receipt(page: Any, live_se
     page.get_by_test_id("payment-code").wait_for()
     walk.step("the pay code")
     before = set(Notice.objects.filter(member=member).values_list("pk", flat=True))
-    order = barista_takes(str(page.get_by_test_id("payment-code").get_attribute("data-code")))
+    spent = str(page.get_by_test_id("payment-code").get_attribute("data-code"))
+    order = barista_takes(spent)
     assert order.status == Order.Status.PAID
-    # The pay page polls, so the member sees the payment without reloading.
+    # The pay page polls, so the member sees the payment without reloading,
+    # and the spent code gives way to a new one with the balance as it is now.
     page.get_by_test_id("recent-payment").wait_for()
+    page.wait_for_function(
+        "(spent) => document.querySelector('[data-testid=payment-code]').dataset.code !== spent", arg=spent
+    )
     walk.step("the pay code, paid")
-    assert Account.objects.get(member=member).balance == 30_000 - order.total
+    balance = Account.objects.get(member=member).balance
+    assert balance == 30_000 - order.total
+    assert page.locator("#pay-balance").inner_text() == format_money(balance)
 
     page.locator(".site-header a[href='/me/inbox/']").click()
     page.get_by_test_id("inbox-list").wait_for()
