@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext
 
-from payments.models import Account, ModifierOption, Order, OrderLine, Store
+from payments.models import Account, ModifierOption, Order, OrderLine, Store, Tender
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.shifts import z_report
 from payments.services.codes import payment_code_issue
@@ -131,4 +133,7 @@ def test_a_barista_sells_splits_the_tender_refunds_and_the_shift_closes(
     assert shift.closed_at is not None and shift.closed_by == users.get(email=SHIFT_MANAGER)
     assert z_report(shift=shift).over_short == -1_000
     assert "NT$10" in page.get_by_test_id("z-over-short").inner_text()
+    with translation.override(language):  # each tender by its name, as the till says it
+        named = {gettext("Tender: %(label)s") % {"label": Tender.Kind(kind).label} for kind in ("wallet", "cash")}
+    assert set(page.get_by_test_id("z-tender").locator("th").all_inner_texts()) == named
     walk.clean()
