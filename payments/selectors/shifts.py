@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Choices, Count, Sum
 from django.utils import timezone
 
 from payments.models import CashOut, Order, OrderRefundPart, Shift, Store, Tender, TopUp
@@ -66,6 +66,21 @@ class ZReport:
     def over_short_size(self) -> int:
         """How much over or short, without the sign (the report says which)."""
         return abs(self.over_short or 0)
+
+    @property
+    def tender_rows(self) -> list[tuple[str, int]]:
+        """(the tender's name in the reader's language, total): the report
+        shows "Cash", "現金", never the stored code "cash"."""
+        return [(_label(Tender.Kind, kind), total) for kind, total in self.by_tender.items()]
+
+    @property
+    def top_up_rows(self) -> list[tuple[str, int]]:
+        return [(_label(TopUp.Tender, kind), total) for kind, total in self.top_ups.items()]
+
+
+def _label(choices: type[Choices], value: str) -> str:
+    """A stored choice's label, or the value itself for one no longer offered."""
+    return str(dict(choices.choices).get(value, value))
 
 
 def z_report(*, shift: Shift) -> ZReport:
