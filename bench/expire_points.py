@@ -27,7 +27,7 @@ def _measure() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    from members.points import points_expire_due
+    from members.points_expiry import points_expire_due
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -119,8 +119,13 @@ class Notice(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # As written, in the member's language (the email, the admin, and what is
+    # shown where `texts` has no part: older notices, a manager's free text).
     title = models.CharField(max_length=160)
     body = models.TextField(blank=True)
+    # What the title and body are made of, to render them again in the
+    # reader's language: {"title": value, "body": value} (members.notice_texts).
+    texts = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)

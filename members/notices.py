@@ -1,5 +1,6 @@
-"""Member notices: the inbox row every app writes through `notice_send`, in the
-member's language, and its email when the member consented to the notice's
+"""Member notices: the inbox row every app writes through `notice_send` (its
+texts shown again in the reader's language: members.notice_texts), and its
+email, in the member's language, when the member consented to the notice's
 purpose (held back through quiet hours)."""
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django_tasks import task
 
 from members.models import Consent, Member, Notice, PointsPolicy
+from members.notice_texts import (
+    NoticeData,
+    NoticeJoin,
+    NoticeLower,
+    NoticeMarker,
+    NoticeText,
+    NoticeValue,
+    render_value,
+    value_json,
+)
 from members.selectors import consent_current, consent_granted, consents_current
 
 # Which consent purpose lets a notice of each kind go out by email.
@@ -41,34 +50,44 @@ def member_language(member: Member) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def _translated(message: str, params: dict[str, Any]) -> str:
-    return gettext(message) % {k: str(v) for k, v in params.items()}
+def notice_text(message: str, **params: Any) -> NoticeValue:
+    """A notice text, translated in the language of whoever reads it:
+    `notice_text(gettext_noop("Paid %(amount)s"), amount=notice_money(…))`.
+    Parameters may be plain text, numbers, other notice values, or a
+    `gettext_lazy` (a choice's label): all are rendered again when shown."""
+    return NoticeText(message, params)
 
 
-# Made once: lazy() builds a new proxy class on each call (about 0.1 ms), a
-# cost every payment's notices and the nightly expiry's thousands would pay.
-_translated_lazily = lazy(_translated, str)
+def notice_data(instance: Any, field: str) -> NoticeValue:
+    """A translatable field of a row (a tier's name, a product's name), read in
+    the reader's language when the notice is shown, or as written if the row
+    is gone: `notice_text(gettext_noop("Welcome to %(tier)s"), tier=notice_data(tier, "name"))`."""
+    return NoticeData(instance, field)
 
 
-def _data_text(instance: Any, field: str) -> str:
-    return str(getattr(instance, field) or "")
+def notice_money(amount: int, *, signed: bool = False) -> NoticeValue:
+    """An amount in minor units, formatted in the reader's locale when shown."""
+    return NoticeMarker({"money": int(amount), "signed": True} if signed else {"money": int(amount)})
 
 
-_data_text_lazily = lazy(_data_text, str)
+def notice_number(number: int, *, signed: bool = False) -> NoticeValue:
+    """A count (points), grouped as the reader's locale groups; `signed` adds + to gains."""
+    return NoticeMarker({"number": int(number), "signed": True} if signed else {"number": int(number)})
 
 
-def notice_data(instance: Any, field: str) -> Any:
-    """A translatable field of a row (a tier's name, its perks) read when the
-    notice is written, so it is in the member's language like the rest:
-    `notice_text(gettext_noop("Welcome to %(tier)s"), tier=notice_data(tier, "name"))`."""
-    return _data_text_lazily(instance, field)
+def notice_datetime(moment: datetime, fmt: str) -> NoticeValue:
+    """A moment, shown in local time in the Django date format `fmt`."""
+    return NoticeMarker({"datetime": moment.isoformat(), "format": fmt})
 
 
-def notice_text(message: str, **params: Any) -> Any:
-    """A notice text translated when it is written, in the member's language:
-    `notice_text(gettext_noop("Paid %(amount)s"), amount=…)`. Parameters may be
-    lazy translations too."""
-    return _translated_lazily(message, params)
+def notice_join(*values: Any, sep: str = "") -> NoticeValue:
+    """Values one after another (a receipt's lines with sep="\\n")."""
+    return NoticeJoin(values, sep)
+
+
+def notice_lower(value: Any) -> NoticeValue:
+    """A value in lower case, as it reads inside a sentence ("paid by card")."""
+    return NoticeLower(value)
 
 
 def notice_send(*, member: Member, kind: str, title: Any, body: Any = "", link: str = "") -> None:
@@ -77,12 +96,16 @@ def notice_send(*, member: Member, kind: str, title: Any, body: Any = "", link: 
     payment never tells the member it happened. Inside `notices_batched()` the
     notice is queued and written when the block ends.
 
-    Title and body may be lazy translations (`notice_text`): they are written
-    in the member's language, whoever caused the notice (a till in English, a
-    manager in the admin)."""
+    Title and body may be notice values (`notice_text`): they are written in
+    the member's language, whoever caused the notice (a till in English, a
+    manager in the admin), for the email and the admin, and kept in `texts` so
+    the inbox renders them again in the reader's language. Plain text (a
+    manager's reply) is kept as it is."""
     with translation.override(member_language(member)):
-        title, body = str(title), str(body)
-    notice = Notice(member=member, kind=kind, title=title[:160], body=body, link=link)
+        title_json, body_json = value_json(title), value_json(body)
+        title_text, body_text = render_value(title_json), render_value(body_json)
+    texts = {part: value for part, value in (("title", title_json), ("body", body_json)) if isinstance(value, dict)}
+    notice = Notice(member=member, kind=kind, title=title_text[:160], body=body_text, link=link, texts=texts)
     queued: list[Notice] | None = getattr(_notice_batch, "pending", None)
     if queued is not None:
         queued.append(notice)

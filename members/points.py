@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,7 +22,8 @@ from django.utils.translation import gettext_noop
 
 from members.exceptions import InsufficientPoints
 from members.models import Member, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
-from members.notices import member_language, notice_send, notice_text, notices_batched
+from members.notices import member_language, notice_number, notice_send, notice_text
+from members.points_expiry import points_tell_expired
 
 
 def _lock_member(member: Member) -> Member:
@@ -60,19 +61,8 @@ def _expire_member_due(member: Member, now: datetime) -> int:
     )
     Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") - total)
     member.points_balance -= total
-    _tell_points_expired(member, total)
+    points_tell_expired(member, total)
     return total
-
-
-def _tell_points_expired(member: Member, points: int) -> None:
-    """The one notice (and, with consent, email) for expired points, whether a
-    spend expired them or the nightly job did."""
-    notice_send(
-        member=member,
-        kind="points",
-        title=notice_text(gettext_noop("%(points)s points expired"), points=points),
-        link="/me/points/",
-    )
 
 
 def _consume_fifo(member: Member, points: int, now: datetime) -> int:
@@ -124,7 +114,9 @@ def points_earn(
         return None
     now = earned_at or timezone.now()
     with translation.override(member_language(member)):
-        explanation = str(explanation)  # may be a lazy notice_text: the member reads it
+        # May be a notice_text: the entry keeps it in the member's language,
+        # the notice keeps it to render again in the reader's.
+        explanation_text = str(explanation)
     # No savepoint: an error here aborts the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         locked = member if already_locked else _lock_member(member)
@@ -135,7 +127,7 @@ def points_earn(
             points=points,
             source=source,
             reference=reference,
-            explanation=explanation,
+            explanation=explanation_text,
             created_at=now,
         )
         Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") + points)
@@ -143,9 +135,12 @@ def points_earn(
             notice_send(
                 member=locked,
                 kind="points",
-                title=notice_text(gettext_noop("+%(points)s points"), points=points),
+                title=notice_text(gettext_noop("+%(points)s points"), points=notice_number(points)),
                 body=explanation
-                or notice_text(gettext_noop("Balance %(balance)s points."), balance=locked.points_balance + points),
+                if explanation_text
+                else notice_text(
+                    gettext_noop("Balance %(balance)s points."), balance=notice_number(locked.points_balance + points)
+                ),
                 link="/me/points/",
             )
     member.points_balance = locked.points_balance + points
@@ -180,7 +175,7 @@ def points_spend(*, member: Member, points: int, source: str, reference: str) ->
         notice_send(
             member=locked,
             kind="points",
-            title=notice_text(gettext_noop("−%(points)s points"), points=points),
+            title=notice_text(gettext_noop("−%(points)s points"), points=notice_number(points)),
             body=source,
             link="/me/points/",
         )
@@ -217,7 +212,7 @@ def points_adjust(*, member: Member, points: int, reason: str, actor: object = N
         notice_send(
             member=locked,
             kind="points",
-            title=notice_text(gettext_noop("Points adjusted %(points)s"), points=f"{applied:+d}"),
+            title=notice_text(gettext_noop("Points adjusted %(points)s"), points=notice_number(applied, signed=True)),
             body=reason,
             link="/me/points/",
         )
@@ -313,88 +308,15 @@ def points_reverse_for_refund(
             notice_send(
                 member=locked,
                 kind="points",
-                title=notice_text(gettext_noop("Points %(points)s after a refund"), points=f"{delta:+d}"),
+                title=notice_text(
+                    gettext_noop("Points %(points)s after a refund"), points=notice_number(delta, signed=True)
+                ),
                 body=notice_text(
-                    gettext_noop("%(reversed)s reversed, %(restored)s restored."), reversed=taken, restored=to_restore
+                    gettext_noop("%(reversed)s reversed, %(restored)s restored."),
+                    reversed=notice_number(taken),
+                    restored=notice_number(to_restore),
                 ),
                 link="/me/points/",
             )
     member.points_balance = locked.points_balance + delta
     return PointsReversal(points_reversed=taken, points_restored=to_restore, shortfall=short)
-
-
-# The nightly job writes notices for this many members per INSERT.
-EXPIRY_NOTICE_BATCH = 1_000
-
-
-def points_expire_due(*, now: datetime | None = None) -> int:
-    """Expire every lot whose time has come, set-based (a few statements however
-    many lots), and idempotent: expired lots have nothing left to expire.
-    Each member who lost points is told as when a spend expires them: the same
-    notice in their language, emailed if they consented, written per member in
-    batches of EXPIRY_NOTICE_BATCH. Returns the number of lots expired."""
-    now = now or timezone.now()
-    lots = PointsLot._meta.db_table
-    entries = PointsEntry._meta.db_table
-    members = Member._meta.db_table
-    due = f"{lots}.remaining > 0 AND {lots}.expires_at <= %s"
-    # Raw SQL gets the time exactly as the ORM stores it (UTC text on SQLite).
-    now_db = connection.ops.adapt_datetimefield_value(now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Same lock order as spending (member rows first), so a spend and
-            # the expiry job wait for each other instead of deadlocking.
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT id FROM {members} WHERE id IN "
-                f"(SELECT member_id FROM {lots} WHERE {due}) ORDER BY id FOR UPDATE) locked",
-                [now_db],
-            )
-        # Who loses how much, read after the locks so it matches the statements
-        # below, with what the notices need of each member (language, email).
-        expired = list(
-            Member.objects.raw(
-                f"SELECT m.id, m.email, m.preferred_language, t.points AS expired_points FROM {members} m "
-                f"JOIN (SELECT member_id, SUM(remaining) AS points FROM {lots} WHERE {due} GROUP BY member_id) t "
-                f"ON t.member_id = m.id ORDER BY m.id",
-                [now_db],
-            )
-        )
-        if connection.vendor == "postgresql":
-            # The totals just read, sent back as two arrays: the lots are not
-            # summed twice more (a good part of the job's time at a million lots).
-            ids = [member.pk for member in expired]
-            points = [int(vars(member)["expired_points"]) for member in expired]
-            cursor.execute(
-                f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
-                f"SELECT t.member_id, 'expire', -t.points, 'expiry', '', 'Points expired', %s "
-                f"FROM unnest(%s::bigint[], %s::bigint[]) AS t(member_id, points)",
-                [now_db, ids, points],
-            )
-            cursor.execute(
-                f"UPDATE {members} SET points_balance = points_balance - t.points "
-                f"FROM unnest(%s::bigint[], %s::bigint[]) AS t(member_id, points) WHERE {members}.id = t.member_id",
-                [ids, points],
-            )
-        else:
-            cursor.execute(
-                f"INSERT INTO {entries} (member_id, kind, points, source, reference, explanation, created_at) "
-                f"SELECT member_id, 'expire', -SUM(remaining), 'expiry', '', 'Points expired', %s "
-                f"FROM {lots} WHERE {due} GROUP BY member_id",
-                [now_db, now_db],
-            )
-            cursor.execute(
-                f"UPDATE {members} SET points_balance = points_balance - (SELECT SUM(remaining) FROM {lots} "
-                f"WHERE {lots}.member_id = {members}.id AND {due}) "
-                f"WHERE id IN (SELECT member_id FROM {lots} WHERE {due})",
-                [now_db, now_db],
-            )
-        cursor.execute(
-            f"UPDATE {lots} SET remaining = 0, expired_at = %s WHERE remaining > 0 AND expires_at <= %s",
-            [now_db, now_db],
-        )
-        expired_lots = int(cursor.rowcount)
-        for start in range(0, len(expired), EXPIRY_NOTICE_BATCH):
-            with notices_batched():
-                for member in expired[start : start + EXPIRY_NOTICE_BATCH]:
-                    _tell_points_expired(member, int(vars(member)["expired_points"]))
-        return expired_lots

@@ -18,6 +18,7 @@ from members.display import remember_large_and_simple
 from members.exceptions import BirthdayChangeTooSoon
 from members.forms import ConsentForm, ProfileForm
 from members.models import Member, Notice, PointsEntry, PointsLot
+from members.notice_texts import notices_shown
 from members.notices import notices_mark_read
 from members.privacy_export import member_export
 from members.selectors import consent_current, tier_progress
@@ -97,8 +98,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notices_mark_read(member=member)
         return redirect("members:inbox")
-    notices = Notice.objects.filter(member=member).order_by("-created_at", "-pk")[:50]
-    context = {"member": member, "notices": notices}
+    notices = list(Notice.objects.filter(member=member).order_by("-created_at", "-pk")[:50])
+    context = {"member": member, "notices": notices_shown(notices)}
     if getattr(request, "htmx", False):
         return render(request, "members/inbox.html#list", context)
     return render(request, "members/inbox.html", context)
@@ -111,7 +112,7 @@ def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     opened = notice_open(member=member, notice_id=notice_id)
     if opened is None:
         raise Http404("No such notice.")
-    return render(request, "members/notice.html", {"member": member, "notice": opened})
+    return render(request, "members/notice.html", {"member": member, "notice": notices_shown([opened])[0]})
 
 
 @login_required

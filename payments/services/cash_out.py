@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.notices import notice_send, notice_text
+from members.notices import notice_money, notice_send, notice_text
 from payments.exceptions import AccountFrozen, CashOutInvalid, CashOutRequiresApproval
 from payments.models import Account, CashOut, IdempotencyRecord, Store, Transfer
 from payments.services.approvals import approval_check
@@ -102,9 +102,9 @@ def wallet_cash_out(
         notice_send(
             member=member,
             kind="wallet",
-            title=notice_text(gettext_noop("Paid back %(amount)s in cash"), amount=format_money(amount)),
+            title=notice_text(gettext_noop("Paid back %(amount)s in cash"), amount=notice_money(amount)),
             body=notice_text(
-                gettext_noop("At %(store)s. Balance %(balance)s."), store=store.name, balance=format_money(balance)
+                gettext_noop("At %(store)s. Balance %(balance)s."), store=store.name, balance=notice_money(balance)
             ),
             link="/wallet/",
         )

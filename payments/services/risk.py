@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from cafe_loyalty.core.clock import local_day_start
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.notices import notice_send, notice_text
+from members.notices import notice_money, notice_send, notice_text
 from members.sessions import user_sessions_end
 from payments.exceptions import (
     AccountFrozen,
@@ -363,7 +363,7 @@ def unusual_spend_detect(*, now: datetime | None = None) -> int:
                 title=notice_text(gettext_noop("Unusual spending on your wallet today")),
                 body=notice_text(
                     gettext_noop("%(amount)s so far today. If this was not you, freeze your wallet in the app."),
-                    amount=format_money(spent),
+                    amount=notice_money(spent),
                 ),
                 link="/wallet/limits/",
             )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.notices import notice_send, notice_text
+from members.notices import notice_money, notice_send, notice_text
 from payments.exceptions import (
     CardAuthorisationMissing,
     CardDeclined,
@@ -139,13 +139,13 @@ def wallet_top_up(
             if bonus_account is not None:
                 legs.append(Leg(debit=bonus_account, credit=locked, amount=bonus, kind=Transfer.Kind.TOP_UP_BONUS))
             post_transfers(legs, top_up=top_up, actor_user=actor, actor_terminal=terminal)
-            balance = format_money(locked.balance + amount + bonus)
+            balance = notice_money(locked.balance + amount + bonus)
             notice_send(
                 member=member,
                 kind="wallet",
-                title=notice_text(gettext_noop("Top-up %(amount)s"), amount=format_money(amount)),
+                title=notice_text(gettext_noop("Top-up %(amount)s"), amount=notice_money(amount)),
                 body=notice_text(
-                    gettext_noop("Bonus %(bonus)s. Balance %(balance)s."), bonus=format_money(bonus), balance=balance
+                    gettext_noop("Bonus %(bonus)s. Balance %(balance)s."), bonus=notice_money(bonus), balance=balance
                 )
                 if bonus
                 else notice_text(gettext_noop("Balance %(balance)s."), balance=balance),

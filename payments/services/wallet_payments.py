@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money
 from members.models import Member
-from members.notices import notice_send, notice_text
+from members.notices import notice_money, notice_send, notice_text
 from payments.exceptions import (
     PaymentNotPending,
     PaymentNotRefundable,
@@ -144,7 +144,7 @@ def wallet_charge(
         notice_send(
             member=member,
             kind="wallet",
-            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=format_money(amount)),
+            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=notice_money(amount)),
             body=notice_text(gettext_noop("Open the app to approve or decline.")),
             link=f"/wallet/confirm/{payment.pk}/",
         )

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from members.models import Member, Notice, PointsPolicy
 from members.notices import quiet_hours_end
-from members.points import points_earn, points_expire_due, points_spend
+from members.points import points_earn, points_spend
+from members.points_expiry import points_expire_due
 from members.services import consent_record
 from payments.services.top_ups import wallet_top_up
 from tests.helpers import pay_from_wallet, points_for

@@ -21,10 +21,10 @@ from members.points import (
     expiry_for,
     points_adjust,
     points_earn,
-    points_expire_due,
     points_reverse_for_refund,
     points_spend,
 )
+from members.points_expiry import points_expire_due
 from members.selectors import points_problems
 from tests.conftest import MemberFactory
 from tests.helpers import run_concurrently

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from members.points import points_expire_due
+from members.points_expiry import points_expire_due
 
 
 class Command(BaseCommand):

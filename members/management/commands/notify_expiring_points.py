@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from members.models import Member, PointsLot, PointsPolicy
-from members.notices import notice_send, notice_text
+from members.notices import notice_datetime, notice_number, notice_send, notice_text
 
 
 class Command(BaseCommand):
@@ -28,10 +28,12 @@ class Command(BaseCommand):
                 notice_send(
                     member=members[row["member"]],
                     kind="points",
-                    title=notice_text(gettext_noop("%(points)s points expire soon"), points=row["points"]),
+                    title=notice_text(
+                        gettext_noop("%(points)s points expire soon"), points=notice_number(row["points"])
+                    ),
                     body=notice_text(
                         gettext_noop("From %(date)s. Use them on a reward before then."),
-                        date=f"{timezone.localtime(row['first']):%Y-%m-%d}",
+                        date=notice_datetime(row["first"], "Y-m-d"),
                     ),
                     link="/me/points/",
                 )

@@ -20,13 +20,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.money import format_money, round_down_to_cash
 from campaigns.loyalty import loyalty_on_refund
-from members.notices import notice_send, notice_text, notices_batched
+from members.notices import notice_join, notice_money, notice_send, notice_text, notices_batched
 from payments.exceptions import PaymentNotRefundable, RefundExceedsPayment, RefundRequiresApproval
 from payments.models import (
     IdempotencyRecord,
@@ -298,16 +297,16 @@ def _tell_member(order: Order, result: OrderRefundResult) -> None:
             lines.append(
                 notice_text(
                     gettext_noop("%(amount)s back to your wallet; balance %(balance)s."),
-                    amount=format_money(back),
-                    balance=format_money(result.wallet_balance),
+                    amount=notice_money(back),
+                    balance=notice_money(result.wallet_balance or 0),
                 )
             )
         else:
             lines.append(
                 notice_text(
                     gettext_noop("%(amount)s back by %(tender)s."),
-                    amount=format_money(back),
-                    tender=Tender.Kind(kind).label,
+                    amount=notice_money(back),
+                    tender=Tender.Kind(kind).label,  # a gettext_lazy: stored as its message
                 )
             )
     notice_send(
@@ -315,10 +314,10 @@ def _tell_member(order: Order, result: OrderRefundResult) -> None:
         kind="wallet",
         title=notice_text(
             gettext_noop("Refund %(amount)s at %(store)s"),
-            amount=format_money(result.refund.amount),
+            amount=notice_money(result.refund.amount),
             store=order.store.name,
         ),
-        body=format_lazy("\n".join("{}" for _line in lines), *lines),
+        body=notice_join(*lines, sep="\n"),
         link=f"/wallet/receipts/{order.pk}/",
     )
 

@@ -14,14 +14,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from cafe_loyalty.core.money import format_money
 from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
-from members.notices import notice_send, notice_text, notices_batched
+from members.notices import notice_money, notice_send, notice_text, notices_batched
 from payments.models import Order, OrderCoupon, OrderLine, Tender
 from payments.selectors.orders import quote_lines
 from payments.selectors.shifts import shift_current_id
-from payments.services.orders.receipts import receipt_text
+from payments.services.orders.receipts import receipt_notice
 
 
 def order_lock_for_settling(*, order_id: int) -> Order:
@@ -98,10 +97,10 @@ def order_settle_locked(
             kind="wallet",
             title=notice_text(
                 gettext_noop("Receipt %(amount)s at %(store)s"),
-                amount=format_money(order.total),
+                amount=notice_money(order.total),
                 store=order.store.name,
             ),
-            body=receipt_text(order, tenders=settled, paid_at=now, wallet_balance=wallet_balance),
+            body=receipt_notice(order, tenders=settled, paid_at=now, wallet_balance=wallet_balance),
             link=f"/wallet/receipts/{order.pk}/",
         )
     order.status = Order.Status.PAID
