@@ -316,6 +316,10 @@ SPECTACULAR_SETTINGS = {
         "LimitRule": ["daily_limit", "velocity"],
         "HistoryKind": "payments.api.schema.HISTORY_KINDS",
         "HistoryType": "payments.api.schema.HISTORY_TYPES",
+        "OrderStatus": "payments.models.Order.Status",
+        "PrepStatus": "payments.models.Order.PrepStatus",
+        "PrepStep": ["preparing", "ready", "collected"],
+        "AheadStateName": ["open", "closed", "paused", "off"],
     },
 }
 

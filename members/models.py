@@ -116,6 +116,7 @@ class Notice(models.Model):
         TIER = "tier", _("Tier")
         SECURITY = "security", _("Security")
         FEEDBACK = "feedback", _("Feedback")
+        ORDER = "order", _("Order ahead")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -36,6 +36,7 @@ EMAIL_PURPOSE: dict[str, str] = {
     Notice.Kind.POINTS: Consent.Purpose.ACTIVITY,
     Notice.Kind.TIER: Consent.Purpose.ACTIVITY,
     Notice.Kind.SECURITY: Consent.Purpose.ACTIVITY,
+    Notice.Kind.ORDER: Consent.Purpose.ACTIVITY,
     Notice.Kind.OFFER: Consent.Purpose.MARKETING,
     Notice.Kind.FEEDBACK: Consent.Purpose.FEEDBACK,
 }

@@ -21,6 +21,7 @@ from payments.models import (
     Refund,
     RiskAlert,
     Store,
+    StoreHours,
     StoreStaff,
     Terminal,
     TopUp,
@@ -50,12 +51,28 @@ class StoreStaffInline(MoneyFieldsMixin, admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class StoreHoursInline(admin.TabularInline):
+    """Opening hours by weekday, in the store's time zone: order ahead is
+    taken inside them (a day with a break has two rows)."""
+
+    model = StoreHours
+    extra = 0
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "address", "time_zone", "is_active"]
+    list_display = ["name", "slug", "address", "time_zone", "is_active", "ahead_enabled", "ahead_paused_until"]
+    list_filter = ["is_active", "ahead_enabled"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "address"]
-    inlines = [TerminalInline, StoreStaffInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "address", "time_zone", "opening_hours", "is_active"]}),
+        (
+            _("Order ahead"),
+            {"fields": ["ahead_enabled", "prep_minutes_per_item", "ahead_paused_until", "ahead_pause_reason"]},
+        ),
+    ]
+    inlines = [StoreHoursInline, TerminalInline, StoreStaffInline]
 
 
 @admin.register(Terminal)

@@ -51,6 +51,8 @@ class ModifierOptionAdmin(TranslationAdmin, MoneyAdmin):
     list_display = ["group", "name", "price", "is_default", "position"]
     list_filter = ["group"]
     money_fields = ["price"]
+    # Sold out per store: plain checkboxes, as on products (see ProductAdmin).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
 
 class CsvImportForm(forms.Form):
@@ -230,7 +232,7 @@ class OrderAdmin(MoneyAdmin):
         "status",
         "points_earned",
     ]
-    list_filter = ["status", "channel", "store", "created_at"]
+    list_filter = ["status", "channel", "prep_status", "store", "created_at"]
     date_hierarchy = "created_at"
     list_select_related = ["store", "member"]
     inlines = [OrderLineInline, TenderInline, OrderRefundInline]

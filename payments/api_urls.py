@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.api import me, members, payments, topups
+from payments.api import me, members, orders_ahead, payments, stores, topups
 
 app_name = "api"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("me/payment-code", me.MePaymentCodeView.as_view(), name="me-payment-code"),
     path("me/transactions", me.MeTransactionsView.as_view(), name="me-transactions"),
     path("me/payments/<int:payment_id>/confirm", me.MeConfirmPaymentView.as_view(), name="me-confirm"),
+    path("stores", stores.StoresView.as_view(), name="stores"),
+    path("stores/<slug:slug>/menu", stores.StoreMenuView.as_view(), name="store-menu"),
+    path("me/orders", orders_ahead.MeOrdersView.as_view(), name="me-orders"),
+    path("me/orders/<int:order_id>", orders_ahead.MeOrderDetailView.as_view(), name="me-order"),
+    path("me/orders/<int:order_id>/cancel", orders_ahead.MeOrderCancelView.as_view(), name="me-order-cancel"),
+    path("orders", orders_ahead.OrdersView.as_view(), name="orders"),
+    path("orders/<int:order_id>/status", orders_ahead.OrderStatusView.as_view(), name="order-status"),
 ]

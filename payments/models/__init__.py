@@ -15,11 +15,12 @@ from payments.models.orders import (
 )
 from payments.models.pauses import WalletPause
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
-from payments.models.stores import ProgrammeSettings, Store, StoreStaff, Terminal, TerminalEnrolment
+from payments.models.stores import ProgrammeSettings, Store, StoreHours, StoreStaff, Terminal, TerminalEnrolment
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
 
 __all__ = [
     "Store",
+    "StoreHours",
     "Terminal",
     "TerminalEnrolment",
     "StoreStaff",

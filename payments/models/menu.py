@@ -35,6 +35,10 @@ class ModifierOption(models.Model):
     price = models.BigIntegerField(default=0)
     is_default = models.BooleanField(default=False, help_text=_("Chosen when the product is added"))
     position = models.PositiveSmallIntegerField(default=0)
+    # Sold out at these stores (oat milk ran out), like Product.unavailable_at.
+    unavailable_at = models.ManyToManyField(
+        "payments.Store", blank=True, related_name="unavailable_modifiers", verbose_name=_("sold out at")
+    )
 
     class Meta:
         verbose_name = _("modifier option")

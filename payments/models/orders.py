@@ -55,6 +55,17 @@ class Order(models.Model):
     class Channel(models.TextChoices):
         TILL = "till", _("Till")
         API = "api", _("API (kiosk or third-party till)")
+        AHEAD = "ahead", _("Order ahead")
+
+    class PrepStatus(models.TextChoices):
+        """Where an order-ahead order is behind the counter: forward only,
+        or cancelled (by the member, before it was started; or unpaid)."""
+
+        RECEIVED = "received", _("Received")
+        PREPARING = "preparing", _("Preparing")
+        READY = "ready", _("Ready")
+        COLLECTED = "collected", _("Collected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -89,6 +100,20 @@ class Order(models.Model):
     member_proven = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Order ahead only (channel ahead): preparation, pickup and its times.
+    prep_status = models.CharField(_("preparation"), max_length=10, choices=PrepStatus.choices, null=True, blank=True)
+    pickup_at = models.DateTimeField(_("pickup"), null=True, blank=True, help_text=_("Empty: as soon as possible"))
+    ready_estimate = models.DateTimeField(_("estimated ready"), null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    collected_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The member's POST /api/v1/me/orders (idempotency claim) that placed it,
+    # in the same transaction: a retry rebuilds the answer from the order even
+    # when nothing was charged (a coupon paid it all; see payments.idempotency).
+    idempotency_record = models.ForeignKey(
+        "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -98,8 +123,15 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(subtotal__gte=0, discount__gte=0, total__gte=0, discount__lte=models.F("subtotal")),
                 name="order_amounts_consistent",
-            )
+            ),
+            # A preparation status belongs to order-ahead orders, and every one has it.
+            models.CheckConstraint(
+                condition=models.Q(channel="ahead", prep_status__isnull=False)
+                | (~models.Q(channel="ahead") & models.Q(prep_status__isnull=True)),
+                name="order_prep_status_only_ahead",
+            ),
         ]
+        indexes = [models.Index(fields=["store", "prep_status"], name="order_ahead_queue")]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"

@@ -23,6 +23,19 @@ class Store(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Order ahead (issue 16): members order and pay from the portal for pickup.
+    ahead_enabled = models.BooleanField(
+        _("order ahead"), default=False, help_text=_("Members may order and pay ahead for pickup here.")
+    )
+    # A pause ends by itself once `ahead_paused_until` has passed: a busy
+    # barista need not remember to lift it.
+    ahead_paused_until = models.DateTimeField(_("order ahead paused until"), null=True, blank=True)
+    ahead_pause_reason = models.CharField(_("pause reason"), max_length=120, blank=True)
+    prep_minutes_per_item = models.PositiveSmallIntegerField(
+        _("preparation minutes per item"),
+        default=3,
+        help_text=_("Estimated ready time = items in the order-ahead queue × this."),
+    )
 
     class Meta:
         verbose_name = _("store")
@@ -84,6 +97,41 @@ class StoreStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.store} ({self.role})"
+
+
+class StoreHours(models.Model):
+    """One opening interval of a store on a weekday, in the store's time zone
+    (two rows for a day with a break). Order ahead is taken inside them."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    store = models.ForeignKey("payments.Store", on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            # Past midnight is two rows (until 23:59 and from 00:00 the next day).
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="store_hours_close_after_open"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="store_hours_weekday_valid"),
+            models.UniqueConstraint(fields=["store", "weekday", "opens"], name="store_hours_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
 # --- Programme settings ------------------------------------------------------

@@ -153,6 +153,58 @@ def wallet_charge(
     return WalletCharge(payment=payment, wallet_balance=wallet.balance - amount)
 
 
+def wallet_charge_member(
+    *,
+    member: Member,
+    amount: int,
+    store: Store,
+    reference: str = "",
+    idempotency_record: IdempotencyRecord | None = None,
+    now: datetime,
+) -> WalletCharge:
+    """Take `amount` from a member's wallet at their own request, signed in
+    (order ahead): no payment code, their session proves them. Otherwise the
+    rules of `wallet_charge`, from the same pieces: a manager's pause, the
+    freeze, daily limit, velocity and balance (`wallet_check_can_pay`), and
+    above the member's no-confirmation limit the payment waits for them to
+    approve it (requires_confirmation). Refusals carry `exc.member`."""
+    _require_transaction("wallet_charge_member")
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    programme = ProgrammeSettings.current()
+    try:
+        _check_not_paused(store.pk)
+        activity = wallet_lock_with_activity(member=member, now=now)
+        wallet_check_can_pay(activity=activity, amount=amount, programme=programme)
+    except WalletError as exc:
+        exc.member = member
+        raise
+    wallet = activity.wallet
+    needs_confirmation = amount > effective_no_confirmation_limit(wallet=wallet, programme=programme)
+    payment = Payment.objects.create(
+        member=member,
+        amount=amount,
+        status=Payment.Status.REQUIRES_CONFIRMATION if needs_confirmation else Payment.Status.SUCCEEDED,
+        completed_at=None if needs_confirmation else now,
+        reference=reference[:100],
+        store=store,
+        created_at=now,
+        idempotency_record=idempotency_record,
+        confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds) if needs_confirmation else None,
+    )
+    if needs_confirmation:
+        notice_send(
+            member=member,
+            kind="wallet",
+            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=format_money(amount)),
+            body=notice_text(gettext_noop("Open the app to approve or decline.")),
+            link=f"/wallet/confirm/{payment.pk}/",
+        )
+        return WalletCharge(payment=payment, wallet_balance=wallet.balance)
+    _post_payment(payment, wallet)
+    return WalletCharge(payment=payment, wallet_balance=wallet.balance - amount)
+
+
 def _post_payment(payment: Payment, wallet: Account) -> None:
     sales = system_account(kind=Account.Kind.SALES, store=payment.store)
     post_transfers(

@@ -22,17 +22,29 @@ TERMINAL_OPERATIONS = {
     ("post", "/api/v1/payments"),
     ("get", "/api/v1/payments/{payment_id}"),
     ("post", "/api/v1/payments/{payment_id}/refunds"),
+    ("get", "/api/v1/orders"),
+    ("post", "/api/v1/orders/{order_id}/status"),
 }
 MEMBER_OPERATIONS = {
     ("get", "/api/v1/me"),
     ("post", "/api/v1/me/payment-code"),
     ("get", "/api/v1/me/transactions"),
     ("post", "/api/v1/me/payments/{payment_id}/confirm"),
+    ("get", "/api/v1/me/orders"),
+    ("post", "/api/v1/me/orders"),
+    ("get", "/api/v1/me/orders/{order_id}"),
+    ("post", "/api/v1/me/orders/{order_id}/cancel"),
+}
+# Anyone may read these (order ahead's stores and menus): no credentials.
+PUBLIC_OPERATIONS = {
+    ("get", "/api/v1/stores"),
+    ("get", "/api/v1/stores/{slug}/menu"),
 }
 MONEY_POSTS = {
     ("post", "/api/v1/topups"),
     ("post", "/api/v1/payments"),
     ("post", "/api/v1/payments/{payment_id}/refunds"),
+    ("post", "/api/v1/me/orders"),
 }
 # DESIGN.md's error table, and the answers DRF's own refusals get.
 DESIGN_CODES = {
@@ -60,6 +72,10 @@ DESIGN_CODES = {
     "member_exists",
     "member_not_found",
     "not_found",
+    "store_closed",
+    "order_ahead_paused",
+    "item_sold_out",
+    "order_not_cancellable",
 }
 
 
@@ -78,7 +94,7 @@ def component(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_the_schema_lists_every_operation_of_the_api() -> None:
-    assert set(operations(api_schema())) == TERMINAL_OPERATIONS | MEMBER_OPERATIONS
+    assert set(operations(api_schema())) == TERMINAL_OPERATIONS | MEMBER_OPERATIONS | PUBLIC_OPERATIONS
 
 
 def test_request_bodies_are_json_only() -> None:
@@ -155,6 +171,8 @@ def test_each_operation_names_its_credential() -> None:
     for key, op in operations(schema).items():
         if key in TERMINAL_OPERATIONS:
             assert op["security"] == [{"terminalKey": []}], key
+        elif key in PUBLIC_OPERATIONS:
+            assert op.get("security", []) == [], key
         else:
             assert op["security"] == [{"portalSession": []}, {"memberSessionToken": []}], key
     schemes = schema["components"]["securitySchemes"]

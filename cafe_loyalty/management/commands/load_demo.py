@@ -6,6 +6,7 @@ has its own function so later features add theirs beside these.
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -20,7 +21,7 @@ from cafe_loyalty.core.roles import BARISTA, MANAGER, SHIFT_MANAGER
 from campaigns.demo import load_campaigns_demo
 from members.services import member_get_or_create_for_user, username_for_email
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import ProgrammeSettings, Store, TopUpBonusRule
+from payments.models import ProgrammeSettings, Store, StoreHours, TopUpBonusRule
 from payments.services.codes import hash_payment_code, payment_code_issue
 from payments.services.orders import order_pay_by_code
 from payments.services.staff import staff_invite
@@ -36,6 +37,12 @@ STORES = [
     ("daan", "Da'an Roastery", "No. 12, Lane 3, Da'an Rd, Taipei", "Mon–Fri 07:30–19:00, Sat–Sun 08:30–18:00"),
     ("xinyi", "Xinyi Station", "B1, No. 7 Songren Rd, Xinyi, Taipei", "Daily 07:00–21:00"),
 ]
+# Opening hours by weekday (0 = Monday), matching the text above; order ahead
+# is taken inside them.
+STORE_HOURS = {
+    "daan": [(day, "07:30", "19:00") for day in range(5)] + [(day, "08:30", "18:00") for day in (5, 6)],
+    "xinyi": [(day, "07:00", "21:00") for day in range(7)],
+}
 STAFF = [
     ("barista@demo.cafe", "Bao (barista)", BARISTA),
     ("shift@demo.cafe", "Shu (shift manager)", SHIFT_MANAGER),
@@ -73,6 +80,16 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "address": address, "opening_hours": hours}
             )
             stores[slug] = store
+            if not store.hours.exists():
+                # First run (or a demo database from before order ahead):
+                # hours, and order ahead on with its default preparation time.
+                StoreHours.objects.bulk_create(
+                    StoreHours(
+                        store=store, weekday=day, opens=time.fromisoformat(opens), closes=time.fromisoformat(closes)
+                    )
+                    for day, opens, closes in STORE_HOURS[slug]
+                )
+                Store.objects.filter(pk=store.pk).update(ahead_enabled=True)
         if not stores["daan"].terminals.exists():
             terminal, key = terminal_create(store=stores["daan"], name="Front till")
             self.stdout.write(f"API terminal '{terminal.name}' for {stores['daan'].name}; its key (shown once):")

@@ -6,6 +6,7 @@ the public services are here."""
 from payments.services.orders.cart import (
     order_add_product,
     order_apply_coupon,
+    order_apply_coupon_locked,
     order_attach_member,
     order_attach_member_by_code,
     order_line_set_modifiers,
@@ -16,7 +17,13 @@ from payments.services.orders.cart import (
     order_require_proven_member,
 )
 from payments.services.orders.errors import TillError
-from payments.services.orders.refunds import OrderRefundResult, order_refund, order_refund_amount, refund_needs_approval
+from payments.services.orders.refunds import (
+    OrderRefundResult,
+    order_refund,
+    order_refund_amount,
+    order_refund_locked,
+    refund_needs_approval,
+)
 from payments.services.orders.settle import order_settle_if_covered
 from payments.services.orders.tenders import (
     ConfirmResult,
@@ -39,6 +46,7 @@ __all__ = [
     "order_add_product",
     "order_add_tender",
     "order_apply_coupon",
+    "order_apply_coupon_locked",
     "order_attach_member",
     "order_attach_member_by_code",
     "order_confirm_payment",
@@ -51,6 +59,7 @@ __all__ = [
     "order_refresh_pending",
     "order_refund",
     "order_refund_amount",
+    "order_refund_locked",
     "order_remove_coupon",
     "order_require_proven_member",
     "order_settle_if_covered",

@@ -155,29 +155,35 @@ def order_apply_coupon(*, order: Order, code: str) -> OrderCoupon:
     order (campaigns' coupon_reserve) until it is paid, taken off, or the hold
     lapses: no other order, at this till or another, can use it meanwhile.
     Lock order: the order, then the coupon's template, then the coupon."""
-    code = code.strip().upper()
     with transaction.atomic(durable=True):
-        locked = _lock(order)
-        _editable(locked)
-        member = order_require_proven_member(locked)
-        applied = list(locked.coupons.values_list("code", flat=True))
-        if code in applied:
-            raise TillError(_("That coupon is already on this order."))
-        discount = coupon_evaluate(
-            code=code,
-            member=member,
-            lines=quote_lines(order_lines_for_quote(locked)),
-            subtotal=locked.subtotal,
-            at=timezone.now(),
-            store_slug=locked.store.slug,
-            applied_codes=[*applied, code],
-        )
-        coupon_reserve(code=discount.code, member=member, order_reference=locked.reference)
-        applied_coupon = OrderCoupon.objects.create(
-            order=locked, code=discount.code, description=discount.description, discount=discount.amount
-        )
-        order_recalculate(order=locked)
+        applied_coupon = order_apply_coupon_locked(order=_lock(order), code=code)
     order.refresh_from_db()
+    return applied_coupon
+
+
+def order_apply_coupon_locked(*, order: Order, code: str) -> OrderCoupon:
+    """`order_apply_coupon` inside the caller's transaction, with `order`
+    locked by it (order ahead builds and pays its order in one)."""
+    code = code.strip().upper()
+    _editable(order)
+    member = order_require_proven_member(order)
+    applied = list(order.coupons.values_list("code", flat=True))
+    if code in applied:
+        raise TillError(_("That coupon is already on this order."))
+    discount = coupon_evaluate(
+        code=code,
+        member=member,
+        lines=quote_lines(order_lines_for_quote(order)),
+        subtotal=order.subtotal,
+        at=timezone.now(),
+        store_slug=order.store.slug,
+        applied_codes=[*applied, code],
+    )
+    coupon_reserve(code=discount.code, member=member, order_reference=order.reference)
+    applied_coupon = OrderCoupon.objects.create(
+        order=order, code=discount.code, description=discount.description, discount=discount.amount
+    )
+    order_recalculate(order=order)
     return applied_coupon
 
 

@@ -122,56 +122,88 @@ def order_refund(
     One durable transaction with the order row locked first: two tills
     refunding the same order queue, and the second sees what the first did;
     a refusal anywhere leaves every tender as it was."""
-    now = timezone.now()
     with transaction.atomic(durable=True), notices_batched():
         claim_take(idempotency_record)  # the key commits with the refund (payments.idempotency)
-        locked = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
-        tenders = _refundable_tenders(locked, payment_id)
-        if payment_id is not None:
-            amount = _amount_for_payment(tenders[0] if tenders else None, payment_id, amount)
-        elif locked.status != Order.Status.PAID:
-            raise TillError(_("Only paid orders can be refunded."))
-        elif amount is None:
-            amount = order_refund_amount(order=locked, quantities=quantities)
-        if amount <= 0:
-            raise TillError(_("Nothing left to refund on those lines."))
-        if amount > locked.total - locked.refunded_amount:
-            raise RefundExceedsPayment(
-                _("At most %(left)s is left to refund on this order.")
-                % {"left": format_money(locked.total - locked.refunded_amount)},
-                refundable_amount=locked.total - locked.refunded_amount,
-            )
-        needs_approval = refund_needs_approval(refunded_before=locked.refunded_amount, amount=amount)
-        past_own_total = actor is not None and _past_daily_total(actor=actor, amount=amount, now=now)
-        if (needs_approval or past_own_total) and approved_by is None:
-            raise RefundRequiresApproval(_approval_wanted(past_own_total))
-        if needs_approval or past_own_total:
-            approval_check(approver=approved_by, actor=actor, member=locked.member, manager_only=past_own_total)
-        refund = OrderRefund.objects.create(
-            order=locked,
-            number=locked.refund_steps + 1,
-            shift=shift_current(store=locked.store),
-            amount=amount,
-            reason=reason[:200],
+        result = order_refund_locked(
+            order=order,
             actor=actor,
             terminal=terminal,
             approved_by=approved_by,
-            created_at=now,
+            reason=reason,
+            quantities=quantities,
+            amount=amount,
+            payment_id=payment_id,
+            idempotency_record=idempotency_record,
         )
-        result = OrderRefundResult(refund=refund)
-        for tender, part in _allocate(amount, tenders):
-            _give_back(result, tender, part, reason=reason, idempotency_record=idempotency_record)
-        _reverse_loyalty(locked, refund)
-        _mark_refunded(locked, refund, quantities)
-        _tell_member(locked, result)
-        if needs_approval:
-            detail = f"Refund {format_money(amount)} on order {locked.pk}"
-            transaction.on_commit(
-                lambda: risk_alert_raise(
-                    kind=RiskAlert.Kind.LARGE_REFUND, member=locked.member, terminal=terminal, detail=detail
-                )
-            )
     order.refresh_from_db()
+    return result
+
+
+def order_refund_locked(
+    *,
+    order: Order,
+    actor: Any = None,
+    terminal: Terminal | None = None,
+    approved_by: Any = None,
+    reason: str = "",
+    quantities: dict[int, int] | None = None,
+    amount: int | None = None,
+    payment_id: int | None = None,
+    idempotency_record: IdempotencyRecord | None = None,
+    member_cancel: bool = False,
+) -> OrderRefundResult:
+    """`order_refund` inside the caller's transaction (which locks the order
+    row here, first, unless it holds it already). `member_cancel`: the member
+    cancelled an order ahead before it was started — the whole order goes
+    back to the wallet that paid it, so no second person approves it (the
+    approval guards against refunds to someone else, or in cash)."""
+    now = timezone.now()
+    locked = Order.objects.select_for_update(of=("self",)).select_related("member", "store").get(pk=order.pk)
+    tenders = _refundable_tenders(locked, payment_id)
+    if payment_id is not None:
+        amount = _amount_for_payment(tenders[0] if tenders else None, payment_id, amount)
+    elif locked.status != Order.Status.PAID:
+        raise TillError(_("Only paid orders can be refunded."))
+    elif amount is None:
+        amount = order_refund_amount(order=locked, quantities=quantities)
+    if amount <= 0:
+        raise TillError(_("Nothing left to refund on those lines."))
+    if amount > locked.total - locked.refunded_amount:
+        raise RefundExceedsPayment(
+            _("At most %(left)s is left to refund on this order.")
+            % {"left": format_money(locked.total - locked.refunded_amount)},
+            refundable_amount=locked.total - locked.refunded_amount,
+        )
+    needs_approval = not member_cancel and refund_needs_approval(refunded_before=locked.refunded_amount, amount=amount)
+    past_own_total = actor is not None and _past_daily_total(actor=actor, amount=amount, now=now)
+    if (needs_approval or past_own_total) and approved_by is None:
+        raise RefundRequiresApproval(_approval_wanted(past_own_total))
+    if needs_approval or past_own_total:
+        approval_check(approver=approved_by, actor=actor, member=locked.member, manager_only=past_own_total)
+    refund = OrderRefund.objects.create(
+        order=locked,
+        number=locked.refund_steps + 1,
+        shift=shift_current(store=locked.store),
+        amount=amount,
+        reason=reason[:200],
+        actor=actor,
+        terminal=terminal,
+        approved_by=approved_by,
+        created_at=now,
+    )
+    result = OrderRefundResult(refund=refund)
+    for tender, part in _allocate(amount, tenders):
+        _give_back(result, tender, part, reason=reason, idempotency_record=idempotency_record)
+    _reverse_loyalty(locked, refund)
+    _mark_refunded(locked, refund, quantities)
+    _tell_member(locked, result)
+    if needs_approval:
+        detail = f"Refund {format_money(amount)} on order {locked.pk}"
+        transaction.on_commit(
+            lambda: risk_alert_raise(
+                kind=RiskAlert.Kind.LARGE_REFUND, member=locked.member, terminal=terminal, detail=detail
+            )
+        )
     return result
 
 

@@ -284,10 +284,28 @@ def _follow_payment(tender: Tender, order: Order, payment: Payment) -> None:
     if tender.status != status:
         Tender.objects.filter(pk=tender.pk).update(status=status)
         tender.status = status
-    if status == Tender.Status.FAILED and order.channel == Order.Channel.API and order.status == Order.Status.OPEN:
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.VOID)
-        order.status = Order.Status.VOID
-        coupons_unreserve(order_references=[order.reference])
+    if status == Tender.Status.FAILED and order.channel in ONE_TENDER_CHANNELS and order.status == Order.Status.OPEN:
+        orders_void_unpaid(order_ids=[order.pk], now=timezone.now())
+        order.refresh_from_db(fields=["status", "prep_status", "cancelled_at"])
+
+
+# Orders paid by their one wallet tender (the API's sale, order ahead): when
+# that payment is declined or expires, the order is void (an order ahead is
+# cancelled too: it never reaches the queue). A till order stays open for
+# another tender.
+ONE_TENDER_CHANNELS = (Order.Channel.API, Order.Channel.AHEAD)
+
+
+def orders_void_unpaid(*, order_ids: list[int], now: datetime) -> None:
+    """Void these open one-tender orders and let go of their coupons."""
+    voided = Order.objects.filter(pk__in=order_ids, channel__in=ONE_TENDER_CHANNELS, status=Order.Status.OPEN)
+    references = [Order(pk=pk).reference for pk in voided.values_list("pk", flat=True)]
+    voided.filter(channel=Order.Channel.AHEAD).update(
+        status=Order.Status.VOID, prep_status=Order.PrepStatus.CANCELLED, cancelled_at=now
+    )
+    voided.update(status=Order.Status.VOID)
+    if references:
+        coupons_unreserve(order_references=references)
 
 
 def order_payment_declined(*, payment_id: int, code: str) -> None:
@@ -327,9 +345,5 @@ def orders_expire_held(*, now: datetime | None = None) -> int:
     stale = Tender.objects.filter(status=Tender.Status.PENDING, payment__status=Payment.Status.EXPIRED)
     orders = list(stale.values_list("order_id", flat=True))
     stale.update(status=Tender.Status.FAILED)
-    voided = Order.objects.filter(pk__in=orders, channel=Order.Channel.API, status=Order.Status.OPEN)
-    references = [Order(pk=pk).reference for pk in voided.values_list("pk", flat=True)]
-    voided.update(status=Order.Status.VOID)
-    if references:
-        coupons_unreserve(order_references=references)
+    orders_void_unpaid(order_ids=orders, now=now)
     return expired
