@@ -45,7 +45,7 @@ fmt: install
 test-sqlite: install messages
 	$(PYTEST) -m "not postgres and not browser" -q -n 2 ; $(PYTEST_OK)
 
-test-postgres: install
+test-postgres: install messages
 	$(BIN)/python -m tests.pgcluster -- $(PYTEST) -m postgres -q -n 2 ; $(PYTEST_OK)
 
 test-browser: install messages

@@ -220,7 +220,10 @@ class PointsLot(models.Model):
     earned_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=40)
-    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    # Not indexed: nothing looks lots up by order (entries carry the reference
+    # for that), and every index is upkeep when the nightly expiry rewrites a
+    # million lots (two indexes, the btree and its LIKE twin, ~a third of it).
+    reference = models.CharField(max_length=100, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
 

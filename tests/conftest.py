@@ -307,3 +307,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     setattr(item, f"rep_{report.when}", report)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compiled catalogues must be there and current: without them every
+    Chinese page shows English and the tests that read Chinese text would be
+    checking nothing (`make messages` compiles them; a fresh worktree lacks them)."""
+    locale = Path(__file__).resolve().parent.parent / "locale"
+    for po in locale.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            raise pytest.UsageError(f"{mo} is missing or older than its .po: run `make messages` first")

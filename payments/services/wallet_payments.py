@@ -116,41 +116,25 @@ def wallet_charge(
         payment_code = _code_for_update(code_hash, now, store.pk)
         member = payment_code.member
         activity = wallet_lock_with_activity(member=member, now=now)
-        wallet = activity.wallet
         wallet_check_can_pay(activity=activity, amount=amount, programme=programme)
     except WalletError as exc:
         exc.member = member
         raise
     payment_code.used_at = now
     payment_code.save(update_fields=["used_at"])
-    needs_confirmation = amount > effective_no_confirmation_limit(wallet=wallet, programme=programme)
-    payment = Payment.objects.create(
+    return _charge(
+        activity.wallet,
+        programme,
         member=member,
         amount=amount,
-        # Written final at once when no confirmation is needed: the transfer
-        # below commits with it or not at all.
-        status=Payment.Status.REQUIRES_CONFIRMATION if needs_confirmation else Payment.Status.SUCCEEDED,
-        completed_at=None if needs_confirmation else now,
-        reference=reference[:100],
+        reference=reference,
         store=store,
         terminal=terminal,
         actor=actor,
         payment_code=payment_code,
-        created_at=now,
         idempotency_record=idempotency_record,
-        confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds) if needs_confirmation else None,
+        now=now,
     )
-    if needs_confirmation:
-        notice_send(
-            member=member,
-            kind="wallet",
-            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=notice_money(amount)),
-            body=notice_text(gettext_noop("Open the app to approve or decline.")),
-            link=f"/wallet/confirm/{payment.pk}/",
-        )
-        return WalletCharge(payment=payment, wallet_balance=wallet.balance)
-    _post_payment(payment, wallet)
-    return WalletCharge(payment=payment, wallet_balance=wallet.balance - amount)
 
 
 def wallet_charge_member(
@@ -179,30 +163,53 @@ def wallet_charge_member(
     except WalletError as exc:
         exc.member = member
         raise
-    wallet = activity.wallet
+    return _charge(
+        activity.wallet,
+        programme,
+        member=member,
+        amount=amount,
+        reference=reference,
+        store=store,
+        idempotency_record=idempotency_record,
+        now=now,
+    )
+
+
+def _charge(
+    wallet: Account,
+    programme: ProgrammeSettings,
+    *,
+    member: Member,
+    amount: int,
+    reference: str,
+    now: datetime,
+    **links: Any,
+) -> WalletCharge:
+    """The payment row of a charge the wallet can pay (checked, locked): final
+    at once, its transfer committing with it or not at all, or above the
+    member's no-confirmation limit waiting for them to approve it."""
     needs_confirmation = amount > effective_no_confirmation_limit(wallet=wallet, programme=programme)
-    payment = Payment.objects.create(
+    created = Payment.objects.create(
         member=member,
         amount=amount,
         status=Payment.Status.REQUIRES_CONFIRMATION if needs_confirmation else Payment.Status.SUCCEEDED,
         completed_at=None if needs_confirmation else now,
-        reference=reference[:100],
-        store=store,
         created_at=now,
-        idempotency_record=idempotency_record,
         confirm_by=now + timedelta(seconds=programme.confirmation_timeout_seconds) if needs_confirmation else None,
+        reference=reference[:100],
+        **links,  # store, and the terminal, actor, code and idempotency record where there are
     )
     if needs_confirmation:
         notice_send(
             member=member,
             kind="wallet",
-            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=format_money(amount)),
+            title=notice_text(gettext_noop("Confirm payment of %(amount)s"), amount=notice_money(amount)),
             body=notice_text(gettext_noop("Open the app to approve or decline.")),
-            link=f"/wallet/confirm/{payment.pk}/",
+            link=f"/wallet/confirm/{created.pk}/",
         )
-        return WalletCharge(payment=payment, wallet_balance=wallet.balance)
-    _post_payment(payment, wallet)
-    return WalletCharge(payment=payment, wallet_balance=wallet.balance - amount)
+        return WalletCharge(payment=created, wallet_balance=wallet.balance)
+    _post_payment(created, wallet)
+    return WalletCharge(payment=created, wallet_balance=wallet.balance - amount)
 
 
 def _post_payment(payment: Payment, wallet: Account) -> None:
