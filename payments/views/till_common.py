@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -59,17 +58,19 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
     `points_tender`: what the Points button would spend and cover.
     `wallet_pause`: a manager's pause of wallet payments at this store, which
     disables the Wallet button (other tenders keep working)."""
-    lines = list(
-        OrderLine.objects.filter(order=order)
-        .select_related("product__category")
-        .prefetch_related("modifiers", Prefetch("product__modifiers"))
-    )
     tenders = list(Tender.objects.filter(order=order))
+    # Lines are edited (option buttons) only on an open order nothing has paid
+    # yet, and the pay buttons (with the pause that disables Wallet) show only
+    # while something is due: a paid order's cart reads neither.
+    editable = order.status == Order.Status.OPEN and not tenders
+    lines_query = OrderLine.objects.filter(order=order).select_related("product__category")
+    lines = list(lines_query.prefetch_related("modifiers", *(["product__modifiers"] if editable else [])))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
-    pause = wallet_pause_current(store_id=order.store_id)
-    preview = order_points_preview(order=order) if order.member_id and order.status == Order.Status.OPEN else None
-    for line in lines:
+    is_open = order.status == Order.Status.OPEN
+    pause = wallet_pause_current(store_id=order.store_id) if is_open else None
+    preview = order_points_preview(order=order) if order.member_id and is_open else None
+    for line in lines if editable else ():
         chosen = {m.pk for m in line.modifiers.all()}
         groups: dict[str, list[tuple[Any, bool]]] = {}
         for option in line.product.modifiers.all():
