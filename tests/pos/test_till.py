@@ -220,6 +220,27 @@ def test_a_till_wallet_payment_makes_a_pinned_number_of_queries(
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == Order.Status.PAID and order.points_earned > 0
+    assert f"Paid. +{order.points_earned} points" in response.content.decode()
+
+
+def test_the_paid_line_reads_as_one_sentence_in_chinese(pos_till: tuple[Client, Store]) -> None:
+    client, store = pos_till
+    member: Member = MemberFactory.create(display_name="P", email="p@example.com")
+    wallet_top_up(member=member, amount=900_000, tender="cash", store=store)
+    client.post("/pos/new/")
+    order = order_of(client)
+    add(client, order, "latte")
+    client.post(
+        f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
+    )
+    response = client.post(
+        f"/pos/orders/{order.pk}/pay/",
+        {"kind": "wallet", "key": "zh"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="zh-hant",
+    )
+    order.refresh_from_db()
+    assert f"已付款，+{order.points_earned} 點" in response.content.decode()
 
 
 def test_menu_csv_round_trip_and_bad_rows_import_nothing(client: Client, manager_user: Any) -> None:
