@@ -71,12 +71,13 @@ def badge(request: HttpRequest) -> HttpResponse:
     """The count of orders ahead waiting to be started, beside the tab's name
     on every till page (polled like the queue)."""
     store = till_store(request)
-    etag = _queue_etag(store)
+    fingerprint = ahead_queue_fingerprint(store=store)
+    etag = _queue_etag(store, fingerprint)
     unchanged = get_conditional_response(request, etag=etag)
     if unchanged is not None:
         unchanged["ETag"] = etag
         return unchanged
-    waiting = sum(1 for step in _steps(store) if step == Order.PrepStatus.RECEIVED)
+    waiting = fingerprint.count(f":{Order.PrepStatus.RECEIVED.value}")  # "pk:step;pk:step"
     response = render(request, "pos/ahead.html#badge", {"waiting": waiting})
     response["ETag"] = etag
     return response
@@ -147,13 +148,11 @@ def _pause_until(request: HttpRequest, store: Store, now: datetime) -> datetime 
     return datetime.combine(now.astimezone(zone).date(), at, zone)
 
 
-def _steps(store: Store) -> list[str]:
-    return [step for part in ahead_queue_fingerprint(store=store).split(";") if part for step in [part.split(":")[1]]]
-
-
-def _queue_etag(store: Store) -> str:
+def _queue_etag(store: Store, fingerprint: str | None = None) -> str:
     # The language is part of what the partial says; the rest is the queue.
-    seen = f"{get_language()}|{store.pk}|{ahead_queue_fingerprint(store=store)}"
+    if fingerprint is None:
+        fingerprint = ahead_queue_fingerprint(store=store)
+    seen = f"{get_language()}|{store.pk}|{fingerprint}"
     return quote_etag(hashlib.sha256(seen.encode()).hexdigest()[:24])
 
 

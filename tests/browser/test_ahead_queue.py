@@ -69,6 +69,8 @@ def test_an_order_appears_without_reload_and_goes_start_ready_collected(
     assert page.evaluate("() => window.__sameDocument === true")
     assert "is-arrived" in (fresh.get_attribute("class") or "")
     assert "2 × Latte" in fresh.inner_text() and "Large" in fresh.inner_text()
+    # The tab's count of new orders (on every till page) catches up by itself too.
+    page.get_by_test_id("ahead-badge").filter(has_text="2").wait_for(timeout=3_500)
     shot(page, "queue-1280x800")
     no_violations(page, "/pos/ahead/")
 
