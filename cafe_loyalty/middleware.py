@@ -18,6 +18,7 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cafe_loyalty.core.activity import is_staff_activity
 from cafe_loyalty.core.clients import client_ip
 from cafe_loyalty.core.roles import is_staff_member, user_has_mfa
 from members.sessions import session_list
@@ -106,7 +107,10 @@ class SessionPolicyMiddleware:
     Staff (any role, read through cafe_loyalty.core.roles) work on shared tills:
     their session ends after CAFE_STAFF_IDLE_SECONDS without a request and
     CAFE_STAFF_SESSION_MAX_SECONDS after it began; the next request goes to
-    the login page. Members keep the normal session. Who is staff is read when
+    the login page. A request counts as activity once its view is known
+    (process_view), except a page's own polls (cafe_loyalty.core.activity):
+    those are still signed out at the limit but keep nothing alive. Members
+    keep the normal session. Who is staff is read when
     the session begins and kept in it (a role given later applies from the
     next sign-in)."""
 
@@ -130,10 +134,18 @@ class SessionPolicyMiddleware:
                 why = self._staff_session_over(policy, now)
                 if why:
                     return self._sign_out(request, why)
-                if now - policy["seen"] >= SEEN_EVERY_SECONDS:
-                    policy["seen"] = now
-                    request.session[SESSION_POLICY] = policy
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], *args: Any) -> None:
+        """A staff request counts as activity (it moves "last seen") once its
+        view is known: a page's own polls (`not_staff_activity`) do not."""
+        if not request.user.is_authenticated or not is_staff_activity(view):
+            return
+        policy = request.session.get(SESSION_POLICY)
+        now = time.time()
+        if isinstance(policy, dict) and policy.get("staff") and now - policy["seen"] >= SEEN_EVERY_SECONDS:
+            policy["seen"] = now
+            request.session[SESSION_POLICY] = policy
 
     @staticmethod
     def _staff_session_over(policy: dict[str, Any], now: float) -> str:

@@ -61,7 +61,16 @@ class StoreHoursInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "address", "time_zone", "is_active", "ahead_enabled", "ahead_paused_until"]
+    list_display = [
+        "name",
+        "slug",
+        "address",
+        "time_zone",
+        "is_active",
+        "ahead_enabled",
+        "prep_minutes_per_item",
+        "ahead_paused_until",
+    ]
     list_filter = ["is_active", "ahead_enabled"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "address"]

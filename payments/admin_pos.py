@@ -230,6 +230,8 @@ class OrderAdmin(MoneyAdmin):
         "total",
         "refunded_amount",
         "status",
+        "prep_status",
+        "pickup_at",
         "points_earned",
     ]
     list_filter = ["status", "channel", "prep_status", "store", "created_at"]

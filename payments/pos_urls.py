@@ -1,6 +1,15 @@
 from django.urls import path
 
-from payments.views import staff_login, till, till_counter, till_enrol, till_refund, till_shift
+from payments.views import (
+    staff_login,
+    till,
+    till_ahead,
+    till_ahead_menu,
+    till_counter,
+    till_enrol,
+    till_refund,
+    till_shift,
+)
 
 app_name = "pos"
 
@@ -25,4 +34,14 @@ urlpatterns = [
     path("cash-out/", till_counter.cash_out, name="cash_out"),
     path("shift/", till_shift.shift, name="shift"),
     path("shift/<int:shift_id>/z/", till_shift.z_report_view, name="z_report"),
+    path("ahead/", till_ahead.ahead, name="ahead"),
+    path("ahead/queue/", till_ahead.queue, name="ahead_queue"),
+    path("ahead/badge/", till_ahead.badge, name="ahead_badge"),
+    path("ahead/<int:order_id>/advance/", till_ahead.advance, name="ahead_advance"),
+    path("ahead/<int:order_id>/ticket/", till_ahead.ticket, name="ahead_ticket"),
+    path("ahead/pause/", till_ahead.pause, name="ahead_pause"),
+    path("ahead/resume/", till_ahead.resume, name="ahead_resume"),
+    path("ahead/sold-out/", till_ahead_menu.sold_out, name="ahead_sold_out"),
+    path("ahead/sold-out/products/<int:product_id>/", till_ahead_menu.product_toggle, name="ahead_product_toggle"),
+    path("ahead/sold-out/options/<int:option_id>/", till_ahead_menu.option_toggle, name="ahead_option_toggle"),
 ]

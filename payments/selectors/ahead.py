@@ -94,3 +94,17 @@ def member_ahead_orders(*, member_id: int, limit: int = 50) -> list[Order]:
 def member_ahead_order(*, member_id: int, order_id: int) -> Order | None:
     """One of the member's orders ahead (another's is None, like an unknown id)."""
     return _with_details(Order.objects.filter(member_id=member_id, channel=Order.Channel.AHEAD, pk=order_id)).first()
+
+
+def ahead_queue_fingerprint(*, store: Store) -> str:
+    """What the till's queue shows, in one short query: each queued order and
+    its step. It changes when an order is paid into the queue, moves on,
+    is collected or cancelled — the till's poll answers 304 while it does not."""
+    rows = (
+        Order.objects.filter(
+            store=store, channel=Order.Channel.AHEAD, status=Order.Status.PAID, prep_status__in=QUEUE_STATUSES
+        )
+        .order_by("pk")
+        .values_list("pk", "prep_status")
+    )
+    return ";".join(f"{pk}:{step}" for pk, step in rows)

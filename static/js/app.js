@@ -42,6 +42,8 @@
     var target = event.target;
     if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) target.form.submit();
   });
+  // A page made to be printed (the till's order-ahead ticket) opens the print dialog at once.
+  window.addEventListener("load", function () { if (document.body.hasAttribute("data-autoprint")) window.print(); });
 })();
 
 // A countdown (payment approval): data-countdown="<seconds left>" shows m:ss

@@ -128,6 +128,8 @@ def till_paths(world: dict[str, Any]) -> list[str]:
         "/pos/cash-out/",
         "/pos/shift/",
         f"/pos/shift/{world['closed_shift'].pk}/z/",
+        "/pos/ahead/",
+        "/pos/ahead/sold-out/",
     ]
 
 
