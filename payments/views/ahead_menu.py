@@ -124,11 +124,23 @@ class OptionGroup:
     optional: bool  # no default: "none" is a choice
 
 
+# Groups in the order a barista asks (the menu's own order is alphabetical);
+# by their English name, which every language's row keeps.
+GROUP_ORDER = ["size", "temperature", "sweetness", "ice", "milk", "extras", "extra shot"]
+
+
+def _group_rank(option: ModifierOption) -> tuple[int, str, int]:
+    english = (getattr(option, "group_en", None) or option.group).lower()
+    rank = GROUP_ORDER.index(english) if english in GROUP_ORDER else len(GROUP_ORDER)
+    return rank, english, option.position
+
+
 def option_groups(product: Product, sold_out: set[int]) -> list[OptionGroup]:
     """The product's options by group, each group one choice; the default is
     checked first unless it is sold out, then the first one that is not."""
     by_group: dict[str, list[ModifierOption]] = {}
-    for option in product.modifiers.all():
+    ordered = sorted(product.modifiers.all(), key=lambda option: _group_rank(option))
+    for option in ordered:
         by_group.setdefault(option.group, []).append(option)
     groups = []
     for number, (name, options) in enumerate(by_group.items()):
