@@ -75,7 +75,20 @@ class StoreAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "address"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "address", "time_zone", "opening_hours", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "address",
+                    ("latitude", "longitude"),
+                    "time_zone",
+                    "opening_hours",
+                    "is_active",
+                ]
+            },
+        ),
         (
             _("Order ahead"),
             {"fields": ["ahead_enabled", "prep_minutes_per_item", "ahead_paused_until", "ahead_pause_reason"]},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import portal, portal_security
+from payments.views import ahead_cart, ahead_menu, ahead_orders, portal, portal_security
 
 app_name = "wallet"
 
@@ -16,4 +16,15 @@ urlpatterns = [
     path("wallet/receipts/<int:order_id>/", portal.receipt, name="receipt"),
     path("pay/", portal.pay, name="pay"),
     path("pay/code/", portal.pay_code, name="pay_code"),
+    # Order ahead (issue 16); payments.services.ahead.ahead_order_link names the order page.
+    path("order/", ahead_menu.stores, name="ahead_stores"),
+    path("order/<slug:slug>/", ahead_menu.menu, name="ahead_menu"),
+    path("order/<slug:slug>/items/<int:product_id>/", ahead_menu.item, name="ahead_item"),
+    path("order/<slug:slug>/cart/", ahead_cart.cart, name="ahead_cart"),
+    path("order/<slug:slug>/cart/pay/", ahead_cart.pay, name="ahead_pay"),
+    path("orders/", ahead_orders.history, name="ahead_orders"),
+    path("orders/<int:order_id>/", ahead_orders.order, name="ahead_order"),
+    path("orders/<int:order_id>/status/", ahead_orders.status, name="ahead_order_status"),
+    path("orders/<int:order_id>/cancel/", ahead_orders.cancel, name="ahead_cancel"),
+    path("orders/<int:order_id>/again/", ahead_orders.again, name="ahead_again"),
 ]

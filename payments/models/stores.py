@@ -36,6 +36,10 @@ class Store(models.Model):
         default=3,
         help_text=_("Estimated ready time = items in the order-ahead queue × this."),
     )
+    # Where the store is, so the portal can list the nearest first (the
+    # member's browser works out the distances; their location never leaves it).
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         verbose_name = _("store")

@@ -22,7 +22,7 @@ from members.services import member_get_or_create_for_user
 from payments.exceptions import AccountFrozen, WalletError
 from payments.forms import MonthFilterForm, TopUpForm
 from payments.gateway import active_gateway
-from payments.models import Payment, ProgrammeSettings
+from payments.models import Order, Payment, ProgrammeSettings
 from payments.qr import qr_svg
 from payments.selectors.history import payment_items, portal_money_history, portal_points_history
 from payments.selectors.risk import wallet_pauses_open
@@ -178,6 +178,10 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
                 messages.error(request, _("Too late: the payment expired. Ask the barista to try again."))
             else:
                 messages.info(request, _("Payment declined."))
+        ahead = Order.objects.filter(tenders__payment=payment, channel=Order.Channel.AHEAD).only("pk").first()
+        if ahead is not None:
+            # An order ahead waited for this approval: the member follows it next.
+            return redirect("wallet:ahead_order", order_id=ahead.pk)
         return redirect("wallet:wallet")
     left = (payment.confirm_by - timezone.now()).total_seconds() if payment.confirm_by else 0
     context = {
@@ -254,8 +258,6 @@ def _top_up_form(data: Any, *, programme: ProgrammeSettings) -> TopUpForm:
 @login_required
 def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
     """The member's copy of a till receipt (linked from the inbox)."""
-    from payments.models import Order
-
     member = _member(request)
     order = get_object_or_404(Order.objects.select_related("store"), pk=order_id, member=member)
     return render(

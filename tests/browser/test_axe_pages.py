@@ -103,6 +103,13 @@ def portal_paths(world: dict[str, Any]) -> list[str]:
         "/me/privacy/",
         "/more/",
         "/privacy-policy/",
+        # Order ahead (the order page itself: tests/browser/test_order_ahead.py,
+        # since the demo stores may be closed when this runs).
+        "/order/",
+        "/order/daan/",
+        f"/order/daan/items/{Product.objects.get(sku='latte').pk}/",
+        "/order/daan/cart/",
+        "/orders/",
     ]
 
 

@@ -43,6 +43,8 @@ STORE_HOURS = {
     "daan": [(day, "07:30", "19:00") for day in range(5)] + [(day, "08:30", "18:00") for day in (5, 6)],
     "xinyi": [(day, "07:00", "21:00") for day in range(7)],
 }
+# Where the demo stores are (the portal lists the nearest first).
+STORE_LOCATIONS = {"daan": ("25.026400", "121.543400"), "xinyi": ("25.033000", "121.565400")}
 STAFF = [
     ("barista@demo.cafe", "Bao (barista)", BARISTA),
     ("shift@demo.cafe", "Shu (shift manager)", SHIFT_MANAGER),
@@ -80,6 +82,9 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "address": address, "opening_hours": hours}
             )
             stores[slug] = store
+            if store.latitude is None:
+                latitude, longitude = STORE_LOCATIONS[slug]
+                Store.objects.filter(pk=store.pk).update(latitude=latitude, longitude=longitude)
             if not store.hours.exists():
                 # First run (or a demo database from before order ahead):
                 # hours, and order ahead on with its default preparation time.
