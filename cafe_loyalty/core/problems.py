@@ -6,7 +6,7 @@ free of HTTP while the API answers with one status and code per failure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import Http404
@@ -97,6 +97,23 @@ def problem_codes() -> list[str]:
     return sorted(codes)
 
 
+def flat_errors(detail: Any, path: str = "") -> dict[str, list[str]]:
+    """Validation messages as one list per field, nested fields named by path
+    (`lines.0.note`): the contract's `errors` maps a field to its messages, so a
+    client never meets an object where it expects a list."""
+    if isinstance(detail, dict):
+        items: Iterable[tuple[Any, Any]] = detail.items()
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        items = enumerate(detail)
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        return {path or "non_field_errors": [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in items:
+        flat.update(flat_errors(value, f"{path}.{key}" if path else str(key)))
+    return flat
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Problem):
         return problem_response_for(exc)
@@ -112,7 +129,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):
         detail = "The request has invalid fields."
-        extra["errors"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        extra["errors"] = flat_errors(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail})
     else:
         detail = str(exc.detail)
     problem = problem_response(status_code=response.status_code, code=code, title=title, detail=detail, extra=extra)

@@ -220,3 +220,23 @@ def test_orders_are_the_stores_own_and_each_credential_has_its_side(
     assert store_terminal.get("/api/v1/me/orders").status_code == 403
     assert member_api.get("/api/v1/orders").status_code == 403
     assert member_api.get(f"/api/v1/me/orders/{order_id + 1000}").status_code == 404
+
+
+def test_a_bad_field_inside_a_line_is_named_by_its_path_with_a_list_of_messages(
+    member_api: APIClient, store: Store
+) -> None:
+    """The contract's `errors` maps each field to a list of messages; a nested
+    field is named by its path, never given as an object."""
+    response = member_api.post(
+        "/api/v1/me/orders",
+        {
+            "store": store.slug,
+            "lines": [{"product": product("latte").pk, "quantity": 1, "note": "a\x00b"}],
+            "pickup": "asap",
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="nested-errors",
+    )
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert "lines.0.note" in errors and all(isinstance(v, list) for v in errors.values()), errors
