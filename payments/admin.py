@@ -51,7 +51,7 @@ class StoreStaffInline(MoneyFieldsMixin, admin.TabularInline):
     raw_id_fields = ["user"]
 
 
-class StoreHoursInline(admin.TabularInline):
+class StoreHoursInline(MoneyFieldsMixin, admin.TabularInline):
     """Opening hours by weekday, in the store's time zone: order ahead is
     taken inside them (a day with a break has two rows)."""
 
@@ -60,7 +60,7 @@ class StoreHoursInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(MoneyAdmin):
     list_display = [
         "name",
         "slug",
