@@ -117,3 +117,14 @@ def test_an_english_header_would_be_found() -> None:
     page = '<th scope="col" class="column-name"><div class="text"><a href="?o=1">Points cost</a></div></th>'
     assert english_in(page, [COLUMN]) == ["Points cost"]
     assert english_in('<th scope="col"><div class="text">QR 碼 NT$</div></th>', [COLUMN]) == []
+
+
+def test_a_campaigns_results_read_in_chinese(manager: tuple[Client, Any]) -> None:
+    # Not labels but sentences the admin builds: a campaign's results, in its list and form.
+    client, _user = manager
+    campaign = Campaign.objects.order_by("pk").first()
+    assert campaign is not None
+    form = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert "對照組回訪" in form.content.decode() and "converted" not in form.content.decode()
+    listing = client.get(reverse("admin:campaigns_campaign_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "0 人中的 —" in listing.content.decode()
