@@ -37,7 +37,7 @@ class ValueChange(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     summary = models.CharField(_("change"), max_length=300)
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    payload = models.JSONField(_("details"), encoder=DjangoJSONEncoder)
     # The size the threshold was measured on: minor units for coupons, points
     # for adjustments; empty when it has no upper bound (a percentage off).
     size = models.BigIntegerField(_("size"), null=True, blank=True)
@@ -59,8 +59,8 @@ class ValueChange(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # What the change created or changed ("campaigns.coupon", "42"), once applied.
-    result_model = models.CharField(max_length=60, blank=True)
-    result_id = models.CharField(max_length=40, blank=True)
+    result_model = models.CharField(_("result type"), max_length=60, blank=True)
+    result_id = models.CharField(_("result id"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -284,35 +285,43 @@ class CampaignAdmin(MoneyAdmin):
     @admin.display(description=_("sent: came back"))
     def treatment_conversion(self, obj: Campaign) -> str:
         group = self._result(obj).treatment
-        return f"{_percent(group.rate)} of {group.members}"
+        return gettext("%(rate)s of %(members)s") % {"rate": _percent(group.rate), "members": group.members}
 
     @admin.display(description=_("holdout: came back"))
     def holdout_conversion(self, obj: Campaign) -> str:
         group = self._result(obj).holdout
-        return f"{_percent(group.rate)} of {group.members}"
+        return gettext("%(rate)s of %(members)s") % {"rate": _percent(group.rate), "members": group.members}
 
     @admin.display(description=_("uplift"))
     def uplift(self, obj: Campaign) -> str:
         points = self._result(obj).uplift_points
-        return "—" if points is None else f"{points:+.1f} pp"
+        # Percentage points: the difference of two rates.
+        return "—" if points is None else gettext("%(points)s pp") % {"points": f"{points:+.1f}"}
 
     @admin.display(description=_("results"))
     def results(self, obj: Campaign) -> str:
         if obj.pk is None:
             return "—"
-        return (
-            f"{self.treatment_conversion(obj)} converted after the coupon; "
-            f"{self.holdout_conversion(obj)} in the holdout; uplift {self.uplift(obj)}"
-        )
+        return gettext("%(sent)s converted after the coupon; %(holdout)s in the holdout; uplift %(uplift)s") % {
+            "sent": self.treatment_conversion(obj),
+            "holdout": self.holdout_conversion(obj),
+            "uplift": self.uplift(obj),
+        }
 
     @admin.action(description=_("Run now: enter eligible members"))
     def run_now(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         for campaign in queryset.select_related("coupon_template"):
             if not campaign.is_active:
-                self.message_user(request, f"{campaign}: not active, skipped.", messages.WARNING)
+                self.message_user(
+                    request, gettext("%(campaign)s: not active, skipped.") % {"campaign": campaign}, messages.WARNING
+                )
                 continue
             run = campaign_run(campaign=campaign)
-            self.message_user(request, f"{campaign}: {run.treatment} sent, {run.holdout} held out.")
+            self.message_user(
+                request,
+                gettext("%(campaign)s: %(sent)s sent, %(held)s held out.")
+                % {"campaign": campaign, "sent": run.treatment, "held": run.holdout},
+            )
 
 
 @admin.register(CampaignEntry)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cafe_loyalty.core.rulecache import RuleCache
 
@@ -16,6 +17,7 @@ from cafe_loyalty.core.rulecache import RuleCache
 class Member(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("sign-in account"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -27,7 +29,7 @@ class Member(models.Model):
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
-    birthday_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    birthday_changed_at = models.DateTimeField(_("birthday changed at"), null=True, blank=True, editable=False)
     preferred_language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -38,15 +40,17 @@ class Member(models.Model):
         help_text=_("Bigger text and buttons, and the pay code as the first page."),
     )
     points_balance = models.BigIntegerField(_("points"), default=0, editable=False)
-    tier = models.ForeignKey("members.Tier", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
-    tier_since = models.DateTimeField(null=True, blank=True, editable=False)
-    tier_review_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Downgrades happen only after this, plus grace.")
+    tier = models.ForeignKey(
+        "members.Tier", verbose_name=_("tier"), on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
-    tier_override_until = models.DateField(null=True, blank=True)
-    tier_override_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tier_since = models.DateTimeField(_("tier since"), null=True, blank=True, editable=False)
+    tier_review_at = models.DateTimeField(
+        _("tier review at"), null=True, blank=True, help_text=_("Downgrades happen only after this, plus grace.")
+    )
+    tier_override_until = models.DateField(_("tier override until"), null=True, blank=True)
+    tier_override_reason = models.CharField(_("tier override reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("member")
@@ -88,14 +92,16 @@ class Consent(models.Model):
         PERSONALISED = "personalised", _("Personalised offers based on my orders")
         FEEDBACK = "feedback", _("Requests to rate my orders")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
-    granted = models.BooleanField()
-    recorded_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=40, default="portal")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=40, default="portal")
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-recorded_at", "-pk"]
         indexes = [models.Index(fields=["member", "channel", "purpose", "-recorded_at"])]
 
@@ -118,21 +124,23 @@ class Notice(models.Model):
         FEEDBACK = "feedback", _("Feedback")
         ORDER = "order", _("Order ahead")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     # As written, in the member's language (the email, the admin, and what is
     # shown where `texts` has no part: older notices, a manager's free text).
-    title = models.CharField(max_length=160)
-    body = models.TextField(blank=True)
+    title = models.CharField(_("title"), max_length=160)
+    body = models.TextField(_("text"), blank=True)
     # What the title and body are made of, to render them again in the
     # reader's language: {"title": value, "body": value} (members.notice_texts).
-    texts = models.JSONField(default=dict, blank=True)
-    link = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["member", "-created_at"]), models.Index(fields=["member", "read_at"])]
 
@@ -147,15 +155,17 @@ class Tier(models.Model):
     """A programme tier. Qualification is by points *earned* or visits over a
     rolling 12 months (never by balance); thresholds are data for managers."""
 
-    name = models.CharField(max_length=40)
-    slug = models.SlugField(unique=True)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("0 is the entry tier; higher is better."))
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=40)
+    slug = models.SlugField(_("slug"), unique=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("0 is the entry tier; higher is better.")
+    )
     min_points_12m = models.PositiveIntegerField(_("points earned in 12 months"), default=0)
     min_visits_12m = models.PositiveIntegerField(_("visits in 12 months"), default=0)
     multiplier_percent = models.PositiveSmallIntegerField(_("points multiplier %"), default=100)
-    birthday_reward_points = models.PositiveIntegerField(default=0)
-    free_drink_on_tier_up = models.BooleanField(default=False)
-    perks = models.TextField(blank=True)
+    birthday_reward_points = models.PositiveIntegerField(_("birthday points"), default=0)
+    free_drink_on_tier_up = models.BooleanField(_("free drink on reaching this tier"), default=False)
+    perks = models.TextField(_("perks"), blank=True)
 
     class Meta:
         verbose_name = _("tier")
@@ -173,16 +183,26 @@ class PointsPolicy(models.Model):
         MONTHS = "months", _("A number of months after earning")
         END_OF_FOLLOWING_YEAR = "end_of_following_year", _("At the end of the following year")
 
-    expiry_mode = models.CharField(max_length=30, choices=ExpiryMode.choices, default=ExpiryMode.MONTHS)
-    expiry_months = models.PositiveSmallIntegerField(default=12)
-    warning_days = models.PositiveSmallIntegerField(default=30)
-    tier_grace_days = models.PositiveSmallIntegerField(
-        default=30, help_text=_("After the review date, how long a member keeps a tier they no longer qualify for.")
+    expiry_mode = models.CharField(
+        _("expiry rule"), max_length=30, choices=ExpiryMode.choices, default=ExpiryMode.MONTHS
     )
-    quiet_hours_start = models.TimeField(null=True, blank=True, help_text=_("No emails from this local time…"))
-    quiet_hours_end = models.TimeField(null=True, blank=True, help_text=_("…until this local time."))
+    expiry_months = models.PositiveSmallIntegerField(_("months until expiry"), default=12)
+    warning_days = models.PositiveSmallIntegerField(_("warning days"), default=30)
+    tier_grace_days = models.PositiveSmallIntegerField(
+        _("tier grace days"),
+        default=30,
+        help_text=_("After the review date, how long a member keeps a tier they no longer qualify for."),
+    )
+    quiet_hours_start = models.TimeField(
+        _("quiet hours start"), null=True, blank=True, help_text=_("No emails from this local time…")
+    )
+    quiet_hours_end = models.TimeField(
+        _("quiet hours end"), null=True, blank=True, help_text=_("…until this local time.")
+    )
     point_value = models.PositiveIntegerField(
-        default=100, help_text=_("What one point is worth as payment at the till, in minor units (100 = NT$1).")
+        _("value of a point"),
+        default=100,
+        help_text=_("What one point is worth as payment at the till, in minor units (100 = NT$1)."),
     )
 
     class Meta:
@@ -214,20 +234,22 @@ def tiers_by_rank() -> list[Tier]:
 class PointsLot(models.Model):
     """Points earned together, spent oldest-expiry first, expiring together."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_lots")
-    points = models.BigIntegerField()
-    remaining = models.BigIntegerField()
-    earned_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
-    source = models.CharField(max_length=40)
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="points_lots")
+    points = models.BigIntegerField(_("points"))
+    remaining = models.BigIntegerField(_("remaining"))
+    earned_at = models.DateTimeField(_("earned at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    source = models.CharField(_("source"), max_length=40)
     # Not indexed: nothing looks lots up by order (entries carry the reference
     # for that), and every index is upkeep when the nightly expiry rewrites a
     # million lots (two indexes, the btree and its LIKE twin, ~a third of it).
-    reference = models.CharField(max_length=100, blank=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("points lot")
+        verbose_name_plural = _("points lots")
         ordering = ["expires_at", "earned_at", "pk"]
         indexes = [
             models.Index(fields=["member", "expires_at"], condition=Q(remaining__gt=0), name="lot_live_by_member")
@@ -254,16 +276,23 @@ class PointsEntry(models.Model):
         REVERSE = "reverse", _("Reversed (refund)")
         RESTORE = "restore", _("Restored (refund)")
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_entries")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    points = models.BigIntegerField()
-    source = models.CharField(max_length=40, blank=True)
-    reference = models.CharField(max_length=100, blank=True, db_index=True)
-    explanation = models.TextField(blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="points_entries"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.BigIntegerField(_("points"))
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("points entry")
@@ -279,11 +308,13 @@ class PointsEntry(models.Model):
 class PointsShortfall(models.Model):
     """A refund wanted to take back points the member had already spent."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_shortfalls")
-    reference = models.CharField(max_length=100)
-    points = models.BigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="points_shortfalls"
+    )
+    reference = models.CharField(_("reference"), max_length=100)
+    points = models.BigIntegerField(_("points"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("points shortfall")
@@ -298,27 +329,33 @@ class PointsRefundStep(models.Model):
     """One refund's effect on an order's points (one row per refund, so a
     retried refund changes nothing and partial refunds add up exactly)."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=100, db_index=True)
-    refund_reference = models.CharField(max_length=100, unique=True)
-    refund_amount = models.BigIntegerField()
-    points_reversed = models.BigIntegerField(default=0)
-    points_restored = models.BigIntegerField(default=0)
-    shortfall = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=100, db_index=True)
+    refund_reference = models.CharField(_("refund reference"), max_length=100, unique=True)
+    refund_amount = models.BigIntegerField(_("refund amount"))
+    points_reversed = models.BigIntegerField(_("points taken back"), default=0)
+    points_restored = models.BigIntegerField(_("points given back"), default=0)
+    shortfall = models.BigIntegerField(_("shortfall"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points refund step")
+        verbose_name_plural = _("points refund steps")
 
     def __str__(self) -> str:
         return f"{self.refund_reference}: -{self.points_reversed} +{self.points_restored}"
 
 
 class Visit(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="visits")
-    at = models.DateTimeField(db_index=True)
-    amount = models.BigIntegerField(default=0)
-    reference = models.CharField(max_length=100)
-    store_slug = models.SlugField(blank=True)
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="visits")
+    at = models.DateTimeField(_("visited at"), db_index=True)
+    amount = models.BigIntegerField(_("amount"), default=0)
+    reference = models.CharField(_("reference"), max_length=100)
+    store_slug = models.SlugField(_("store (slug)"), blank=True)
 
     class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
         constraints = [models.UniqueConstraint(fields=["member", "reference"], name="visit_once_per_reference")]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- Coupons and rewards ---------------------------------------------------------
 
@@ -18,20 +19,28 @@ class CouponTemplate(models.Model):
         FREE_ITEM = "free_item", _("Free item")
         BUY_X_GET_Y = "buy_x_get_y", _("Buy X get Y free")
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    percent_off = models.PositiveSmallIntegerField(default=0)
-    amount_off = models.BigIntegerField(default=0)
-    buy_quantity = models.PositiveSmallIntegerField(default=0)
-    get_quantity = models.PositiveSmallIntegerField(default=0)
-    scope_category = models.SlugField(blank=True, help_text=_("Only items of this category (empty: any)"))
-    scope_sku = models.CharField(max_length=40, blank=True, help_text=_("Only this product (empty: any)"))
-    min_spend = models.BigIntegerField(default=0)
-    valid_days = models.PositiveSmallIntegerField(default=30, help_text=_("Days an issued coupon stays valid"))
-    per_member_limit = models.PositiveSmallIntegerField(default=0, help_text=_("0 = no limit"))
-    total_limit = models.PositiveIntegerField(default=0, help_text=_("0 = no limit"))
-    stackable = models.BooleanField(default=False, help_text=_("May be combined with other coupons on one order"))
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    percent_off = models.PositiveSmallIntegerField(_("percent off"), default=0)
+    amount_off = models.BigIntegerField(_("amount off"), default=0)
+    buy_quantity = models.PositiveSmallIntegerField(_("buy quantity"), default=0)
+    get_quantity = models.PositiveSmallIntegerField(_("free quantity"), default=0)
+    scope_category = models.SlugField(
+        _("only this category"), blank=True, help_text=_("Only items of this category (empty: any)")
+    )
+    scope_sku = models.CharField(
+        _("only this product (SKU)"), max_length=40, blank=True, help_text=_("Only this product (empty: any)")
+    )
+    min_spend = models.BigIntegerField(_("minimum spend"), default=0)
+    valid_days = models.PositiveSmallIntegerField(
+        _("valid days"), default=30, help_text=_("Days an issued coupon stays valid")
+    )
+    per_member_limit = models.PositiveSmallIntegerField(_("limit per member"), default=0, help_text=_("0 = no limit"))
+    total_limit = models.PositiveIntegerField(_("total limit"), default=0, help_text=_("0 = no limit"))
+    stackable = models.BooleanField(
+        _("stackable"), default=False, help_text=_("May be combined with other coupons on one order")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("coupon template")
@@ -55,17 +64,23 @@ class Coupon(models.Model):
     voided; a hold lapses after campaigns.coupons.COUPON_HOLD, so a coupon on
     an abandoned order is never locked for good."""
 
-    template = models.ForeignKey("campaigns.CouponTemplate", on_delete=models.PROTECT, related_name="coupons")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="coupons")
-    code = models.CharField(max_length=16, unique=True)
-    source = models.CharField(max_length=30, default="manual")
-    issued_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    order_reference = models.CharField(max_length=100, blank=True)
-    discount = models.BigIntegerField(default=0)
-    reserved_for = models.CharField(max_length=100, blank=True, help_text=_("The open order holding this coupon"))
-    reserved_at = models.DateTimeField(null=True, blank=True)
+    template = models.ForeignKey(
+        "campaigns.CouponTemplate", verbose_name=_("coupon template"), on_delete=models.PROTECT, related_name="coupons"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="coupons"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    source = models.CharField(_("source"), max_length=30, default="manual")
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
+    discount = models.BigIntegerField(_("discount"), default=0)
+    reserved_for = models.CharField(
+        _("held for order"), max_length=100, blank=True, help_text=_("The open order holding this coupon")
+    )
+    reserved_at = models.DateTimeField(_("held since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("coupon")
@@ -87,11 +102,13 @@ class Coupon(models.Model):
 class Reward(models.Model):
     """The catalogue: members turn points into a coupon."""
 
-    name = models.CharField(max_length=100)
-    description = models.CharField(max_length=200, blank=True)
-    points_cost = models.PositiveIntegerField()
-    template = models.ForeignKey("campaigns.CouponTemplate", on_delete=models.PROTECT)
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    points_cost = models.PositiveIntegerField(_("points cost"))
+    template = models.ForeignKey(
+        "campaigns.CouponTemplate", verbose_name=_("coupon template"), on_delete=models.PROTECT
+    )
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("reward")
@@ -106,8 +123,14 @@ class Reward(models.Model):
 
 
 class ReferralCode(models.Model):
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="referral_code")
-    code = models.CharField(max_length=12, unique=True)
+    member = models.OneToOneField(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="referral_code"
+    )
+    code = models.CharField(_("code"), max_length=12, unique=True)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
 
     def __str__(self) -> str:
         return self.code
@@ -119,13 +142,17 @@ class Referral(models.Model):
         REWARDED = "rewarded", _("Rewarded")
         REVERSED = "reversed", _("Reversed (order refunded)")
 
-    referrer = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="referrals_made")
-    friend = models.OneToOneField("members.Member", on_delete=models.PROTECT, related_name="referred_by")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    device_id = models.CharField(max_length=64, blank=True)
-    qualifying_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    rewarded_at = models.DateTimeField(null=True, blank=True)
+    referrer = models.ForeignKey(
+        "members.Member", verbose_name=_("referrer"), on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    friend = models.OneToOneField(
+        "members.Member", verbose_name=_("friend"), on_delete=models.PROTECT, related_name="referred_by"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    device_id = models.CharField(_("device"), max_length=64, blank=True)
+    qualifying_reference = models.CharField(_("qualifying order"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("referral")
@@ -136,9 +163,11 @@ class Referral(models.Model):
 
 
 class BirthdayGrant(models.Model):
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="birthday_grants")
-    year = models.PositiveSmallIntegerField()
-    granted_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="birthday_grants"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("birthday grant")
@@ -154,8 +183,10 @@ class OrderFeedback(models.Model):
     member reads it in their inbox); a low rating opens a follow-up that stays
     on the admin's front page until someone marks it handled."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="feedback")
-    order_reference = models.CharField(max_length=100)
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="feedback"
+    )
+    order_reference = models.CharField(_("order reference"), max_length=100)
     store_slug = models.SlugField(_("store"), blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"))
     comment = models.TextField(_("comment"), blank=True, max_length=1000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.rulecache import RuleCache
@@ -13,10 +14,12 @@ from cafe_loyalty.core.rulecache import RuleCache
 class EarnRule(models.Model):
     """One row: how many points an order earns before bonuses."""
 
-    points_per_unit = models.PositiveIntegerField(default=1)
-    unit_amount = models.PositiveIntegerField(default=1000, help_text=_("Spend that earns the points above."))
-    max_points_per_order = models.PositiveIntegerField(default=500)
-    max_points_per_day = models.PositiveIntegerField(default=2000)
+    points_per_unit = models.PositiveIntegerField(_("points per unit"), default=1)
+    unit_amount = models.PositiveIntegerField(
+        _("spend per unit"), default=1000, help_text=_("Spend that earns the points above.")
+    )
+    max_points_per_order = models.PositiveIntegerField(_("most points per order"), default=500)
+    max_points_per_day = models.PositiveIntegerField(_("most points per day"), default=2000)
 
     class Meta:
         verbose_name = verbose_name_plural = _("earn rule")
@@ -35,10 +38,10 @@ class EarnRule(models.Model):
 class ProductBonus(models.Model):
     """Extra points on a category or a product (e.g. seasonal drinks ×2)."""
 
-    category_slug = models.SlugField(blank=True)
-    product_sku = models.CharField(max_length=40, blank=True)
-    multiplier_percent = models.PositiveSmallIntegerField(default=200)
-    is_active = models.BooleanField(default=True)
+    category_slug = models.SlugField(_("category (slug)"), blank=True)
+    product_sku = models.CharField(_("product (SKU)"), max_length=40, blank=True)
+    multiplier_percent = models.PositiveSmallIntegerField(_("points multiplier %"), default=200)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("product bonus")
@@ -58,22 +61,24 @@ class Promotion(models.Model):
     date window, on some weekdays and hours, at some stores. Non-stackable
     promotions compete (the best one applies); stackable ones add on top."""
 
-    name = models.CharField(max_length=100)
-    multiplier_percent = models.PositiveSmallIntegerField(default=100, help_text=_("200 = double points"))
-    bonus_points = models.PositiveIntegerField(default=0)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    multiplier_percent = models.PositiveSmallIntegerField(
+        _("points multiplier %"), default=100, help_text=_("200 = double points")
+    )
+    bonus_points = models.PositiveIntegerField(_("bonus points"), default=0)
     weekdays = models.CharField(
-        max_length=13, blank=True, help_text=_("ISO weekdays, e.g. '2' for Tuesday; empty = every day")
+        _("weekdays"), max_length=13, blank=True, help_text=_("ISO weekdays, e.g. '2' for Tuesday; empty = every day")
     )
-    start_time = models.TimeField(null=True, blank=True)
-    end_time = models.TimeField(null=True, blank=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     store_slugs = models.CharField(
-        max_length=300, blank=True, help_text=_("Comma-separated store slugs; empty = all stores")
+        _("stores (slugs)"), max_length=300, blank=True, help_text=_("Comma-separated store slugs; empty = all stores")
     )
-    stackable = models.BooleanField(default=False)
-    is_member_day = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
+    stackable = models.BooleanField(_("stackable"), default=False)
+    is_member_day = models.BooleanField(_("member day"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("promotion")

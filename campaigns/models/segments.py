@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- Segments and lifecycle campaigns ----------------------------------------------
 
@@ -25,16 +26,18 @@ class MemberSegment(models.Model):
         HIBERNATING = "hibernating", _("Hibernating")
         LOST = "lost", _("Lost")
 
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="segment")
-    last_visit_at = models.DateTimeField()
-    recency_days = models.PositiveIntegerField(help_text=_("Days since the last visit"))
-    frequency = models.PositiveIntegerField(help_text=_("Visits in the last 12 months"))
-    monetary = models.BigIntegerField(help_text=_("Spend in the last 12 months"))
-    r_score = models.PositiveSmallIntegerField()
-    f_score = models.PositiveSmallIntegerField()
-    m_score = models.PositiveSmallIntegerField()
-    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True)
-    computed_at = models.DateTimeField()
+    member = models.OneToOneField(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="segment"
+    )
+    last_visit_at = models.DateTimeField(_("last visit at"))
+    recency_days = models.PositiveIntegerField(_("days since last visit"), help_text=_("Days since the last visit"))
+    frequency = models.PositiveIntegerField(_("visits"), help_text=_("Visits in the last 12 months"))
+    monetary = models.BigIntegerField(_("spend"), help_text=_("Spend in the last 12 months"))
+    r_score = models.PositiveSmallIntegerField(_("R score"))
+    f_score = models.PositiveSmallIntegerField(_("F score"))
+    m_score = models.PositiveSmallIntegerField(_("M score"))
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices, db_index=True)
+    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         verbose_name = _("member segment")
@@ -54,8 +57,9 @@ class Campaign(models.Model):
         WIN_BACK = "win_back", _("Win-back")
         SEGMENT = "segment", _("Segment")
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     kind = models.CharField(
+        _("kind"),
         max_length=20,
         choices=Kind.choices,
         help_text=_(
@@ -65,23 +69,34 @@ class Campaign(models.Model):
         ),
     )
     days = models.PositiveSmallIntegerField(
-        default=30, help_text=_("Welcome: joined within this many days. Win-back: no visit for this many days.")
+        _("days"),
+        default=30,
+        help_text=_("Welcome: joined within this many days. Win-back: no visit for this many days."),
     )
-    segment = models.CharField(max_length=20, choices=MemberSegment.Segment.choices, blank=True)
-    coupon_template = models.ForeignKey("campaigns.CouponTemplate", on_delete=models.PROTECT, related_name="campaigns")
+    segment = models.CharField(_("segment"), max_length=20, choices=MemberSegment.Segment.choices, blank=True)
+    coupon_template = models.ForeignKey(
+        "campaigns.CouponTemplate",
+        verbose_name=_("coupon template"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
     message = models.CharField(
-        max_length=160, blank=True, help_text=_("Shown with the coupon in the member's inbox (optional).")
+        _("message"), max_length=160, blank=True, help_text=_("Shown with the coupon in the member's inbox (optional).")
     )
     holdout_percent = models.PositiveSmallIntegerField(
-        default=10, help_text=_("Share of eligible members who get nothing, to measure the effect (0–50).")
+        _("holdout %"),
+        default=10,
+        help_text=_("Share of eligible members who get nothing, to measure the effect (0–50)."),
     )
     conversion_days = models.PositiveSmallIntegerField(
-        default=14, help_text=_("A member converts by visiting within this many days of entering.")
+        _("conversion days"),
+        default=14,
+        help_text=_("A member converts by visiting within this many days of entering."),
     )
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("campaign")
@@ -106,11 +121,17 @@ class CampaignEntry(models.Model):
         TREATMENT = "treatment", _("Treatment")
         HOLDOUT = "holdout", _("Holdout")
 
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="entries")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="campaign_entries")
-    group = models.CharField(max_length=10, choices=Group.choices)
-    entered_at = models.DateTimeField(default=timezone.now)
-    coupon = models.ForeignKey("campaigns.Coupon", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="entries"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="campaign_entries"
+    )
+    group = models.CharField(_("group"), max_length=10, choices=Group.choices)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    coupon = models.ForeignKey(
+        "campaigns.Coupon", verbose_name=_("coupon"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("campaign entry")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cafe_loyalty.core.money import format_money
 
@@ -29,29 +30,39 @@ class Account(models.Model):
         ADJUSTMENTS = "adjustments", _("Adjustments")
         EXPIRY = "expiry", _("Expired balances")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     member = models.OneToOneField(
-        "members.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wallet",
     )
     store = models.ForeignKey(
-        "payments.Store", on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
+        "payments.Store",
+        verbose_name=_("store"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
     )
-    name = models.CharField(max_length=120)
-    debits_posted = models.BigIntegerField(default=0)
-    credits_posted = models.BigIntegerField(default=0)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=120)
+    debits_posted = models.BigIntegerField(_("debits posted"), default=0)
+    credits_posted = models.BigIntegerField(_("credits posted"), default=0)
     # Wallet-only settings (empty for system accounts).
-    frozen_at = models.DateTimeField(null=True, blank=True)
-    frozen_reason = models.CharField(max_length=200, blank=True)
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    frozen_reason = models.CharField(_("why frozen"), max_length=200, blank=True)
     # A member may lift a freeze they set (lost phone found); a staff freeze
     # (risk) can only be lifted by a manager.
-    frozen_by_staff = models.BooleanField(default=False)
+    frozen_by_staff = models.BooleanField(_("frozen by staff"), default=False)
     daily_limit = models.BigIntegerField(
-        null=True, blank=True, help_text=_("Member-set; empty means the programme cap.")
+        _("daily spending limit"), null=True, blank=True, help_text=_("Member-set; empty means the programme cap.")
     )
     no_confirmation_limit = models.BigIntegerField(
-        null=True, blank=True, help_text=_("Member-set; empty means the programme default.")
+        _("no-confirmation limit"), null=True, blank=True, help_text=_("Member-set; empty means the programme default.")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("account")
@@ -97,12 +108,12 @@ class Account(models.Model):
 class TopUpBonusRule(models.Model):
     """Top up at least `min_amount`, get `bonus` from the promotional account."""
 
-    name = models.CharField(max_length=100)
-    min_amount = models.BigIntegerField()
-    bonus = models.BigIntegerField()
-    is_active = models.BooleanField(default=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    min_amount = models.BigIntegerField(_("minimum amount"))
+    bonus = models.BigIntegerField(_("bonus"))
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("top-up bonus rule")
@@ -122,22 +133,38 @@ class TopUp(models.Model):
         CARD = "card", _("Card")
         ONLINE = "online", _("Online (test gateway)")
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="top_ups")
-    amount = models.BigIntegerField()
-    bonus = models.BigIntegerField(default=0)
-    tender = models.CharField(max_length=10, choices=Tender.choices)
-    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, null=True, blank=True)
-    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="top_ups"
     )
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    amount = models.BigIntegerField(_("amount"))
+    bonus = models.BigIntegerField(_("bonus"), default=0)
+    tender = models.CharField(_("tender"), max_length=10, choices=Tender.choices)
+    store = models.ForeignKey(
+        "payments.Store", verbose_name=_("store"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    terminal = models.ForeignKey(
+        "payments.Terminal", verbose_name=_("terminal"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    gateway_reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     # The API request (idempotency claim) that created this row, written in the
     # same transaction: lets a retry rebuild the answer if the first request
     # died after committing (see payments.idempotency).
     idempotency_record = models.ForeignKey(
-        "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "payments.IdempotencyRecord",
+        verbose_name=_("idempotency record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -157,15 +184,26 @@ class CashOut(models.Model):
     programme, or asking for their money back). Needs a Shift manager or
     Manager; only what the member paid in can leave, see wallet_cash_out."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="cash_outs")
-    amount = models.BigIntegerField()
-    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=200)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="cash_outs"
+    )
+    amount = models.BigIntegerField(_("amount"))
+    store = models.ForeignKey("payments.Store", verbose_name=_("store"), on_delete=models.PROTECT)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     idempotency_record = models.ForeignKey(
-        "payments.IdempotencyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "payments.IdempotencyRecord",
+        verbose_name=_("idempotency record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -192,31 +230,65 @@ class Transfer(models.Model):
         CASH_MOVEMENT = "cash_movement", _("Cash in/out")
         CASH_OUT = "cash_out", _("Paid back in cash")
 
-    debit_account = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="debits")
-    credit_account = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="credits")
-    amount = models.BigIntegerField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    debit_account = models.ForeignKey(
+        "payments.Account", verbose_name=_("debit account"), on_delete=models.PROTECT, related_name="debits"
+    )
+    credit_account = models.ForeignKey(
+        "payments.Account", verbose_name=_("credit account"), on_delete=models.PROTECT, related_name="credits"
+    )
+    amount = models.BigIntegerField(_("amount"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     payment = models.ForeignKey(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        "payments.Payment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
     )
     top_up = models.ForeignKey(
-        "payments.TopUp", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        "payments.TopUp",
+        verbose_name=_("top-up"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
     )
     refund = models.ForeignKey(
-        "payments.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        "payments.Refund",
+        verbose_name=_("refund"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
     )
     cash_out = models.ForeignKey(
-        "payments.CashOut", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        "payments.CashOut",
+        verbose_name=_("cash-out"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
     )
-    order_reference = models.CharField(max_length=100, blank=True)
+    order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by staff"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     actor_terminal = models.ForeignKey(
-        "payments.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Terminal",
+        verbose_name=_("done by terminal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    memo = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("transfer")

@@ -27,16 +27,28 @@ class WalletPause(models.Model):
         help_text=_("Leave empty to pause wallet payments at every store."),
     )
     reason = models.CharField(_("reason"), max_length=300, help_text=_("Shown to baristas at the till."))
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    set_at = models.DateTimeField(default=timezone.now)
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
     )
-    lifted_at = models.DateTimeField(null=True, blank=True)
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
     lift_reason = models.CharField(_("why lifted"), max_length=300, blank=True)
     # The high-severity alert raised when paused (managers emailed); lifting resolves it.
     alert = models.OneToOneField(
-        "payments.RiskAlert", on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_pause"
+        "payments.RiskAlert",
+        verbose_name=_("risk alert"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wallet_pause",
     )
 
     class Meta:

@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cafe_loyalty.core.rulecache import RuleCache
 
 
 class Store(models.Model):
-    name = models.CharField(_("name"), max_length=100)
-    slug = models.SlugField(unique=True)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Taipei")
     opening_hours = models.CharField(
@@ -21,8 +22,8 @@ class Store(models.Model):
         blank=True,
         help_text=_("For example: Mon–Fri 07:00–19:00, Sat–Sun 08:00–18:00"),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     # Order ahead (issue 16): members order and pay from the portal for pickup.
     ahead_enabled = models.BooleanField(
         _("order ahead"), default=False, help_text=_("Members may order and pay ahead for pickup here.")
@@ -59,16 +60,18 @@ class Terminal(models.Model):
     """A till, kiosk or third-party device that calls the API with a bearer key.
     Only a keyed hash of the key is stored; the key itself is shown once."""
 
-    store = models.ForeignKey("payments.Store", on_delete=models.PROTECT, related_name="terminals")
-    name = models.CharField(_("name"), max_length=100)
-    key_prefix = models.CharField(max_length=12, editable=False, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    store = models.ForeignKey(
+        "payments.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="terminals"
+    )
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
+    key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     daily_top_up_cap = models.BigIntegerField(
         _("top-ups per day"), null=True, blank=True, help_text=_("Empty: the programme's cap per terminal.")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("terminal")
@@ -88,15 +91,22 @@ class Terminal(models.Model):
 class StoreStaff(models.Model):
     """Which store a barista or manager works at (for the till and reports)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_roles")
-    store = models.ForeignKey("payments.Store", on_delete=models.CASCADE, related_name="staff")
-    role = models.CharField(max_length=40)
-    invited_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sign-in account"),
+        on_delete=models.CASCADE,
+        related_name="store_roles",
+    )
+    store = models.ForeignKey("payments.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("role"), max_length=40)
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     daily_top_up_cap = models.BigIntegerField(
         _("top-ups per day"), null=True, blank=True, help_text=_("Empty: the programme's cap per staff member.")
     )
 
     class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
         constraints = [models.UniqueConstraint(fields=["user", "store"], name="store_staff_unique")]
 
     def __str__(self) -> str:
@@ -116,7 +126,7 @@ class StoreHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    store = models.ForeignKey("payments.Store", on_delete=models.CASCADE, related_name="hours")
+    store = models.ForeignKey("payments.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -168,9 +178,9 @@ class ProgrammeSettings(models.Model):
         default=50_000,
         help_text=_("Refunds above this need a shift manager or manager."),
     )
-    confirmation_timeout_seconds = models.PositiveIntegerField(default=120)
-    min_top_up = models.BigIntegerField(default=10_000)
-    max_top_up = models.BigIntegerField(default=1_000_000)
+    confirmation_timeout_seconds = models.PositiveIntegerField(_("seconds to confirm"), default=120)
+    min_top_up = models.BigIntegerField(_("smallest top-up"), default=10_000)
+    max_top_up = models.BigIntegerField(_("largest top-up"), default=1_000_000)
     # Caps on value one till or one person can load into wallets in a day (a
     # top-up creates stored value; an insider could load it and spend it).
     terminal_daily_top_up_cap = models.BigIntegerField(
@@ -219,9 +229,17 @@ class TerminalEnrolment(models.Model):
     """Which terminal enrolled a member (POST /api/v1/members): that terminal may
     top the new member up only a little on their first day."""
 
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
-    terminal = models.ForeignKey("payments.Terminal", on_delete=models.PROTECT, related_name="enrolments")
-    created_at = models.DateTimeField(default=timezone.now)
+    member = models.OneToOneField(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+    )
+    terminal = models.ForeignKey(
+        "payments.Terminal", verbose_name=_("terminal"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("terminal enrolment")
+        verbose_name_plural = _("terminal enrolments")
 
     def __str__(self) -> str:
         return f"{self.member_id} enrolled by {self.terminal}"
