@@ -39,8 +39,10 @@ class SalesFilterForm(forms.Form):
         empty_label=gettext_lazy("All stores"),
         label=gettext_lazy("Store"),
     )
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     grain = forms.ChoiceField(
         label=gettext_lazy("By"),
         choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))],
