@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from payments import admin_pauses, admin_pos  # noqa: F401  (registers the till's models and wallet pauses)
+from payments import admin_pauses, admin_pos, admin_reports  # noqa: F401  (registers the till's models and wallet pauses)
 from payments.models import (
     Account,
     CashOut,
@@ -157,6 +158,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        report = path(
+            "liability/",
+            self.admin_site.admin_view(lambda request: admin_reports.liability_report_view(self, request)),
+            name="payments_account_liability",
+        )
+        return [report, *super().get_urls()]
 
     @admin.display(description=_("balance"))
     def balance_display(self, obj: Account) -> str:

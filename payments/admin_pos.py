@@ -24,6 +24,7 @@ from modeltranslation.admin import TranslationAdmin
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, money_text
 from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.spreadsheets import csv_cell, csv_cell_read
+from payments import admin_reports
 from payments.models import (
     CashMovement,
     Category,
@@ -243,6 +244,14 @@ class OrderAdmin(MoneyAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        report = path(
+            "report/",
+            self.admin_site.admin_view(lambda request: admin_reports.sales_report_view(self, request)),
+            name="payments_order_report",
+        )
+        return [report, *super().get_urls()]
 
 
 class CashMovementInline(MoneyFieldsMixin, admin.TabularInline):

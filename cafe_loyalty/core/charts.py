@@ -233,8 +233,10 @@ def heat_map(
     fmt: Format,
     row_header: str = "",
     extra_column: tuple[str, Sequence[str]] | None = None,
+    top: float = 1.0,
 ) -> Chart:
-    """A grid of shares (0–1): darker is more; None is a cell not yet possible."""
+    """A grid of values from 0 to `top` (by default shares, 0–1): darker is
+    more; None is a cell not yet possible. Counts pass their largest as `top`."""
     label_width, cell_w, cell_h, head = 150.0, (WIDTH - 150.0) / max(len(columns), 1), 30.0, 22.0
     chart = Chart(
         kind="heat",
@@ -258,7 +260,8 @@ def heat_map(
     chart.y_ticks = [Tick(head + cell_h * r + cell_h / 2 + 4, name) for r, name in enumerate(rows)]
     for r, line in enumerate(values):
         for c, value in enumerate(line):
-            level = 0 if value is None else min(5, 1 + int(value * 5 - 1e-9)) if value > 0 else 0
+            share = 0 if value is None or top <= 0 else value / top
+            level = min(5, 1 + int(share * 5 - 1e-9)) if share > 0 else 0
             text = "" if value is None else fmt(value)
             chart.cells.append(
                 Cell(

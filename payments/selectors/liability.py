@@ -1,0 +1,280 @@
+"""Points and wallet liability, for the accountant: what the programme owes
+its members, how it got there month by month, and the line that shows the
+figures agree with the ledgers to the unit.
+
+Points are valued at PointsPolicy.point_value, the programme's stated worth
+of one point as payment at the till (what a member's points would take off a
+bill). Wallets are split by the rule cash-outs follow (payments.services.
+cash_out.wallet_cashable): a top-up bonus is spent first, so what is left of
+it after the member's net spending is bonus, the rest is money paid in.
+
+Every figure is an aggregate query (no row is read into Python); months are
+the programme's (TIME_ZONE). The module only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.utils import timezone
+
+from members.models import Member, PointsEntry, PointsLot, PointsPolicy
+from payments.models import Account, Transfer
+
+
+def month_of(value: datetime | date) -> date:
+    """The first day of the month `value` falls in, in the programme's time zone."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, timezone.get_default_timezone()) if timezone.is_aware(value) else value
+    return date(value.year, value.month, 1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_start(month: date) -> datetime:
+    return timezone.make_aware(datetime(month.year, month.month, 1), timezone.get_default_timezone())
+
+
+def _by_month(rows: list[dict], key: str = "month") -> dict[date, list[dict]]:
+    grouped: dict[date, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(month_of(row[key]), []).append(row)
+    return grouped
+
+
+# --- Points ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpiryMonth:
+    month: date
+    points: int  # still to spend, due to expire in this month (earlier: the expiry job has not run yet)
+    value: int  # points × point value, minor units
+
+
+@dataclass(frozen=True)
+class PointsMonth:
+    month: date
+    earned: int
+    spent: int
+    expired: int
+    other: int  # adjustments and refund reversals/restores, net
+    closing: int  # all members' points at the end of the month
+
+    @property
+    def net(self) -> int:
+        return self.earned - self.spent - self.expired + self.other
+
+
+@dataclass(frozen=True)
+class PointsLiability:
+    point_value: int  # minor units per point
+    by_expiry: list[ExpiryMonth]
+    months: list[PointsMonth]
+    live_lots: int  # Σ remaining of lots not yet spent or expired
+    member_balances: int  # Σ Member.points_balance
+    entries_total: int  # Σ PointsEntry.points
+    settled: int  # points in lots whose expiry date has passed (their fate is known)
+    expired: int  # of those, the points that expired unspent
+
+    @property
+    def outstanding(self) -> int:
+        return self.live_lots
+
+    @property
+    def value(self) -> int:
+        return self.live_lots * self.point_value
+
+    @property
+    def reconciled(self) -> bool:
+        """The check_points invariant, summed over all members."""
+        return self.live_lots == self.member_balances == self.entries_total
+
+    @property
+    def breakage_rate(self) -> float | None:
+        return self.expired / self.settled if self.settled else None
+
+    @property
+    def expected_breakage(self) -> int:
+        """Outstanding points expected to expire unspent, at the historical rate (rounded to a point)."""
+        return (2 * self.live_lots * self.expired + self.settled) // (2 * self.settled) if self.settled else 0
+
+    @property
+    def expected_breakage_value(self) -> int:
+        return self.expected_breakage * self.point_value
+
+
+def points_liability(*, months: int = 12, now: datetime | None = None) -> PointsLiability:
+    """Outstanding points by month of expiry, the last `months` months of points
+    earned, spent and expired (oldest first, this month included), and the
+    history of expiry behind the expected breakage. Six queries."""
+    now = now or timezone.now()
+    point_value = PointsPolicy.current().point_value
+    first = add_months(month_of(now), -(months - 1))
+    tz = timezone.get_default_timezone()
+    lots = PointsLot.objects.aggregate(
+        live=Sum("remaining", filter=Q(remaining__gt=0), default=0),
+        settled=Sum("points", filter=Q(expires_at__lte=now), default=0),
+        overdue=Sum("remaining", filter=Q(expires_at__lte=now), default=0),
+    )
+    entries = PointsEntry.objects.aggregate(
+        total=Sum("points", default=0),
+        expired=Sum("points", filter=Q(kind=PointsEntry.Kind.EXPIRE), default=0),
+    )
+    balances = Member.objects.aggregate(total=Sum("points_balance", default=0))["total"]
+    expiring = (
+        PointsLot.objects.filter(remaining__gt=0)
+        .annotate(month=TruncMonth("expires_at", tzinfo=tz))
+        .values("month")
+        .annotate(points=Sum("remaining"))
+        .order_by("month")
+    )
+    due = {month_of(row["month"]): int(row["points"]) for row in expiring}
+    by_expiry = []
+    if due:  # every month from the first to the last, empty ones too (a chart's gaps are months)
+        month, last = min(due), max(due)
+        while month <= last:
+            by_expiry.append(ExpiryMonth(month, due.get(month, 0), due.get(month, 0) * point_value))
+            month = add_months(month, 1)
+    moves = _by_month(
+        list(
+            PointsEntry.objects.filter(created_at__gte=month_start(first))
+            .annotate(month=TruncMonth("created_at", tzinfo=tz))
+            .values("month", "kind")
+            .annotate(points=Sum("points"))
+            .order_by()
+        )
+    )
+    closing = int(entries["total"])
+    rows: list[PointsMonth] = []
+    for back in range(months):
+        month = add_months(month_of(now), -back)
+        kinds = {row["kind"]: int(row["points"]) for row in moves.get(month, [])}
+        earned = kinds.pop(PointsEntry.Kind.EARN, 0)
+        spent = -kinds.pop(PointsEntry.Kind.SPEND, 0)
+        expired = -kinds.pop(PointsEntry.Kind.EXPIRE, 0)
+        row = PointsMonth(month, earned, spent, expired, sum(kinds.values()), closing)
+        rows.append(row)
+        closing -= row.net
+    return PointsLiability(
+        point_value=point_value,
+        by_expiry=by_expiry,
+        months=rows[::-1],
+        live_lots=int(lots["live"]),
+        member_balances=int(balances),
+        entries_total=int(entries["total"]),
+        settled=int(lots["settled"]),
+        # Expired by the job or by a spend, and due but not yet run: all from settled lots.
+        expired=-int(entries["expired"]) + int(lots["overdue"]),
+    )
+
+
+# --- Wallets -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletMonth:
+    month: date
+    top_ups: int  # money paid in
+    bonus: int  # top-up bonuses given
+    spent: int  # paid from wallets
+    refunds: int  # given back to wallets
+    cash_outs: int  # paid back in cash
+    other: int  # adjustments, expiry and anything else, net
+    closing: int  # all wallets together at the end of the month
+
+    @property
+    def net(self) -> int:
+        return self.top_ups + self.bonus - self.spent + self.refunds - self.cash_outs + self.other
+
+
+@dataclass(frozen=True)
+class WalletLiability:
+    balance: int  # Σ wallet accounts' balances (credits_posted − debits_posted)
+    bonus: int  # of it, top-up bonus not yet spent
+    transfers_net: int  # Σ transfers into wallets − Σ out of them, from the transfer rows
+    months: list[WalletMonth]
+
+    @property
+    def paid_in(self) -> int:
+        return self.balance - self.bonus
+
+    @property
+    def reconciled(self) -> bool:
+        return self.balance == self.transfers_net
+
+
+def _wallet_sum(kind: str, side: str) -> Coalesce:
+    """Σ amount of one kind of transfer on one side (debit_account or credit_account) of each wallet."""
+    sums = (
+        Transfer.objects.filter(**{side: OuterRef("pk")}, kind=kind)
+        .order_by()
+        .values(side)
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(sums), 0)
+
+
+def wallet_liability(*, months: int = 12, now: datetime | None = None) -> WalletLiability:
+    """All wallets' balance split into paid-in money and bonus, the transfers
+    it must equal, and the last `months` months of movements (oldest first).
+    Three queries."""
+    now = now or timezone.now()
+    first = add_months(month_of(now), -(months - 1))
+    wallet = Account.Kind.WALLET
+    kinds = Transfer.Kind
+    balance = F("credits_posted") - F("debits_posted")
+    spent = _wallet_sum(kinds.PAYMENT, "debit_account") - _wallet_sum(kinds.REFUND, "credit_account")
+    bonus_left = Greatest(_wallet_sum(kinds.TOP_UP_BONUS, "credit_account") - Greatest(spent, 0), 0)
+    held = (
+        Account.objects.filter(kind=wallet)
+        .annotate(held_bonus=Least(bonus_left, balance))
+        .aggregate(balance=Sum(balance, default=0), bonus=Sum("held_bonus", default=0))
+    )
+    totals = Transfer.objects.aggregate(
+        inflow=Sum("amount", filter=Q(credit_account__kind=wallet), default=0),
+        outflow=Sum("amount", filter=Q(debit_account__kind=wallet), default=0),
+    )
+    moves = _by_month(
+        list(
+            Transfer.objects.filter(created_at__gte=month_start(first))
+            .filter(Q(credit_account__kind=wallet) | Q(debit_account__kind=wallet))
+            .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()))
+            .values("month", "kind")
+            .annotate(
+                inflow=Sum("amount", filter=Q(credit_account__kind=wallet), default=0),
+                outflow=Sum("amount", filter=Q(debit_account__kind=wallet), default=0),
+            )
+            .order_by()
+        )
+    )
+    closing = int(held["balance"])
+    rows: list[WalletMonth] = []
+    for back in range(months):
+        month = add_months(month_of(now), -back)
+        net = {row["kind"]: int(row["inflow"]) - int(row["outflow"]) for row in moves.get(month, [])}
+        row = WalletMonth(
+            month=month,
+            top_ups=net.pop(kinds.TOP_UP, 0),
+            bonus=net.pop(kinds.TOP_UP_BONUS, 0),
+            spent=-net.pop(kinds.PAYMENT, 0),
+            refunds=net.pop(kinds.REFUND, 0),
+            cash_outs=-net.pop(kinds.CASH_OUT, 0),
+            other=sum(net.values()),
+            closing=closing,
+        )
+        rows.append(row)
+        closing -= row.net
+    return WalletLiability(
+        balance=int(held["balance"]),
+        bonus=int(held["bonus"]),
+        transfers_net=int(totals["inflow"]) - int(totals["outflow"]),
+        months=rows[::-1],
+    )
