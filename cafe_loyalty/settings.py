@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Cafe loyalty & wallet API",
     "DESCRIPTION": "QR-code wallet payments, top-ups, refunds and the member API.",
     "VERSION": "1.0.0",
+    # Row ids in paths (cafe_loyalty.core.urlconverters): integers a 64-bit key holds.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Names for the enums (a generated client's types), by their values.
