@@ -164,7 +164,7 @@ def test_every_timestamp_the_api_shows_is_utc_with_z(
 
 def test_an_id_past_a_64_bit_key_is_not_found_not_an_error(api: Any) -> None:
     """Found by the fuzz test: the database refused such an id with a 500."""
-    for path in ("/api/v1/payments/9223372036854775808", "/api/v1/payments/99999999999999999999999/refunds"):
-        response = api.get(path) if "refunds" not in path else api.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
-        assert response.status_code == 404, (path, response.status_code)
+    assert api.get("/api/v1/payments/9223372036854775808").status_code == 404
+    refund = api.post("/api/v1/payments/99999999999999999999999/refunds", {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert refund.status_code == 404
     assert api.get("/api/v1/payments/9223372036854775807").status_code == 404  # the largest id: looked up, not there
