@@ -53,6 +53,7 @@ class Campaign(models.Model):
         WELCOME = "welcome", _("Welcome")
         WIN_BACK = "win_back", _("Win-back")
         SEGMENT = "segment", _("Segment")
+        HIGH_VALUE_AT_RISK = "clv_at_risk", _("High value, risk of leaving")
 
     name = models.CharField(max_length=100)
     kind = models.CharField(

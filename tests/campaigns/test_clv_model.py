@@ -98,15 +98,15 @@ def test_expected_visits_equal_the_papers_own_form_and_stay_finite_for_regulars(
     assert CDNOW.expected_visits(t, x, t_x, T) == pytest.approx(printed, rel=1e-9)
     # A daily regular (700 visits in two years): the printed form still holds there…
     regular = (np.array([700.0]), np.array([103.0]), np.array([104.0]))
-    z = 13.0 / (alpha + 104.0 + 13.0)
-    kept = ((alpha + 104.0) / (alpha + 104.0 + 13.0)) ** 700.243 * special.hyp2f1(700.243, b + 700, a + b + 699, z)
+    z13 = 13.0 / (alpha + 104.0 + 13.0)
+    kept = ((alpha + 104.0) / (alpha + 104.0 + 13.0)) ** 700.243 * special.hyp2f1(700.243, b + 700, a + b + 699, z13)
     printed_regular = (
         (a + b + 699) / (a - 1) * (1 - kept) / (1 + a / (b + 699) * ((alpha + 104) / (alpha + 103)) ** 700.243)
     )
     assert CDNOW.expected_visits(13.0, *regular)[0] == pytest.approx(printed_regular, rel=1e-9)
     # …but its 2F1 overflows for a shared card with 20,000 visits, where the transformed form does not.
     with np.errstate(all="ignore"):
-        assert not np.isfinite(special.hyp2f1(20_000.243, b + 20_000, a + b + 19_999, z))
+        assert not np.isfinite(special.hyp2f1(20_000.243, b + 20_000, a + b + 19_999, z13))
     shared = CDNOW.expected_visits(13.0, np.array([20_000.0]), np.array([104.0]), np.array([104.0]))
     assert np.isfinite(shared[0]) and 13 * 20_000 / 109 * 0.9 < shared[0] < 13 * 20_000 / 104
 
