@@ -34,7 +34,8 @@ class MemberValueInline(MoneyFieldsMixin, admin.StackedInline):
 
     @admin.display(description=_("expected visits in 90 days"))
     def visits_90d(self, obj: MemberValue) -> str:
-        return f"{obj.expected_visits_90d:.1f}"
+        # The admin also renders an unsaved, empty row (its "add another" template).
+        return "—" if obj.expected_visits_90d is None else f"{obj.expected_visits_90d:.1f}"
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

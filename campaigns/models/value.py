@@ -58,4 +58,4 @@ class MemberValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fitted_at:%Y-%m-%d}"
+        return f"{self.fitted_at:%Y-%m-%d}" if self.fitted_at else ""

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cafe_loyalty.core.money import format_money
+from campaigns.clv import scoring
 from campaigns.clv.scoring import AT_RISK_P_ALIVE, HOLDOUT, clv_compute
 from campaigns.lifecycle import campaign_run
 from campaigns.models import Campaign, ClvFit, CouponTemplate, MemberValue
@@ -129,6 +130,7 @@ def test_rerun_replaces_scores_and_drops_deleted_accounts(make_member: Callable[
     leaving = Member.objects.filter(visits__isnull=False).first()
     assert leaving is not None
     member_anonymise(member=leaving)
+    assert not MemberValue.objects.filter(member=leaving).exists()  # at once, not next night
     out = io.StringIO()
     call_command("compute_clv", stdout=out)
     assert "Scored 59 member(s)" in out.getvalue()
@@ -190,3 +192,16 @@ def test_manager_sees_scores_on_member_page_segment_list_and_fit(
     assert "Repeat visits before the holdout" in detail and str(fit.calibration["actual"]) in detail
     filtered = client.get("/admin/campaigns/membersegment/?member__value__high_value_at_risk__exact=1")
     assert filtered.status_code == 200
+
+
+def test_a_large_programme_is_fitted_on_a_sample_and_everyone_is_scored(
+    make_member: Callable[..., Member], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cafe_population(make_member, now=now, members=120)
+    whole = clv_compute(now=now).fit
+    monkeypatch.setattr(scoring, "FIT_SAMPLE", 80)
+    sampled = clv_compute(now=now).fit
+    assert whole is not None and sampled is not None
+    assert sampled.members == whole.members == 120 == MemberValue.objects.filter(fitted_at=now).count()
+    assert sampled.r != whole.r  # fitted on 80 of the 120
+    assert sampled.r == pytest.approx(whole.r, rel=0.5)
