@@ -34,6 +34,7 @@ from cafe_loyalty.value_changes.requests import (
     coupon_unredeem_request,
     points_adjust_request,
 )
+from campaigns.admin_clv import MemberValueInline
 from campaigns.models import Coupon, CouponTemplate
 from members.models import Member
 from payments.models import TopUpBonusRule
@@ -180,6 +181,9 @@ admin.site.unregister(Member)
 
 @admin.register(Member)
 class MemberAdmin(members.admin.MemberAdmin):
+    # The member's predicted value lives in campaigns, above members: added here.
+    inlines = [*members.admin.MemberAdmin.inlines, MemberValueInline]
+
     @admin.action(description=_("Adjust points (with a reason)"), permissions=["change"])
     def adjust_points(self, request: HttpRequest, queryset: QuerySet[Member]) -> object:
         form = members.admin.AdjustPointsForm(request.POST if "apply" in request.POST else None)

@@ -12,6 +12,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
+from campaigns.admin_clv import MemberValueColumns
 from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply
 from campaigns.lifecycle import campaign_run
 from campaigns.models import (
@@ -30,7 +31,14 @@ from campaigns.models import (
 )
 from campaigns.report_charts import activity_chart, campaigns_chart, cohort_chart, segments_chart
 from campaigns.reports import CHURN_DAYS, campaign_comparisons, cohort_retention, lapsed_summary, monthly_activity
-from campaigns.selectors import CampaignResult, campaign_result, earn_rule_exists, feedback_by_store, segment_counts
+from campaigns.selectors import (
+    CampaignResult,
+    campaign_result,
+    clv_fit_latest,
+    earn_rule_exists,
+    feedback_by_store,
+    segment_counts,
+)
 
 
 @admin.register(EarnRule)
@@ -203,15 +211,25 @@ def _percent(value: float | None) -> str:
 
 
 @admin.register(MemberSegment)
-class MemberSegmentAdmin(admin.ModelAdmin):
+class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
     """Read-only: rows come from `manage.py compute_segments`."""
 
     # Scores in one column and no computed-at (one nightly run: the same for
-    # every row), so the list, spend included, fits 1440 px beside the filters.
-    list_display = ["member", "segment", "scores", "recency_days", "frequency", "spend"]
-    list_filter = ["segment", "r_score", "f_score", "m_score"]
+    # every row), so the list, spend and the CLV columns included, fits beside the filters.
+    list_display = [
+        "member",
+        "segment",
+        "scores",
+        "recency_days",
+        "frequency",
+        "spend",
+        "p_alive",
+        "expected_visits",
+        "clv",
+    ]
+    list_filter = ["segment", "member__value__high_value_at_risk", "r_score", "f_score", "m_score"]
     search_fields = ["=member__card_number"]
-    list_select_related = ["member"]
+    list_select_related = ["member", "member__value"]
     change_list_template = "admin/campaigns/membersegment/change_list.html"
 
     @admin.display(description=_("R F M"))
@@ -235,7 +253,11 @@ class MemberSegmentAdmin(admin.ModelAdmin):
         return [report, *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
-        context = {"segments_chart": segments_chart(segment_counts()), **(extra_context or {})}
+        context = {
+            "segments_chart": segments_chart(segment_counts()),
+            "clv_fit": clv_fit_latest(),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, context)  # type: ignore[return-value]
 
     def retention_view(self, request: HttpRequest) -> TemplateResponse:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
 from campaigns.models import (
     Campaign,
     CampaignEntry,
+    ClvFit,
     Coupon,
     CouponTemplate,
     EarnRule,
@@ -141,6 +142,46 @@ def visit_totals_by_member(*, since: datetime) -> list[VisitTotals]:
     ]
 
 
+@dataclass(frozen=True)
+class VisitHistory:
+    """Per member who visited up to `now` (anonymised members excluded), as
+    parallel lists the CLV job turns into arrays: visits and spend in total,
+    first and last visit, and the same counted only before `cut`."""
+
+    member_ids: list[int]
+    visits: list[int]
+    spend: list[int]
+    first: list[datetime]
+    last: list[datetime]
+    visits_before: list[int]
+    last_before: list[datetime | None]
+
+
+def visit_history_by_member(*, now: datetime, cut: datetime) -> VisitHistory:
+    """One aggregate query over visits (no per-member queries)."""
+    before = Q(at__lt=cut)
+    rows = (
+        Visit.objects.filter(member__anonymised_at__isnull=True, at__lte=now)
+        .values("member_id")
+        .annotate(
+            n=Count("pk"),
+            total=Sum("amount", default=0),
+            first=Min("at"),
+            last=Max("at"),
+            n_before=Count("pk", filter=before),
+            last_before=Max("at", filter=before),
+        )
+        .order_by("member_id")
+        .values_list("member_id", "n", "total", "first", "last", "n_before", "last_before")
+    )
+    columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(7)]
+    return VisitHistory(*columns)
+
+
+def clv_fit_latest() -> ClvFit | None:
+    return ClvFit.objects.first()
+
+
 def segment_counts() -> dict[str, int]:
     """Members per RFM segment, every segment present (0 when empty), in the segments' order."""
     counts = dict(
@@ -201,6 +242,8 @@ def eligible_members(*, campaign: Campaign, now: datetime) -> QuerySet[Member]:
     if campaign.kind == Campaign.Kind.WIN_BACK:
         lapsed = members.annotate(last_visit=Max("visits__at")).filter(last_visit__lt=cutoff)
         return _with_personalised_consent(lapsed)
+    if campaign.kind == Campaign.Kind.HIGH_VALUE_AT_RISK:
+        return _with_personalised_consent(members.filter(value__high_value_at_risk=True))
     in_segment = members.filter(segment__segment=campaign.segment)
     return _with_personalised_consent(in_segment)
 

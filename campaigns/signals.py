@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from campaigns.coupons import coupon_issue
 from campaigns.exceptions import ReferralRefused
-from campaigns.models import CouponTemplate, MemberSegment
+from campaigns.models import CouponTemplate, MemberSegment, MemberValue
 from campaigns.referrals import referral_attach
 from members.services import member_anonymised, member_get_or_create_for_user
 from members.tiers import tier_changed
@@ -52,5 +52,6 @@ def free_drink_on_tier_up(sender: Any, member: Any, old_tier: Any, new_tier: Any
 
 @receiver(member_anonymised)
 def forget_segment_of_deleted_member(sender: Any, member: Any, **kwargs: Any) -> None:
-    """A deleted account keeps no profile: its RFM row goes at once."""
+    """A deleted account keeps no profile: its RFM row and predicted value go at once."""
     MemberSegment.objects.filter(member=member).delete()
+    MemberValue.objects.filter(member=member).delete()

@@ -5,6 +5,7 @@ sits below payments and may not import it."""
 from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
 from campaigns.models.rules import EarnRule, ProductBonus, Promotion, active_product_bonuses, active_promotions
 from campaigns.models.segments import Campaign, CampaignEntry, MemberSegment
+from campaigns.models.value import ClvFit, MemberValue
 
 __all__ = [
     "EarnRule",
@@ -22,4 +23,6 @@ __all__ = [
     "MemberSegment",
     "Campaign",
     "CampaignEntry",
+    "ClvFit",
+    "MemberValue",
 ]

@@ -56,6 +56,7 @@ class Campaign(models.Model):
         WELCOME = "welcome", _("Welcome")
         WIN_BACK = "win_back", _("Win-back")
         SEGMENT = "segment", _("Segment")
+        HIGH_VALUE_AT_RISK = "clv_at_risk", _("High value, risk of leaving")
 
     name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     kind = models.CharField(
