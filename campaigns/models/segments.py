@@ -65,8 +65,9 @@ class Campaign(models.Model):
         choices=Kind.choices,
         help_text=_(
             "Welcome: members who joined in the last N days. Win-back: members away for at least N days."
-            " Segment: members now in one RFM segment. Win-back and segment campaigns reach only members"
-            " who agreed to personalised offers."
+            " Segment: members now in one RFM segment. High value, risk of leaving: members in the top quarter"
+            " by 12-month value who are more likely gone than still coming (the nightly CLV scores)."
+            " All but welcome campaigns reach only members who agreed to personalised offers."
         ),
     )
     days = models.PositiveSmallIntegerField(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_verbose_names'),
+        ('campaigns', '0008_field_labels'),
         ('members', '0013_lot_reference_not_indexed'),
     ]
 
