@@ -28,8 +28,8 @@ pytestmark = pytest.mark.django_db
 LANGUAGES = ["zh-hant", "zh-hans"]
 MANAGER = "manager@demo.cafe"
 # Codes and names read the same in Chinese: the currency, QR codes, the
-# authenticator's TOTP, the API, stock-keeping units, the points' "RFM".
-ALLOWED = {"NT$", "QR", "TOTP", "API", "SKU", "RFM", "URL", "CSV", "IBAN"}
+# authenticator's TOTP, the API, stock-keeping units, the points' "RFM", customer lifetime value "CLV".
+ALLOWED = {"NT$", "QR", "TOTP", "API", "SKU", "RFM", "URL", "CSV", "IBAN", "CLV"}
 WORD = re.compile(r"(?<![A-Za-z$])[A-Za-z]{3,}\$?")
 COLUMN = re.compile(r'<th scope="col"[^>]*>(.*?)</th>', re.S)
 FILTER = re.compile(r'data-filter-title="([^"]*)"')
