@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -156,13 +157,18 @@ def _queue_etag(store: Store, fingerprint: str | None = None) -> str:
     return quote_etag(hashlib.sha256(seen.encode()).hexdigest()[:24])
 
 
+def _in_store_clock(value: datetime | None, zone: Any) -> datetime | None:
+    """The time on the store's clock, and kept there: the template's `time`
+    filter turns a plain aware datetime back into the server's TIME_ZONE
+    (`do_timezone` is the `|timezone` filter, which marks it as converted)."""
+    return do_timezone(value, zone) if value is not None else None
+
+
 def _times(order: Order, zone: Any) -> None:
     """Pickup and estimate in the store's clock, for the card and the ticket."""
-    order.pickup_local = timezone.localtime(order.pickup_at, zone) if order.pickup_at else None  # type: ignore[attr-defined]
-    order.estimate_local = (  # type: ignore[attr-defined]
-        timezone.localtime(order.ready_estimate, zone) if order.ready_estimate else None
-    )
-    order.paid_local = timezone.localtime(order.paid_at or order.created_at, zone)  # type: ignore[attr-defined]
+    order.pickup_local = _in_store_clock(order.pickup_at, zone)  # type: ignore[attr-defined]
+    order.estimate_local = _in_store_clock(order.ready_estimate, zone)  # type: ignore[attr-defined]
+    order.paid_local = _in_store_clock(order.paid_at or order.created_at, zone)  # type: ignore[attr-defined]
 
 
 def _queue_context(store: Store, *, error: str = "", etag: str = "") -> dict[str, Any]:
@@ -183,7 +189,7 @@ def _render_queue(request: HttpRequest, store: Store, *, etag: str = "", error: 
 
 def _pause_context(store: Store, *, error: str = "") -> dict[str, Any]:
     state = store_ahead_state(store=Store.objects.prefetch_related("hours").get(pk=store.pk), now=timezone.now())
-    until = timezone.localtime(state.paused_until, store_zone(store)) if state.paused_until else None
+    until = _in_store_clock(state.paused_until, store_zone(store))
     return {"ahead_state": state, "paused_until_local": until, "pause_error": error}
 
 

@@ -5,9 +5,11 @@ polls that do not keep a till's session alive."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from members.models import Member
 from payments.models import Order, ProgrammeSettings, Store, StoreStaff
@@ -217,3 +219,19 @@ def test_options_are_named_in_the_baristas_language(till: Client, store: Store, 
     html = till.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hant", HTTP_HX_REQUEST="true").content.decode()
     assert oat.name_zh_hant and oat.name_zh_hant in html  # type: ignore[attr-defined]
     assert latte_product.name_zh_hant in html and "盡快" in html  # type: ignore[attr-defined]
+
+
+def test_the_card_the_ticket_and_the_pause_tell_the_stores_clock_not_the_servers(
+    till: Client, store: Store, customer: Member
+) -> None:
+    order = ahead_order_place(member=customer, store=store, lines=[latte()]).order
+    # UTC-10 all year: never the server's TIME_ZONE (Asia/Taipei) on the clock face.
+    Store.objects.filter(pk=store.pk).update(time_zone="Pacific/Honolulu")
+    honolulu = ZoneInfo("Pacific/Honolulu")
+    ready_by = timezone.localtime(order.ready_estimate, honolulu).strftime("%H:%M")
+    assert f"ready by {ready_by}" in till.get("/pos/ahead/").content.decode()
+    paid = timezone.localtime(order.paid_at, honolulu).strftime("%H:%M")
+    assert f"· {paid}</p>" in till.get(f"/pos/ahead/{order.pk}/ticket/").content.decode()
+    paused = till.post("/pos/ahead/pause/", {"minutes": "30", "reason": ""}, HTTP_HX_REQUEST="true")
+    until = timezone.localtime(Store.objects.get(pk=store.pk).ahead_paused_until, honolulu).strftime("%H:%M")
+    assert f"Paused until {until}" in paused.content.decode()
