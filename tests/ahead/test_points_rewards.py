@@ -1,0 +1,184 @@
+"""Rewards and points in the order-ahead cart (issue 16): a reward is
+redeemed into a coupon on the order and points pay what they cover, through
+the till's own services, in the order's transaction; a refusal spends
+nothing and a cancel gives everything back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from campaigns.models import Coupon, CouponTemplate, Reward
+from members.models import Member, PointsEntry
+from members.points import points_earn
+from payments.exceptions import InsufficientFunds
+from payments.models import Account, Order, Payment, ProgrammeSettings, Store
+from payments.services.ahead import AheadLine, ahead_order_cancel, ahead_order_place
+from payments.services.orders import order_confirm_payment
+from tests.ahead.conftest import latte, product
+
+pytestmark = pytest.mark.django_db
+
+LATTE = 13_500  # a Medium latte with whole milk
+
+
+def balance(member: Member) -> int:
+    return Account.objects.get(member=member).balance
+
+
+def points(member: Member) -> int:
+    return Member.objects.get(pk=member.pk).points_balance
+
+
+def give_points(member: Member, amount: int) -> None:
+    points_earn(member=member, points=amount, source="test", reference="test:grant")
+
+
+def free_item_reward(sku: str = "latte", cost: int = 120, name: str = "Free latte") -> Reward:
+    template = CouponTemplate.objects.create(name=name, kind=CouponTemplate.Kind.FREE_ITEM, scope_sku=sku)
+    return Reward.objects.create(name=name, points_cost=cost, template=template)
+
+
+@pytest.fixture
+def rich(customer: Member) -> Member:
+    give_points(customer, 200)
+    return customer
+
+
+def test_a_reward_is_redeemed_into_a_coupon_on_the_order(store: Store, rich: Member) -> None:
+    reward = free_item_reward()
+    lines = [latte(), AheadLine(product=product("croissant"))]
+    order = ahead_order_place(member=rich, store=store, lines=lines, reward=reward.pk).order
+    order.refresh_from_db()
+    assert (order.status, order.discount, order.total) == ("paid", LATTE, 8_000)
+    coupon = Coupon.objects.get(member=rich, source="reward")
+    assert coupon.redeemed_at is not None and coupon.order_reference == order.reference
+    spent = PointsEntry.objects.get(member=rich, kind=PointsEntry.Kind.SPEND)
+    assert (spent.points, spent.reference) == (-120, f"coupon:{coupon.code}")
+    assert points(rich) == 200 - 120 + order.points_earned
+    assert balance(rich) == 100_000 - 8_000
+
+
+def test_points_pay_what_they_cover_and_the_wallet_pays_the_rest(store: Store, customer: Member) -> None:
+    give_points(customer, 50)
+    placed = ahead_order_place(member=customer, store=store, lines=[latte()], use_points=True)
+    order = placed.order
+    tenders = {t.kind: (t.amount, t.points_used, t.status) for t in order.tenders.all()}
+    assert tenders == {"points": (5_000, 50, "settled"), "wallet": (LATTE - 5_000, 0, "settled")}
+    assert order.status == "paid" and placed.payment is not None
+    assert balance(customer) == 100_000 - (LATTE - 5_000)
+    # Only what the wallet paid earns (as at the till): the points are gone.
+    assert points(customer) == order.points_earned > 0
+
+
+def test_points_that_cover_it_all_need_no_wallet(store: Store, rich: Member) -> None:
+    placed = ahead_order_place(member=rich, store=store, lines=[latte()], use_points=True)
+    assert placed.payment is None and placed.order.status == "paid"
+    assert (placed.order.tenders.get().kind, placed.order.tenders.get().points_used) == ("points", 135)
+    assert (points(rich), balance(rich)) == (200 - 135, 100_000)
+
+
+def test_reward_and_points_together(store: Store, customer: Member) -> None:
+    give_points(customer, 150)
+    reward = free_item_reward()
+    order = ahead_order_place(member=customer, store=store, lines=[latte(2)], reward=reward.pk, use_points=True).order
+    # One latte free; 30 points left pay NT$30 of the other; the wallet the rest.
+    assert order.total == LATTE
+    assert {t.kind: t.amount for t in order.tenders.all()} == {"points": 3_000, "wallet": LATTE - 3_000}
+    assert balance(customer) == 100_000 - (LATTE - 3_000)
+
+
+REFUSED: dict[str, str] = {
+    "reward_unaffordable": "insufficient_points",
+    "reward_inactive": "reward_unavailable",
+    "reward_unknown": "reward_unavailable",
+    "reward_not_for_these_items": "coupon_not_applicable",
+    "no_points_to_use": "insufficient_points",
+    "wallet_short": "insufficient_funds",
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_refused_order_spends_no_points_and_no_money(
+    store: Store, make_member: Callable[..., Member], case: str
+) -> None:
+    member = make_member("Lin", balance=10_000 if case == "wallet_short" else 100_000)
+    give_points(member, 0 if case == "no_points_to_use" else 130)
+    reward = free_item_reward(cost=500 if case == "reward_unaffordable" else 120)
+    if case == "reward_inactive":
+        Reward.objects.filter(pk=reward.pk).update(is_active=False)
+    if case == "reward_not_for_these_items":
+        reward = free_item_reward(sku="croissant", name="Free croissant")
+    wallet_before, points_before = balance(member), points(member)
+    kwargs: dict[str, Any] = {"use_points": True} if case == "no_points_to_use" else {"reward": reward.pk}
+    if case == "reward_unknown":
+        kwargs = {"reward": reward.pk + 1000}
+    if case == "wallet_short":
+        kwargs["use_points"] = True
+    with pytest.raises(Exception) as refused:
+        ahead_order_place(member=member, store=store, lines=[latte(3)], **kwargs)
+    assert getattr(refused.value, "code", None) == REFUSED[case]
+    if case == "wallet_short":
+        assert isinstance(refused.value, InsufficientFunds)
+    assert (balance(member), points(member)) == (wallet_before, points_before)
+    assert not PointsEntry.objects.filter(member=member, kind=PointsEntry.Kind.SPEND).exists()
+    assert not Coupon.objects.filter(member=member).exists()
+    assert not Order.objects.filter(channel="ahead").exists() and not Payment.objects.exists()
+
+
+def cheap_refunds() -> None:
+    # Above the refund-approval threshold: the member's own cancel needs no second person.
+    ProgrammeSettings.objects.update_or_create(pk=1, defaults={"refund_approval_threshold": 1_000})
+    ProgrammeSettings.forget_cached()
+
+
+def test_cancel_gives_back_the_points_the_wallet_and_the_rewards_coupon(store: Store, customer: Member) -> None:
+    cheap_refunds()
+    give_points(customer, 150)
+    reward = free_item_reward()
+    order = ahead_order_place(member=customer, store=store, lines=[latte(2)], reward=reward.pk, use_points=True).order
+    assert points(customer) == order.points_earned  # 120 for the reward, 30 paid, some earned
+    cancelled = ahead_order_cancel(order=order, member=customer)
+    assert cancelled.refund is not None and cancelled.refund.amount == order.total
+    # The 30 points that paid come back, what the order earned goes; the
+    # reward stays redeemed, its coupon released to use again.
+    assert (points(customer), balance(customer)) == (30, 100_000)
+    coupon = Coupon.objects.get(member=customer, source="reward")
+    assert (coupon.redeemed_at, coupon.order_reference) == (None, "")
+    order.refresh_from_db()
+    assert (order.status, order.prep_status) == ("refunded", "cancelled")
+
+
+def test_cancelling_an_order_a_reward_paid_in_full_releases_its_coupon(store: Store, rich: Member) -> None:
+    order = ahead_order_place(member=rich, store=store, lines=[latte()], reward=free_item_reward().pk).order
+    assert (order.total, order.status) == (0, "paid")
+    ahead_order_cancel(order=order, member=rich)
+    coupon = Coupon.objects.get(member=rich, source="reward")
+    assert coupon.redeemed_at is None
+    assert Order.objects.get(pk=order.pk).prep_status == "cancelled"
+
+
+def test_points_come_back_when_the_wallet_rest_is_declined(store: Store, customer: Member) -> None:
+    ProgrammeSettings.objects.update_or_create(pk=1, defaults={"no_confirmation_limit": 1_000})
+    ProgrammeSettings.forget_cached()
+    give_points(customer, 50)
+    placed = ahead_order_place(member=customer, store=store, lines=[latte()], use_points=True)
+    assert placed.needs_confirmation and points(customer) == 0
+    assert placed.payment is not None
+    order_confirm_payment(payment_id=placed.payment.pk, member=customer, approve=False)
+    placed.order.refresh_from_db()
+    assert (placed.order.status, placed.order.prep_status) == ("void", "cancelled")
+    assert (points(customer), balance(customer)) == (50, 100_000)
+
+
+def test_points_paid_then_the_member_approves_the_rest(store: Store, customer: Member) -> None:
+    ProgrammeSettings.objects.update_or_create(pk=1, defaults={"no_confirmation_limit": 1_000})
+    ProgrammeSettings.forget_cached()
+    give_points(customer, 50)
+    placed = ahead_order_place(member=customer, store=store, lines=[latte()], use_points=True)
+    assert placed.payment is not None and placed.order.status == "open"
+    order_confirm_payment(payment_id=placed.payment.pk, member=customer, approve=True)
+    placed.order.refresh_from_db()
+    assert placed.order.status == "paid" and balance(customer) == 100_000 - (LATTE - 5_000)
