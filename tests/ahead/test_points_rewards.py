@@ -6,9 +6,11 @@ nothing and a cancel gives everything back."""
 from __future__ import annotations
 
 from collections.abc import Callable
+import uuid
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from campaigns.models import Coupon, CouponTemplate, Reward
 from members.models import Member, PointsEntry
@@ -17,6 +19,7 @@ from payments.exceptions import InsufficientFunds
 from payments.models import Account, Order, Payment, ProgrammeSettings, Store
 from payments.services.ahead import AheadLine, ahead_order_cancel, ahead_order_place
 from payments.services.orders import order_confirm_payment
+from payments.services.top_ups import wallet_top_up
 from tests.ahead.conftest import latte, product
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +185,73 @@ def test_points_paid_then_the_member_approves_the_rest(store: Store, customer: M
     order_confirm_payment(payment_id=placed.payment.pk, member=customer, approve=True)
     placed.order.refresh_from_db()
     assert placed.order.status == "paid" and balance(customer) == 100_000 - (LATTE - 5_000)
+
+
+# --- The API: POST /api/v1/me/orders takes "reward" and "use_points" -------------------------
+
+
+@pytest.fixture
+def member_api(member_user: Any, store: Store) -> APIClient:
+    member = member_user.member
+    for _ in range(2):  # the most one top-up takes is NT$100
+        wallet_top_up(member=member, amount=10_000, tender="cash")
+    give_points(member, 150)
+    client = APIClient()
+    client.force_login(member_user)
+    return client
+
+
+def place(client: APIClient, **body: Any) -> Any:
+    body = {"store": "ahead", "lines": [{"product": product("latte").pk, "quantity": 2}], **body}
+    return client.post("/api/v1/me/orders", body, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+
+
+def test_the_api_redeems_a_reward_and_pays_with_points(member_api: APIClient, member_user: Any) -> None:
+    member = member_user.member
+    response = place(member_api, reward=free_item_reward().pk, use_points=True)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["discount"], body["total"]) == (LATTE, LATTE)
+    assert (body["points_used"], body["paid_with_points"]) == (30, 3_000)
+    assert body["wallet_balance"] == balance(member) == 20_000 - (LATTE - 3_000)
+    cancelled = member_api.post(f"/api/v1/me/orders/{body['id']}/cancel").json()
+    assert cancelled["wallet_balance"] == 20_000 and points(member) == 30
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"reward": "big"}, 400, "validation_error"),
+        ({"use_points": "yes"}, 400, "validation_error"),
+        ({"reward": "unaffordable"}, 422, "insufficient_points"),
+        ({"reward": "inactive"}, 422, "reward_unavailable"),
+        ({"reward": "croissant"}, 422, "coupon_not_applicable"),
+    ],
+)
+def test_the_api_refuses_with_existing_codes_and_spends_nothing(
+    member_api: APIClient, member_user: Any, body: dict[str, Any], status: int, code: str
+) -> None:
+    member = member_user.member
+    rewards = {
+        "unaffordable": free_item_reward(cost=999).pk,
+        "inactive": Reward.objects.create(
+            name="Old", points_cost=10, template=free_item_reward().template, is_active=False
+        ).pk,
+        "croissant": free_item_reward(sku="croissant", name="Free croissant").pk,
+    }
+    sent = {key: rewards.get(value, value) if key == "reward" else value for key, value in body.items()}
+    response = place(member_api, **sent)
+    assert (response.status_code, response.json()["code"]) == (status, code), response.content
+    assert (balance(member), points(member)) == (20_000, 150)
+    assert not Order.objects.filter(channel="ahead").exists()
+
+
+def test_the_schema_documents_the_fields_and_their_codes() -> None:
+    schema = APIClient().get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["OrderInputRequest"]["properties"]
+    assert fields["reward"]["type"] == "integer" and fields["reward"]["nullable"] is True
+    assert fields["use_points"]["type"] == "boolean"
+    codes = set(schema["components"]["schemas"]["ProblemCode"]["enum"])
+    assert {"insufficient_points", "reward_unavailable"} <= codes
+    output = schema["components"]["schemas"]["AheadOrderPlacedOutput"]["properties"]
+    assert output["points_used"]["type"] == output["paid_with_points"]["type"] == "integer"
