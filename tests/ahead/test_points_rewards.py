@@ -5,8 +5,8 @@ nothing and a cancel gives everything back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
