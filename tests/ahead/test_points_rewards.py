@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from campaigns.models import Coupon, CouponTemplate, Reward
@@ -21,6 +22,7 @@ from payments.services.ahead import AheadLine, ahead_order_cancel, ahead_order_p
 from payments.services.orders import order_confirm_payment
 from payments.services.top_ups import wallet_top_up
 from tests.ahead.conftest import latte, product
+from tests.ahead.portal import add_to_cart, fund, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +257,67 @@ def test_the_schema_documents_the_fields_and_their_codes() -> None:
     assert {"insufficient_points", "reward_unavailable"} <= codes
     output = schema["components"]["schemas"]["AheadOrderPlacedOutput"]["properties"]
     assert output["points_used"]["type"] == output["paid_with_points"]["type"] == "integer"
+
+
+# --- The portal's cart ---------------------------------------------------------------------
+
+
+def cart_page(client: Client, store: Store) -> str:
+    return str(client.get(f"/order/{store.slug}/cart/").content.decode())
+
+
+def test_the_cart_offers_affordable_rewards_and_points_and_pays_with_them(
+    member_client: Client, member: Member, store: Store
+) -> None:
+    fund(member)
+    give_points(member, 150)
+    latte_reward = free_item_reward()
+    free_item_reward(cost=500, name="Free cake")  # beyond the member's points: not offered
+    add_to_cart(member_client, store, "latte", quantity=2)
+    page = cart_page(member_client, store)
+    assert "Free latte — 120 points" in page and "Free cake" not in page
+    assert "Use 150 points for NT$150" in page  # before a reward takes its points
+    cart_url = f"/order/{store.slug}/cart/"
+    member_client.post(cart_url, {"action": "reward", "reward": str(latte_reward.pk)})
+    page = cart_page(member_client, store)
+    assert 'aria-pressed="true"' in page and "−NT$135" in page
+    assert "Use 30 points for NT$30" in page  # what is left after the reward
+    assert not Coupon.objects.exists() and points(member) == 150  # nothing spent yet
+    member_client.post(cart_url, {"action": "points", "use_points": "on"})
+    page = cart_page(member_client, store)
+    assert 'data-testid="wallet-pays">NT$105<' in page and "Pay NT$105 from wallet" in page
+    response = pay(member_client, store)
+    order = Order.objects.get(member=member)
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
+    assert (order.discount, order.total) == (LATTE, LATTE)
+    assert {t.kind: t.amount for t in order.tenders.all()} == {"points": 3_000, "wallet": LATTE - 3_000}
+    assert balance(member) == 100_000 - (LATTE - 3_000)
+
+
+def test_the_cart_takes_a_reward_and_points_back_off(member_client: Client, member: Member, store: Store) -> None:
+    fund(member)
+    give_points(member, 150)
+    reward = free_item_reward()
+    add_to_cart(member_client, store)
+    cart_url = f"/order/{store.slug}/cart/"
+    member_client.post(cart_url, {"action": "reward", "reward": str(reward.pk)})
+    member_client.post(cart_url, {"action": "points", "use_points": "on"})
+    member_client.post(cart_url, {"action": "reward", "reward": ""})
+    member_client.post(cart_url, {"action": "points"})  # the box unticked sends nothing
+    pay(member_client, store)
+    order = Order.objects.get(member=member)
+    assert (order.discount, [t.kind for t in order.tenders.all()]) == (0, ["wallet"])
+    assert points(member) == 150 + order.points_earned
+
+
+def test_a_refusal_on_the_cart_spends_nothing(member_client: Client, member: Member, store: Store) -> None:
+    fund(member)
+    give_points(member, 150)
+    reward = free_item_reward(sku="croissant", name="Free croissant")
+    add_to_cart(member_client, store)
+    member_client.post(f"/order/{store.slug}/cart/", {"action": "reward", "reward": str(reward.pk)})
+    assert "Nothing in this order qualifies for this coupon." in cart_page(member_client, store)
+    response = pay(member_client, store)
+    assert response.status_code == 302 and response["Location"] == f"/order/{store.slug}/cart/"
+    assert (points(member), balance(member)) == (150, 100_000) and not Order.objects.exists()
+    assert not Coupon.objects.exists()
