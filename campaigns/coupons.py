@@ -125,10 +125,19 @@ def coupon_evaluate(
         )
     template = coupon.template
     others = [c for c in (applied_codes or []) if c != code]
-    if others:
-        other_templates = coupon_templates_for_codes(codes=others)
-        if not template.stackable or any(not t.stackable for t in other_templates):
-            raise CouponNotStackable(_("Only one coupon per order unless both say they combine."))
+    other_templates = list(coupon_templates_for_codes(codes=others)) if others else []
+    amount = coupon_template_discount(template=template, lines=lines, subtotal=subtotal, others=other_templates)
+    return CouponDiscount(code=code, amount=amount, description=template.name, stackable=template.stackable)
+
+
+def coupon_template_discount(
+    *, template: CouponTemplate, lines: list[QuoteLine], subtotal: int, others: list[CouponTemplate]
+) -> int:
+    """What a coupon of `template` takes off these lines beside coupons of
+    `others`, or its refusal: the rule of coupon_evaluate, also used to show a
+    reward's coupon on a cart before the reward is redeemed."""
+    if others and (not template.stackable or any(not t.stackable for t in others)):
+        raise CouponNotStackable(_("Only one coupon per order unless both say they combine."))
     if subtotal < template.min_spend:
         raise CouponNotApplicable(
             _("Spend at least %(amount)s to use this coupon.") % {"amount": format_money(template.min_spend)}
@@ -136,7 +145,7 @@ def coupon_evaluate(
     amount = min(_discount(template, lines, subtotal), subtotal)
     if amount <= 0:
         raise CouponNotApplicable(_("Nothing in this order qualifies for this coupon."))
-    return CouponDiscount(code=code, amount=amount, description=template.name, stackable=template.stackable)
+    return amount
 
 
 # --- Holding and redeeming: one coupon, one order -------------------------------------

@@ -27,6 +27,15 @@ class StrictIntegerField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A boolean that arrived as a JSON true or false: not "yes", "1" or 1."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class UTCDateTimeField(serializers.DateTimeField):
     """A timestamp rendered in UTC as ISO 8601 with `Z`."""
 

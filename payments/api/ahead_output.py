@@ -126,6 +126,19 @@ class AheadOrderOutput(serializers.Serializer):
     cancelled_at = UTCDateTimeField(allow_null=True)
     lines = OrderLineOutput(many=True, source="lines.all")
     payment = serializers.SerializerMethodField()
+    points_used = serializers.SerializerMethodField(help_text="points spent paying for it (use_points)")
+    paid_with_points = serializers.SerializerMethodField(help_text="what those points paid; the wallet paid the rest")
+
+    def _points_tenders(self, order: Order) -> list[Tender]:
+        return [t for t in order.tenders.all() if t.kind == Tender.Kind.POINTS and t.status == Tender.Status.SETTLED]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_points_used(self, order: Order) -> int:
+        return sum(t.points_used for t in self._points_tenders(order))
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_paid_with_points(self, order: Order) -> int:
+        return sum(t.amount for t in self._points_tenders(order))
 
     @extend_schema_field(OrderPaymentOutput(allow_null=True))
     def get_payment(self, order: Order) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cafe_loyalty.core.apifields import StrictIntegerField
+from cafe_loyalty.core.apifields import StrictBooleanField, StrictIntegerField
 from members.models import Member
 from payments.api.ahead_output import (
     AheadOrderCancelledOutput,
@@ -72,6 +72,21 @@ class OrderInput(serializers.Serializer):
         help_text='"asap", or a time today: "HH:MM" at the store, or an ISO 8601 date-time with its offset',
     )
     coupon = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    reward = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the id of a reward of the catalogue to redeem now: its points are spent and its coupon applied to "
+        "this order (422 insufficient_points or reward_unavailable, or the coupon's own refusal; nothing spent)",
+    )
+    use_points = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="pay what your points cover first (as the till's Points tender), the wallet the rest; "
+        "422 insufficient_points when you have none",
+    )
 
 
 def _pickup(text: str, store: Store) -> datetime | None:
@@ -135,7 +150,8 @@ class MeOrdersView(MemberAPIView):
         description=(
             "201 when paid (it is in the store's queue); 202 when the wallet payment waits for you to confirm it "
             "(POST /api/v1/me/payments/{id}/confirm): it joins the queue once confirmed. "
-            "Nothing is charged on a refusal."
+            "A reward and points are taken as at the till, in the same transaction: "
+            "nothing is charged and no point spent on a refusal."
         ),
         request=OrderInput,
         ok={201: AheadOrderPlacedOutput, 202: AheadOrderPlacedOutput},
@@ -159,6 +175,8 @@ class MeOrdersView(MemberAPIView):
             lines=_lines(values["lines"]),
             pickup_at=_pickup(values["pickup"], store),
             coupon_code=values["coupon"],
+            reward=values["reward"],
+            use_points=values["use_points"],
             idempotency_record=claim,
         )
         return _placed_answer(placed.order.pk, member)

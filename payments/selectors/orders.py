@@ -66,12 +66,13 @@ class PointsTenderPreview:
     covers: int  # how much of what is due they pay
 
 
-def points_tender_preview(*, member: Member, due: int) -> PointsTenderPreview | None:
+def points_tender_preview(*, member: Member, due: int, spent_first: int = 0) -> PointsTenderPreview | None:
     """What the Points tender would do now, shown on its button before anything
     is spent: the same sum as the tender (enough whole points for what is due,
-    at most what the member has), None when they have none to use."""
+    at most what the member has), None when they have none to use.
+    `spent_first`: points a reward on the same order takes before (a cart)."""
     value = PointsPolicy.current().point_value
-    points = min(-(-due // value), member.points_balance)
+    points = min(-(-due // value), member.points_balance - spent_first)
     if points <= 0:
         return None
     return PointsTenderPreview(points=points, covers=min(points * value, due))

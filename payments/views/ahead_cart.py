@@ -1,5 +1,5 @@
-"""Order ahead in the portal: the cart (quantities, coupon, pickup time) and
-paying for it from the wallet.
+"""Order ahead in the portal: the cart (quantities, coupon, a reward, points,
+pickup time) and paying for it from the wallet.
 
 Paying calls ahead_order_place with the cart's one-time key as the order's
 idempotency key, taken in the service's own transaction: a double tap or a
@@ -9,6 +9,7 @@ cart and pays again with it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.contrib import messages
@@ -22,11 +23,14 @@ from django.views.decorators.http import require_POST
 from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.problems import Problem
 from campaigns.earning import QuoteLine
-from campaigns.selectors import coupons_live
+from campaigns.models import Reward
+from campaigns.rewards import reward_preview
+from campaigns.selectors import coupons_live, reward_by_id, rewards_active
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.models import IdempotencyRecord, Order, Store
 from payments.selectors.ahead import ahead_menu
+from payments.selectors.orders import points_tender_preview
 from payments.selectors.wallet import wallet_balance
 from payments.services.ahead import AheadLine, ahead_order_place, ahead_ready_estimate, store_intervals, store_zone
 from payments.services.claims import ClaimTaken
@@ -38,6 +42,8 @@ from payments.views.ahead_session import (
     cart_priced,
     cart_set_coupon,
     cart_set_quantity,
+    cart_set_reward,
+    cart_set_use_points,
 )
 
 SLOT = timedelta(minutes=15)
@@ -75,6 +81,14 @@ def _pickup_text(request: HttpRequest) -> str:
     return request.POST.get("pickup_time", "")
 
 
+def _quote_lines(cart: PricedCart) -> list[QuoteLine]:
+    return [
+        QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
+        for line in cart.lines
+        if line.product is not None and not line.problem
+    ]
+
+
 def _coupon_preview(member: Member, store: Store, cart: PricedCart) -> tuple[int, str, str]:
     """(discount, description, refusal) of the cart's coupon, as the till
     would take it now; the order takes it again when it is paid."""
@@ -82,18 +96,40 @@ def _coupon_preview(member: Member, store: Store, cart: PricedCart) -> tuple[int
         return 0, "", ""
     from campaigns.coupons import coupon_evaluate
 
-    lines = [
-        QuoteLine(line.product.sku, line.product.category.slug, line.quantity, line.line_total)
-        for line in cart.lines
-        if line.product is not None and not line.problem
-    ]
     try:
         found = coupon_evaluate(
-            code=cart.coupon, member=member, lines=lines, subtotal=cart.subtotal, store_slug=store.slug
+            code=cart.coupon, member=member, lines=_quote_lines(cart), subtotal=cart.subtotal, store_slug=store.slug
         )
     except Problem as exc:
         return 0, "", exc.detail
     return found.amount, found.description, ""
+
+
+@dataclass
+class RewardChoice:
+    reward: Reward | None = None
+    discount: int = 0
+    error: str = ""
+
+    @property
+    def points(self) -> int:
+        """What redeeming it spends (nothing while it is refused)."""
+        return self.reward.points_cost if self.reward is not None and not self.error else 0
+
+
+def _reward_preview(member: Member, cart: PricedCart) -> RewardChoice:
+    """The cart's reward and what its coupon would take off, as redeeming it
+    when paying would (reward_preview: nothing is spent here)."""
+    reward = reward_by_id(reward_id=cart.reward) if cart.reward is not None else None
+    if reward is None or not cart.subtotal:
+        return RewardChoice(reward=reward)
+    try:
+        amount = reward_preview(
+            member=member, reward=reward, lines=_quote_lines(cart), subtotal=cart.subtotal, other_code=cart.coupon
+        )
+    except Problem as exc:
+        return RewardChoice(reward=reward, error=exc.detail)
+    return RewardChoice(reward=reward, discount=amount)
 
 
 @login_required
@@ -109,6 +145,11 @@ def cart(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     priced = cart_priced(cart_of(request.session, store.slug), ahead_menu(store=store))
     discount, coupon_name, coupon_error = _coupon_preview(member, store, priced)
+    chosen = _reward_preview(member, priced)
+    total = max(priced.subtotal - discount - chosen.discount, 0)
+    # The points offer is shown whether or not it is ticked; ticked, it comes off what the wallet pays.
+    points_offer = points_tender_preview(member=member, due=total, spent_first=chosen.points) if total else None
+    points_pay = points_offer.covers if points_offer is not None and priced.use_points else 0
     items = max(priced.items, 1)
     choice = store_choice(store, now, items=items)
     ready = choice.ready_estimate or ahead_ready_estimate(store=store, now=now, items=items)
@@ -119,7 +160,13 @@ def cart(request: HttpRequest, slug: str) -> HttpResponse:
         "discount": discount,
         "coupon_name": coupon_name,
         "coupon_error": coupon_error,
-        "total": priced.subtotal - discount,
+        "total": total,
+        "reward": chosen,
+        "rewards": [r for r in rewards_active() if r.points_cost <= member.points_balance or r.pk == priced.reward],
+        "points_balance": member.points_balance,
+        "points_offer": points_offer,
+        "points_pay": points_pay,
+        "wallet_pays": total - points_pay,
         "slots": pickup_slots(store=store, now=now, earliest=ready),
         "asap_ready": ready,
         "coupons": list(coupons_live(member=member, now=now)[:5]),
@@ -139,6 +186,11 @@ def _edit(request: HttpRequest, store: Store) -> None:
         cart_set_coupon(request.session, store.slug, request.POST.get("coupon", ""))
     elif action == "coupon_remove":
         cart_set_coupon(request.session, store.slug, "")
+    elif action == "reward":
+        wanted = request.POST.get("reward", "")
+        cart_set_reward(request.session, store.slug, int(wanted) if wanted.isdigit() else None)
+    elif action == "points":
+        cart_set_use_points(request.session, store.slug, request.POST.get("use_points") == "on")
 
 
 def _claim(request: HttpRequest, key: str) -> IdempotencyRecord:
@@ -226,6 +278,8 @@ def pay(request: HttpRequest, slug: str) -> HttpResponse:
             lines=lines,
             pickup_at=pickup_at,
             coupon_code=current.get("coupon", ""),
+            reward=priced.reward,
+            use_points=priced.use_points,
             idempotency_record=_claim(request, key),
             now=now,
         )

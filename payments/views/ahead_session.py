@@ -79,6 +79,20 @@ def cart_set_coupon(session: SessionBase, slug: str, code: str) -> None:
     cart_save(session, slug, cart)
 
 
+def cart_set_reward(session: SessionBase, slug: str, reward_id: int | None) -> None:
+    """The reward to redeem when paying (None: none). Nothing is spent until then."""
+    cart = cart_of(session, slug)
+    cart["reward"] = reward_id
+    cart_save(session, slug, cart)
+
+
+def cart_set_use_points(session: SessionBase, slug: str, use: bool) -> None:
+    """Whether the member's points pay what they cover when paying."""
+    cart = cart_of(session, slug)
+    cart["use_points"] = use
+    cart_save(session, slug, cart)
+
+
 def cart_clear(session: SessionBase, slug: str, *, key: str) -> None:
     """Empty the store's cart once an order was placed with its key (not a
     cart the member has started again since)."""
@@ -131,6 +145,8 @@ class PricedCart:
     key: str
     coupon: str
     lines: list[CartLine] = field(default_factory=list)
+    reward: int | None = None  # a reward's id, redeemed when paying
+    use_points: bool = False
 
     @property
     def subtotal(self) -> int:
@@ -153,7 +169,13 @@ def cart_priced(cart: dict[str, Any], menu: AheadMenu) -> PricedCart:
     """The cart's lines with the store's menu as it is now: prices, options,
     and what can no longer be ordered (said on the line)."""
     products = menu_products(menu)
-    priced = PricedCart(key=cart["key"], coupon=cart.get("coupon", ""))
+    reward = cart.get("reward")
+    priced = PricedCart(
+        key=cart["key"],
+        coupon=cart.get("coupon", ""),
+        reward=reward if isinstance(reward, int) else None,
+        use_points=cart.get("use_points") is True,
+    )
     for index, line in enumerate(cart["lines"]):
         product = products.get(line["product"])
         options: list[ModifierOption] = []

@@ -2,7 +2,7 @@
 // browser may tell where the member is (asked only when they tap "Nearest
 // first", or at once if they allowed it before); the distances are worked out
 // here, so their location never leaves the phone. On the cart, choosing a
-// pickup time picks "later today".
+// pickup time picks "later today", and ticking "use my points" updates the total.
 (function () {
   function distanceKm(lat1, lng1, lat2, lng2) {
     var rad = Math.PI / 180, dLat = (lat2 - lat1) * rad, dLng = (lng2 - lng1) * rad;
@@ -50,6 +50,10 @@
     var slots = document.getElementById("id_pickup_time");
     var slotChoice = document.querySelector("[data-pickup-slot]");
     if (slots && slotChoice) slots.addEventListener("change", function () { slotChoice.checked = true; });
+    // "Use my points": the server works out the new total (the form's noscript button does the same).
+    document.querySelectorAll("[data-submit-on-change]").forEach(function (input) {
+      input.addEventListener("change", function () { input.form.submit(); });
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -7,8 +7,11 @@ paid by one wallet tender charged to the signed-in member
 confirmation rule); it is settled like any sale (loyalty earned once). Above
 the member's no-confirmation limit it waits, unpaid and out of the queue,
 until the member approves (then it is paid and queued) or declines or lets
-it expire (then it is void and cancelled; see orders.tenders). Any refusal
-rolls everything back: nothing is charged, no coupon held, no order left."""
+it expire (then it is void and cancelled; see orders.tenders). As at the
+till, the member may redeem a reward (its points become a coupon on this
+order: campaigns.rewards) and pay part with points (the till's Points
+tender), the wallet paying the rest. Any refusal rolls everything back:
+nothing is charged, no point spent, no coupon held, no order left."""
 
 from __future__ import annotations
 
@@ -19,10 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.exceptions import RewardUnavailable
+from campaigns.rewards import reward_redeem
+from campaigns.selectors import reward_by_id
+from members.exceptions import InsufficientPoints
 from members.models import Member
 from members.notices import notices_batched
 from payments.exceptions import WalletError
 from payments.models import IdempotencyRecord, ModifierOption, Order, OrderLine, Payment, Product, Store, Tender
+from payments.selectors.orders import points_tender_preview
 from payments.services.ahead.errors import ItemSoldOut, ModifierInvalid
 from payments.services.ahead.hours import ahead_pickup_check
 from payments.services.claims import claim_take
@@ -30,7 +38,8 @@ from payments.services.ledger import system_postings_last
 from payments.services.orders.cart import order_add_product, order_apply_coupon_locked, order_recalculate
 from payments.services.orders.errors import TillError
 from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
-from payments.services.risk import wallet_refusal_record
+from payments.services.orders.tenders import order_points_tender_locked
+from payments.services.risk import wallet_lock_with_activity, wallet_refusal_record
 from payments.services.wallet_payments import wallet_charge_member
 
 MAX_QUANTITY = 20  # of one line: a cafe order, not a catering one
@@ -48,7 +57,7 @@ class AheadLine:
 @dataclass
 class AheadPlaced:
     order: Order
-    payment: Payment | None  # None when a coupon paid it all
+    payment: Payment | None  # None when coupons (or points) paid it all
     wallet_balance: int | None
 
     @property
@@ -63,6 +72,8 @@ def ahead_order_place(
     lines: list[AheadLine],
     pickup_at: datetime | None = None,
     coupon_code: str = "",
+    reward: int | None = None,
+    use_points: bool = False,
     idempotency_record: IdempotencyRecord | None = None,
     now: datetime | None = None,
 ) -> AheadPlaced:
@@ -70,7 +81,11 @@ def ahead_order_place(
     possible), paid from the member's wallet. Refuses a store that is off,
     paused or closed then, a pickup in the past or not today, an inactive or
     sold-out item or option, an option that is not the item's or a second one
-    of a group — and the wallet's own refusals — with nothing charged."""
+    of a group — and the wallet's own refusals — with nothing charged.
+    `reward`: the id of a reward to redeem now for a coupon on this order
+    (refused: reward_unavailable, insufficient_points, or the coupon's own
+    refusal); `use_points`: pay what the member's points cover first, as the
+    till's Points button does (insufficient_points when they have none)."""
     now = now or timezone.now()
     if not lines or len(lines) > MAX_LINES:
         raise TillError(_("An order ahead has 1 to %(n)s lines.") % {"n": MAX_LINES})
@@ -98,8 +113,13 @@ def ahead_order_place(
             _build(order, lines, chosen)
             if coupon_code.strip():
                 order_apply_coupon_locked(order=order, code=coupon_code)
+            if reward is not None:
+                # The wallet before the member (the lock order of
+                # orders.tenders): redeeming locks the member's points.
+                wallet_lock_with_activity(member=member, now=now)
+                _redeem_onto(order, member, reward)
             locked = order_lock_for_settling(order_id=order.pk)
-            placed = _pay(locked, member, idempotency_record, now)
+            placed = _pay(locked, member, idempotency_record, now, use_points)
     except WalletError as exc:
         wallet_refusal_record(exc=exc, member=exc.member, terminal=None)
         raise
@@ -157,29 +177,67 @@ def _build(order: Order, lines: list[AheadLine], chosen: list[list[int]]) -> Non
     order_recalculate(order=order)
 
 
-def _pay(order: Order, member: Member, claim: IdempotencyRecord | None, now: datetime) -> AheadPlaced:
-    """One wallet tender for the total, then settle (paid now, or when the
-    member approves). A total of zero (a coupon paid it all) settles at once."""
-    if order.total == 0:
-        order_settle_locked(order=order, now=now, settled=[])
+def _redeem_onto(order: Order, member: Member, reward_id: int) -> None:
+    """Redeem the reward (its points spent, its coupon issued) and apply the
+    coupon to this order, in the order's transaction: a refusal after this
+    gives the points back with everything else."""
+    reward = reward_by_id(reward_id=reward_id)
+    if reward is None:
+        raise RewardUnavailable(_("This reward is not available right now."))
+    coupon = reward_redeem(member=member, reward=reward)
+    order_apply_coupon_locked(order=order, code=coupon.code)
+
+
+def _points_cover(order: Order, use_points: bool) -> int:
+    """What the member's points would pay of the total, as the till's Points
+    button shows it (points_tender_preview)."""
+    if not use_points or order.total == 0:
+        return 0
+    assert order.member is not None  # an order ahead is always the member's
+    preview = points_tender_preview(member=order.member, due=order.total)
+    if preview is None:
+        raise InsufficientPoints(_("You have no points to use."))
+    return preview.covers
+
+
+def _pay(order: Order, member: Member, claim: IdempotencyRecord | None, now: datetime, use_points: bool) -> AheadPlaced:
+    """One wallet tender for what the points do not cover, then the points
+    tender (the wallet before the member's points: the lock order of
+    orders.tenders), then settle (paid now, or when the member approves).
+    Nothing left to pay (coupons or points paid it all) settles at once."""
+    covers = _points_cover(order, use_points)
+    rest = order.total - covers
+    charge = None
+    paid: list[Tender] = []
+    if rest:
+        charge = wallet_charge_member(
+            member=member,
+            amount=rest,
+            store=order.store,
+            reference=order.reference,
+            idempotency_record=claim,
+            now=now,
+        )
+        settled = charge.payment.status == Payment.Status.SUCCEEDED
+        wallet = Tender.objects.create(
+            order=order,
+            kind=Tender.Kind.WALLET,
+            amount=rest,
+            idempotency_key=f"{order.reference}:wallet",
+            payment=charge.payment,
+            status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
+            created_at=now,
+        )
+        paid += [wallet] if settled else []
+    if covers:
+        points = order_points_tender_locked(
+            order=order, amount=covers, key=f"{order.reference}:points", source="Order ahead"
+        )
+        if points.amount != covers:  # the preview is the till's sum; never settle short
+            raise InsufficientPoints(_("Your points changed meanwhile; look at the cart again."))
+        paid.append(points)
+    wallet_balance = charge.wallet_balance if charge else None
+    order_settle_locked(order=order, now=now, wallet_balance=wallet_balance, settled=paid)
+    if charge is None:
         return AheadPlaced(order=order, payment=None, wallet_balance=None)
-    charge = wallet_charge_member(
-        member=member,
-        amount=order.total,
-        store=order.store,
-        reference=order.reference,
-        idempotency_record=claim,
-        now=now,
-    )
-    settled = charge.payment.status == Payment.Status.SUCCEEDED
-    tender = Tender.objects.create(
-        order=order,
-        kind=Tender.Kind.WALLET,
-        amount=order.total,
-        idempotency_key=f"{order.reference}:wallet",
-        payment=charge.payment,
-        status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
-        created_at=now,
-    )
-    order_settle_locked(order=order, now=now, wallet_balance=charge.wallet_balance, settled=[tender] if settled else [])
     return AheadPlaced(order=order, payment=charge.payment, wallet_balance=charge.wallet_balance)

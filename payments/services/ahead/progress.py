@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from campaigns.coupons import coupon_release
 from members.models import Member
 from members.notices import notice_send, notice_text, notices_batched
 from payments.exceptions import PaymentNotPending
@@ -72,6 +73,10 @@ def ahead_order_cancel(*, order: Order, member: Member, now: datetime | None = N
         result = None
         if locked.total > 0:
             result = order_refund_locked(order=locked, reason="Order ahead cancelled by the member", member_cancel=True)
+        else:
+            # Coupons (a reward's, say) paid it all: nothing to refund, but the
+            # coupons are the member's to use again, as a refund releases them.
+            coupon_release(order_reference=locked.reference)
         Order.objects.filter(pk=locked.pk).update(prep_status=Order.PrepStatus.CANCELLED, cancelled_at=now)
         notice_send(
             member=member,

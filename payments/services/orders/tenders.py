@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
-from members.points import points_spend
+from members.points import points_reverse_for_refund, points_spend
 from payments.exceptions import PaymentNotFound, WalletError
 from payments.models import IdempotencyRecord, Order, Payment, Store, Tender, Terminal
 from payments.selectors.orders import order_due
@@ -122,14 +122,25 @@ def _local_tender(
         return _create_tender(order, kind, amount, key, cash_received=received, change_given=change)
     if kind == Tender.Kind.CARD:
         return _create_tender(order, kind, amount, key)
+    return order_points_tender_locked(order=order, amount=amount, key=key, points=points)
+
+
+def order_points_tender_locked(
+    *, order: Order, amount: int, key: str, points: int | None = None, source: str = "Paid at the till"
+) -> Tender:
+    """The Points tender, inside the caller's transaction with `order` locked:
+    enough whole points for `amount` (or `points`, if fewer), at most what the
+    proven member has (points_tender_preview shows the same sum), spent
+    against the order so a refund gives them back. The till's Points button
+    and an order ahead's "use my points" both take it here."""
     member = order_require_proven_member(order)
     value = PointsPolicy.current().point_value
     wanted = points if points is not None else -(-amount // value)
     wanted = min(wanted, member.points_balance, -(-amount // value))
     if wanted <= 0:
         raise TillError(_("The member has no points to use."))
-    points_spend(member=member, points=wanted, source="Paid at the till", reference=order.reference)
-    return _create_tender(order, kind, min(wanted * value, amount), key, points_used=wanted)
+    points_spend(member=member, points=wanted, source=source, reference=order.reference)
+    return _create_tender(order, Tender.Kind.POINTS, min(wanted * value, amount), key, points_used=wanted)
 
 
 def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any) -> Tender:
@@ -297,15 +308,40 @@ ONE_TENDER_CHANNELS = (Order.Channel.API, Order.Channel.AHEAD)
 
 
 def orders_void_unpaid(*, order_ids: list[int], now: datetime) -> None:
-    """Void these open one-tender orders and let go of their coupons."""
-    voided = Order.objects.filter(pk__in=order_ids, channel__in=ONE_TENDER_CHANNELS, status=Order.Status.OPEN)
-    references = [Order(pk=pk).reference for pk in voided.values_list("pk", flat=True)]
-    voided.filter(channel=Order.Channel.AHEAD).update(
-        status=Order.Status.VOID, prep_status=Order.PrepStatus.CANCELLED, cancelled_at=now
-    )
-    voided.update(status=Order.Status.VOID)
-    if references:
-        coupons_unreserve(order_references=references)
+    """Void these open one-tender orders, let go of their coupons and give
+    back the points that paid part of one (an order ahead paid with points
+    and a wallet payment that then waited for the member in vain)."""
+    with transaction.atomic():
+        voided = Order.objects.filter(pk__in=order_ids, channel__in=ONE_TENDER_CHANNELS, status=Order.Status.OPEN)
+        ids = list(voided.values_list("pk", flat=True))
+        references = [Order(pk=pk).reference for pk in ids]
+        voided.filter(channel=Order.Channel.AHEAD).update(
+            status=Order.Status.VOID, prep_status=Order.PrepStatus.CANCELLED, cancelled_at=now
+        )
+        voided.update(status=Order.Status.VOID)
+        if references:
+            coupons_unreserve(order_references=references)
+            _points_tenders_give_back(ids)
+
+
+def _points_tenders_give_back(order_ids: list[int]) -> None:
+    """The points of a void order's points tender come back through the
+    refund's restore (the whole spend, once: the step is keyed by the order),
+    and the tender shows it gave them back."""
+    paid = Tender.objects.filter(order_id__in=order_ids, kind=Tender.Kind.POINTS, status=Tender.Status.SETTLED)
+    for tender in paid.select_related("order__member"):
+        order = tender.order
+        if order.member is None or tender.refunded_amount >= tender.amount:
+            continue
+        points_reverse_for_refund(
+            member=order.member,
+            reference=order.reference,
+            refund_amount=tender.amount,
+            original_amount=tender.amount,
+            refund_reference=f"{order.reference}:void",
+            restore_share=(1, 1),
+        )
+        Tender.objects.filter(pk=tender.pk).update(refunded_amount=tender.amount)
 
 
 def order_payment_declined(*, payment_id: int, code: str) -> None:
