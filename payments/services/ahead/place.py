@@ -38,7 +38,7 @@ from payments.services.ledger import system_postings_last
 from payments.services.orders.cart import order_add_product, order_apply_coupon_locked, order_recalculate
 from payments.services.orders.errors import TillError
 from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
-from payments.services.orders.tenders import order_points_tender_locked
+from payments.services.orders.tenders import order_points_tender_locked, wallet_tender_for
 from payments.services.risk import wallet_lock_with_activity, wallet_refusal_record
 from payments.services.wallet_payments import wallet_charge_member
 
@@ -218,17 +218,8 @@ def _pay(order: Order, member: Member, claim: IdempotencyRecord | None, now: dat
             idempotency_record=claim,
             now=now,
         )
-        settled = charge.payment.status == Payment.Status.SUCCEEDED
-        wallet = Tender.objects.create(
-            order=order,
-            kind=Tender.Kind.WALLET,
-            amount=rest,
-            idempotency_key=f"{order.reference}:wallet",
-            payment=charge.payment,
-            status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
-            created_at=now,
-        )
-        paid += [wallet] if settled else []
+        wallet = wallet_tender_for(order, charge, key=f"{order.reference}:wallet", created_at=now)
+        paid += [wallet] if wallet.status == Tender.Status.SETTLED else []
     if covers:
         points = order_points_tender_locked(
             order=order, amount=covers, key=f"{order.reference}:points", source="Order ahead"

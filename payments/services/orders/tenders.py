@@ -149,6 +149,21 @@ def _create_tender(order: Order, kind: str, amount: int, key: str, **extra: Any)
     return Tender.objects.create(order=order, kind=kind, amount=amount, idempotency_key=key, **extra)
 
 
+def wallet_tender_for(order: Order, charge: WalletCharge, *, key: str, **extra: Any) -> Tender:
+    """The wallet tender of a charge just made for `order`: settled when the
+    payment went through, pending while the member is asked to confirm it."""
+    settled = charge.payment.status == Payment.Status.SUCCEEDED
+    return Tender.objects.create(
+        order=order,
+        kind=Tender.Kind.WALLET,
+        amount=charge.payment.amount,
+        idempotency_key=key,
+        payment=charge.payment,
+        status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
+        **extra,
+    )
+
+
 def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetime) -> tuple[Tender, WalletCharge]:
     """Charge the code scanned for this order (a code pays once)."""
     if not order.scanned_code_hash:
@@ -162,14 +177,7 @@ def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetim
         reference=order.reference,
         now=now,
     )
-    tender = Tender.objects.create(
-        order=order,
-        kind=Tender.Kind.WALLET,
-        amount=amount,
-        idempotency_key=key,
-        payment=charge.payment,
-        status=Tender.Status.SETTLED if charge.payment.status == Payment.Status.SUCCEEDED else Tender.Status.PENDING,
-    )
+    tender = wallet_tender_for(order, charge, key=key)
     # The code is spent: it no longer proves the member for points or coupons.
     order.scanned_code_hash, order.member_proven = "", False
     Order.objects.filter(pk=order.pk).update(scanned_code_hash="", member_proven=False)
@@ -226,16 +234,8 @@ def order_pay_by_code(
                 total=amount,
                 created_at=now,
             )
-            settled = charge.payment.status == Payment.Status.SUCCEEDED
-            tender = Tender.objects.create(
-                order=order,
-                kind=Tender.Kind.WALLET,
-                amount=amount,
-                idempotency_key=f"{order.reference}:wallet",
-                payment=charge.payment,
-                status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
-                created_at=now,
-            )
+            tender = wallet_tender_for(order, charge, key=f"{order.reference}:wallet", created_at=now)
+            settled = tender.status == Tender.Status.SETTLED
             # Made in this transaction, the order is seen by no one else (no
             # lock to take), has no lines or coupons, and this one tender.
             order_known_empty(order)
