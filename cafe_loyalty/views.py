@@ -20,6 +20,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from cafe_loyalty.core.roles import is_staff_member
 from cafe_loyalty.middleware import content_security_policy
+from campaigns.perks import member_perks
 from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
 from payments.selectors.wallet import member_portal_summary
@@ -45,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": member_portal_summary(member=member),
         "tier_name": member.tier.name if member.tier else None,
         "progress": tier_progress(member=member, now=timezone.now()),
+        "perks": member_perks(member=member, at=timezone.now()),
     }
     return render(request, "portal/home.html", context)
 

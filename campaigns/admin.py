@@ -13,6 +13,7 @@ from modeltranslation.admin import TranslationAdmin
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
 from campaigns.admin_clv import MemberValueColumns
+from campaigns.admin_variants import CampaignVariantInline, CampaignVariantsReport
 from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply
 from campaigns.lifecycle import campaign_run
 from campaigns.models import (
@@ -30,7 +31,13 @@ from campaigns.models import (
     Reward,
 )
 from campaigns.report_charts import activity_chart, campaigns_chart, cohort_chart, segments_chart
-from campaigns.reports import CHURN_DAYS, campaign_comparisons, cohort_retention, lapsed_summary, monthly_activity
+from campaigns.reports import (
+    CHURN_DAYS,
+    campaign_comparisons,
+    cohort_retention,
+    lapsed_summary,
+    monthly_activity,
+)
 from campaigns.selectors import (
     CampaignResult,
     campaign_result,
@@ -280,7 +287,7 @@ class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(MoneyAdmin):
+class CampaignAdmin(CampaignVariantsReport, MoneyAdmin):
     list_display = [
         "name",
         "kind",
@@ -291,11 +298,13 @@ class CampaignAdmin(MoneyAdmin):
         "treatment_conversion",
         "holdout_conversion",
         "uplift",
+        "variants_report",
     ]
     list_filter = ["kind", "is_active"]
     list_select_related = ["coupon_template"]
     list_per_page = 25  # each row reads its campaign's results
-    readonly_fields = ["results"]
+    readonly_fields = ["results", "variants_report"]
+    inlines = [CampaignVariantInline]
     actions = ["run_now"]
 
     def _result(self, obj: Campaign) -> CampaignResult:
@@ -348,10 +357,10 @@ class CampaignAdmin(MoneyAdmin):
 
 @admin.register(CampaignEntry)
 class CampaignEntryAdmin(admin.ModelAdmin):
-    list_display = ["entered_at", "campaign", "member", "group", "coupon"]
+    list_display = ["entered_at", "campaign", "member", "group", "variant", "coupon"]
     list_filter = ["campaign", "group"]
     search_fields = ["=member__card_number"]
-    list_select_related = ["campaign", "member", "coupon"]
+    list_select_related = ["campaign", "member", "coupon", "variant"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

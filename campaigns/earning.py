@@ -7,7 +7,7 @@ per-day caps apply."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from fractions import Fraction
 
 from django.utils import timezone
@@ -33,8 +33,11 @@ class PointsQuote:
     explanation: list[str] = field(default_factory=list)
 
 
-def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None) -> bool:
-    local = timezone.localtime(at)
+def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None, zone: tzinfo | None = None) -> bool:
+    """Weekdays and hours are read on the store's clock (`zone`; the
+    installation's when not given): a Wednesday member day is Wednesday where
+    the member is standing."""
+    local = timezone.localtime(at, zone)
     if not promo.is_active:
         return False
     if promo.starts_at and at < promo.starts_at or promo.ends_at and at >= promo.ends_at:
@@ -55,9 +58,11 @@ def points_quote(
     store_slug: str | None,
     at: datetime,
     order_points_today: int | None = None,
+    zone: tzinfo | None = None,
 ) -> PointsQuote:
     """`order_points_today` (points already earned from orders today, for the
-    daily cap) is read from the database unless the caller knows it."""
+    daily cap) is read from the database unless the caller knows it. `zone`:
+    the store's time zone, for promotions' weekdays and hours."""
     rule = EarnRule.current()
     explanation: list[str] = []
     base = Fraction(total_paid * rule.points_per_unit, rule.unit_amount)
@@ -93,7 +98,7 @@ def points_quote(
         extra += add
         explanation.append(f"{tier_of(member)} ×{tier_percent / 100:g}: +{float(add):g}")
 
-    applicable = [p for p in active_promotions() if promotion_applies(p, at=at, store_slug=store_slug)]
+    applicable = [p for p in active_promotions() if promotion_applies(p, at=at, store_slug=store_slug, zone=zone)]
 
     def value(promo: Promotion) -> Fraction:
         return base * (promo.multiplier_percent - 100) / 100 + promo.bonus_points

@@ -4,7 +4,7 @@ payments calls (it may run inside the payment's transaction)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.db import transaction
 from django.db.models import Sum
@@ -33,7 +33,9 @@ def loyalty_on_paid_order(
     store_slug: str | None,
     at: datetime,
     lines: list[QuoteLine] | None = None,
+    zone: tzinfo | None = None,
 ) -> LoyaltyOutcome:
+    """`zone`: the store's time zone (promotions' weekdays and hours)."""
     # One query locks the member and reads today's points and the 12-month
     # counts; earning, the visit and the tier review then reuse that instance.
     with transaction.atomic(savepoint=False):
@@ -46,6 +48,7 @@ def loyalty_on_paid_order(
                 store_slug=store_slug,
                 at=at,
                 order_points_today=activity.order_points_today,
+                zone=zone,
             )
         points_earn(
             member=member,

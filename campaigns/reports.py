@@ -17,12 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, Min, OuterRef
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignEntry, CampaignVariant
 from campaigns.selectors import campaign_result
+from campaigns.stats import Interval, ProportionTest, proportion_interval, two_proportion_z_test
 from members.models import Visit
 
 CHURN_DAYS = 60
@@ -171,3 +173,138 @@ def campaign_comparisons(*, limit: int = 8) -> list[CampaignComparison]:
             )
         )
     return rows
+
+
+# --- A/B variants (issue 17, item 11) ---------------------------------------------
+# Beside the whole-campaign figures above (campaign_result keeps its shape):
+# the same came-back rule, per variant, with intervals and tests.
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    key: str  # "holdout", "implicit" (sent without a variant) or the variant's id
+    name: str
+    members: int
+    converted: int
+    interval: Interval | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.members if self.members else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @property
+    def interval_text(self) -> str:
+        if self.interval is None:
+            return "—"
+        return f"{self.interval.low * 100:.1f}%–{self.interval.high * 100:.1f}%"
+
+
+def campaign_variant_results(*, campaign: Campaign) -> list[VariantResult]:
+    """The holdout first, then each variant (and the campaign's own offer for
+    members sent before it had variants, or when it has none). Two queries."""
+    window = timedelta(days=campaign.conversion_days)
+    converted = Visit.objects.filter(
+        member=OuterRef("member"), at__gt=OuterRef("entered_at"), at__lte=OuterRef("entered_at") + window
+    )
+    counts: dict[tuple[str, int | None], list[int]] = defaultdict(lambda: [0, 0])
+    rows = (
+        campaign.entries.annotate(converted=Exists(converted))
+        .values("group", "variant_id", "converted")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        key = (row["group"], None if row["group"] == CampaignEntry.Group.HOLDOUT else row["variant_id"])
+        counts[key][0] += row["n"]
+        counts[key][1] += row["n"] if row["converted"] else 0
+    variants = list(CampaignVariant.objects.filter(campaign=campaign).order_by("pk"))
+
+    def result(key: str, name: str, members: int, done: int) -> VariantResult:
+        interval = proportion_interval(converted=done, members=members)
+        return VariantResult(key=key, name=name, members=members, converted=done, interval=interval)
+
+    holdout = counts.get((CampaignEntry.Group.HOLDOUT, None), [0, 0])
+    results = [result("holdout", gettext("Holdout (nothing sent)"), *holdout)]
+    implicit = counts.get((CampaignEntry.Group.TREATMENT, None))
+    if implicit or not variants:
+        results.append(result("implicit", gettext("The campaign's own offer"), *(implicit or [0, 0])))
+    for variant in variants:
+        results.append(
+            result(str(variant.pk), variant.name, *counts.get((CampaignEntry.Group.TREATMENT, variant.pk), [0, 0]))
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class VariantComparison:
+    first: VariantResult
+    second: VariantResult
+    test: ProportionTest | None
+
+    @property
+    def difference_text(self) -> str:
+        if self.test is None:
+            return "—"
+        return gettext("%(points)s pp") % {"points": f"{self.test.difference * 100:+.1f}"}
+
+    @property
+    def interval_text(self) -> str:
+        if self.test is None:
+            return "—"
+        low, high = self.test.interval.low * 100, self.test.interval.high * 100
+        return gettext("%(low)s to %(high)s pp") % {"low": f"{low:+.1f}", "high": f"{high:+.1f}"}
+
+    @property
+    def p_value_text(self) -> str:
+        return "—" if self.test is None else p_value_text(self.test.p_value)
+
+    @property
+    def sentence(self) -> str:
+        """The plain-words verdict for managers."""
+        names = {"first": self.first.name, "second": self.second.name}
+        if self.test is None:
+            return gettext("Not enough members yet to compare %(first)s and %(second)s.") % names
+        p_value = p_value_text(self.test.p_value)
+        if not self.test.significant:
+            return gettext("The difference between %(first)s and %(second)s is not significant (%(p)s).") % {
+                **names,
+                "p": p_value,
+            }
+        better, worse = (self.first, self.second) if self.test.difference > 0 else (self.second, self.first)
+        return gettext(
+            "%(better)s brought back more members than %(worse)s, by %(points)s percentage points;"
+            " the difference is significant (%(p)s)."
+        ) % {
+            "better": better.name,
+            "worse": worse.name,
+            "points": f"{abs(self.test.difference) * 100:.1f}",
+            "p": p_value,
+        }
+
+
+def p_value_text(p_value: float) -> str:
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {p_value:.2f}" if p_value >= 0.01 else f"p = {p_value:.3f}"
+
+
+def campaign_variant_comparisons(results: list[VariantResult]) -> list[VariantComparison]:
+    """Each sent variant against the holdout, then every pair of variants."""
+    holdout, sent = results[0], results[1:]
+
+    def compare(first: VariantResult, second: VariantResult) -> VariantComparison:
+        test = two_proportion_z_test(
+            converted_a=first.converted,
+            members_a=first.members,
+            converted_b=second.converted,
+            members_b=second.members,
+        )
+        return VariantComparison(first=first, second=second, test=test)
+
+    against_holdout = [compare(variant, holdout) for variant in sent]
+    between = [compare(a, b) for i, a in enumerate(sent) for b in sent[i + 1 :]]
+    return against_holdout + between

@@ -177,7 +177,10 @@ class MoneyFieldsMixin:
                 # <label> per input: each input (Delete too) carries its column's name.
                 super().add_fields(form, index)
                 for field in form.fields.values():
-                    field.widget.attrs.setdefault("aria-label", field.label)
+                    # A foreign key's select sits in a wrapper (the add/change
+                    # links) whose attrs, once copied per form, are no longer the select's.
+                    inner = getattr(field.widget, "widget", field.widget)
+                    inner.attrs.setdefault("aria-label", field.label)
 
         return NamedInputsFormSet
 

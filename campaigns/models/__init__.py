@@ -4,7 +4,7 @@ sits below payments and may not import it."""
 
 from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
 from campaigns.models.rules import EarnRule, ProductBonus, Promotion, active_product_bonuses, active_promotions
-from campaigns.models.segments import Campaign, CampaignEntry, MemberSegment
+from campaigns.models.segments import Campaign, CampaignEntry, CampaignVariant, MemberSegment
 from campaigns.models.value import ClvFit, MemberValue
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "MemberSegment",
     "Campaign",
     "CampaignEntry",
+    "CampaignVariant",
     "ClvFit",
     "MemberValue",
 ]

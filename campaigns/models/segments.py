@@ -115,6 +115,42 @@ class Campaign(models.Model):
         return self.name
 
 
+class CampaignVariant(models.Model):
+    """One arm of an A/B test: its own coupon and/or message. A campaign with
+    no variants is one implicit variant (its own coupon and message), so
+    campaigns made before variants existed run and report as they did."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="variants"
+    )
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=40, help_text=_("For example: A, B"))
+    coupon_template = models.ForeignKey(
+        "campaigns.CouponTemplate",
+        verbose_name=_("coupon template"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: the campaign's coupon."),
+    )
+    message = models.CharField(_("message"), max_length=160, blank=True, help_text=_("Empty: the campaign's message."))
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, help_text=_("Share of the sent members: weights 1 and 1 split them half and half.")
+    )
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="campaign_variant_weight_positive"),
+            models.UniqueConstraint(fields=["campaign", "name"], name="campaign_variant_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CampaignEntry(models.Model):
     """A member entering a campaign, once: in the treatment group (with the
     coupon issued) or in the holdout group (nothing sent)."""
@@ -133,6 +169,16 @@ class CampaignEntry(models.Model):
     entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
     coupon = models.ForeignKey(
         "campaigns.Coupon", verbose_name=_("coupon"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Empty for the holdout and for campaigns without variants. PROTECT: a
+    # variant that reached members stays, or its results would be lost.
+    variant = models.ForeignKey(
+        "campaigns.CampaignVariant",
+        verbose_name=_("variant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
     )
 
     class Meta:

@@ -51,6 +51,7 @@ def order_points_preview(*, order: Order) -> PointsQuote | None:
         total_paid=order.total,
         store_slug=order.store.slug,
         at=timezone.now(),
+        zone=order.store.zone,
     )
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
+from campaigns.perks import member_perks
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
 from payments.selectors.orders import order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
@@ -93,6 +95,12 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
         "wallet_balance": balance,
         "wallet_pause": pause,
         "wallet_short": _wallet_short(order, due, balance, pause),
+        # The member's perks today at this store, beside their name.
+        "perks": member_perks(
+            member=order.member, at=timezone.now(), store_slug=order.store.slug, zone=order.store.zone
+        )
+        if order.member and is_open
+        else [],
         "points_tender": points_tender_preview(member=order.member, due=due)
         if order.member and order.member_proven and due
         else None,

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -22,10 +20,7 @@ OPEN, CLOSED, PAUSED, OFF = "open", "closed", "paused", "off"
 
 def store_zone(store: Store) -> tzinfo:
     """The store's time zone (the installation's if its name is unknown)."""
-    try:
-        return ZoneInfo(store.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.get_default_timezone()
+    return store.zone
 
 
 def store_intervals(*, store: Store, day: date) -> list[tuple[datetime, datetime]]:

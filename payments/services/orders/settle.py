@@ -89,6 +89,7 @@ def order_settle_locked(
                 store_slug=order.store.slug,
                 at=now,
                 lines=quote_lines(order.lines.all()),  # prefetched by order_lock_for_settling
+                zone=order.store.zone,
             )
         order.points_earned = loyalty.points_earned
         order.points_explanation = "\n".join(loyalty.explanation)
