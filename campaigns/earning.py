@@ -31,6 +31,21 @@ class QuoteLine:
 class PointsQuote:
     points: int
     explanation: list[str] = field(default_factory=list)
+    promotions: dict[int, int] = field(default_factory=dict)  # promotion id → the extra points it gave
+
+
+def share_promotion_points(given: int, values: dict[int, Fraction]) -> dict[int, int]:
+    """Split the points promotions added to an order (after rounding and caps)
+    between them in proportion to their exact values: each gets the whole
+    points of its share, and what rounding leaves goes to the largest shares."""
+    total = sum(values.values())
+    if given <= 0 or total <= 0:
+        return {}
+    exact = {pk: given * value / total for pk, value in values.items()}
+    shares = {pk: int(value) for pk, value in exact.items()}
+    for pk in sorted(exact, key=lambda pk: (-(exact[pk] - shares[pk]), pk))[: given - sum(shares.values())]:
+        shares[pk] += 1
+    return {pk: points for pk, points in shares.items() if points}
 
 
 def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None, zone: tzinfo | None = None) -> bool:
@@ -105,6 +120,7 @@ def points_quote(
 
     exclusive = [p for p in applicable if not p.stackable]
     chosen = [max(exclusive, key=value)] if exclusive else []
+    applied = {promo.pk: value(promo) for promo in chosen + [p for p in applicable if p.stackable]}
     for promo in chosen + [p for p in applicable if p.stackable]:
         extra += value(promo)
         explanation.append(f"{promo.name}: +{float(value(promo)):g}")
@@ -113,6 +129,7 @@ def points_quote(
             explanation.append(_("%(promotion)s: not combined (the better offer applies)") % {"promotion": promo.name})
 
     points = int(base + extra)  # floor, once per order
+    without_promotions = min(int(base + extra - sum(applied.values())), rule.max_points_per_order)
     if points > rule.max_points_per_order:
         explanation.append(_("Capped at %(points)s per order") % {"points": rule.max_points_per_order})
         points = rule.max_points_per_order
@@ -124,4 +141,5 @@ def points_quote(
         explanation.append(_("Capped at %(points)s per day") % {"points": rule.max_points_per_day})
         points = room
     explanation.append(_("Total %(points)s points (rounded down)") % {"points": points})
-    return PointsQuote(points=points, explanation=explanation)
+    given = points - max(min(without_promotions, room), 0)
+    return PointsQuote(points=points, explanation=explanation, promotions=share_promotion_points(given, applied))

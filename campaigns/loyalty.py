@@ -12,6 +12,7 @@ from django.utils import translation
 
 from campaigns.coupons import coupon_release
 from campaigns.earning import QuoteLine, points_quote
+from campaigns.models import PromotionAward
 from campaigns.referrals import referral_qualify, referral_reverse
 from members.models import Member, PointsRefundStep
 from members.notices import member_language
@@ -60,6 +61,7 @@ def loyalty_on_paid_order(
             already_locked=True,
             notify=False,  # one purchase, one notice: the order's receipt says it
         )
+        promotion_awards_record(member=member, reference=reference, at=at, points=quote.promotions)
         member_record_visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")
         tier_evaluate(
             member=member, now=at, qualification_now=activity.after(points_earned=quote.points), already_locked=True
@@ -67,6 +69,18 @@ def loyalty_on_paid_order(
         if activity.first_order:  # referrals reward the friend's first paid order only
             referral_qualify(friend=member, reference=reference)
     return LoyaltyOutcome(points_earned=quote.points, explanation=quote.explanation)
+
+
+def promotion_awards_record(*, member: Member, reference: str, at: datetime, points: dict[int, int]) -> None:
+    """What each promotion added to the order, for the offers report (inside
+    the order's transaction; a retried order writes nothing twice)."""
+    PromotionAward.objects.bulk_create(
+        [
+            PromotionAward(promotion_id=pk, member=member, reference=reference, points=extra, awarded_at=at)
+            for pk, extra in points.items()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def loyalty_on_refund(

@@ -24,7 +24,7 @@ from modeltranslation.admin import TranslationAdmin
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, money_text
 from cafe_loyalty.core.money import format_money, parse_money
 from cafe_loyalty.core.spreadsheets import csv_cell, csv_cell_read
-from payments import admin_reports
+from payments import admin_insight, admin_reports
 from payments.models import (
     CashMovement,
     Category,
@@ -251,7 +251,17 @@ class OrderAdmin(MoneyAdmin):
             self.admin_site.admin_view(lambda request: admin_reports.sales_report_view(self, request)),
             name="payments_order_report",
         )
-        return [report, *super().get_urls()]
+        repurchase = path(
+            "repurchase/",
+            self.admin_site.admin_view(lambda request: admin_insight.repurchase_report_view(self, request)),
+            name="payments_order_repurchase",
+        )
+        offers = path(
+            "offers/",
+            self.admin_site.admin_view(lambda request: admin_insight.offers_report_view(self, request)),
+            name="payments_order_offers",
+        )
+        return [report, repurchase, offers, *super().get_urls()]
 
 
 class CashMovementInline(MoneyFieldsMixin, admin.TabularInline):

@@ -3,7 +3,14 @@ string, "campaigns.CouponTemplate"). Stores are referenced by slug: campaigns
 sits below payments and may not import it."""
 
 from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
-from campaigns.models.rules import EarnRule, ProductBonus, Promotion, active_product_bonuses, active_promotions
+from campaigns.models.rules import (
+    EarnRule,
+    ProductBonus,
+    Promotion,
+    PromotionAward,
+    active_product_bonuses,
+    active_promotions,
+)
 from campaigns.models.segments import Campaign, CampaignEntry, CampaignVariant, MemberSegment
 from campaigns.models.value import ClvFit, MemberValue
 
@@ -11,6 +18,7 @@ __all__ = [
     "EarnRule",
     "ProductBonus",
     "Promotion",
+    "PromotionAward",
     "active_product_bonuses",
     "active_promotions",
     "CouponTemplate",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -87,6 +88,33 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PromotionAward(models.Model):
+    """The extra points one promotion gave one paid order (the offers report's
+    cost of a promotion): written with the order's points, never changed. A
+    later refund takes points back from the order, not from this record."""
+
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.PROTECT, related_name="awards"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="promotion_awards"
+    )
+    reference = models.CharField(_("order reference"), max_length=100)
+    points = models.PositiveIntegerField(_("extra points"))
+    awarded_at = models.DateTimeField(_("awarded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("promotion award")
+        verbose_name_plural = _("promotion awards")
+        indexes = [models.Index(fields=["promotion", "awarded_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "reference"], name="promotion_award_once_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.promotion_id} +{self.points} ({self.reference})"
 
 
 _earn_rule_cache = RuleCache(lambda: EarnRule.objects.get_or_create(pk=1)[0], models=(EarnRule,))

@@ -1,15 +1,19 @@
-"""A manager's walk through the sales and liability reports (issue #17), in
-each language, with axe after every step: from the front page's list of
+"""A manager's walk through the sales, liability, repurchase and offers
+reports (issue #17), in each language, with axe after every step: from the front page's list of
 reports, filter, read a chart, download the CSV."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from campaigns.coupons import coupon_issue
+from campaigns.models import CouponTemplate
 from payments.models import Store
 from tests.browser.test_axe_pages import LANGUAGES, MANAGER, demo_world
 from tests.browser.test_walk_barista import DEMO_PASSWORD
@@ -30,7 +34,10 @@ def download_csv(page: Any) -> str:
 def test_a_manager_filters_each_report_reads_its_chart_and_downloads_the_csv(
     page: Any, live_server: Any, language: str
 ) -> None:
-    demo_world()  # load_demo, and today's sales
+    ids = demo_world()  # load_demo, and today's sales
+    template = CouponTemplate.objects.order_by("pk").first()
+    assert template is not None
+    coupon_issue(member=ids["member"], template=template, source="manual")
     store = Store.objects.get(slug="daan")
     page.set_viewport_size({"width": 1440, "height": 900})
     in_language(page, live_server.url, language)
@@ -70,4 +77,33 @@ def test_a_manager_filters_each_report_reads_its_chart_and_downloads_the_csv(
     assert page.get_by_test_id("reconciliation").locator("li.ok").count() == 2
     walk.step("liability report")
     download_csv(page)
+
+    page.goto(live_server.url + "/admin/")
+    repurchase = reverse("admin:payments_order_repurchase")
+    page.locator(f".reports-panel a[href='{repurchase}']").click()
+    page.wait_for_url(live_server.url + repurchase)
+    page.locator("#id_store").select_option(str(store.pk))
+    page.get_by_test_id("report-filters").locator("button[type=submit]").click()
+    page.wait_for_url(f"**store={store.pk}**")
+    gaps = page.get_by_test_id("chart-repurchase-gaps")
+    assert gaps.locator("svg[role=img] desc").text_content()
+    assert gaps.locator("details.chart-data tbody tr").count() == 6  # the histogram's bars, as a table
+    assert store.name in page.get_by_test_id("repurchase-total").text_content()
+    walk.step("repurchase report for one store")
+    body = download_csv(page)
+    assert store.name in body.splitlines()[0]
+
+    page.goto(live_server.url + "/admin/")
+    offers = reverse("admin:payments_order_offers")
+    page.locator(f".reports-panel a[href='{offers}']").click()
+    page.wait_for_url(live_server.url + offers)
+    start = (timezone.localdate() - timedelta(days=6)).isoformat()
+    page.locator("#id_start").fill(start)
+    page.get_by_test_id("report-filters").locator("button[type=submit]").click()
+    page.wait_for_url(f"**start={start}**")
+    assert page.get_by_test_id("chart-offers-redemption").locator("svg[role=img] desc").text_content()
+    assert template.name in page.get_by_test_id("offers-coupons").text_content()  # the coupon issued above
+    walk.step("offers report for the last week")
+    body = download_csv(page)
+    assert start in body.splitlines()[0]
     walk.clean()
