@@ -2,6 +2,7 @@
 string, "campaigns.CouponTemplate"). Stores are referenced by slug: campaigns
 sits below payments and may not import it."""
 
+from campaigns.models.messages import Broadcast, BroadcastDelivery, Reminder
 from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
 from campaigns.models.rules import EarnRule, ProductBonus, Promotion, active_product_bonuses, active_promotions
 from campaigns.models.segments import Campaign, CampaignEntry, MemberSegment
@@ -25,4 +26,7 @@ __all__ = [
     "CampaignEntry",
     "ClvFit",
     "MemberValue",
+    "Broadcast",
+    "BroadcastDelivery",
+    "Reminder",
 ]
