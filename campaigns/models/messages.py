@@ -55,8 +55,8 @@ class Broadcast(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("message")
-        verbose_name_plural = _("messages")
+        verbose_name = _("news message")
+        verbose_name_plural = _("news messages")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -81,7 +81,7 @@ class BroadcastDelivery(models.Model):
     """One member sent one broadcast (inbox, and email if `by_email`)."""
 
     broadcast = models.ForeignKey(
-        Broadcast, verbose_name=_("message"), on_delete=models.CASCADE, related_name="deliveries"
+        Broadcast, verbose_name=_("news message"), on_delete=models.CASCADE, related_name="deliveries"
     )
     member = models.ForeignKey(
         "members.Member", verbose_name=_("member"), on_delete=models.CASCADE, related_name="broadcast_deliveries"
