@@ -3,12 +3,11 @@ how it reads and whom it would reach, schedule it, and count who got it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -36,11 +35,17 @@ class BroadcastAdmin(TranslationAdmin):  # a title and text per language
             .annotate(sent=Count("deliveries"), emailed=Count("deliveries", filter=Q(deliveries__by_email=True)))
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Broadcast | None = None) -> Any:
+    def has_change_permission(self, request: HttpRequest, obj: Broadcast | None = None) -> bool:
+        # What was sent stays as it was: members' inboxes show these words.
         if obj is not None and obj.status == Broadcast.Status.SENT:
-            # What was sent stays as it was: members' inboxes show these words.
-            return [f.name for f in Broadcast._meta.fields if f.name != "id"] + ["reach", "preview"]
-        return self.readonly_fields
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Broadcast | None = None) -> bool:
+        # Its deliveries are the record of who got it (and its counts).
+        if obj is not None and obj.status == Broadcast.Status.SENT:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("sent to"), ordering="sent")
     def sent_count(self, obj: Broadcast) -> int:
@@ -73,13 +78,12 @@ class BroadcastAdmin(TranslationAdmin):  # a title and text per language
         rows = []
         for code, name in settings.LANGUAGES:
             with translation.override(code):
-                rows.append((name, obj.title, obj.body))
+                rows.append((name, obj.title, linebreaksbr(obj.body, autoescape=True)))
         return format_html(
             '<table data-testid="broadcast-preview"><tbody>{}</tbody></table>',
             format_html_join(
                 "",
-                '<tr><th scope="row">{}</th><td><strong>{}</strong><br><span style="white-space:pre-line">{}</span>'
-                "</td></tr>",
+                '<tr><th scope="row">{}</th><td><strong>{}</strong><br>{}</td></tr>',
                 rows,
             ),
         )
