@@ -12,6 +12,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
+from campaigns import admin_messages  # noqa: F401  (registers messages and reminders)
 from campaigns.admin_clv import MemberValueColumns
 from campaigns.admin_variants import CampaignVariantInline, CampaignVariantsReport
 from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply

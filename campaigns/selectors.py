@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
 from campaigns.models import (
+    Broadcast,
+    BroadcastDelivery,
     Campaign,
     CampaignEntry,
     ClvFit,
@@ -25,7 +27,9 @@ from campaigns.models import (
     ReferralCode,
     Reward,
 )
-from members.models import Consent, Member, Visit
+from members.models import Consent, Member, Notice, Visit
+from members.notices import EMAIL_PURPOSE
+from members.selectors import members_with_consent
 
 # --- Coupons and rewards ---------------------------------------------------------
 
@@ -221,31 +225,57 @@ def campaign_entries_of_member(*, member: Member) -> QuerySet[CampaignEntry]:
 
 
 def _with_personalised_consent(members: QuerySet[Member]) -> QuerySet[Member]:
-    """Members whose newest personalised-offers choice, on some channel, is yes."""
-    newest = Consent.objects.filter(
-        member=OuterRef("member"), channel=OuterRef("channel"), purpose=Consent.Purpose.PERSONALISED
-    ).order_by("-recorded_at", "-pk")
-    granted = Consent.objects.filter(member=OuterRef("pk"), purpose=Consent.Purpose.PERSONALISED, granted=True).filter(
-        pk=newest.values("pk")[:1]
-    )
-    return members.filter(Exists(granted))
+    """Audiences picked by order history reach only members who agreed to personalised offers."""
+    return members_with_consent(members, purpose=Consent.Purpose.PERSONALISED)
+
+
+# Audiences a campaign or a message may pick (Campaign.Kind and Broadcast.Audience share these values).
+AUDIENCE_EVERYONE = "everyone"
+
+
+def audience_members(
+    members: QuerySet[Member], *, audience: str, now: datetime, segment: str = "", days: int = 0
+) -> QuerySet[Member]:
+    """The one home of who an audience is. Everyone and welcome (joined in the
+    last `days`) need no consent here; audiences picked by order history
+    (win-back after `days` away, an RFM segment, high value at risk of leaving)
+    reach only members who agreed to personalised offers."""
+    members = members.filter(anonymised_at__isnull=True)
+    cutoff = now - timedelta(days=days)
+    if audience == AUDIENCE_EVERYONE:
+        return members
+    if audience == Campaign.Kind.WELCOME:
+        return members.filter(created_at__gte=cutoff)
+    if audience == Campaign.Kind.WIN_BACK:
+        lapsed = members.annotate(last_visit=Max("visits__at")).filter(last_visit__lt=cutoff)
+        return _with_personalised_consent(lapsed)
+    if audience == Campaign.Kind.HIGH_VALUE_AT_RISK:
+        return _with_personalised_consent(members.filter(value__high_value_at_risk=True))
+    if audience == Campaign.Kind.SEGMENT:
+        return _with_personalised_consent(members.filter(segment__segment=segment))
+    raise ValueError(f"unknown audience {audience!r}")
 
 
 def eligible_members(*, campaign: Campaign, now: datetime) -> QuerySet[Member]:
     """Members the campaign would enter now (not yet entered)."""
-    members = Member.objects.filter(anonymised_at__isnull=True).exclude(
-        Exists(CampaignEntry.objects.filter(campaign=campaign, member=OuterRef("pk")))
-    )
-    cutoff = now - timedelta(days=campaign.days)
-    if campaign.kind == Campaign.Kind.WELCOME:
-        return members.filter(created_at__gte=cutoff)
-    if campaign.kind == Campaign.Kind.WIN_BACK:
-        lapsed = members.annotate(last_visit=Max("visits__at")).filter(last_visit__lt=cutoff)
-        return _with_personalised_consent(lapsed)
-    if campaign.kind == Campaign.Kind.HIGH_VALUE_AT_RISK:
-        return _with_personalised_consent(members.filter(value__high_value_at_risk=True))
-    in_segment = members.filter(segment__segment=campaign.segment)
-    return _with_personalised_consent(in_segment)
+    members = Member.objects.exclude(Exists(CampaignEntry.objects.filter(campaign=campaign, member=OuterRef("pk"))))
+    return audience_members(members, audience=campaign.kind, now=now, segment=campaign.segment, days=campaign.days)
+
+
+# --- Messages --------------------------------------------------------------------
+
+
+def broadcast_audience(*, broadcast: Broadcast, now: datetime) -> QuerySet[Member]:
+    """Who the broadcast is for: its audience, among members who agreed to
+    its purpose (offers and news) on some channel."""
+    members = audience_members(Member.objects.all(), audience=broadcast.audience, now=now, segment=broadcast.segment)
+    return members_with_consent(members, purpose=EMAIL_PURPOSE[Notice.Kind.NEWS])
+
+
+def broadcast_recipients(*, broadcast: Broadcast, now: datetime) -> QuerySet[Member]:
+    """The audience not yet sent the broadcast, in primary-key order."""
+    sent = BroadcastDelivery.objects.filter(broadcast=broadcast, member=OuterRef("pk"))
+    return broadcast_audience(broadcast=broadcast, now=now).exclude(Exists(sent)).order_by("pk")
 
 
 @dataclass(frozen=True)

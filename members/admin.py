@@ -145,7 +145,17 @@ class TierAdmin(TranslationAdmin):  # a name and perks per language
 
 @admin.register(PointsPolicy)
 class PointsPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "expiry_mode", "expiry_months", "warning_days", "tier_grace_days", "point_value"]
+    list_display = [
+        "__str__",
+        "expiry_mode",
+        "expiry_months",
+        "warning_days",
+        "reminder_days",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "tier_grace_days",
+        "point_value",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PointsPolicy.objects.exists()

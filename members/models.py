@@ -123,6 +123,7 @@ class Notice(models.Model):
         SECURITY = "security", _("Security")
         FEEDBACK = "feedback", _("Feedback")
         ORDER = "order", _("Order ahead")
+        NEWS = "news", _("News")
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -193,8 +194,19 @@ class PointsPolicy(models.Model):
         default=30,
         help_text=_("After the review date, how long a member keeps a tier they no longer qualify for."),
     )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("reminder days"),
+        default=3,
+        help_text=_(
+            "Members are reminded this many days before a coupon, a reward or points expire"
+            " and before a promotion they qualify for ends."
+        ),
+    )
     quiet_hours_start = models.TimeField(
-        _("quiet hours start"), null=True, blank=True, help_text=_("No emails from this local time…")
+        _("quiet hours start"),
+        null=True,
+        blank=True,
+        help_text=_("No emails, messages or reminders from this local time…"),
     )
     quiet_hours_end = models.TimeField(
         _("quiet hours end"), null=True, blank=True, help_text=_("…until this local time.")

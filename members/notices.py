@@ -39,6 +39,7 @@ EMAIL_PURPOSE: dict[str, str] = {
     Notice.Kind.ORDER: Consent.Purpose.ACTIVITY,
     Notice.Kind.OFFER: Consent.Purpose.MARKETING,
     Notice.Kind.FEEDBACK: Consent.Purpose.FEEDBACK,
+    Notice.Kind.NEWS: Consent.Purpose.MARKETING,
 }
 
 
@@ -217,6 +218,13 @@ def quiet_hours_end(now: datetime, policy: PointsPolicy) -> datetime | None:
         return None
     end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
     return end_today if end_today > local else end_today + timedelta(days=1)
+
+
+def messages_wait_until(*, now: datetime) -> datetime | None:
+    """Messages the programme chooses when to send (scheduled broadcasts,
+    ends-soon reminders) are not sent in quiet hours at all, inbox included:
+    None when they may go now, else when quiet hours end."""
+    return quiet_hours_end(now, PointsPolicy.current())
 
 
 @task()

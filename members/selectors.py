@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,18 @@ def consents_current(*, member_ids: list[int]) -> dict[int, dict[tuple[str, str]
 
 def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
     return consent_current(member=member).get((channel, purpose), False)
+
+
+def members_with_consent(members: QuerySet[Member], *, purpose: str) -> QuerySet[Member]:
+    """The members whose newest choice for `purpose`, on some channel, is yes:
+    who a campaign, a message or a reminder for that purpose may reach."""
+    newest = Consent.objects.filter(member=OuterRef("member"), channel=OuterRef("channel"), purpose=purpose).order_by(
+        "-recorded_at", "-pk"
+    )
+    granted = Consent.objects.filter(member=OuterRef("pk"), purpose=purpose, granted=True).filter(
+        pk=newest.values("pk")[:1]
+    )
+    return members.filter(Exists(granted))
 
 
 # --- Tiers -----------------------------------------------------------------------

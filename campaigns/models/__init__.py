@@ -2,6 +2,7 @@
 string, "campaigns.CouponTemplate"). Stores are referenced by slug: campaigns
 sits below payments and may not import it."""
 
+from campaigns.models.messages import Broadcast, BroadcastDelivery, Reminder
 from campaigns.models.offers import BirthdayGrant, Coupon, CouponTemplate, OrderFeedback, Referral, ReferralCode, Reward
 from campaigns.models.rules import (
     EarnRule,
@@ -34,4 +35,7 @@ __all__ = [
     "CampaignVariant",
     "ClvFit",
     "MemberValue",
+    "Broadcast",
+    "BroadcastDelivery",
+    "Reminder",
 ]
