@@ -46,7 +46,8 @@ def orders_load(cursor: Any, *, first_member: int, members: int, visits: int, co
         " SELECT l.id, m.id FROM payments_orderline l JOIN payments_product_modifiers pm"
         " ON pm.product_id = l.product_id JOIN payments_modifieroption m ON m.id = pm.modifieroption_id"
         " WHERE m.is_default OR (m.group_en = 'Milk' AND l.id %% 4 = 0 AND m.name_en = 'Oat milk')"
-        " ON CONFLICT DO NOTHING"
+        " ON CONFLICT DO NOTHING",
+        [],
     )
     if consent:
         cursor.execute(

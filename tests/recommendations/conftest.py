@@ -66,3 +66,9 @@ def shown_member(make_member: Callable[..., Member]) -> Callable[..., Member]:
         return agree(member)
 
     return make
+
+
+@pytest.fixture
+def manager_client(client: Any, manager_user: Any) -> Any:
+    client.force_login(manager_user)
+    return client
