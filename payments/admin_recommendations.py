@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from payments.models import RecommendationRun
 from payments.recommendations.compute import HOLDOUT_PERCENT, WINDOW
-from payments.recommendations.results import FOLLOW, recommendation_results
+from payments.recommendations.results import FOLLOW, recommendation_results, top_pairs
 
 
 def _percent(rate: float | None) -> str:
@@ -47,6 +47,7 @@ def recommendations_report_view(model_admin: admin.ModelAdmin, request: HttpRequ
             }
             for name, key, group in groups
         ],
+        "pairs": top_pairs(),
         "uplift": None if results.uplift_points is None else f"{results.uplift_points:+.1f}",
         "follow_days": FOLLOW.days,
         "window_days": WINDOW.days,

@@ -83,3 +83,28 @@ class RecommendationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ProductPair(models.Model):
+    """For each item, the items that go with it most (highest lift first),
+    from the last nightly run: what "you may like" is built from, and what
+    the report shows a manager as "what goes with what"."""
+
+    product = models.ForeignKey(
+        "payments.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(
+        "payments.Product", verbose_name=_("goes with"), on_delete=models.CASCADE, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"), default=0)
+    lift = models.FloatField(_("lift"))
+    members_together = models.PositiveIntegerField(_("members who buy both"))
+
+    class Meta:
+        verbose_name = _("product pair")
+        verbose_name_plural = _("product pairs")
+        ordering = ["product", "rank"]
+        constraints = [models.UniqueConstraint(fields=["product", "other"], name="product_pair_once")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} + {self.other_id}"

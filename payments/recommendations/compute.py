@@ -33,10 +33,11 @@ from scipy import sparse
 
 from members.selectors import member_ids_agreeing_to_personalised_offers
 from payments.models import Order, Product, Recommendation, RecommendationRun
-from payments.recommendations.lift import baskets_matrix, item_lift, like_scores, top_items
+from payments.recommendations.lift import Matrix, baskets_matrix, co_occurrence, item_lift, like_scores, top_items
 
 WINDOW = timedelta(days=180)
 LIKES_KEPT = 6  # pages show three; the spares stand in for what is sold out
+PAIRS_KEPT = 5  # per item, for the report's "what goes with what"
 MIN_PAIR_MEMBERS = 5
 HOLDOUT_PERCENT = 10
 HOLDOUT_SALT = "cafe-recommendations-1"  # changing it reshuffles who is in the holdout
@@ -82,6 +83,9 @@ STORE = (
     "INSERT INTO payments_recommendation"
     " (member_id, product_id, kind, rank, score, modifier_ids, holdout, computed_at)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
+STORE_PAIRS = (
+    "INSERT INTO payments_productpair (product_id, other_id, rank, lift, members_together) VALUES (%s, %s, %s, %s, %s)"
 )
 # The first time an item is picked for a member is kept (exposure since then).
 EXPOSE = (
@@ -147,7 +151,8 @@ def recommendations_compute(*, now: datetime | None = None) -> RecommendationsRe
     now = now or timezone.now()
     bought = purchases_in_window(since=now - WINDOW, until=now)
     if not bought.options:
-        return RecommendationsResult(run=_store([], now=now, baskets=0, seconds_so_far=time.perf_counter() - started))
+        run = _store([], [], now=now, baskets=0, seconds_so_far=time.perf_counter() - started)
+        return RecommendationsResult(run=run)
     member_ids, rows = np.unique(bought.member_ids, return_inverse=True)
     product_ids, cols = np.unique(bought.product_ids, return_inverse=True)
     active = np.isin(product_ids, list(Product.objects.filter(is_active=True).values_list("pk", flat=True)))
@@ -164,7 +169,9 @@ def recommendations_compute(*, now: datetime | None = None) -> RecommendationsRe
     )
     usual = _usuals(kept, rows[keep], cols[keep], counts.tocsr())
     baskets = baskets_matrix(rows, cols, shape=shape)
-    lift = item_lift(baskets, min_pair=MIN_PAIR_MEMBERS)
+    together = co_occurrence(baskets)
+    lift = item_lift(baskets, min_pair=MIN_PAIR_MEMBERS, together=together)
+    pairs = _pair_records(lift, together, active, product_ids)
     records = _usual_records(usual, member_ids, product_ids)
     scored = np.flatnonzero(eligible)
     for start in range(0, len(scored), CHUNK):
@@ -177,8 +184,20 @@ def recommendations_compute(*, now: datetime | None = None) -> RecommendationsRe
             for rank, (col, score) in enumerate(zip(items, item_scores, strict=True)):
                 if score > 0:
                     records.append((member_id, int(product_ids[col]), Recommendation.Kind.LIKE, rank, score, "[]"))
-    run = _store(records, now=now, baskets=len(member_ids), seconds_so_far=time.perf_counter() - started)
+    run = _store(records, pairs, now=now, baskets=len(member_ids), seconds_so_far=time.perf_counter() - started)
     return RecommendationsResult(run=run)
+
+
+def _pair_records(lift: Matrix, together: Matrix, active: NDArray[np.bool_], product_ids: NDArray[np.int64]) -> list:
+    """For each item still sold, the PAIRS_KEPT items still sold that go with it most (lift above 1)."""
+    usable = lift * active[:, None] * active[None, :]
+    best, values = top_items(usable, PAIRS_KEPT)
+    return [
+        (int(product_ids[i]), int(product_ids[j]), rank, value, int(together[i, j]))
+        for i, (items, item_values) in enumerate(zip(best.tolist(), values.tolist(), strict=True))
+        for rank, (j, value) in enumerate(zip(items, item_values, strict=True))
+        if value > 1
+    ]
 
 
 def _usual_records(usual: Usual, member_ids: NDArray[np.int64], product_ids: NDArray[np.int64]) -> list[tuple]:
@@ -198,7 +217,9 @@ def _json(ids: list[int]) -> str:
     return "[" + ",".join(str(i) for i in ids) + "]"
 
 
-def _store(records: list[tuple], *, now: datetime, baskets: int, seconds_so_far: float) -> RecommendationRun:
+def _store(
+    records: list[tuple], pairs: list[tuple], *, now: datetime, baskets: int, seconds_so_far: float
+) -> RecommendationRun:
     started = time.perf_counter()
     at = connection.ops.adapt_datetimefield_value(now)
     holdout = {member_id: in_holdout(member_id) for member_id in {record[0] for record in records}}
@@ -209,6 +230,8 @@ def _store(records: list[tuple], *, now: datetime, baskets: int, seconds_so_far:
             # One statement over all rows: the ORM's bulk_create spends more
             # time building SQL than the database spends writing them.
             cursor.executemany(STORE, rows)
+            cursor.execute("DELETE FROM payments_productpair")
+            cursor.executemany(STORE_PAIRS, pairs)
             cursor.execute(EXPOSE, [Recommendation.Kind.LIKE])
         return RecommendationRun.objects.create(
             computed_at=now,

@@ -30,11 +30,16 @@ def baskets_matrix(rows: NDArray[np.intp], cols: NDArray[np.intp], *, shape: tup
     return matrix
 
 
-def item_lift(baskets: sparse.csr_matrix, *, min_pair: int = 1) -> Matrix:
+def co_occurrence(baskets: sparse.csr_matrix) -> Matrix:
+    """Items × items: in how many baskets both are (the diagonal: each alone)."""
+    return np.asarray((baskets.T @ baskets).todense(), dtype=np.float64)
+
+
+def item_lift(baskets: sparse.csr_matrix, *, min_pair: int = 1, together: Matrix | None = None) -> Matrix:
     """Items × items lift (the diagonal, and pairs seen in fewer than
-    `min_pair` baskets, are 0)."""
+    `min_pair` baskets, are 0). Pass `together` if already counted."""
     n = baskets.shape[0]
-    together = np.asarray((baskets.T @ baskets).todense(), dtype=np.float64)
+    together = co_occurrence(baskets) if together is None else together
     alone = np.diag(together).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = n * together / np.outer(alone, alone)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from payments.models import Order, OrderLine, RecommendationExposure, RecommendationRun
+from payments.models import Order, OrderLine, ProductPair, RecommendationExposure, RecommendationRun
 
 FOLLOW = timedelta(days=14)
 
@@ -84,3 +84,9 @@ def recommendation_results(*, now: datetime) -> RecommendationResults:
         until=until,
         last_run=RecommendationRun.objects.first(),
     )
+
+
+def top_pairs(*, limit: int = 15) -> list[ProductPair]:
+    """The pairs of items that go together most (highest lift), each pair once."""
+    pairs = ProductPair.objects.filter(product_id__lt=F("other_id")).select_related("product", "other")
+    return list(pairs.order_by("-lift", "product_id", "other_id")[:limit])

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from members.models import Member
-from payments.models import Product, Recommendation, RecommendationExposure, RecommendationRun, Store
+from payments.models import Product, ProductPair, Recommendation, RecommendationExposure, RecommendationRun, Store
 from payments.recommendations import compute
 from payments.recommendations.compute import HOLDOUT_PERCENT, in_holdout, recommendations_compute
 from payments.recommendations.lift import baskets_matrix, item_lift, like_scores, top_items
@@ -95,6 +95,9 @@ def test_you_may_like_goes_with_what_they_buy_and_leaves_out_what_they_already_b
     liked = [rec.product.sku for rec in recs(mei, Recommendation.Kind.LIKE)]
     assert liked[0] == "croissant"
     assert "latte" not in liked and "americano" not in liked
+    # Six baskets: five with a latte, four with a croissant, four with both.
+    pair = ProductPair.objects.get(product=product("croissant"), other=product("latte"))
+    assert pair.lift == pytest.approx(6 * 4 / (4 * 5)) and pair.members_together == 4 and pair.rank == 0
 
 
 def test_items_no_longer_sold_are_not_recommended(store: Store, crowd: list[Member]) -> None:

@@ -4,13 +4,16 @@ them stored, ON CONFLICT for the exposures)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from members.models import Member
 from payments.models import Recommendation, RecommendationExposure, Store
 from payments.recommendations import compute
 from payments.recommendations.compute import recommendations_compute
+from payments.recommendations.results import recommendation_results
 from tests.recommendations.conftest import agree, bought, option, product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -34,3 +37,18 @@ def test_the_job_on_postgresql_finds_the_usual_with_options_and_what_goes_with_i
     liked = Recommendation.objects.get(member=mei, kind="like", rank=0)
     assert liked.product == product("croissant")
     assert RecommendationExposure.objects.filter(member=mei).count() == 1
+
+
+def test_the_results_query_on_postgresql(store: Store, make_member: Callable[..., Member]) -> None:
+    now = timezone.now()
+    shown, held = make_member("S"), make_member("H")
+    for member, holdout in ((shown, False), (held, True)):
+        RecommendationExposure.objects.create(
+            member=member, product=product("croissant"), holdout=holdout, since=now - timedelta(days=20)
+        )
+    bought(shown, store, "croissant", at=now - timedelta(days=10))  # 10 days after: counts
+    bought(held, store, "croissant", at=now - timedelta(days=2))  # 18 days after: too late
+    results = recommendation_results(now=now)
+    assert (results.shown.recommendations, results.shown.bought) == (1, 1)
+    assert (results.holdout.recommendations, results.holdout.bought) == (1, 0)
+    assert results.uplift_points == 100

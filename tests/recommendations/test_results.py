@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from members.models import Member
-from payments.models import RecommendationExposure, Store
+from payments.models import ProductPair, RecommendationExposure, Store
 from payments.recommendations.results import recommendation_results
 from tests.recommendations.conftest import bought, product
 
@@ -54,5 +54,11 @@ def test_the_report_page_shows_both_groups(
     assert "<td>1</td>" in shown and "100.0%" in shown
     assert 'data-testid="group-holdout"' in html
     assert "Not enough data yet" in html  # no holdout exposures: no difference to state
+    assert "No pairs yet." in html
+    for one, other in (("croissant", "latte"), ("latte", "croissant")):  # as the job stores them: both ways
+        ProductPair.objects.create(product=product(one), other=product(other), lift=1.25, members_together=7)
+    pairs = manager_client.get("/admin/payments/recommendationrun/report/").content.decode()
+    row = pairs.split('data-testid="product-pairs"')[1].split("</table>")[0]
+    assert "Croissant" in row and "Latte" in row and "1.25" in row and row.count("<td>7</td>") == 1
     front = manager_client.get("/admin/").content.decode()
     assert "/admin/payments/recommendationrun/report/" in front
