@@ -94,7 +94,26 @@ def _measure() -> None:
         first = cursor.fetchone()[0]
         orders_load(cursor, first_member=first, members=MEMBERS, visits=VISITS)
     print(f"# loaded {MEMBERS:,} members, {VISITS:,} orders in {time.perf_counter() - loaded:.0f} s", flush=True)
+    from django.utils import timezone
+
+    from payments.recommendations import compute
+
+    started = time.perf_counter()
+    bought = compute.purchases_in_window(since=timezone.now() - compute.WINDOW, until=timezone.now())
+    print(f"# of which reading {len(bought.options):,} rows: {time.perf_counter() - started:.2f} s", flush=True)
+    store = compute._store
+    stored: list[float] = []
+
+    def timed_store(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return store(*args, **kwargs)
+        finally:
+            stored.append(time.perf_counter() - began)
+
+    compute._store = timed_store  # type: ignore[assignment]
     seconds = recommendations_seconds()
+    print(f"# of which storing: {stored[0]:.2f} s", flush=True)
     from payments.models import RecommendationRun
 
     run = RecommendationRun.objects.first()

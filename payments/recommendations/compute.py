@@ -24,6 +24,7 @@ import itertools
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -41,6 +42,7 @@ PAIRS_KEPT = 5  # per item, for the report's "what goes with what"
 MIN_PAIR_MEMBERS = 5
 HOLDOUT_PERCENT = 10
 HOLDOUT_SALT = "cafe-recommendations-1"  # changing it reshuffles who is in the holdout
+USUAL, LIKE = Recommendation.Kind.USUAL.value, Recommendation.Kind.LIKE.value  # plain str for the database
 CHUNK = 20_000  # members scored at a time: bounds the memory of the score matrix
 
 
@@ -84,6 +86,11 @@ STORE = (
     " (member_id, product_id, kind, rank, score, modifier_ids, holdout, computed_at)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 )
+COPY = (
+    "COPY payments_recommendation (member_id, product_id, kind, rank, score, modifier_ids, holdout, computed_at)"
+    " FROM STDIN"
+)
+COPY_PAIRS = "COPY payments_productpair (product_id, other_id, rank, lift, members_together) FROM STDIN"
 STORE_PAIRS = (
     "INSERT INTO payments_productpair (product_id, other_id, rank, lift, members_together) VALUES (%s, %s, %s, %s, %s)"
 )
@@ -183,7 +190,7 @@ def recommendations_compute(*, now: datetime | None = None) -> RecommendationsRe
             member_id = int(member_ids[row])
             for rank, (col, score) in enumerate(zip(items, item_scores, strict=True)):
                 if score > 0:
-                    records.append((member_id, int(product_ids[col]), Recommendation.Kind.LIKE, rank, score, "[]"))
+                    records.append((member_id, int(product_ids[col]), LIKE, rank, score, "[]"))
     run = _store(records, pairs, now=now, baskets=len(member_ids), seconds_so_far=time.perf_counter() - started)
     return RecommendationsResult(run=run)
 
@@ -202,7 +209,7 @@ def _pair_records(lift: Matrix, together: Matrix, active: NDArray[np.bool_], pro
 
 def _usual_records(usual: Usual, member_ids: NDArray[np.int64], product_ids: NDArray[np.int64]) -> list[tuple]:
     return [
-        (int(member_ids[row]), int(product_ids[col]), Recommendation.Kind.USUAL, 0, float(quantity), _json(options))
+        (int(member_ids[row]), int(product_ids[col]), USUAL, 0, float(quantity), _json(options))
         for row, col, quantity, options in zip(
             usual.member_rows.tolist(),
             usual.product_cols.tolist(),
@@ -217,6 +224,18 @@ def _json(ids: list[int]) -> str:
     return "[" + ",".join(str(i) for i in ids) + "]"
 
 
+def _insert(cursor: Any, insert: str, copy: str, rows: list[tuple]) -> None:
+    """Every row in one go: COPY on PostgreSQL (400,000 rows in a second or
+    two, where one INSERT a row takes a minute), one statement run over all
+    rows on SQLite (an embedded database: no round trips to save)."""
+    if connection.vendor != "postgresql":
+        cursor.executemany(insert, rows)
+        return
+    with cursor.copy(copy) as stream:
+        for row in rows:
+            stream.write_row(row)
+
+
 def _store(
     records: list[tuple], pairs: list[tuple], *, now: datetime, baskets: int, seconds_so_far: float
 ) -> RecommendationRun:
@@ -227,12 +246,10 @@ def _store(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM payments_recommendation")
-            # One statement over all rows: the ORM's bulk_create spends more
-            # time building SQL than the database spends writing them.
-            cursor.executemany(STORE, rows)
             cursor.execute("DELETE FROM payments_productpair")
-            cursor.executemany(STORE_PAIRS, pairs)
-            cursor.execute(EXPOSE, [Recommendation.Kind.LIKE])
+            _insert(cursor, STORE, COPY, rows)
+            _insert(cursor, STORE_PAIRS, COPY_PAIRS, pairs)
+            cursor.execute(EXPOSE, [LIKE])
         return RecommendationRun.objects.create(
             computed_at=now,
             members=len(holdout),
