@@ -111,7 +111,7 @@ def _measure() -> None:
         finally:
             stored.append(time.perf_counter() - began)
 
-    compute._store = timed_store  # type: ignore[assignment]
+    compute._store = timed_store
     seconds = recommendations_seconds()
     print(f"# of which storing: {stored[0]:.2f} s", flush=True)
     from payments.models import RecommendationRun
