@@ -23,7 +23,9 @@ from cafe_loyalty.middleware import content_security_policy
 from campaigns.perks import member_perks
 from members.selectors import member_for_user, tier_progress
 from members.services import member_get_or_create_for_user
+from payments.recommendations.shown import recommendations_for_member
 from payments.selectors.wallet import member_portal_summary
+from payments.views.ahead_menu import last_ahead_store
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if member.large_and_simple:
         # Large and simple: the pay code is the first page.
         return redirect("wallet:pay")
+    order_store = last_ahead_store(request)
     context = {
         "member": member,
         "summary": member_portal_summary(member=member),
+        "for_you": recommendations_for_member(member=member, store=order_store),
+        "order_store": order_store,
         "tier_name": member.tier.name if member.tier else None,
         "progress": tier_progress(member=member, now=timezone.now()),
         "perks": member_perks(member=member, at=timezone.now()),

@@ -58,6 +58,27 @@ def members_with_consent(members: QuerySet[Member], *, purpose: str) -> QuerySet
     return members.filter(Exists(granted))
 
 
+def personalised_offers_agreed(*, member: Member) -> bool:
+    """The member's newest personalised-offers choice, on some channel, is
+    yes (as campaigns count it). One query."""
+    choices = consent_current(member=member)
+    return any(granted for (_channel, purpose), granted in choices.items() if purpose == Consent.Purpose.PERSONALISED)
+
+
+def member_ids_agreeing_to_personalised_offers() -> set[int]:
+    """Every member (not anonymised) whose newest personalised-offers choice,
+    on some channel, is yes: one query over the consents, for nightly jobs."""
+    newest: dict[tuple[int, str], bool] = {}
+    rows = (
+        Consent.objects.filter(purpose=Consent.Purpose.PERSONALISED, member__anonymised_at__isnull=True)
+        .order_by("recorded_at", "pk")
+        .values_list("member_id", "channel", "granted")
+    )
+    for member_id, channel, granted in rows.iterator(chunk_size=20_000):
+        newest[(member_id, channel)] = granted
+    return {member_id for (member_id, _channel), granted in newest.items() if granted}
+
+
 # --- Tiers -----------------------------------------------------------------------
 
 

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from payments import admin_pauses, admin_pos, admin_reports  # noqa: F401  (registers the till's models and wallet pauses)
+from payments import (  # noqa: F401  (registers the till's models, wallet pauses and recommendation runs)
+    admin_pauses,
+    admin_pos,
+    admin_recommendations,
+    admin_reports,
+)
 from payments.models import (
     Account,
     CashOut,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("new/", till.new_order, name="new_order"),
     path("orders/", till.orders, name="orders"),
     path("orders/<int:order_id>/add/<int:product_id>/", till.add, name="add"),
+    path("orders/<int:order_id>/add-usual/", till.add_usual, name="add_usual"),
     path("orders/<int:order_id>/scan/", till.scan, name="scan"),
     path("orders/<int:order_id>/coupons/<int:applied_id>/remove/", till.remove_coupon, name="remove_coupon"),
     path("orders/<int:order_id>/pay/", till.pay, name="pay"),

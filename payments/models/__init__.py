@@ -14,6 +14,7 @@ from payments.models.orders import (
     Tender,
 )
 from payments.models.pauses import WalletPause
+from payments.models.recommendations import ProductPair, Recommendation, RecommendationExposure, RecommendationRun
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
 from payments.models.stores import ProgrammeSettings, Store, StoreHours, StoreStaff, Terminal, TerminalEnrolment
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
@@ -48,4 +49,8 @@ __all__ = [
     "OrderRefundPart",
     "OrderCoupon",
     "Tender",
+    "Recommendation",
+    "RecommendationExposure",
+    "RecommendationRun",
+    "ProductPair",
 ]

@@ -16,8 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.selectors import member_for_user
 from members.services import member_get_or_create_for_user
 from payments.models import ModifierOption, Product, Store
+from payments.recommendations.shown import recommendations_for_member
 from payments.selectors.ahead import ahead_menu, member_ahead_orders, store_for_ordering, stores_for_ordering
 from payments.services.ahead import (
     MAX_QUANTITY,
@@ -81,6 +83,15 @@ def stores(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/ahead_stores.html", {"choices": choices, "last": last})
 
 
+def last_ahead_store(request: HttpRequest) -> Store | None:
+    """The store the member last ordered ahead from in this session, if it
+    still takes orders ahead: where "For you" on the home page orders from."""
+    slug = request.session.get(LAST_STORE)
+    if not isinstance(slug, str):
+        return None
+    return Store.objects.filter(slug=slug, is_active=True, ahead_enabled=True).first()
+
+
 def price_with_defaults(product: Product) -> int:
     return product.price + sum(option.price for option in default_options(product))
 
@@ -109,6 +120,12 @@ def menu(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "store": store,
         "choice": store_choice(store, timezone.now()),
+        "for_you": recommendations_for_member(
+            member=member_for_user(user=request.user),
+            store=store,
+            sold_out_products=found.sold_out_products,
+            sold_out_modifiers=found.sold_out_modifiers,
+        ),
         "categories": categories,
         "cart_count": cart_count(request.session, store.slug),
     }

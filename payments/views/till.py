@@ -18,6 +18,7 @@ from members.selectors import member_by_card_number
 from payments.exceptions import PaymentCodeInvalid
 from payments.models import Order, OrderLine, Product, Tender
 from payments.permissions import pos_required
+from payments.recommendations.shown import recommendations_for_member
 from payments.selectors.menu import product_till_price, till_menu
 from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
@@ -94,6 +95,22 @@ def add(request: HttpRequest, order_id: int, product_id: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=product_id)
     try:
         svc.order_add_product(order=order, product=product)
+    except Problem as exc:
+        return render_cart(request, order, error=exc.detail)
+    return render_cart(request, order)
+
+
+@pos_required
+@require_POST
+def add_usual(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One tap: the identified member's usual, with the options they usually
+    take, through the same service as any other item."""
+    order = order_for(request, order_id)
+    usual = recommendations_for_member(member=order.member, store=order.store).usual
+    if usual is None:
+        return render_cart(request, order, error=_("This member has no usual that can be made here now."))
+    try:
+        svc.order_add_product(order=order, product=usual.product, modifier_ids=usual.option_ids)
     except Problem as exc:
         return render_cart(request, order, error=exc.detail)
     return render_cart(request, order)

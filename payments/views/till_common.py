@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.problems import Problem
 from campaigns.perks import member_perks
 from payments.models import Order, OrderLine, Store, StoreStaff, Tender
+from payments.recommendations.shown import NOTHING, recommendations_for_member
 from payments.selectors.orders import order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
@@ -59,7 +60,9 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
     less than is due, so the till offers it and the rest in one tap.
     `points_tender`: what the Points button would spend and cover.
     `wallet_pause`: a manager's pause of wallet payments at this store, which
-    disables the Wallet button (other tenders keep working)."""
+    disables the Wallet button (other tenders keep working).
+    `for_you`: the member's usual (one tap adds it) and what they may like,
+    beside their name while the order can still take items."""
     tenders = list(Tender.objects.filter(order=order))
     # Lines are edited (option buttons) only on an open order nothing has paid
     # yet, and the pay buttons (with the pause that disables Wallet) show only
@@ -101,6 +104,9 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
         )
         if order.member and is_open
         else [],
+        "for_you": recommendations_for_member(member=order.member, store=order.store)
+        if order.member and editable
+        else NOTHING,
         "points_tender": points_tender_preview(member=order.member, due=due)
         if order.member and order.member_proven and due
         else None,
