@@ -139,6 +139,18 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
             "timeout": 10,
         }
+# A read replica (README, "Production"): reports and nightly jobs read there
+# inside cafe_loyalty.core.replica.replica_reads; everything else, and every
+# write, uses the primary. Same options as the primary (pool, prepared statements).
+_replica_url = env.str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    _replica = env.db_url_config(_replica_url)
+    if _replica["ENGINE"] == _db["ENGINE"]:
+        _replica.setdefault("OPTIONS", {}).update(
+            {key: value for key, value in _db.get("OPTIONS", {}).items() if key not in _replica["OPTIONS"]}
+        )
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["cafe_loyalty.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (allauth, DRF throttles), approver guess counts and used TOTP
