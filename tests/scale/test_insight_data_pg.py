@@ -31,7 +31,8 @@ def test_it_writes_a_consistent_cafe(settings: Settings) -> None:
     assert Member.objects.count() == 200
     assert 2_700 <= Visit.objects.count() <= 3_300  # each member's share is rounded at random
     assert Order.objects.count() == 2_000
-    per_order = Order.objects.annotate(line_count=Count("lines"), summed=Sum(F("lines__unit_price") * F("lines__quantity")))
+    summed = Sum(F("lines__unit_price") * F("lines__quantity"))
+    per_order = Order.objects.annotate(line_count=Count("lines"), summed=summed)
     assert per_order.filter(line_count__gte=1, line_count__lte=3).count() == 2_000
     assert not per_order.exclude(summed=F("total")).exists()
     assert Order.objects.filter(lines__isnull=False).values("lines__product").distinct().count() == (
@@ -44,8 +45,8 @@ def test_it_writes_a_consistent_cafe(settings: Settings) -> None:
     assert not points_problems()
     assert Member.objects.filter(points_balance__gt=0).exists()
     # Two years of history, refunds among the orders.
-    span = Visit.objects.order_by("at")
-    assert (span.last().at - span.first().at).days > 400
+    first, last = Visit.objects.order_by("at").first(), Visit.objects.order_by("at").last()
+    assert first is not None and last is not None and (last.at - first.at).days > 400
     assert Order.objects.filter(status=Order.Status.REFUNDED).count() == 10
     assert OrderLine.objects.filter(refunded_quantity__gt=0).exists()
 
