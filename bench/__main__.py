@@ -15,7 +15,7 @@ def main() -> int:
     if bin_dir is None:
         print("PostgreSQL is not installed; `make bench` needs Debian's postgresql package.")
         return 1
-    from bench import expire_points, payments_load, pos
+    from bench import expire_points, insight, payments_load, pos
     from bench.servers import Services
 
     started = time.monotonic()
@@ -26,6 +26,20 @@ def main() -> int:
     with pg_cluster() as url:
         expiry = expire_points.run(url)
     print(f"# expired {expiry['lots']:,} lots, check_points {'ok' if expiry['check_points_ok'] else 'FAILED'}")
+    print(
+        f"# insight (PostgreSQL, durable): {insight.MEMBERS:,} members, {insight.VISITS:,} visits,"
+        f" {insight.ORDERS:,} orders from generate_insight_data",
+        flush=True,
+    )
+    with pg_cluster(durable=True) as url:
+        scale = insight.run(url)
+    print(f"# generated {scale['counts']} in {scale['generate_s']:.0f} s")
+    for job, seconds in scale["jobs"].items():
+        print(f"# {job}: {'not present (skipped)' if seconds is None else f'{seconds:.1f} s'}")
+    for page, ms in scale["reports"].items():
+        print(f"# report {page}: {ms:.0f} ms")
+    slowest = max(scale["reports"], key=scale["reports"].get)
+    print(f"# slowest report page: {slowest}; check_points {'ok' if scale['check_points_ok'] else 'FAILED'}")
     print("# POST /api/v1/payments over HTTP: durable PostgreSQL (fsync, synchronous_commit on), Redis cache,")
     print("# gunicorn.conf.py, task worker running; wrk closed loop, own open-loop driver", flush=True)
     with pg_cluster(durable=True, options="-c shared_preload_libraries=pg_stat_statements") as url:
@@ -57,9 +71,12 @@ def main() -> int:
     print(f"backlog_drained_s={http['backlog_drained_s']:.2f}")
     print(f"expire_points_seconds={expiry['seconds']:.2f}")
     print(f"pos_pay_ms_median={till['pos_pay_ms_median']:.2f}")
+    print(f"segments_clv_100k_s={sum(s for s in scale['jobs'].values() if s is not None):.1f}")
+    print(f"report_sales_1m_ms={scale['reports'][slowest]:.0f}")
     print(f"pgbench_tps={http['pgbench_tps']:.0f}")
     print(f"ratio_vs_healthz={http['payments_per_s'] / http['healthz_per_s']:.2f}")
     clean = not errors and http["ledger_ok"] and http["points_ok"] and expiry["check_points_ok"]
+    clean = clean and scale["check_points_ok"]
     return 0 if clean or os.environ.get("BENCH_ALLOW_ERRORS") else 1
 
 

@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cafe_loyalty.databases import databases
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -113,32 +115,10 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the single writer; IMMEDIATE takes the write
-    # lock at BEGIN so two writers queue instead of failing mid-transaction.
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        }
-    )
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameters, and statements a connection runs often
-    # prepared once on the server: the payment path runs the same twenty
-    # statements over and over, and parsing and planning them each time is a
-    # good part of PostgreSQL's work for a payment (README, "Benchmarks").
-    _db.setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=2)}
-    )
-    if env.bool("DATABASE_POOL", default=True):
-        _db.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX", default=20),
-            "timeout": 10,
-        }
+# The primary (DATABASE_URL) and, with DATABASE_REPLICA_URL, a read replica
+# for reports and nightly jobs (cafe_loyalty.databases, cafe_loyalty.core.replica).
+DATABASES = databases(env, default_url=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASE_ROUTERS = ["cafe_loyalty.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (allauth, DRF throttles), approver guess counts and used TOTP

@@ -12,6 +12,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
+from cafe_loyalty.core.replica import replica_reads
 from campaigns import admin_messages  # noqa: F401  (registers messages and reminders)
 from campaigns.admin_clv import MemberValueColumns
 from campaigns.admin_variants import CampaignVariantInline, CampaignVariantsReport
@@ -271,17 +272,20 @@ class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
     def retention_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        months = monthly_activity(months=12)
+        with replica_reads():
+            months = monthly_activity(months=12)
+            cohorts, comparisons = cohort_retention(months=6), campaign_comparisons()
+            segments, lapsed = segment_counts(), lapsed_summary()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Retention and churn"),
             "months": months,
             "activity_chart": activity_chart(months),
-            "cohort_chart": cohort_chart(cohort_retention(months=6)),
-            "campaigns_chart": campaigns_chart(campaign_comparisons()),
-            "segments_chart": segments_chart(segment_counts()),
-            "lapsed": lapsed_summary(),
+            "cohort_chart": cohort_chart(cohorts),
+            "campaigns_chart": campaigns_chart(comparisons),
+            "segments_chart": segments_chart(segments),
+            "lapsed": lapsed,
             "churn_days": CHURN_DAYS,
         }
         return TemplateResponse(request, "admin/campaigns/retention.html", context)

@@ -11,7 +11,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Models are loaded only now, so these modules are imported here.
         from campaigns import signals  # noqa: F401  (signup referrals, tier-up coupons)
-        from campaigns.selectors import campaign_entries_of_member, coupons_of_member, member_segment
+        from campaigns.selectors import campaign_entries_of_member, coupons_of_member, member_segment, member_value
         from members.privacy_export import register_exporter
 
         def coupons(member: Any) -> list[dict[str, object]]:
@@ -37,6 +37,19 @@ class CampaignsConfig(AppConfig):
                 "computed_at": row.computed_at.isoformat(),
             }
 
+        def value(member: Any) -> dict[str, object] | None:
+            """The CLV model's scores about the member (a profile the programme keeps on them)."""
+            row = member_value(member=member)
+            if row is None:
+                return None
+            return {
+                "probability_still_a_customer": row.p_alive,
+                "expected_visits_90_days": row.expected_visits_90d,
+                "value_12_months_minor_units": row.clv_12m,
+                "high_value_at_risk_of_leaving": row.high_value_at_risk,
+                "computed_at": row.fitted_at.isoformat(),
+            }
+
         def campaigns(member: Any) -> list[dict[str, object]]:
             return [
                 {"campaign": e.campaign.name, "group": e.group, "entered": e.entered_at.isoformat()}
@@ -45,4 +58,5 @@ class CampaignsConfig(AppConfig):
 
         register_exporter("coupons", coupons)
         register_exporter("segment", segment)
+        register_exporter("value", value)
         register_exporter("campaigns", campaigns)

@@ -23,6 +23,7 @@ from campaigns.models import (
     CouponTemplate,
     EarnRule,
     MemberSegment,
+    MemberValue,
     OrderFeedback,
     ReferralCode,
     Reward,
@@ -180,6 +181,11 @@ def visit_history_by_member(*, now: datetime, cut: datetime) -> VisitHistory:
     )
     columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(7)]
     return VisitHistory(*columns)
+
+
+def member_value(*, member: Member) -> MemberValue | None:
+    """The member's CLV scores from the latest fit (None before their first visit is scored)."""
+    return MemberValue.objects.filter(member=member).first()
 
 
 def clv_fit_latest() -> ClvFit | None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cafe_loyalty.core.money import currency, major_units
+from cafe_loyalty.core.replica import replica_reads
 from cafe_loyalty.core.spreadsheets import csv_download
 from payments import report_charts as charts
 from payments.models import Store
@@ -125,7 +126,8 @@ def sales_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Ht
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form, query = _sales_query(request)
-    report = sales_report(query=query)
+    with replica_reads():
+        report = sales_report(query=query)
     if request.GET.get("format") == "csv":
         return csv_download(f"sales-{query.start.isoformat()}-{query.end.isoformat()}.csv", _sales_rows(report))
     context = {
@@ -210,7 +212,8 @@ def liability_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -
         raise PermissionDenied
     form = LiabilityFilterForm(request.GET if "months" in request.GET else None)
     months = form.cleaned_data["months"] if form.is_bound and form.is_valid() else 12
-    points, wallets = points_liability(months=months), wallet_liability(months=months)
+    with replica_reads():
+        points, wallets = points_liability(months=months), wallet_liability(months=months)
     if request.GET.get("format") == "csv":
         return csv_download(f"liability-{timezone.localdate().isoformat()}.csv", _liability_rows(points, wallets))
     context = {

@@ -179,7 +179,7 @@ class MoneyFieldsMixin:
                 for field in form.fields.values():
                     # A foreign key's select sits in a wrapper (the add/change
                     # links) whose attrs, once copied per form, are no longer the select's.
-                    inner = getattr(field.widget, "widget", field.widget)
+                    inner = getattr(field.widget, "widget", None) or field.widget
                     inner.attrs.setdefault("aria-label", field.label)
 
         return NamedInputsFormSet

@@ -205,3 +205,20 @@ def test_a_large_programme_is_fitted_on_a_sample_and_everyone_is_scored(
     assert sampled.members == whole.members == 120 == MemberValue.objects.filter(fitted_at=now).count()
     assert sampled.r != whole.r  # fitted on 80 of the 120
     assert sampled.r == pytest.approx(whole.r, rel=0.5)
+
+
+def test_member_export_includes_their_clv_scores(
+    member_client: Client, member: Member, make_member: Callable[..., Member], now: datetime
+) -> None:
+    assert member_client.get("/me/privacy/export.json").json()["value"] is None  # not scored yet
+    cafe_population(make_member, now=now, members=60)
+    add_visits(member, every(7, first=now - timedelta(days=200), last=now - timedelta(days=3)), amount=15_000)
+    clv_compute(now=now)
+    row = MemberValue.objects.get(member=member)
+    assert member_client.get("/me/privacy/export.json").json()["value"] == {
+        "probability_still_a_customer": row.p_alive,
+        "expected_visits_90_days": row.expected_visits_90d,
+        "value_12_months_minor_units": row.clv_12m,
+        "high_value_at_risk_of_leaving": row.high_value_at_risk,
+        "computed_at": now.isoformat(),
+    }

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cafe_loyalty.core.replica import replica_reads
 from campaigns.clv.scoring import clv_compute
 
 
@@ -12,7 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        fit = clv_compute().fit
+        # Visit history is read from the replica when there is one; scores are written to the primary.
+        with replica_reads():
+            fit = clv_compute().fit
         if fit is None:
             self.stdout.write("Not enough visit history to fit the CLV models yet.")
             return
