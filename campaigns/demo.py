@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
+from campaigns.clv.scoring import clv_compute
 from campaigns.models import Campaign, CouponTemplate, EarnRule, MemberSegment, Promotion, Reward
 from campaigns.segments import segments_compute
 from members.models import Member, Visit
@@ -70,6 +71,9 @@ def load_campaigns_demo() -> None:
         )
     load_visit_history_demo()
     segments_compute()
+    # CLV scores for the admin's member pages and segment list (a second on
+    # the demo's few dozen guests; None when too little history to fit).
+    clv_compute()
 
 
 def load_visit_history_demo(guests: int = 48) -> None:

@@ -115,6 +115,10 @@ class GammaGamma:
         equation 5): a weighted average of the population mean p·γ/(q-1)
         and the member's own mean, the weight growing with n."""
         p, q, v = self.p, self.q, self.v
+        if q <= 1:
+            # The population mean p·γ/(q-1) is infinite (a fit on a handful
+            # of members can land there): the member's own mean is all we know.
+            return mean_spend
         weight = p * visits / (p * visits + q - 1)
         return (1 - weight) * (v * p / (q - 1)) + weight * mean_spend
 

@@ -138,8 +138,16 @@ def clv_compute(*, now: datetime | None = None) -> ClvRun:
     in_90d = bgnbd.expected_visits(holdout_weeks, x, t_x, T)
     per_visit = spend_model.expected_spend(visits, mean_spend)
     clv = np.maximum(np.rint(bgnbd.expected_visits(52.0, x, t_x, T) * per_visit), 0)
+    # A score the arithmetic could not give (a visit seconds old against a
+    # degenerate fit) is left out rather than stored as a number it is not:
+    # that member simply has no score until the next run.
+    scored = np.isfinite(p_alive) & np.isfinite(in_90d) & np.isfinite(clv)
+    member_ids = [member_id for member_id, ok in zip(history.member_ids, scored.tolist(), strict=True) if ok]
+    p_alive, in_90d, clv = p_alive[scored], in_90d[scored], clv[scored]
+    if not member_ids:
+        return ClvRun(fit=None)
     at_risk = (clv >= np.percentile(clv, HIGH_VALUE_PERCENTILE)) & (p_alive < AT_RISK_P_ALIVE)
-    return ClvRun(fit=_store(history.member_ids, bgnbd, spend_model, calibration, now, p_alive, in_90d, clv, at_risk))
+    return ClvRun(fit=_store(member_ids, bgnbd, spend_model, calibration, now, p_alive, in_90d, clv, at_risk))
 
 
 def _store(

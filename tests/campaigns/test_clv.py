@@ -222,3 +222,25 @@ def test_member_export_includes_their_clv_scores(
         "high_value_at_risk_of_leaving": row.high_value_at_risk,
         "computed_at": now.isoformat(),
     }
+
+
+def test_a_score_the_arithmetic_cannot_give_is_left_out_not_stored(
+    make_member: Callable[..., Member], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen with the demo data: a visit seconds old against a fit on a handful of
+    # members gave a NaN value, which became int64's minimum and broke the
+    # not-negative check. Such a member gets no score this run; the rest do.
+    cafe_population(make_member, now=now, members=40)
+    newcomer = make_member("newcomer")
+    add_visits(newcomer, [now - timedelta(seconds=5)], amount=12_345)
+    real_spend = scoring.GammaGamma.expected_spend
+
+    def spend_nan_for_one_visit(self: Any, visits: np.ndarray, mean_spend: np.ndarray) -> np.ndarray:
+        spend = real_spend(self, visits, mean_spend)
+        return np.where(mean_spend == 12_345, np.nan, spend)
+
+    monkeypatch.setattr(scoring.GammaGamma, "expected_spend", spend_nan_for_one_visit)
+    fit = clv_compute(now=now).fit
+    assert fit is not None
+    scored = set(MemberValue.objects.values_list("member_id", flat=True))
+    assert newcomer.pk not in scored and len(scored) == fit.members == 40

@@ -149,3 +149,10 @@ def test_fitting_without_repeat_visits_fails_plainly() -> None:
         bgnbd_fit(np.zeros(5), np.zeros(5), np.full(5, 10.0))
     with pytest.raises(FitFailed):
         gamma_gamma_fit(np.array([2.0]), np.array([10.0]))
+
+
+def test_spend_falls_back_to_the_members_own_mean_when_the_population_mean_is_infinite() -> None:
+    # q ≤ 1 makes p·γ/(q-1) infinite or negative: only the member's mean is meaningful.
+    model = GammaGamma(p=6.0, q=0.8, v=15.0)
+    spend = model.expected_spend(np.array([1.0, 4.0]), np.array([120.0, 80.0]))
+    assert spend.tolist() == [120.0, 80.0]
