@@ -365,6 +365,11 @@ CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
 CAFE_HASH_KEY = _required("CAFE_HASH_KEY", dev_default=SECRET_KEY)
 if PRODUCTION and env.str("CAFE_HASH_KEY", default="") == env.str("SECRET_KEY", default="") != "":
     _refusals.append("CAFE_HASH_KEY must differ from SECRET_KEY (rotating SECRET_KEY must not void terminal keys)")
+# Offline wallet payments (issue 18): the programme's P-256 signing key, as PEM
+# in the environment or in a file (`manage.py offline_key create`); never in
+# the repository. Without one, offline paying is simply not offered.
+CAFE_OFFLINE_KEY = env.str("CAFE_OFFLINE_KEY", default="", multiline=True)
+CAFE_OFFLINE_KEY_FILE = env.str("CAFE_OFFLINE_KEY_FILE", default="")
 CAFE_PAYMENT_CODE_TTL_SECONDS = env.int("CAFE_PAYMENT_CODE_TTL_SECONDS", default=60)
 CAFE_STAFF_REQUIRE_MFA = env.bool("CAFE_STAFF_REQUIRE_MFA", default=True)
 # Online top-ups need a card gateway. The built-in test gateway approves every

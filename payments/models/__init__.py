@@ -3,6 +3,7 @@ string ("payments.Payment") so the modules never import each other."""
 
 from payments.models.ledger import Account, CashOut, TopUp, TopUpBonusRule, Transfer
 from payments.models.menu import Category, ModifierOption, Product
+from payments.models.offline import OfflineCertificate, OfflineCodeUse, OfflineProgrammeKey, OfflineSale
 from payments.models.orders import (
     CashMovement,
     Order,
@@ -48,4 +49,8 @@ __all__ = [
     "OrderRefundPart",
     "OrderCoupon",
     "Tender",
+    "OfflineCertificate",
+    "OfflineCodeUse",
+    "OfflineProgrammeKey",
+    "OfflineSale",
 ]
