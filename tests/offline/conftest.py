@@ -66,7 +66,9 @@ class Phone:
 def phone_for(programme_key: str) -> Callable[..., Phone]:
     def make(member: Member, allowance: int | None = None) -> Phone:
         key = ec.generate_private_key(ec.SECP256R1())
-        issued = offline_enable(member=member, device_public_key=spki_of(key), allowance=allowance, reauthenticated=True)
+        issued = offline_enable(
+            member=member, device_public_key=spki_of(key), allowance=allowance, reauthenticated=True
+        )
         return Phone(member=member, key=key, issued=issued)
 
     return make
