@@ -48,12 +48,12 @@ class OfflineSaleInput(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=200)
     rung_up_at = serializers.DateTimeField()
     shift = StrictIntegerField(min_value=1, required=False, allow_null=True)
-    lines = OfflineLineInput(many=True, min_length=1, max_length=100)
-    tenders = OfflineTenderInput(many=True, max_length=10)
+    lines = OfflineLineInput(many=True, min_length=1, max_length=100)  # type: ignore[call-arg]
+    tenders = OfflineTenderInput(many=True, max_length=10)  # type: ignore[call-arg]
 
 
 class OfflineSalesInput(serializers.Serializer):
-    sales = OfflineSaleInput(many=True, max_length=MAX_BATCH)
+    sales = OfflineSaleInput(many=True, max_length=MAX_BATCH)  # type: ignore[call-arg]  # the stubs lag DRF 3.15
 
 
 class OfflineSaleResultOutput(serializers.Serializer):

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.services.offline.keys import OfflineUnavailable, key_generate, kid_for, programme_signing_key, spki_der
@@ -34,12 +36,9 @@ class Command(BaseCommand):
             self.stdout.write(f"spki {base64.b64encode(spki_der(key.public_key())).decode()}")
             return
         pem = key_generate()
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        kid = kid_for(key.public_key())
+        loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+        assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+        kid = kid_for(loaded.public_key())
         if options["out"]:
             path = Path(options["out"])
             try:

@@ -19,6 +19,7 @@ another store, a time in the future), `offline_code_invalid` (formats.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from payments.models import ModifierOption, OfflineSale, Order, OrderLine, Produ
 from payments.services.ledger import system_postings_last
 from payments.services.offline.formats import CLOCK_SKEW, OfflineCode, offline_code_check
 from payments.services.offline.pay import certificate_for_code, offline_tender_pay_locked
-from payments.services.orders.settle import order_settle_locked
+from payments.services.orders.settle import order_known_empty, order_settle_locked
 
 MAX_BATCH = 500
 OLDEST_SALE = timedelta(days=30)  # a till offline longer than this has bigger problems
@@ -88,12 +89,16 @@ class SaleResult:
 
 @dataclass
 class _Batch:
+    """What the whole batch reads once (a batch of 500 must sync in seconds)."""
+
     store: Store
     terminal: Terminal | None
     barista: Any
     now: datetime
     products: dict[str, Product]
     options: dict[int, ModifierOption]
+    seen: dict[str, OfflineSale]  # keys already recorded, with their outcome
+    shifts: list[Shift]  # the store's shifts over the batch's times, newest first
 
 
 def offline_sales_sync(
@@ -103,36 +108,46 @@ def offline_sales_sync(
     skus = {line.sku for sale in sales for line in sale.lines}
     products = {p.sku: p for p in Product.objects.filter(sku__in=skus).prefetch_related("modifiers")}
     options = {m.pk: m for p in products.values() for m in p.modifiers.all()}
-    batch = _Batch(store, terminal, barista, timezone.now(), products, options)
+    keys = [sale.idempotency_key for sale in sales]
+    seen = {row.key: row for row in OfflineSale.objects.filter(store=store, key__in=keys)}
+    earliest = min((sale.rung_up_at for sale in sales), default=timezone.now())
+    recent = Q(closed_at__isnull=True) | Q(closed_at__gte=earliest)
+    shifts = list(Shift.objects.filter(recent, store=store).order_by("-opened_at"))
+    batch = _Batch(store, terminal, barista, timezone.now(), products, options, seen, shifts)
     return [_one(batch, sale) for sale in sales]
 
 
 def _one(batch: _Batch, sale: SaleIn) -> SaleResult:
-    seen = _replay(batch.store, sale)
+    seen = _replay(batch, sale)
     if seen is not None:
         return seen
     try:
         codes = _check_codes(sale)  # signatures first: CPU, no locks held
         with transaction.atomic(durable=True), system_postings_last(), notices_batched():
-            record = OfflineSale.objects.create(
+            order = _record(batch, sale, codes)
+            # Last, so a key taken meanwhile (another tab, another till) rolls this sale back.
+            batch.seen[sale.idempotency_key] = OfflineSale.objects.create(
                 store=batch.store,
                 key=sale.idempotency_key,
                 request_hash=sale.fingerprint,
                 status=OfflineSale.Status.CREATED,
+                order=order,
                 created_at=batch.now,
             )
-            order = _record(batch, sale, codes, record)
-            OfflineSale.objects.filter(pk=record.pk).update(order=order)
         return SaleResult(sale.idempotency_key, "created", order=order.pk)
     except IntegrityError:
         # The same key from another tab or till at this instant: its outcome stands.
-        return _replay(batch.store, sale) or SaleResult(sale.idempotency_key, "refused", code="idempotency_key_in_use")
+        in_use = SaleResult(sale.idempotency_key, "refused", code="idempotency_key_in_use")
+        return _replay(batch, sale, fresh=True) or in_use
     except Problem as exc:
         return _refuse(batch, sale, exc)
 
 
-def _replay(store: Store, sale: SaleIn) -> SaleResult | None:
-    seen = OfflineSale.objects.filter(store=store, key=sale.idempotency_key).first()
+def _replay(batch: _Batch, sale: SaleIn, *, fresh: bool = False) -> SaleResult | None:
+    if fresh:
+        seen = OfflineSale.objects.filter(store=batch.store, key=sale.idempotency_key).first()
+    else:
+        seen = batch.seen.get(sale.idempotency_key)
     if seen is None:
         return None
     if seen.request_hash != sale.fingerprint:
@@ -147,7 +162,7 @@ def _refuse(batch: _Batch, sale: SaleIn, exc: Problem) -> SaleResult:
     """A refusal is an outcome too: a resend sees the same one."""
     try:
         with transaction.atomic(durable=True):
-            OfflineSale.objects.create(
+            batch.seen[sale.idempotency_key] = OfflineSale.objects.create(
                 store=batch.store,
                 key=sale.idempotency_key,
                 request_hash=sale.fingerprint,
@@ -157,7 +172,7 @@ def _refuse(batch: _Batch, sale: SaleIn, exc: Problem) -> SaleResult:
                 created_at=batch.now,
             )
     except IntegrityError:
-        return _replay(batch.store, sale) or SaleResult(sale.idempotency_key, "refused", code=exc.code)
+        return _replay(batch, sale, fresh=True) or SaleResult(sale.idempotency_key, "refused", code=exc.code)
     return SaleResult(sale.idempotency_key, "refused", code=exc.code, detail=str(exc.detail))
 
 
@@ -172,17 +187,14 @@ def _shift_for(batch: _Batch, sale: SaleIn) -> int | None:
     """The shift the till named (it must be this store's), else the one open
     at the store when the sale was rung up."""
     if sale.shift is not None:
-        if not Shift.objects.filter(pk=sale.shift, store=batch.store).exists():
+        known = any(shift.pk == sale.shift for shift in batch.shifts)
+        if not known and not Shift.objects.filter(pk=sale.shift, store=batch.store).exists():
             raise OfflineSaleInvalid(_("That shift is not this store's."))
         return sale.shift
-    found = (
-        Shift.objects.filter(store=batch.store, opened_at__lte=sale.rung_up_at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=sale.rung_up_at))
-        .order_by("-opened_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return found
+    for shift in batch.shifts:  # newest first
+        if shift.opened_at <= sale.rung_up_at and (shift.closed_at is None or shift.closed_at >= sale.rung_up_at):
+            return shift.pk
+    return None
 
 
 def _lines(batch: _Batch, sale: SaleIn, order: Order) -> list[tuple[OrderLine, list[ModifierOption]]]:
@@ -210,11 +222,11 @@ def _lines(batch: _Batch, sale: SaleIn, order: Order) -> list[tuple[OrderLine, l
     return made
 
 
-def _record(batch: _Batch, sale: SaleIn, codes: list[OfflineCode | None], record: OfflineSale) -> Order:
+def _record(batch: _Batch, sale: SaleIn, codes: list[OfflineCode | None]) -> Order:
     if sale.rung_up_at > batch.now + CLOCK_SKEW or sale.rung_up_at < batch.now - OLDEST_SALE:
         raise OfflineSaleInvalid(_("The sale's time is not plausible; check the till's clock."))
     shift_id = _shift_for(batch, sale)
-    order = Order.objects.create(
+    order = Order(
         store=batch.store,
         channel=Order.Channel.OFFLINE,
         terminal=batch.terminal,
@@ -222,10 +234,6 @@ def _record(batch: _Batch, sale: SaleIn, codes: list[OfflineCode | None], record
         created_at=sale.rung_up_at,
     )
     lines = _lines(batch, sale, order)
-    OrderLine.objects.bulk_create([row for row, _chosen in lines])
-    for row, chosen in lines:
-        if chosen:
-            row.modifiers.set(chosen)
     total = sum(row.line_total for row, _chosen in lines)
     if sum(t.amount for t in sale.tenders) != total:
         raise OfflineSaleInvalid(_("The tenders do not add up to the sale's total."))
@@ -233,15 +241,25 @@ def _record(batch: _Batch, sale: SaleIn, codes: list[OfflineCode | None], record
     for code in codes:
         if code is not None:
             certificates[code.certificate.cert_id] = certificate_for_code(code)
-    members = {c.member_id for c in certificates.values()}
-    if len(members) > 1:
+    if len({c.member_id for c in certificates.values()}) > 1:
         raise OfflineSaleInvalid(_("One sale cannot be paid offline by two members."))
     order.subtotal = order.total = total
     order.member = next(iter(certificates.values())).member if certificates else None
-    order.save(update_fields=["subtotal", "total", "member"])
-    tenders = []
-    for index, (tender_in, code) in enumerate(zip(sale.tenders, codes, strict=True)):
-        tender = _tender(order, tender_in, f"offline:{record.pk}:{index}", sale.rung_up_at)
+    order.save(force_insert=True)
+    for row, _chosen in lines:
+        row.order = order
+    OrderLine.objects.bulk_create([row for row, _chosen in lines])
+    for row, chosen in lines:
+        if chosen:
+            row.modifiers.set(chosen)
+    digest = hashlib.sha256(sale.idempotency_key.encode()).hexdigest()[:40]
+    tenders = Tender.objects.bulk_create(
+        [
+            _tender(order, tender_in, f"offline:{batch.store.pk}:{digest}:{index}", sale.rung_up_at)
+            for index, tender_in in enumerate(sale.tenders)
+        ]
+    )
+    for tender, code in zip(tenders, codes, strict=True):
         if code is not None:
             offline_tender_pay_locked(
                 certificate=certificates[code.certificate.cert_id],
@@ -250,17 +268,17 @@ def _record(batch: _Batch, sale: SaleIn, codes: list[OfflineCode | None], record
                 store=batch.store,
                 terminal=batch.terminal,
             )
-        tenders.append(tender)
+    if order.member is None:
+        order_known_empty(order)  # no member: settling reads neither lines nor coupons
     order_settle_locked(order=order, now=sale.rung_up_at, settled=tenders, shift_id=shift_id)
     return order
 
 
 def _tender(order: Order, tender_in: TenderIn, key: str, at: datetime) -> Tender:
+    extra: dict[str, Any] = {}
     if tender_in.kind == Tender.Kind.CASH:
         received = max(tender_in.cash_received or tender_in.amount, tender_in.amount)
         extra = {"cash_received": received, "change_given": received - tender_in.amount}
-    else:
-        extra = {}
-    return Tender.objects.create(
+    return Tender(
         order=order, kind=tender_in.kind, amount=tender_in.amount, idempotency_key=key, created_at=at, **extra
     )
