@@ -5,7 +5,7 @@ The till's list of the programme's public keys lives here too.
 Enable: POST {"public_key": SPKI base64 from WebCrypto exportKey("spki"),
 "allowance": minor units (optional, default NT$300)} with the CSRF header ->
 201 {"certificate": base64url (formats.py), "certificate_id", "allowance",
-"expires_at", "kid"}; 401 {"code": "reauthentication_required",
+"expires_at", "kid"}; 403 {"code": "reauthentication_required",
 "reauthenticate_url"} until the member has confirmed it is them; 422 with
 the refusal's code otherwise. Disable: POST -> 200 {"returned"}."""
 
@@ -55,7 +55,7 @@ def enable(request: HttpRequest) -> HttpResponse:
                 "detail": _("Confirm it is you, then turn on paying offline."),
                 "reauthenticate_url": reverse("account_reauthenticate") + "?next=" + reverse("wallet:pay"),
             },
-            status=401,
+            status=403,  # as the API's reauthentication_required (README)
         )
     try:
         body = json.loads(request.body or b"{}")

@@ -14,13 +14,12 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments.exceptions import InsufficientFunds
+from payments.exceptions import InsufficientFunds, ReauthenticationNeeded
 from payments.models import Account, OfflineCertificate, ProgrammeSettings, Transfer
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.wallet import wallet_balance
 from payments.services.offline.holds import (
     OfflineSetupInvalid,
-    ReauthenticationRequired,
     offline_certificates_expire,
     offline_disable,
     offline_enable,
@@ -48,7 +47,7 @@ def test_enabling_needs_reauthentication_and_respects_the_cap(
 ) -> None:
     member = make_member(balance=500_000)
     spki = spki_of(ec.generate_private_key(ec.SECP256R1()))
-    with pytest.raises(ReauthenticationRequired):
+    with pytest.raises(ReauthenticationNeeded):
         offline_enable(member=member, device_public_key=spki, allowance=None, reauthenticated=False)
     ProgrammeSettings.objects.update_or_create(pk=1, defaults={"offline_allowance_cap": 50_000})
     with pytest.raises(OfflineSetupInvalid):

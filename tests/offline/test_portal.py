@@ -30,7 +30,7 @@ def test_enable_needs_reauthentication_then_returns_a_certificate(
     body = {"public_key": spki_of(ec.generate_private_key(ec.SECP256R1())), "allowance": 20_000}
     url = reverse("wallet:offline_enable")
     refused = member_client.post(url, body, content_type="application/json")
-    assert refused.status_code == 401 and refused.json()["code"] == "reauthentication_required"
+    assert refused.status_code == 403 and refused.json()["code"] == "reauthentication_required"
     assert refused.json()["reauthenticate_url"].startswith(reverse("account_reauthenticate"))
     reauthenticate(member_client)
     created = member_client.post(url, body, content_type="application/json")

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.problems import Problem
 from members.models import Member
-from payments.exceptions import AccountFrozen, InsufficientFunds
+from payments.exceptions import AccountFrozen, InsufficientFunds, ReauthenticationNeeded
 from payments.models import Account, OfflineCertificate, ProgrammeSettings, Transfer
 from payments.services.ledger import Leg, lock_wallets, post_transfers, wallet_get_or_create
 from payments.services.offline.formats import certificate_build
@@ -35,10 +35,6 @@ DEFAULT_ALLOWANCE = 30_000  # NT$300, the issue's default; never above the progr
 
 class OfflineSetupInvalid(Problem):
     status, code, title = 422, "offline_setup_invalid", "Offline paying cannot be set up like this"
-
-
-class ReauthenticationRequired(Problem):
-    status, code, title = 401, "reauthentication_required", "Confirm it is you first"
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ def offline_enable(
     phone, or this one again) ends first and its hold goes back. Needs the
     member to have just confirmed it is them (allauth's reauthentication)."""
     if not reauthenticated:
-        raise ReauthenticationRequired(_("Confirm it is you, then turn on paying offline."))
+        raise ReauthenticationNeeded(_("Confirm it is you, then turn on paying offline."))
     cap = ProgrammeSettings.current().offline_allowance_cap
     amount = min(DEFAULT_ALLOWANCE, cap) if allowance is None else allowance
     if amount <= 0 or amount > cap:
