@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from payments.exceptions import RefundExceedsPayment
 from payments.models import (
     Account,
     OfflineCertificate,
@@ -22,6 +24,7 @@ from payments.models import (
 )
 from payments.selectors.shifts import z_report
 from payments.selectors.wallet import wallet_balance
+from payments.services.orders import order_refund
 from tests.offline.conftest import Phone, sale, terminal_client
 
 URL = "/api/v1/offline/sales"
@@ -198,3 +201,23 @@ def test_a_member_cannot_send_offline_sales(member_client: Any, shop: Store) -> 
     response = member_client.post(URL, {"sales": [sale()]}, content_type="application/json")
     assert response.status_code in (401, 403)
     assert not Order.objects.exists()
+
+
+def test_refund_of_an_offline_code_sale_goes_to_the_wallet_but_never_the_lost_part(
+    api: APIClient, shop: Store, make_member: Callable[..., Any], phone_for: Any
+) -> None:
+    member = make_member(balance=50_000)
+    phone: Phone = phone_for(member, allowance=20_000)
+    lines = [{"sku": "latte", "quantity": 1, "unit_price": 15_000}]
+    paid, copied = send(
+        api,
+        sale(lines=lines, tenders=[wallet_tender(15_000, phone.code())]),
+        sale(lines=lines, tenders=[wallet_tender(15_000, phone.code())]),  # 5 000 from the hold, 10 000 lost
+    )
+    assert wallet_balance(member=member) == 30_000  # the copy ended the certificate; nothing was left
+    done = order_refund(order=Order.objects.get(pk=paid["order"]), reason="spilt")
+    assert done.wallet_balance == 45_000 and wallet_balance(member=member) == 45_000
+    with pytest.raises(RefundExceedsPayment):
+        order_refund(order=Order.objects.get(pk=copied["order"]), reason="try to cash the copy")
+    order_refund(order=Order.objects.get(pk=copied["order"]), amount=5_000, reason="the hold's part")
+    assert wallet_balance(member=member) == 50_000
