@@ -15,13 +15,15 @@ def main() -> int:
     if bin_dir is None:
         print("PostgreSQL is not installed; `make bench` needs Debian's postgresql package.")
         return 1
-    from bench import expire_points, insight, payments_load, pos
+    from bench import expire_points, insight, offline_sync, payments_load, pos
     from bench.servers import Services
 
     started = time.monotonic()
     print("# till (SQLite, in-process, median server time of", pos.ROUNDS, "rounds)", flush=True)
     till = pos.run()
     print(f"# till add-to-cart median {till['pos_add_to_cart_ms_median']:.2f} ms", flush=True)
+    print(f"# offline till sync: one batch of {offline_sync.SALES} sales (SQLite, in-process)", flush=True)
+    offline = offline_sync.run()
     print(f"# points expiry over {expire_points.LOTS:,} lots (PostgreSQL)", flush=True)
     with pg_cluster() as url:
         expiry = expire_points.run(url)
@@ -73,6 +75,7 @@ def main() -> int:
     print(f"pos_pay_ms_median={till['pos_pay_ms_median']:.2f}")
     print(f"segments_clv_100k_s={sum(s for s in scale['jobs'].values() if s is not None):.1f}")
     print(f"report_sales_1m_ms={scale['reports'][slowest]:.0f}")
+    print(f"offline_sync_500_s={offline['offline_sync_500_s']:.2f}")
     print(f"pgbench_tps={http['pgbench_tps']:.0f}")
     print(f"ratio_vs_healthz={http['payments_per_s'] / http['healthz_per_s']:.2f}")
     clean = not errors and http["ledger_ok"] and http["points_ok"] and expiry["check_points_ok"]

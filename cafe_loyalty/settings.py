@@ -258,9 +258,8 @@ CAFE_CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "object-src": ["'none'"],
 }
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
-# Staff sign in on shared tills: their session ends after this long without a
-# request, and this long after it began, whatever they do. Members keep the
-# normal session (SESSION_COOKIE_AGE).
+# Staff sign in on shared tills: their session ends after this long without a request, and this
+# long after it began, whatever they do. Members keep the normal session (SESSION_COOKIE_AGE).
 CAFE_STAFF_IDLE_SECONDS = env.int("CAFE_STAFF_IDLE_SECONDS", default=15 * 60)
 CAFE_STAFF_SESSION_MAX_SECONDS = env.int("CAFE_STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 
@@ -345,6 +344,8 @@ CAFE_SITE_URL = env.str("CAFE_SITE_URL", default="http://127.0.0.1:8000")
 CAFE_HASH_KEY = _required("CAFE_HASH_KEY", dev_default=SECRET_KEY)
 if PRODUCTION and env.str("CAFE_HASH_KEY", default="") == env.str("SECRET_KEY", default="") != "":
     _refusals.append("CAFE_HASH_KEY must differ from SECRET_KEY (rotating SECRET_KEY must not void terminal keys)")
+CAFE_OFFLINE_KEY = env.str("CAFE_OFFLINE_KEY", default="", multiline=True)  # PEM; see payments.services.offline.keys
+CAFE_OFFLINE_KEY_FILE = env.str("CAFE_OFFLINE_KEY_FILE", default="")
 CAFE_PAYMENT_CODE_TTL_SECONDS = env.int("CAFE_PAYMENT_CODE_TTL_SECONDS", default=60)
 CAFE_STAFF_REQUIRE_MFA = env.bool("CAFE_STAFF_REQUIRE_MFA", default=True)
 # Online top-ups need a card gateway. The built-in test gateway approves every

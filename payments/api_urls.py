@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cafe_loyalty.core.urlconverters import register
-from payments.api import me, members, orders_ahead, payments, stores, topups
+from payments.api import me, members, offline, orders_ahead, payments, stores, topups
 
 app_name = "api"
 register()  # <id:…> (cafe_loyalty.core.urlconverters)
@@ -24,4 +24,5 @@ urlpatterns = [
     path("me/orders/<id:order_id>/cancel", orders_ahead.MeOrderCancelView.as_view(), name="me-order-cancel"),
     path("orders", orders_ahead.OrdersView.as_view(), name="orders"),
     path("orders/<id:order_id>/status", orders_ahead.OrderStatusView.as_view(), name="order-status"),
+    path("offline/sales", offline.OfflineSalesView.as_view(), name="offline-sales"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import ahead_cart, ahead_menu, ahead_orders, portal, portal_security
+from payments.views import ahead_cart, ahead_menu, ahead_orders, portal, portal_offline, portal_security
 
 app_name = "wallet"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("wallet/receipts/<int:order_id>/", portal.receipt, name="receipt"),
     path("pay/", portal.pay, name="pay"),
     path("pay/code/", portal.pay_code, name="pay_code"),
+    # Paying offline from this phone (issue 18): JSON for the Pay page's script.
+    path("pay/offline/", portal_offline.status, name="offline_status"),
+    path("pay/offline/enable/", portal_offline.enable, name="offline_enable"),
+    path("pay/offline/disable/", portal_offline.disable, name="offline_disable"),
     # Order ahead (issue 16); payments.services.ahead.ahead_order_link names the order page.
     path("order/", ahead_menu.stores, name="ahead_stores"),
     path("order/<slug:slug>/", ahead_menu.menu, name="ahead_menu"),

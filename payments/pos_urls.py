@@ -1,6 +1,7 @@
 from django.urls import path
 
 from payments.views import (
+    portal_offline,
     staff_login,
     till,
     till_ahead,
@@ -16,6 +17,7 @@ app_name = "pos"
 urlpatterns = [
     path("", till.home, name="home"),
     path("login/", staff_login.staff_login, name="login"),
+    path("offline/keys/", portal_offline.public_keys, name="offline_keys"),
     path("search/", till.search, name="search"),
     path("new/", till.new_order, name="new_order"),
     path("orders/", till.orders, name="orders"),

@@ -3,6 +3,7 @@ string ("payments.Payment") so the modules never import each other."""
 
 from payments.models.ledger import Account, CashOut, TopUp, TopUpBonusRule, Transfer
 from payments.models.menu import Category, ModifierOption, Product
+from payments.models.offline import OfflineCertificate, OfflineCodeUse, OfflineProgrammeKey, OfflineSale
 from payments.models.orders import (
     CashMovement,
     Order,
@@ -53,4 +54,8 @@ __all__ = [
     "RecommendationExposure",
     "RecommendationRun",
     "ProductPair",
+    "OfflineCertificate",
+    "OfflineCodeUse",
+    "OfflineProgrammeKey",
+    "OfflineSale",
 ]

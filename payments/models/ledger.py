@@ -29,6 +29,9 @@ class Account(models.Model):
         PROMO_BONUS = "promo_bonus", _("Promotional bonus")
         ADJUSTMENTS = "adjustments", _("Adjustments")
         EXPIRY = "expiry", _("Expired balances")
+        # A member's money set aside for one offline certificate: a liability
+        # like the wallet (never negative), linked from OfflineCertificate.
+        OFFLINE_HOLD = "offline_hold", _("Offline hold")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     member = models.OneToOneField(
@@ -69,7 +72,8 @@ class Account(models.Model):
         verbose_name_plural = _("accounts")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind="wallet") | models.Q(credits_posted__gte=models.F("debits_posted")),
+                condition=~models.Q(kind__in=["wallet", "offline_hold"])
+                | models.Q(credits_posted__gte=models.F("debits_posted")),
                 name="account_wallet_never_negative",
             ),
             models.CheckConstraint(
@@ -87,7 +91,8 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind"],
-                condition=models.Q(member__isnull=True, store__isnull=True),
+                # Hold accounts are many (one per certificate), none a system account.
+                condition=models.Q(member__isnull=True, store__isnull=True) & ~models.Q(kind="offline_hold"),
                 name="account_one_chain_account_per_kind",
             ),
         ]
@@ -229,6 +234,8 @@ class Transfer(models.Model):
         EXPIRY = "expiry", _("Expiry")
         CASH_MOVEMENT = "cash_movement", _("Cash in/out")
         CASH_OUT = "cash_out", _("Paid back in cash")
+        OFFLINE_HOLD = "offline_hold", _("Set aside to pay offline")
+        OFFLINE_RELEASE = "offline_release", _("Offline allowance returned")
 
     debit_account = models.ForeignKey(
         "payments.Account", verbose_name=_("debit account"), on_delete=models.PROTECT, related_name="debits"

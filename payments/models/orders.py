@@ -73,6 +73,7 @@ class Order(models.Model):
         TILL = "till", _("Till")
         API = "api", _("API (kiosk or third-party till)")
         AHEAD = "ahead", _("Order ahead")
+        OFFLINE = "offline", _("Offline till (synced)")
 
     class PrepStatus(models.TextChoices):
         """Where an order-ahead order is behind the counter: forward only,
@@ -256,6 +257,7 @@ class Tender(models.Model):
         CASH = "cash", _("Cash")
         CARD = "card", _("Card")
         POINTS = "points", _("Points")
+        OFFLINE_WALLET = "offline_wallet", _("Wallet (offline code)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for member")
@@ -265,7 +267,7 @@ class Tender(models.Model):
     order = models.ForeignKey(
         "payments.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="tenders"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SETTLED)
     amount = models.BigIntegerField(_("amount"))
     cash_received = models.BigIntegerField(_("cash received"), null=True, blank=True)

@@ -41,10 +41,13 @@ class RiskAlert(models.Model):
         TOP_UP_LIMIT = "top_up_limit", _("Daily top-up cap reached")
         WALLET_PAUSED = "wallet_paused", _("Wallet payments paused")
         GUESSING = "guessing", _("Guessing payment codes or card numbers")
+        OFFLINE_DOUBLE_SPEND = "offline_double_spend", _("Offline code used twice or beyond its allowance")
 
     # Kinds a manager must hear of at once: each is emailed to the managers
     # on duty as it is raised, and listed first on the admin's front page.
-    HIGH_SEVERITY = frozenset({Kind.UNUSUAL_SPEND, Kind.FAILED_CODES, Kind.WALLET_PAUSED, Kind.GUESSING})
+    HIGH_SEVERITY = frozenset(
+        {Kind.UNUSUAL_SPEND, Kind.FAILED_CODES, Kind.WALLET_PAUSED, Kind.GUESSING, Kind.OFFLINE_DOUBLE_SPEND}
+    )
 
     member = models.ForeignKey(
         "members.Member",

@@ -215,6 +215,11 @@ class ProgrammeSettings(models.Model):
         default=300_000,
         help_text=_("Above this total of refunds in a day, a manager approves each further refund of that person."),
     )
+    offline_allowance_cap = models.BigIntegerField(
+        _("largest offline allowance"),
+        default=100_000,
+        help_text=_("The most a member may set aside to pay offline from one phone (0 turns offline paying off)."),
+    )
 
     class Meta:
         verbose_name = _("programme settings")

@@ -12,7 +12,8 @@ def ledger_problems() -> list[str]:
 
     1. Σ debits_posted = Σ credits_posted over all accounts.
     2. Each account's posted columns equal the sums of its transfers.
-    3. No wallet is negative.
+    3. No wallet and no offline hold is negative (holds are summed in 1 and 2
+       like every account).
     """
     problems: list[str] = []
     totals = Account.objects.aggregate(d=Sum("debits_posted"), c=Sum("credits_posted"))
@@ -32,8 +33,9 @@ def ledger_problems() -> list[str]:
                 f"account {account.pk} ({account.name}): posted {account.debits_posted}/{account.credits_posted}"
                 f" but transfers sum to {expected_d}/{expected_c}"
             )
-        if account.kind == Account.Kind.WALLET and account.balance < 0:
-            problems.append(f"account {account.pk} ({account.name}): wallet negative ({account.balance})")
+        # An offline hold is the member's money too (issue 18): never below zero.
+        if account.kind in (Account.Kind.WALLET, Account.Kind.OFFLINE_HOLD) and account.balance < 0:
+            problems.append(f"account {account.pk} ({account.name}): {account.kind} negative ({account.balance})")
     return problems
 
 

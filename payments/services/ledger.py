@@ -73,6 +73,9 @@ def lock_wallets(*wallets: Account) -> dict[int, Account]:
     return {account.pk: account for account in locked}
 
 
+MEMBER_KINDS = (Account.Kind.WALLET, Account.Kind.OFFLINE_HOLD)
+
+
 @dataclass(frozen=True)
 class Leg:
     debit: Account
@@ -105,8 +108,9 @@ def post_transfers(legs: list[Leg], **links: Any) -> list[Transfer]:
         debits[leg.debit.pk] += leg.amount
         credits[leg.credit.pk] += leg.amount
     created = Transfer.objects.bulk_create(transfers)
-    wallet_pks = {leg.debit.pk for leg in legs if leg.debit.kind == Account.Kind.WALLET} | {
-        leg.credit.pk for leg in legs if leg.credit.kind == Account.Kind.WALLET
+    # A member's offline hold is theirs alone, locked like a wallet and posted at once.
+    wallet_pks = {leg.debit.pk for leg in legs if leg.debit.kind in MEMBER_KINDS} | {
+        leg.credit.pk for leg in legs if leg.credit.kind in MEMBER_KINDS
     }
     # Wallets first (already locked), then system accounts, each in pk order.
     ordered = sorted(set(debits) | set(credits), key=lambda pk: (pk not in wallet_pks, pk))

@@ -69,7 +69,13 @@ def test_sales_by_tender_sums_settled_tenders_of_todays_orders_per_kind(store: S
 
     rows = {row.kind: (row.tenders, row.amount) for row in sales_by_tender(now=now)}
 
-    assert rows == {"wallet": (1, 15_000), "cash": (1, 5_000), "card": (1, 7_000), "points": (0, 0)}
+    assert rows == {
+        "wallet": (1, 15_000),
+        "cash": (1, 5_000),
+        "card": (1, 7_000),
+        "points": (0, 0),
+        "offline_wallet": (0, 0),
+    }
 
 
 def test_wallet_liability_is_what_wallets_held_at_the_end_of_each_day(

@@ -16,6 +16,7 @@ from payments.models import Payment, ProgrammeSettings
 pytestmark = pytest.mark.django_db
 
 TERMINAL_OPERATIONS = {
+    ("post", "/api/v1/offline/sales"),
     ("post", "/api/v1/members"),
     ("get", "/api/v1/members/{card_number}"),
     ("post", "/api/v1/topups"),

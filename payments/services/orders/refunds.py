@@ -44,12 +44,19 @@ from payments.selectors.orders import staff_refunds_today
 from payments.selectors.shifts import shift_current
 from payments.services.approvals import approval_check
 from payments.services.claims import claim_take
+from payments.services.offline.refunds import offline_tender_refund_locked
 from payments.services.orders.errors import TillError
 from payments.services.risk import risk_alert_raise
 from payments.services.wallet_payments import wallet_refund_payment
 
 # Which tender gets money back first (lowest first).
-REFUND_ORDER: dict[str, int] = {Tender.Kind.WALLET: 0, Tender.Kind.POINTS: 1, Tender.Kind.CARD: 2, Tender.Kind.CASH: 3}
+REFUND_ORDER: dict[str, int] = {
+    Tender.Kind.WALLET: 0,
+    Tender.Kind.OFFLINE_WALLET: 0,
+    Tender.Kind.POINTS: 1,
+    Tender.Kind.CARD: 2,
+    Tender.Kind.CASH: 3,
+}
 
 
 def refund_needs_approval(*, refunded_before: int, amount: int) -> bool:
@@ -284,6 +291,8 @@ def _give_back(
             approved_by=refund.approved_by,
             idempotency_record=idempotency_record,
         )
+    elif tender.kind == Tender.Kind.OFFLINE_WALLET:
+        result.wallet_balance = offline_tender_refund_locked(tender=tender, amount=part, reference=refund.reference)
     Tender.objects.filter(pk=tender.pk).update(refunded_amount=F("refunded_amount") + part)
     tender.refunded_amount += part
     result.back_by_kind[tender.kind] = result.back_by_kind.get(tender.kind, 0) + part

@@ -8,6 +8,7 @@ and the order joins the shift open at its store at that moment."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import EllipsisType
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -59,20 +60,27 @@ def order_settle_if_covered(*, order: Order) -> bool:
 
 
 def order_settle_locked(
-    *, order: Order, now: datetime, wallet_balance: int | None = None, settled: list[Tender] | None = None
+    *,
+    order: Order,
+    now: datetime,
+    wallet_balance: int | None = None,
+    settled: list[Tender] | None = None,
+    shift_id: int | None | EllipsisType = ...,
 ) -> bool:
     """Inside the caller's transaction, with `order` locked (order_lock_for_settling):
     if the settled tenders cover the total, mark it paid and earn its loyalty,
     exactly once. `wallet_balance`, when a wallet tender just paid, goes on
     the receipt. `settled`: the order's settled tenders, when the caller has
-    just made them all (saves reading them back)."""
+    just made them all (saves reading them back). `shift_id`: the shift the
+    sale belongs to when it is not the one open now (an offline till's sale,
+    synced later, belongs to the shift it was rung up in, open or closed)."""
     if order.status != Order.Status.OPEN:
         return False
     if settled is None:
         settled = list(order.tenders.filter(status=Tender.Status.SETTLED))
     if sum(t.amount for t in settled) < order.total:
         return False
-    order.shift_id = shift_current_id(store_id=order.store_id)
+    order.shift_id = shift_current_id(store_id=order.store_id) if shift_id is ... else shift_id
     loyalty = LoyaltyOutcome()
     if order.member is not None:
         for applied in order.coupons.all():

@@ -67,7 +67,7 @@ def order_add_tender(
         if existing.order_id != order.pk:
             raise TillError(_("That button was for another order; reload the till."))
         return TenderResult(existing, True)
-    if kind not in Tender.Kind.values:
+    if kind not in Tender.Kind.values or kind == Tender.Kind.OFFLINE_WALLET:  # offline codes pay only at sync
         raise TillError(_("Unknown tender."))
     now = timezone.now()
     charge: WalletCharge | None = None

@@ -1,0 +1,54 @@
+"""Copies of one phone's codes synced by two tills at the same instant
+(PostgreSQL, real threads): the hold pays once, the loss stays within the
+allowance, and the ledger holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from payments.models import Account, OfflineCertificate, RiskAlert, Store, Transfer
+from payments.selectors.wallet import wallet_balance
+from tests.helpers import run_concurrently
+from tests.offline.conftest import Phone, sale, terminal_client
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_tills_syncing_copies_at_once_lose_at_most_the_allowance(
+    shop: Store, make_member: Callable[..., Any], phone_for: Any
+) -> None:
+    """Each offline till let the copied codes through up to the allowance (as
+    the till's own check does); both sync at the same instant."""
+    member = make_member(balance=50_000)
+    phone: Phone = phone_for(member, allowance=20_000)
+    clients = [terminal_client(shop, "Till A"), terminal_client(shop, "Till B")]
+    lines = [{"sku": "latte", "quantity": 1, "unit_price": 10_000}]
+
+    def queue() -> list[dict[str, Any]]:
+        return [
+            sale(lines=lines, tenders=[{"kind": "offline_wallet", "amount": 10_000, "code": phone.code()}])
+            for _ in range(2)
+        ]
+
+    queues = [queue(), queue()]
+
+    def sync(i: int) -> Any:
+        return clients[i].post("/api/v1/offline/sales", {"sales": queues[i]}, format="json")
+
+    responses = run_concurrently(2, sync)
+    statuses = [r["status"] for response in responses for r in response.json()["results"]]
+    assert statuses == ["created"] * 4
+    certificate = OfflineCertificate.objects.get()
+    assert (certificate.spent, certificate.lost) == (20_000, 20_000)
+    assert certificate.lost <= certificate.allowance
+    assert certificate.status == OfflineCertificate.Status.REVOKED
+    assert Account.objects.get(pk=certificate.hold_account_id).balance == 0
+    assert wallet_balance(member=member) == 30_000
+    assert RiskAlert.objects.filter(kind=RiskAlert.Kind.OFFLINE_DOUBLE_SPEND, member=member).exists()
+    losses = Transfer.objects.filter(kind=Transfer.Kind.ADJUSTMENT)
+    assert sum(t.amount for t in losses) == 20_000
+    call_command("check_ledger")
