@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import qrcode
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
 from django.utils import timezone
 
@@ -21,11 +22,12 @@ from payments.selectors.ledger import ledger_problems
 from payments.selectors.wallet import wallet_balance
 from payments.services.offline import keys
 from payments.services.offline.formats import offline_code_check
+from payments.services.offline.holds import offline_enable
 from payments.services.offline.keys import key_generate
 from payments.services.top_ups import wallet_top_up
 from tests.browser.walk import Walk
 from tests.conftest import PASSWORD
-from tests.offline.conftest import sale, terminal_client
+from tests.offline.conftest import sale, spki_of, terminal_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +47,14 @@ def shown_code(page: Any, after: str = "") -> str:
         arg=after,
     )
     return str(page.locator("#offline-code-text").input_value())
+
+
+def signed_in(page: Any, base: str, user: Any) -> None:
+    """The member's session as a cookie: signed in earlier, so turning paying
+    offline on asks who it is again (allauth's reauthentication)."""
+    device = Client()
+    device.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": device.cookies["sessionid"].value, "url": base}])
 
 
 def qr_path(text: str, version: int, mask: int, level: int) -> str:
@@ -73,9 +83,7 @@ def test_a_member_pays_offline_from_the_phone(
     load_menu_demo()
     store = Store.objects.create(name="Basement Bar", slug="basement")
     base = live_server.url
-    device = Client()
-    device.force_login(member_user)  # signed in earlier: turning it on asks who it is again
-    page.context.add_cookies([{"name": "sessionid", "value": device.cookies["sessionid"].value, "url": base}])
+    signed_in(page, base, member_user)
     walk = Walk(page, "member-offline", "en")
 
     page.goto(base + "/pay/")
@@ -159,4 +167,26 @@ def test_a_member_pays_offline_from_the_phone(
     page.context.set_offline(True)
     page.reload()
     page.get_by_test_id("offline-code-panel").get_by_text("not turned on").wait_for()
+    walk.clean()
+
+
+def test_a_member_turns_off_paying_offline_for_a_lost_phone_from_another_device(
+    page: Any, live_server: Any, member_user: Any, programme_key: None
+) -> None:
+    member: Member = member_user.member
+    wallet_top_up(member=member, amount=50_000, tender="cash")
+    lost_phone = ec.generate_private_key(ec.SECP256R1())
+    issued = offline_enable(member=member, device_public_key=spki_of(lost_phone), allowance=None, reauthenticated=True)
+    signed_in(page, live_server.url, member_user)
+    walk = Walk(page, "member-offline", "en")
+
+    page.goto(live_server.url + "/pay/")
+    page.get_by_text("Paying offline is on for another phone").wait_for()
+    assert page.get_by_test_id("offline-allowance").is_hidden()  # this device has no certificate of its own
+    walk.step("offline paying on for another phone")
+    page.get_by_test_id("offline-disable").click()
+    page.get_by_test_id("offline-message").filter(has_text="NT$300").wait_for()
+    issued.certificate.refresh_from_db()
+    assert issued.certificate.status == OfflineCertificate.Status.REVOKED
+    assert wallet_balance(member=member) == 50_000
     walk.clean()
