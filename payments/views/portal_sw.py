@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -42,6 +43,7 @@ def service_worker_version(script: str) -> str:
     return digest.hexdigest()[:16]
 
 
+@login_required  # for members only; signed out, the browser keeps the worker it has
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     context = {"assets": [static(asset) for asset in ASSETS], "version": ""}
