@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import ahead_cart, ahead_menu, ahead_orders, portal, portal_offline, portal_security
+from payments.views import ahead_cart, ahead_menu, ahead_orders, portal, portal_offline, portal_security, portal_sw
 
 app_name = "wallet"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("pay/offline/", portal_offline.status, name="offline_status"),
     path("pay/offline/enable/", portal_offline.enable, name="offline_enable"),
     path("pay/offline/disable/", portal_offline.disable, name="offline_disable"),
+    path("pay/sw.js", portal_sw.service_worker, name="pay_sw"),
     # Order ahead (issue 16); payments.services.ahead.ahead_order_link names the order page.
     path("order/", ahead_menu.stores, name="ahead_stores"),
     path("order/<slug:slug>/", ahead_menu.menu, name="ahead_menu"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cafe_loyalty.core.money import amount_for_input
+from cafe_loyalty.core.money import amount_for_input, currency
 from members.models import Member
 from members.services import member_get_or_create_for_user
 from payments.exceptions import AccountFrozen, WalletError
@@ -114,6 +114,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         "pending": pending_payments(member=member),
         "paused_everywhere": any(pause.store is None for pause in pauses),
         "paused_stores": [pause.store.name for pause in pauses if pause.store is not None],
+        "currency": currency(),  # the offline panel formats amounts itself, with no network
     }
     return render(request, "payments/portal_pay.html", context)
 
