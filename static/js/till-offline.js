@@ -383,7 +383,8 @@
     syncing = true;
     try {
       if (navigator.locks) {
-        await navigator.locks.request(LOCK, { ifAvailable: true }, function (lock) { return lock ? sendAll() : null; });
+        // Another tab sending waits this one: it then finds only what is left.
+        await navigator.locks.request(LOCK, sendAll);
       } else {
         await withLease(sendAll);
       }
@@ -425,5 +426,7 @@
   loadMenu().catch(function () {});
   loadKeys().catch(function () {});
   if (!navigator.onLine) goOffline();
+  // Sales left waiting while online (the server was busy, a sign-in lapsed): tried again now and then.
+  setInterval(function () { if (!offline) refresh().then(function (n) { if (n) sync(); }); }, 30000);
   refresh().then(function (waiting) { if (waiting && !offline) sync(); });
 })();
