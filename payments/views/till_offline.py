@@ -52,10 +52,7 @@ def till_worker_version() -> str:
     digest = hashlib.sha256()
     for name in TILL_STATIC:
         digest.update(static(name).encode())
-    for directory in settings.TEMPLATES[0]["DIRS"]:
-        source = Path(directory) / WORKER_TEMPLATE
-        if source.exists():
-            digest.update(source.read_bytes())
+    digest.update(Path(settings.BASE_DIR, "templates", WORKER_TEMPLATE).read_bytes())
     return digest.hexdigest()[:12]
 
 
