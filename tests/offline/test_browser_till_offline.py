@@ -9,6 +9,7 @@ send a sale twice. And the page's code verifier, case by case."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from payments.selectors.ledger import ledger_problems
 from payments.selectors.shifts import z_report
 from payments.services.offline.keys import b64url, b64url_decode
 from payments.services.shifts import shift_open
+from tests.browser.axe import axe_violations, describe
 from tests.browser.walk import SHOTS, in_language
 from tests.conftest import PASSWORD, MemberFactory, ledger_and_points_problems, totp_code
 from tests.offline.conftest import Phone
@@ -59,6 +61,15 @@ def worker_ready(page: Any) -> None:
 
 def waiting(page: Any) -> list[dict[str, Any]]:
     return list(page.evaluate("() => window.cafeTill.waiting()"))
+
+
+def all_sent(page: Any, seconds: float = 10) -> None:
+    """Until the till's queue is empty (asked of IndexedDB, which answers
+    asynchronously: polled from here, not with wait_for_function)."""
+    deadline = time.monotonic() + seconds
+    while waiting(page):
+        assert time.monotonic() < deadline, "the till did not send its queue"
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture
@@ -113,6 +124,8 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
     page.get_by_test_id("offline-scan").press("Enter")
     page.get_by_test_id("offline-notice").get_by_text("Offline code checked").wait_for()
     shot(page, "code-checked-1280")
+    violations = axe_violations(page)  # the offline till, as accessible as the online one
+    assert not violations, describe("/pos/ offline", violations)
     page.get_by_test_id("offline-pay-wallet").click()
     page.get_by_text("Sale kept on this till").wait_for()
     assert banner.inner_text() == "Offline — 2 sales waiting"
@@ -139,7 +152,7 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
 
     # Back online: sent, in order, once.
     page.context.set_offline(False)
-    page.wait_for_function("async () => (await window.cafeTill.waiting()).length === 0")
+    all_sent(page)
     banner.wait_for(state="hidden")
     assert page.locator("[data-online-till]").is_visible()
     orders = list(Order.objects.filter(channel="offline").order_by("created_at"))
@@ -204,7 +217,7 @@ def test_refusals_are_listed_until_settled_and_two_tabs_send_each_sale_once(
     # Both tabs asked to send at the same instant: one sends, the other waits its turn and finds nothing.
     page.evaluate("() => { window.cafeTill.sync(); }")
     other.evaluate("() => window.cafeTill.sync()")
-    page.wait_for_function("async () => (await window.cafeTill.waiting()).length === 0")
+    all_sent(page)
     page.reload()
     refusal = page.get_by_test_id("refusal")
     refusal.wait_for()
@@ -213,6 +226,8 @@ def test_refusals_are_listed_until_settled_and_two_tabs_send_each_sale_once(
     assert "No product has the SKU retired-blend." in refusal.inner_text()
     assert "1× retired-blend" in refusal.inner_text() and "NT$90" in refusal.inner_text()
     shot(page, "refusal-390")
+    violations = axe_violations(page)
+    assert not violations, describe("/pos/ with a refusal", violations)
     refusal.get_by_test_id("refusal-settled").click()
     page.get_by_test_id("refusals").wait_for(state="hidden")
     assert page.evaluate("async () => (await window.cafeTill.refusals()).length") == 0
