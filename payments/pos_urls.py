@@ -8,6 +8,7 @@ from payments.views import (
     till_ahead_menu,
     till_counter,
     till_enrol,
+    till_offline,
     till_refund,
     till_shift,
 )
@@ -18,6 +19,9 @@ urlpatterns = [
     path("", till.home, name="home"),
     path("login/", staff_login.staff_login, name="login"),
     path("offline/keys/", portal_offline.public_keys, name="offline_keys"),
+    path("offline/menu/", till_offline.menu, name="offline_menu"),
+    path("sw.js", till_offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", till_offline.manifest, name="manifest"),
     path("search/", till.search, name="search"),
     path("new/", till.new_order, name="new_order"),
     path("orders/", till.orders, name="orders"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from modeltranslation.utils import build_localized_fieldname
 
-from cafe_loyalty.core.money import format_money, parse_money
+from cafe_loyalty.core.money import currency, format_money, parse_money
 from cafe_loyalty.core.problems import Problem
 from members.cards import is_valid_card_number
 from members.selectors import member_by_card_number
@@ -24,6 +24,7 @@ from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
 from payments.services.codes import hash_payment_code, looks_like_payment_code
 from payments.services.guessing import guessing_check, guessing_failure_record
+from payments.services.offline.online import looks_like_offline_code, order_pay_by_offline_code
 from payments.services.orders.split import order_add_wallet_and_rest
 from payments.views.till_common import (
     SESSION_ORDER,
@@ -34,6 +35,7 @@ from payments.views.till_common import (
     till_store,
     typed,
 )
+from payments.views.till_offline import till_worker_url
 
 
 @pos_required
@@ -53,6 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
         # The scan field takes the focus on page load only: in a swapped cart
         # htmx would move the focus there from the button just pressed.
         "full_page": True,
+        "worker_url": till_worker_url(),
+        "currency_symbol": currency().symbol,
+        "currency_exponent": currency().exponent,
     }
     return render(request, "pos/till.html", context)
 
@@ -182,10 +187,17 @@ def scan(request: HttpRequest, order_id: int) -> HttpResponse:
     the member (points and coupons) and is kept to pay; a card number
     identifies them for earning only; anything else is a coupon."""
     order = order_for(request, order_id)
-    text = "".join(typed(request, "code", limit=200).split()).upper()
+    raw = "".join(typed(request, "code", limit=400).split())
+    text = raw.upper()
     try:
         if text:
             guessing_check(user=request.user)  # this login guessed too often: the scan field waits
+        if looks_like_offline_code(raw):  # signed, so no guessing to count; base64url: case matters
+            order_pay_by_offline_code(order=order, text=raw, actor=request.user)
+            order.refresh_from_db()
+            if order.status == Order.Status.PAID:
+                request.session.pop(SESSION_ORDER, None)
+            return render_cart(request, order, notice=_("Paid with the member's offline code."))
         if looks_like_payment_code(text):
             try:
                 svc.order_attach_member_by_code(order=order, code_hash=hash_payment_code(text))

@@ -2,6 +2,8 @@
 // htmx request could not be sent, so no action is silently dropped.
 (function () {
   function banner(show) {
+    // The till sells on offline and says so itself (till-offline.js).
+    if (document.getElementById("till-offline")) return;
     var el = document.getElementById("offline-banner");
     if (el) el.hidden = !show;
   }

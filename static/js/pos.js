@@ -5,7 +5,11 @@
 (function () {
   function scanField() { return document.getElementById("scan"); }
   function typing(el) { return el && (el.tagName === "INPUT" || el.tagName === "SELECT" || el.tagName === "TEXTAREA") && el.id !== "scan"; }
-  function click(selector) { var b = document.querySelector(selector); if (b && !b.disabled) b.click(); }
+  // Offline (till-offline.js) the same keys press the offline till's buttons.
+  function click(selector) {
+    if (document.body.classList.contains("till-is-offline")) selector = selector.replace("=pay-", "=offline-pay-");
+    var b = document.querySelector(selector); if (b && !b.disabled) b.click();
+  }
 
   document.addEventListener("keydown", function (e) {
     // Digits while a modifier button has the focus are most likely the

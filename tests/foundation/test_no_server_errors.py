@@ -49,7 +49,9 @@ INT_IDS = ["REAL", "987654321", "99999999999999999999999"]
 STR_PARTS = ["x", "%27%20OR%201%3D1", "a" * 300, "nul%00byte"]
 PREFIXES = ("/me/", "/offers/", "/wallet/", "/pay/", "/pos/")
 GUEST_REDIRECTS = ("/accounts/login/?next=", "/accounts/signup/", "/pos/login/?next=")
-GUEST_PAGES = ("/pos/login/",)  # the staff sign-in page is the one page here for guests
+# The staff sign-in page is for guests, and so are the till's service worker
+# and manifest: the browser fetches them on its own (a manifest without cookies).
+GUEST_PAGES = ("/pos/login/", "/pos/sw.js", "/pos/manifest.webmanifest")
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:

@@ -1,0 +1,293 @@
+"""The till through a network drop, in Chromium (issue #18 acceptance, till
+side): the service worker installs, the network goes (Playwright's
+set_offline), the banner says so within a second, a cash sale and an
+offline-code wallet sale are rung up, the page is reloaded with no network
+and keeps its queue, the network comes back and the queue is sent once; a
+resend changes nothing, a refusal is listed until settled, two tabs never
+send a sale twice. And the page's code verifier, case by case."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from members.models import Member
+from payments.management.commands.load_menu_demo import load_menu_demo
+from payments.models import Account, OfflineCertificate, OfflineSale, Order, Store, StoreStaff
+from payments.selectors.ledger import ledger_problems
+from payments.selectors.shifts import z_report
+from payments.services.offline.keys import b64url, b64url_decode
+from payments.services.shifts import shift_open
+from tests.browser.axe import axe_violations, describe
+from tests.browser.walk import SHOTS, in_language
+from tests.conftest import PASSWORD, MemberFactory, ledger_and_points_problems, totp_code
+from tests.offline.conftest import Phone
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SYNC = "/api/v1/offline/sales"
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/pos/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_test_id("staff-login-submit").click()
+    page.locator("#id_code").wait_for()
+    page.keyboard.type(totp_code())
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/pos/")
+
+
+def shot(page: Any, name: str) -> None:
+    """WALK_SHOTS=/some/dir keeps a picture, to judge the layout by eye."""
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/till-offline-{name}.png", full_page=True)
+
+
+def worker_ready(page: Any) -> None:
+    """The worker installed, in charge of the page, and the till page, menu
+    and keys kept (it answers the page's "warm" once they are)."""
+    page.wait_for_function("() => document.getElementById('till-offline').dataset.workerReady")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def waiting(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate("() => window.cafeTill.waiting()"))
+
+
+def all_sent(page: Any, seconds: float = 10) -> None:
+    """Until the till's queue is empty (asked of IndexedDB, which answers
+    asynchronously: polled from here, not with wait_for_function)."""
+    deadline = time.monotonic() + seconds
+    while waiting(page):
+        assert time.monotonic() < deadline, "the till did not send its queue"
+        page.wait_for_timeout(100)
+
+
+@pytest.fixture
+def till(live_server: Any, barista_user: Any, shift_manager_user: Any) -> tuple[Store, Any]:
+    load_menu_demo()
+    store = Store.objects.create(name="Da'an Roastery", slug="daan")
+    StoreStaff.objects.create(user=barista_user, store=store, role="Barista")
+    shift = shift_open(store=store, user=shift_manager_user, opening_float=50_000)
+    return store, shift
+
+
+def member_phone(phone_for: Callable[..., Phone]) -> Phone:
+    member: Member = MemberFactory.create(display_name="Lin", email="lin@example.com", balance=100_000)
+    return phone_for(member)
+
+
+def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
+    page: Any, live_server: Any, barista_user: Any, till: tuple[Store, Any], phone_for: Callable[..., Phone]
+) -> None:
+    store, shift = till
+    phone = member_phone(phone_for)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sent: list[dict[str, Any]] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if SYNC in r.url else None)
+    sign_in(page, live_server.url, barista_user.email)
+    worker_ready(page)
+    banner = page.get_by_test_id("offline-banner")
+    assert not banner.is_visible()
+
+    page.context.set_offline(True)
+    banner.wait_for(timeout=1_000)  # within a second
+    assert banner.inner_text() == "Offline — sales are kept on this till until the network is back"
+    assert not page.locator("[data-online-till]").is_visible()
+    greyed = page.get_by_test_id("offline-greyed")
+    assert greyed.get_by_role("button", name="Points").is_disabled()
+    assert "the member's points are on the server" in greyed.inner_text()
+
+    # A cash sale: a latte at the price the till showed, NT$200 given.
+    page.get_by_test_id("offline-product-latte").click()
+    assert page.get_by_test_id("offline-total").inner_text() == "NT$135"
+    page.locator("[data-offline-cash]").fill("200")
+    page.get_by_test_id("offline-pay-cash").click()
+    page.get_by_text("Change: NT$65").wait_for()
+    assert banner.inner_text() == "Offline — 1 sale waiting"
+
+    # An offline-code wallet sale: a latte and a flat white.
+    page.get_by_test_id("offline-product-latte").click()
+    page.get_by_test_id("offline-product-flat-white").click()
+    assert page.get_by_test_id("offline-pay-wallet").is_disabled()  # not before a code
+    code = phone.code()
+    page.get_by_test_id("offline-scan").fill(code)
+    page.get_by_test_id("offline-scan").press("Enter")
+    page.get_by_test_id("offline-notice").get_by_text("Offline code checked").wait_for()
+    shot(page, "code-checked-1280")
+    violations = axe_violations(page)  # the offline till, as accessible as the online one
+    assert not violations, describe("/pos/ offline", violations)
+    page.get_by_test_id("offline-pay-wallet").click()
+    page.get_by_text("Sale kept on this till").wait_for()
+    assert banner.inner_text() == "Offline — 2 sales waiting"
+    assert Order.objects.filter(channel="offline").count() == 0  # nothing reached the server
+
+    # Reloaded with no network: the worker serves the till, the queue is kept.
+    page.reload()
+    banner.wait_for()
+    assert banner.inner_text() == "Offline — 2 sales waiting"
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "reloaded-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    queued = waiting(page)
+    assert [len(q["body"]["lines"]) for q in queued] == [1, 2]
+    assert [q["body"]["tenders"][0]["kind"] for q in queued] == ["cash", "offline_wallet"]
+    assert all(q["body"]["shift"] == shift.pk for q in queued)
+    assert queued[0]["body"]["lines"][0]["unit_price"] == 13_500
+    # The same code again on this till: its counter is spent here.
+    page.get_by_test_id("offline-product-latte").click()
+    page.get_by_test_id("offline-scan").fill(code)
+    page.get_by_test_id("offline-scan").press("Enter")
+    page.get_by_test_id("offline-error").get_by_text("already used on this till").wait_for()
+    page.get_by_role("button", name="One less").click()  # the cart empty again
+
+    # Back online: sent, in order, once.
+    page.context.set_offline(False)
+    all_sent(page)
+    banner.wait_for(state="hidden")
+    assert page.locator("[data-online-till]").is_visible()
+    orders = list(Order.objects.filter(channel="offline").order_by("created_at"))
+    assert [(o.status, o.total, o.member_id, o.shift_id) for o in orders] == [
+        ("paid", 13_500, None, shift.pk),
+        ("paid", 13_500 + 14_500, phone.member.pk, shift.pk),
+    ]
+    assert [t.kind for o in orders for t in o.tenders.all()] == ["cash", "offline_wallet"]
+    cert = OfflineCertificate.objects.get()
+    assert (cert.spent, cert.lost) == (28_000, 0)
+    assert Account.objects.get(pk=cert.hold_account_id).balance == cert.allowance - 28_000
+    assert z_report(shift=shift).orders == 2
+    assert ledger_problems() == [] and ledger_and_points_problems() == []
+    assert [s["idempotency_key"] for batch in sent for s in batch["sales"]] == [q["key"] for q in queued]
+
+    # The same batch sent again (a till that lost the answer): nothing changes.
+    answer = page.evaluate(
+        """async (body) => {
+          const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+          const r = await fetch("/api/v1/offline/sales", {method: "POST", body: JSON.stringify(body),
+            headers: {"Content-Type": "application/json", "X-CSRFToken": token}});
+          return (await r.json()).results.map((x) => x.status);
+        }""",
+        sent[0],
+    )
+    assert answer == ["replayed", "replayed"]
+    assert Order.objects.filter(channel="offline").count() == 2 and OfflineSale.objects.count() == 2
+
+
+QUEUE_A_SALE = """async ([sku, price]) => {
+  const key = crypto.randomUUID();
+  const body = {idempotency_key: key, rung_up_at: new Date().toISOString(),
+                lines: [{sku: sku, quantity: 1, unit_price: price, modifiers: []}],
+                tenders: [{kind: "card", amount: price}]};
+  const db = await new Promise((ok) => { const r = indexedDB.open("cafe-till", 1); r.onsuccess = () => ok(r.result); });
+  await new Promise((ok) => { const tx = db.transaction("sales", "readwrite");
+    tx.objectStore("sales").add({key: key, body: body, items: "1× " + sku, total: price}); tx.oncomplete = ok; });
+  return key;
+}"""
+
+
+def test_refusals_are_listed_until_settled_and_two_tabs_send_each_sale_once(
+    page: Any, live_server: Any, barista_user: Any, till: tuple[Store, Any]
+) -> None:
+    sign_in(page, live_server.url, barista_user.email)
+    worker_ready(page)
+    other = page.context.new_page()
+    other.goto(live_server.url + "/pos/")
+    sent: list[str] = []
+    for tab in (page, other):
+        tab.on(
+            "request",
+            lambda r: (
+                sent.extend(s["idempotency_key"] for s in json.loads(r.post_data)["sales"]) if SYNC in r.url else None
+            ),
+        )
+    # Queued as an offline till would have: a good sale, one the server
+    # refuses (a product it does not know), then a good one.
+    keys = [
+        page.evaluate(QUEUE_A_SALE, sale) for sale in (["latte", 12_000], ["retired-blend", 9_000], ["mocha", 14_000])
+    ]
+    # Both tabs asked to send at the same instant: one sends, the other waits its turn and finds nothing.
+    page.evaluate("() => { window.cafeTill.sync(); }")
+    other.evaluate("() => window.cafeTill.sync()")
+    all_sent(page)
+    page.reload()
+    refusal = page.get_by_test_id("refusal")
+    refusal.wait_for()
+    assert sorted(sent) == sorted(keys)  # each sale sent once, from one tab
+    assert Order.objects.filter(channel="offline").count() == 2
+    assert "No product has the SKU retired-blend." in refusal.inner_text()
+    assert "1× retired-blend" in refusal.inner_text() and "NT$90" in refusal.inner_text()
+    shot(page, "refusal-390")
+    violations = axe_violations(page)
+    assert not violations, describe("/pos/ with a refusal", violations)
+    refusal.get_by_test_id("refusal-settled").click()
+    page.get_by_test_id("refusals").wait_for(state="hidden")
+    assert page.evaluate("async () => (await window.cafeTill.refusals()).length") == 0
+
+
+VERIFY = """async ([text, options]) => {
+  const keys = (await (await fetch("/pos/offline/keys/")).json()).keys;
+  const result = await window.CafeOfflineCode.check(text, Object.assign({keys: keys}, options));
+  return result.ok ? "ok" : result.reason;
+}"""
+
+
+def test_the_tills_code_verifier_refuses_forgeries_and_what_the_till_has_seen(
+    page: Any, live_server: Any, barista_user: Any, till: tuple[Store, Any], phone_for: Callable[..., Phone]
+) -> None:
+    phone = member_phone(phone_for)
+    in_language(page, live_server.url, "zh-hant")  # the words the script shows come translated from the page
+    sign_in(page, live_server.url, barista_user.email)
+    code = phone.code(amount_cap=20_000)
+    raw = b64url_decode(code[4:])
+
+    def flipped(at: int) -> str:
+        changed = bytearray(raw)
+        changed[at] ^= 1
+        return "OF1." + b64url(bytes(changed))
+
+    now = int(timezone.now().timestamp())
+    expires = int(phone.issued.certificate.expires_at.timestamp())
+    cases = {
+        "ok": (code, {"amount": 13_500}),
+        "not-ours": (flipped(120), {"amount": 13_500}),  # the programme's signature on the certificate
+        "not-device": (flipped(200), {"amount": 13_500}),  # the phone's signature on the code
+        "not-ours ": (flipped(95), {"amount": 13_500}),  # the certificate's expiry changed after signing
+        "not-device ": (flipped(170), {"amount": 13_500}),  # the amount cap changed after signing
+        "damaged": (code[:-2], {"amount": 13_500}),
+        "not-offline-code": ("A1B2C3D4", {"amount": 13_500}),
+        "expired": (code, {"amount": 13_500, "now": expires + 301}),
+        "future": (code, {"amount": 13_500, "now": now - 301}),
+        "too-much": (code, {"amount": 20_001}),  # above the code's cap
+        "seen": (code, {"amount": 13_500, "seen": True}),
+        "left": (code, {"amount": 13_500, "spentOnTill": 20_000}),  # NT$300 allowance, NT$200 taken here
+        "no-keys": (code, {"amount": 13_500, "keys": []}),
+    }
+    for expected, (text, options) in cases.items():
+        assert page.evaluate(VERIFY, [text, options]) == expected.strip(), expected
+    # Within the clock skew either side, still good.
+    assert page.evaluate(VERIFY, [code, {"amount": 13_500, "now": expires + 299}]) == "ok"
+    assert OfflineCertificate.objects.get().expires_at > timezone.now() + timedelta(days=1)
+
+    worker_ready(page)
+    page.context.set_offline(True)
+    banner = page.get_by_test_id("offline-banner")
+    banner.wait_for(timeout=1_000)
+    with translation.override("zh-hant"):
+        assert banner.inner_text() == gettext("Offline — sales are kept on this till until the network is back")
+        page.get_by_test_id("offline-product-latte").click()
+        page.get_by_test_id("offline-scan").fill(flipped(200))
+        page.get_by_test_id("offline-scan").press("Enter")
+        page.get_by_test_id("offline-error").get_by_text(
+            gettext("This offline code was not made by the member's phone.")
+        ).wait_for()
+    assert "離線" in banner.inner_text()  # the catalogue is there: not English passed through
+    shot(page, "refused-code-zh-hant-390")
