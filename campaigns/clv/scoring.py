@@ -54,10 +54,6 @@ class ClvRun:
     fit: ClvFit | None  # None: too little history to fit
 
 
-def _epoch_weeks(times: list[datetime]) -> Array:
-    return np.array([moment.timestamp() for moment in times], dtype=np.float64) / WEEK_SECONDS
-
-
 def fit_sample(size: int) -> NDArray[np.intp] | slice:
     """Which members the models are fitted on: all, or FIT_SAMPLE of them (fixed seed)."""
     if size <= FIT_SAMPLE:
@@ -89,15 +85,15 @@ def calibration_report(model: BgNbd, *, x: Array, t_x: Array, T: Array, actual: 
 
 
 def _calibrate(history: VisitHistory, first: Array, cut: float, holdout_weeks: float) -> dict | None:
-    before = np.array(history.visits_before, dtype=np.float64)
+    before = history.visits_before
     known = before > 0  # members whose first visit came before the holdout
     if not known.any():
         return None
-    last_before = _epoch_weeks([at for at, k in zip(history.last_before, known, strict=True) if k and at])
+    last_before = history.last_before[known] / WEEK_SECONDS
     x = before[known] - 1
     t_x = last_before - first[known]
     T = cut - first[known]
-    actual = np.array(history.visits, dtype=np.float64)[known] - before[known]
+    actual = history.visits[known] - before[known]
     chosen = fit_sample(x.size)
     try:
         model = bgnbd_fit(x[chosen], t_x[chosen], T[chosen])
@@ -115,11 +111,11 @@ def clv_compute(*, now: datetime | None = None) -> ClvRun:
     history = visit_history_by_member(now=now, cut=cut_at)
     if not history.member_ids:
         return ClvRun(fit=None)
-    visits = np.array(history.visits, dtype=np.float64)
-    first = _epoch_weeks(history.first)
-    x, t_x = visits - 1, _epoch_weeks(history.last) - first
+    visits = history.visits
+    first = history.first / WEEK_SECONDS
+    x, t_x = visits - 1, history.last / WEEK_SECONDS - first
     T = now.timestamp() / WEEK_SECONDS - first
-    mean_spend = np.array(history.spend, dtype=np.float64) / visits
+    mean_spend = history.spend / visits
     chosen = fit_sample(x.size)
     repeat = x[chosen] > 0
     try:
