@@ -6,7 +6,7 @@ monetary is relative: the member's spend percentile among members who spent in
 the last 12 months, in fifths. The segment names follow the usual RFM grid.
 `segments_compute` is the periodic job (`manage.py compute_segments`): one
 aggregate query over visits (`visit_totals_by_member`, a selector), then one
-upsert.
+upsert (`cafe_loyalty.core.bulk`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import bisect
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from cafe_loyalty.core.bulk import upsert_rows
 from campaigns.models import MemberSegment
 from campaigns.selectors import visit_totals_by_member
 from members.models import Member
@@ -29,6 +30,18 @@ RECENCY_DAYS = (7, 14, 30, 60)
 FREQUENCY_VISITS = (52, 24, 12, 4)
 
 Segment = MemberSegment.Segment
+COLUMNS = [
+    "member_id",
+    "last_visit_at",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+    "computed_at",
+]
 
 
 def recency_score(days: int) -> int:
@@ -83,48 +96,23 @@ def segments_compute(*, now: datetime | None = None) -> SegmentRun:
     now = now or timezone.now()
     rows = visit_totals_by_member(since=now - YEAR)
     spends = sorted(row.spend for row in rows if row.spend)
+    at = connection.ops.adapt_datetimefield_value(now)
     segments = []
+    counts: dict[str, int] = {}
     for row in rows:
         days = max((now - row.last_visit_at).days, 0)
         visits, spend = row.visits, row.spend
         r, f = recency_score(days), frequency_score(visits)
         m = monetary_score(spend, sorted_spends=spends) if spend else 1
-        segments.append(
-            MemberSegment(
-                member_id=row.member_id,
-                last_visit_at=row.last_visit_at,
-                recency_days=days,
-                frequency=visits,
-                monetary=spend,
-                r_score=r,
-                f_score=f,
-                m_score=m,
-                segment=segment_for(r=r, f=f, m=m, visits=visits),
-                computed_at=now,
-            )
-        )
+        segment = str(segment_for(r=r, f=f, m=m, visits=visits))
+        counts[segment] = counts.get(segment, 0) + 1
+        last = connection.ops.adapt_datetimefield_value(row.last_visit_at)
+        segments.append((row.member_id, last, days, visits, spend, r, f, m, segment, at))
     with transaction.atomic():
-        MemberSegment.objects.bulk_create(
-            segments,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["member"],
-            update_fields=[
-                "last_visit_at",
-                "recency_days",
-                "frequency",
-                "monetary",
-                "r_score",
-                "f_score",
-                "m_score",
-                "segment",
-                "computed_at",
-            ],
-        )
+        # Plain tuples and one upsert: model instances and bulk_create took
+        # three quarters of the job's time at 20,000 members.
+        upsert_rows(MemberSegment._meta.db_table, COLUMNS, segments, conflict=["member_id"])
         MemberSegment.objects.filter(
             member__in=Member.objects.filter(anonymised_at__isnull=False).values("pk")
         ).delete()
-    counts: dict[str, int] = {}
-    for segment in segments:
-        counts[segment.segment] = counts.get(segment.segment, 0) + 1
     return SegmentRun(members=len(segments), by_segment=counts)

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+from django.db import connections, router
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from numpy.typing import NDArray
 
 from campaigns.models import (
     Broadcast,
@@ -150,37 +153,63 @@ def visit_totals_by_member(*, since: datetime) -> list[VisitTotals]:
 @dataclass(frozen=True)
 class VisitHistory:
     """Per member who visited up to `now` (anonymised members excluded), as
-    parallel lists the CLV job turns into arrays: visits and spend in total,
-    first and last visit, and the same counted only before `cut`."""
+    arrays the CLV job computes on: visits and spend in total, first and last
+    visit (seconds since the epoch), and the same counted only before `cut`
+    (NaN where there was no visit before it)."""
 
     member_ids: list[int]
-    visits: list[int]
-    spend: list[int]
-    first: list[datetime]
-    last: list[datetime]
-    visits_before: list[int]
-    last_before: list[datetime | None]
+    visits: NDArray[np.float64]
+    spend: NDArray[np.float64]
+    first: NDArray[np.float64]
+    last: NDArray[np.float64]
+    visits_before: NDArray[np.float64]
+    last_before: NDArray[np.float64]
+
+
+# PostgreSQL hands the times over as seconds (floats load at C speed, where
+# Django's time-zone-aware datetime loader costs a second per 100,000 values).
+VISIT_HISTORY_PG = (
+    "SELECT v.member_id, count(*), COALESCE(sum(v.amount), 0)::float8,"
+    " extract(epoch FROM min(v.at))::float8, extract(epoch FROM max(v.at))::float8,"
+    " count(*) FILTER (WHERE v.at < %(cut)s), extract(epoch FROM max(v.at) FILTER (WHERE v.at < %(cut)s))::float8"
+    " FROM members_visit v JOIN members_member m ON m.id = v.member_id"
+    " WHERE m.anonymised_at IS NULL AND v.at <= %(now)s GROUP BY v.member_id ORDER BY v.member_id"
+)
+
+
+def _seconds(times: list[datetime | None]) -> list[float]:
+    return [moment.timestamp() if moment is not None else np.nan for moment in times]
 
 
 def visit_history_by_member(*, now: datetime, cut: datetime) -> VisitHistory:
     """One aggregate query over visits (no per-member queries)."""
-    before = Q(at__lt=cut)
-    rows = (
-        Visit.objects.filter(member__anonymised_at__isnull=True, at__lte=now)
-        .values("member_id")
-        .annotate(
-            n=Count("pk"),
-            total=Sum("amount", default=0),
-            first=Min("at"),
-            last=Max("at"),
-            n_before=Count("pk", filter=before),
-            last_before=Max("at", filter=before),
+    database = connections[router.db_for_read(Visit)]
+    if database.vendor == "postgresql":
+        with database.cursor() as cursor:
+            cursor.execute(VISIT_HISTORY_PG, {"cut": cut, "now": now})
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+        columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(7)]
+    else:
+        before = Q(at__lt=cut)
+        rows = list(
+            Visit.objects.filter(member__anonymised_at__isnull=True, at__lte=now)
+            .values("member_id")
+            .annotate(
+                n=Count("pk"),
+                total=Sum("amount", default=0),
+                first=Min("at"),
+                last=Max("at"),
+                n_before=Count("pk", filter=before),
+                last_before=Max("at", filter=before),
+            )
+            .order_by("member_id")
+            .values_list("member_id", "n", "total", "first", "last", "n_before", "last_before")
         )
-        .order_by("member_id")
-        .values_list("member_id", "n", "total", "first", "last", "n_before", "last_before")
-    )
-    columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(7)]
-    return VisitHistory(*columns)
+        columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(7)]
+        for index in (3, 4, 6):
+            columns[index] = _seconds(columns[index])
+    ids, *numbers = columns
+    return VisitHistory(ids, *(np.array(column, dtype=np.float64) for column in numbers))
 
 
 def member_value(*, member: Member) -> MemberValue | None:

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
+from cafe_loyalty.core.bulk import upsert_rows
 from campaigns.clv.model import Array, BgNbd, FitFailed, GammaGamma, bgnbd_fit, gamma_gamma_fit
 from campaigns.models import ClvFit, MemberValue
 from campaigns.selectors import VisitHistory, visit_history_by_member
@@ -45,22 +46,12 @@ AT_RISK_P_ALIVE = 0.5
 CALIBRATION_GROUPS = [("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–4", 3, 4), ("5–9", 5, 9), ("10–19", 10, 19)]
 CALIBRATION_TOP = ("20+", 20)
 FIT_SAMPLE = 30_000
-UPSERT = (
-    "INSERT INTO campaigns_membervalue"
-    " (member_id, p_alive, expected_visits_90d, clv_12m, high_value_at_risk, fitted_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (member_id) DO UPDATE SET"
-    " p_alive = excluded.p_alive, expected_visits_90d = excluded.expected_visits_90d,"
-    " clv_12m = excluded.clv_12m, high_value_at_risk = excluded.high_value_at_risk, fitted_at = excluded.fitted_at"
-)
+COLUMNS = ["member_id", "p_alive", "expected_visits_90d", "clv_12m", "high_value_at_risk", "fitted_at"]
 
 
 @dataclass(frozen=True)
 class ClvRun:
     fit: ClvFit | None  # None: too little history to fit
-
-
-def _epoch_weeks(times: list[datetime]) -> Array:
-    return np.array([moment.timestamp() for moment in times], dtype=np.float64) / WEEK_SECONDS
 
 
 def fit_sample(size: int) -> NDArray[np.intp] | slice:
@@ -94,15 +85,15 @@ def calibration_report(model: BgNbd, *, x: Array, t_x: Array, T: Array, actual: 
 
 
 def _calibrate(history: VisitHistory, first: Array, cut: float, holdout_weeks: float) -> dict | None:
-    before = np.array(history.visits_before, dtype=np.float64)
+    before = history.visits_before
     known = before > 0  # members whose first visit came before the holdout
     if not known.any():
         return None
-    last_before = _epoch_weeks([at for at, k in zip(history.last_before, known, strict=True) if k and at])
+    last_before = history.last_before[known] / WEEK_SECONDS
     x = before[known] - 1
     t_x = last_before - first[known]
     T = cut - first[known]
-    actual = np.array(history.visits, dtype=np.float64)[known] - before[known]
+    actual = history.visits[known] - before[known]
     chosen = fit_sample(x.size)
     try:
         model = bgnbd_fit(x[chosen], t_x[chosen], T[chosen])
@@ -120,11 +111,11 @@ def clv_compute(*, now: datetime | None = None) -> ClvRun:
     history = visit_history_by_member(now=now, cut=cut_at)
     if not history.member_ids:
         return ClvRun(fit=None)
-    visits = np.array(history.visits, dtype=np.float64)
-    first = _epoch_weeks(history.first)
-    x, t_x = visits - 1, _epoch_weeks(history.last) - first
+    visits = history.visits
+    first = history.first / WEEK_SECONDS
+    x, t_x = visits - 1, history.last / WEEK_SECONDS - first
     T = now.timestamp() / WEEK_SECONDS - first
-    mean_spend = np.array(history.spend, dtype=np.float64) / visits
+    mean_spend = history.spend / visits
     chosen = fit_sample(x.size)
     repeat = x[chosen] > 0
     try:
@@ -159,9 +150,8 @@ def _store(
     *scores: Array,
 ) -> ClvFit:
     p_alive, in_90d, clv, at_risk = scores
-    # One statement run over all rows (an upsert both SQLite and PostgreSQL
-    # speak): the ORM's bulk_create spends more time building SQL than the
-    # database spends writing 100,000 rows.
+    # One upsert over all rows (COPY on PostgreSQL): the ORM's bulk_create
+    # spends more time building SQL than the database spends writing 100,000 rows.
     rows = zip(
         member_ids,
         p_alive.tolist(),
@@ -185,8 +175,7 @@ def _store(
             holdout_days=HOLDOUT.days,
             calibration=calibration,
         )
-        with connection.cursor() as cursor:
-            cursor.executemany(UPSERT, list(rows))
+        upsert_rows(MemberValue._meta.db_table, COLUMNS, rows, conflict=["member_id"])
         # Members not scored now (anonymised since) keep no old scores.
         MemberValue.objects.exclude(fitted_at=now).delete()
     return fit
