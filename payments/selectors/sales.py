@@ -7,6 +7,11 @@ as on the Z report; refunds are shown beside it, not taken off. Products and
 categories are valued at their lines' prices (before order discounts), and
 items are the lines' quantities. Every figure is an aggregate query, so a
 page costs the same number of queries however many orders there are.
+
+Days before today that `summarise_sales` has written (SalesSummaryDay) are
+read from the daily summary, the others from orders; the summariser runs the
+queries below per day (day_orders, day_lines, order_sums, line_sums), so these
+rules are written once and a summarised day reads as it did live.
 """
 
 from __future__ import annotations
