@@ -8,7 +8,9 @@ app's read-only report queries (the other reads are in campaigns.selectors).
   of each cohort active in each following month.
 - Lapsed now: members whose last visit is more than CHURN_DAYS ago.
 
-Each report is one or two aggregate queries; the arithmetic is done here.
+Each report is one or two aggregate queries, counted in SQL (one row per
+member, conditional counts over it), so memory and transfer do not grow with
+the visits; the arithmetic on those counts is done here.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -41,24 +43,29 @@ def _add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _active_by_month(since: date) -> dict[date, set[int]]:
-    start = timezone.make_aware(datetime(since.year, since.month, 1))
-    pairs = (
-        Visit.objects.filter(at__gte=start)
-        .annotate(month=TruncMonth("at"))
-        .values_list("member_id", "month")
-        .distinct()
+def _month_start(month: date) -> datetime:
+    return timezone.make_aware(datetime(month.year, month.month, 1))
+
+
+def _member_months(first: date, months: int) -> QuerySet[Visit, dict[str, Any]]:
+    """One row per member who visited in the `months` months from `first`:
+    a0, a1, … count their visits in each month, and `before` says whether
+    they visited before `first`. Month bounds are computed here (in the
+    programme's time zone) so the database only compares timestamps."""
+    bounds = [_month_start(_add_months(first, i)) for i in range(months + 1)]
+    flags = {f"a{i}": Count("at", filter=Q(at__gte=bounds[i], at__lt=bounds[i + 1])) for i in range(months)}
+    earlier = Visit.objects.filter(member=OuterRef("member"), at__lt=bounds[0])
+    return (
+        Visit.objects.filter(at__gte=bounds[0], at__lt=bounds[-1])
+        .values("member")
+        .annotate(before=Exists(earlier), **flags)
+        .order_by()
     )
-    active: dict[date, set[int]] = defaultdict(set)
-    for member_id, month in pairs:
-        active[_month(month)].add(member_id)
-    return active
 
 
-def _first_months(since: date) -> dict[int, date]:
-    start = timezone.make_aware(datetime(since.year, since.month, 1))
-    firsts = Visit.objects.values("member_id").annotate(first=Min("at")).filter(first__gte=start).order_by()
-    return {row["member_id"]: _month(row["first"]) for row in firsts}
+def _first_in(i: int) -> Q:
+    """The member's first visit ever fell in month i of the window."""
+    return Q(before=False, **{f"a{i}__gt": 0}, **{f"a{k}": 0 for k in range(i)})
 
 
 @dataclass(frozen=True)
@@ -77,25 +84,31 @@ class MonthActivity:
 
 
 def monthly_activity(*, months: int = 12, now: datetime | None = None) -> list[MonthActivity]:
-    """The last `months` months, oldest first, the current month included."""
+    """The last `months` months, oldest first, the current month included.
+    One query: per member, visits in each month (and the month before the
+    first, for its returning and churned), counted in SQL."""
     this_month = _month(now or timezone.now())
     first = _add_months(this_month, -(months - 1))
-    active = _active_by_month(_add_months(first, -1))
-    firsts = _first_months(first)
-    rows = []
-    for i in range(months):
-        month = _add_months(first, i)
-        current, previous = active.get(month, set()), active.get(_add_months(month, -1), set())
-        rows.append(
-            MonthActivity(
-                month=month,
-                active=len(current),
-                new=sum(1 for member in current if firsts.get(member) == month),
-                returning=len(current & previous),
-                churned=len(previous - current),
-            )
+    counts: dict[str, Count] = {}  # month i of the window is a{i + 1}: a0 is the month before
+    for i in range(1, months + 1):
+        now_in, before_in = Q(**{f"a{i}__gt": 0}), Q(**{f"a{i - 1}__gt": 0})
+        counts |= {
+            f"active{i}": Count("member", filter=now_in),
+            f"new{i}": Count("member", filter=_first_in(i)),
+            f"returning{i}": Count("member", filter=now_in & before_in),
+            f"churned{i}": Count("member", filter=before_in & ~now_in),
+        }
+    row = _member_months(_add_months(first, -1), months + 1).aggregate(**counts)
+    return [
+        MonthActivity(
+            month=_add_months(first, i - 1),
+            active=row[f"active{i}"],
+            new=row[f"new{i}"],
+            returning=row[f"returning{i}"],
+            churned=row[f"churned{i}"],
         )
-    return rows
+        for i in range(1, months + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -106,25 +119,25 @@ class Cohort:
 
 
 def cohort_retention(*, months: int = 6, now: datetime | None = None) -> list[Cohort]:
-    """Cohorts of the last `months` months by first-visit month, oldest first."""
+    """Cohorts of the last `months` months by first-visit month, oldest first.
+    One query: each cohort's size and its members active in each later month
+    are conditional counts over one row per member."""
     this_month = _month(now or timezone.now())
     first = _add_months(this_month, -(months - 1))
-    active = _active_by_month(first)
-    members_by_cohort: dict[date, set[int]] = defaultdict(set)
-    for member, month in _first_months(first).items():
-        members_by_cohort[month].add(member)
+    counts: dict[str, Count] = {}
+    for i in range(months):
+        counts[f"size{i}"] = Count("member", filter=_first_in(i))
+        for later in range(i + 1, months):
+            counts[f"kept{i}_{later}"] = Count("member", filter=_first_in(i) & Q(**{f"a{later}__gt": 0}))
+    row = _member_months(first, months).aggregate(**counts)
     cohorts = []
     for i in range(months):
-        month = _add_months(first, i)
-        members = members_by_cohort.get(month, set())
-        retained: list[float | None] = []
-        for offset in range(1, months):
-            later = _add_months(month, offset)
-            if later > this_month or not members:
-                retained.append(None)
-            else:
-                retained.append(len(members & active.get(later, set())) / len(members))
-        cohorts.append(Cohort(month=month, size=len(members), retained=retained))
+        size = row[f"size{i}"]
+        # Months after the window's last (this month) have not happened yet.
+        retained: list[float | None] = [
+            row[f"kept{i}_{i + offset}"] / size if size and i + offset < months else None for offset in range(1, months)
+        ]
+        cohorts.append(Cohort(month=_add_months(first, i), size=size, retained=retained))
     return cohorts
 
 

@@ -17,10 +17,15 @@ from payments.models.orders import (
 from payments.models.pauses import WalletPause
 from payments.models.recommendations import ProductPair, Recommendation, RecommendationExposure, RecommendationRun
 from payments.models.risk import FailedCodeAttempt, IdempotencyRecord, RiskAlert
+from payments.models.sales_summary import DailyCategorySales, DailyProductSales, DailySales, SalesSummaryDay
 from payments.models.stores import ProgrammeSettings, Store, StoreHours, StoreStaff, Terminal, TerminalEnrolment
 from payments.models.wallet_payments import Payment, PaymentCode, Refund
 
 __all__ = [
+    "DailySales",
+    "DailyProductSales",
+    "DailyCategorySales",
+    "SalesSummaryDay",
     "Store",
     "StoreHours",
     "Terminal",

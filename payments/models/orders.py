@@ -184,7 +184,11 @@ class Order(models.Model):
                 name="order_prep_status_only_ahead",
             ),
         ]
-        indexes = [models.Index(fields=["store", "prep_status"], name="order_ahead_queue")]
+        indexes = [
+            models.Index(fields=["store", "prep_status"], name="order_ahead_queue"),
+            # The sales report and its summariser read a span of paid_at (issue #17).
+            models.Index(fields=["paid_at"], name="order_paid_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"

@@ -26,8 +26,8 @@ CHARTS = ["chart-sales-by-hour", "chart-sales-by-tender", "chart-liability", "ch
 # The session, the user, its MFA and permissions (5); the app list's "can
 # add" checks (6) and recent actions (1); attention (2); follow-ups (1 when
 # none wait); today (10); the charts: sales by hour, by tender, wallets held
-# (2), monthly activity (2), segments (7).
-FRONT_PAGE_QUERIES = 32
+# (2), monthly activity (1), segments (7).
+FRONT_PAGE_QUERIES = 31
 
 
 @pytest.fixture

@@ -261,3 +261,23 @@ def test_manager_pages_make_a_pinned_number_of_queries(
         client.get(url)
         with django_assert_max_num_queries(queries):
             assert client.get(url).status_code == 200, url
+
+
+def test_retention_counts_a_member_seen_before_the_window_as_not_new_in_one_query_each(
+    make_member: Callable[..., Member], django_assert_num_queries: Any
+) -> None:
+    now = timezone.make_aware(datetime(2026, 11, 20, 12))
+    old, fresh = make_member("old"), make_member("fresh")
+    # "old" first came in March, before a two-month window, then came back in November.
+    Visit.objects.create(member=old, at=timezone.make_aware(datetime(2026, 3, 5, 12)), reference="mar")
+    for member in (old, fresh):
+        for day in (2, 9):  # two visits in a month still make one active member
+            Visit.objects.create(
+                member=member, at=timezone.make_aware(datetime(2026, 11, day, 12)), reference=f"n{day}"
+            )
+    with django_assert_num_queries(1):
+        rows = monthly_activity(months=2, now=now)
+    assert [(r.active, r.new, r.returning, r.churned) for r in rows] == [(0, 0, 0, 0), (2, 1, 0, 0)]
+    with django_assert_num_queries(1):
+        cohorts = cohort_retention(months=2, now=now)
+    assert [(c.month.month, c.size, c.retained) for c in cohorts] == [(10, 0, [None]), (11, 1, [None])]

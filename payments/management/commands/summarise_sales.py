@@ -1,0 +1,32 @@
+"""`manage.py summarise_sales`: the nightly job that writes the sales report's
+summary (yesterday, and past days changed by refunds or late orders since the
+last run); `--since 2025-01-01` (and `--until`) rewrites a span, for the first
+run or after a menu's categories were reorganised. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from payments.services.sales_summary import sales_days_to_summarise, sales_summarise
+
+
+class Command(BaseCommand):
+    help = "Write the sales report's daily summary (nightly; --since to backfill)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--since", type=date.fromisoformat, help="First day to rewrite (YYYY-MM-DD)")
+        parser.add_argument("--until", type=date.fromisoformat, help="Last day to rewrite (default yesterday)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = timezone.now()
+        yesterday = timezone.localdate(started, timezone.get_default_timezone()) - timedelta(days=1)
+        days = sales_days_to_summarise(now=started)
+        if options["since"]:
+            until = min(options["until"] or yesterday, yesterday)
+            days |= {options["since"] + timedelta(days=i) for i in range((until - options["since"]).days + 1)}
+        count = sales_summarise(days=days, started=started)
+        self.stdout.write(f"Summarised {count} day(s) of sales")
