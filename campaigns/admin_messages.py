@@ -15,13 +15,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import MoneyFieldsMixin, ReadOnlyAdmin
 from campaigns.models import Broadcast, Reminder
 from campaigns.selectors import broadcast_audience
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(TranslationAdmin):  # a title and text per language
+class BroadcastAdmin(MoneyFieldsMixin, TranslationAdmin):  # a title and text per language; labelled date-time inputs
     list_display = ["title", "audience", "segment", "status", "scheduled_at", "sent_count", "email_count"]
     list_filter = ["status", "audience"]
     readonly_fields = ["status", "sent_at", "created_at", "reach", "preview"]

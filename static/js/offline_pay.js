@@ -255,7 +255,7 @@
       })
       .then(function (spki) { return post(data.enableUrl, { public_key: b64url(new Uint8Array(spki)), allowance: allowance }); })
       .then(function (answer) {
-        if (answer.status === 401 && answer.body.reauthenticate_url && !afterReauthentication) {
+        if (answer.body.code === "reauthentication_required" && answer.body.reauthenticate_url && !afterReauthentication) {
           sessionStorage.setItem(PENDING, String(allowance));
           window.location.assign(answer.body.reauthenticate_url);
           return;
@@ -285,7 +285,11 @@
   // The server's word, with the network: is it on, for this phone, how much is left.
   function refresh() {
     return fetch(data.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
+      .catch(function (error) { error.network = true; throw error; })
+      .then(function (response) {
+        if (!response.ok) throw new Error("offline status " + response.status);
+        return response.json();
+      })
       .then(function (status) {
         return load().then(function (record) {
           var mine = status.enabled && record && record.certificateId === status.certificate_id;
@@ -330,7 +334,12 @@
       sessionStorage.removeItem(PENDING);
       // Back from confirming who it is: carry on turning it on (once).
       if (pending) return enable(parseInt(pending, 10), true);
-    }, offlineMode);
+    }, function (error) {
+      // Only a network that is not there means offline; a server or storage
+      // problem leaves the online code alone and hides what cannot work.
+      if (error && error.network) return offlineMode();
+      panel.hidden = true;
+    });
   }
   start();
 })();
