@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,14 +33,26 @@ def consent_current(*, member: Member) -> dict[tuple[str, str], bool]:
 
 def consents_current(*, member_ids: list[int]) -> dict[int, dict[tuple[str, str], bool]]:
     """consent_current for many members in one query: the latest record wins."""
+    return _latest_choices(_choice_rows(Consent.objects.filter(member_id__in=member_ids)))
+
+
+def _choice_rows(consents: QuerySet[Consent]) -> QuerySet[Any]:
+    return consents.order_by("recorded_at", "pk").values_list("member_id", "channel", "purpose", "granted")
+
+
+def _latest_choices(rows: Iterable[tuple[int, str, str, bool]]) -> dict[int, dict[tuple[str, str], bool]]:
+    """Per member, the choice per (channel, purpose) of the latest record
+    (rows in the order they were recorded)."""
     current: dict[int, dict[tuple[str, str], bool]] = {}
-    for member_id, channel, purpose, granted in (
-        Consent.objects.filter(member_id__in=member_ids)
-        .order_by("recorded_at", "pk")
-        .values_list("member_id", "channel", "purpose", "granted")
-    ):
+    for member_id, channel, purpose, granted in rows:
         current.setdefault(member_id, {})[(channel, purpose)] = granted
     return current
+
+
+def _agreed_on_some_channel(choices: dict[tuple[str, str], bool], purpose: str) -> bool:
+    """Agreed to `purpose`: the latest choice on some channel is yes (the rule
+    `members_with_consent` states in SQL for querysets)."""
+    return any(granted for (_channel, chosen), granted in choices.items() if chosen == purpose)
 
 
 def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
@@ -48,7 +61,8 @@ def consent_granted(*, member: Member, channel: str, purpose: str) -> bool:
 
 def members_with_consent(members: QuerySet[Member], *, purpose: str) -> QuerySet[Member]:
     """The members whose newest choice for `purpose`, on some channel, is yes:
-    who a campaign, a message or a reminder for that purpose may reach."""
+    who a campaign, a message or a reminder for that purpose may reach (the
+    rule `_agreed_on_some_channel` applies to choices already read)."""
     newest = Consent.objects.filter(member=OuterRef("member"), channel=OuterRef("channel"), purpose=purpose).order_by(
         "-recorded_at", "-pk"
     )
@@ -61,22 +75,16 @@ def members_with_consent(members: QuerySet[Member], *, purpose: str) -> QuerySet
 def personalised_offers_agreed(*, member: Member) -> bool:
     """The member's newest personalised-offers choice, on some channel, is
     yes (as campaigns count it). One query."""
-    choices = consent_current(member=member)
-    return any(granted for (_channel, purpose), granted in choices.items() if purpose == Consent.Purpose.PERSONALISED)
+    return _agreed_on_some_channel(consent_current(member=member), Consent.Purpose.PERSONALISED)
 
 
 def member_ids_agreeing_to_personalised_offers() -> set[int]:
     """Every member (not anonymised) whose newest personalised-offers choice,
     on some channel, is yes: one query over the consents, for nightly jobs."""
-    newest: dict[tuple[int, str], bool] = {}
-    rows = (
-        Consent.objects.filter(purpose=Consent.Purpose.PERSONALISED, member__anonymised_at__isnull=True)
-        .order_by("recorded_at", "pk")
-        .values_list("member_id", "channel", "granted")
-    )
-    for member_id, channel, granted in rows.iterator(chunk_size=20_000):
-        newest[(member_id, channel)] = granted
-    return {member_id for (member_id, _channel), granted in newest.items() if granted}
+    purpose = Consent.Purpose.PERSONALISED
+    consents = Consent.objects.filter(purpose=purpose, member__anonymised_at__isnull=True)
+    choices = _latest_choices(_choice_rows(consents).iterator(chunk_size=20_000))
+    return {member_id for member_id, chosen in choices.items() if _agreed_on_some_channel(chosen, purpose)}
 
 
 # --- Tiers -----------------------------------------------------------------------
