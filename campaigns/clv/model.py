@@ -47,9 +47,21 @@ class BgNbd:
     def p_alive(self, x: Array, t_x: Array, T: Array) -> Array:
         """P(still a customer at T | x, t_x, T) (the paper's equation 11).
         A member with no repeat visit has never had a chance to leave: 1."""
+        return 1.0 / (1.0 + self._odds_gone(x, t_x, T))
+
+    def _odds_gone(self, x: Array, t_x: Array, T: Array) -> Array:
+        """The odds a member has left rather than stayed; 0 without a repeat
+        visit. Worked out only where x > 0: for a one-visit member against a
+        fit with a tiny α the exponential overflows, and 0·∞ would be NaN."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        ratio = np.where(x > 0, a / (b + np.maximum(x, 1) - 1), 0.0)
-        return 1.0 / (1.0 + ratio * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))))
+        x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
+        odds = np.zeros(x.shape)
+        repeat = x > 0
+        xr = x[repeat]
+        growth = (r + xr) * (np.log(alpha + T[repeat]) - np.log(alpha + t_x[repeat]))
+        with np.errstate(over="ignore"):  # ∞ odds: surely gone, p_alive 0
+            odds[repeat] = a / (b + xr - 1) * np.exp(growth)
+        return odds
 
     def expected_visits(self, t: float, x: Array, t_x: Array, T: Array) -> Array:
         """Expected visits in the next `t` weeks (the paper's equation 10).
@@ -63,8 +75,7 @@ class BgNbd:
         z = t / (alpha + T + t)
         tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         numerator = (a + b + x - 1) / (a - 1) * (1 - tail)
-        ratio = np.where(x > 0, a / (b + np.maximum(x, 1) - 1), 0.0)
-        return numerator / (1 + ratio * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))))
+        return numerator / (1 + self._odds_gone(x, t_x, T))
 
 
 def _bgnbd_ll(params: Array, x: Array, t_x: Array, T: Array) -> Array:

@@ -156,3 +156,13 @@ def test_spend_falls_back_to_the_members_own_mean_when_the_population_mean_is_in
     model = GammaGamma(p=6.0, q=0.8, v=15.0)
     spend = model.expected_spend(np.array([1.0, 4.0]), np.array([120.0, 80.0]))
     assert spend.tolist() == [120.0, 80.0]
+
+
+def test_a_one_visit_member_against_a_fit_with_a_tiny_alpha_is_alive_not_nan() -> None:
+    # (α+T)/α overflows exp(); with no repeat visit the odds of having left are 0,
+    # and 0·∞ used to make p_alive and the expected visits NaN.
+    model = BgNbd(r=5.0, alpha=1e-300, a=0.8, b=2.0)
+    x, t_x, T = np.array([0.0, 3.0]), np.array([0.0, 1.0]), np.array([30.0, 30.0])
+    p_alive = model.p_alive(x, t_x, T)
+    assert p_alive[0] == 1.0 and p_alive[1] < 1e-9
+    assert np.isfinite(model.expected_visits(13.0, x, t_x, T)).all()
