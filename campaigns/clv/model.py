@@ -69,11 +69,18 @@ class BgNbd:
         Its 2F1(r+x, b+x; a+b+x-1; z) grows like (1-z)^-(r+x) and overflows
         for a card with a few thousand visits (a shared office card); Euler's transformation
         turns ((α+T)/(α+T+t))^(r+x)·2F1(...) into
-        (1-z)^(a-1)·2F1(a+b-1-r, a-1; a+b+x-1; z), whose parameters stay small.
+        (1-z)^(a-1)·2F1(a+b-1-r, a-1; a+b+x-1; z), whose parameters stay small
+        unless a itself is large. A fit can run far along the ridge where a and
+        b grow together (their ratio is what the data pins down); then
+        (1-z)^(a-1) underflows while that 2F1 overflows, and 0·∞ is NaN, so
+        those members take the untransformed form, which is finite there.
         """
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         z = t / (alpha + T + t)
-        tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+            direct = (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        tail = np.where(np.isfinite(euler), euler, direct)
         numerator = (a + b + x - 1) / (a - 1) * (1 - tail)
         return numerator / (1 + self._odds_gone(x, t_x, T))
 

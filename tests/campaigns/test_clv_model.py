@@ -111,6 +111,21 @@ def test_expected_visits_equal_the_papers_own_form_and_stay_finite_for_regulars(
     assert np.isfinite(shared[0]) and 13 * 20_000 / 109 * 0.9 < shared[0] < 13 * 20_000 / 104
 
 
+def test_expected_visits_stay_finite_far_along_the_a_b_ridge() -> None:
+    # A fit on a small cohort can run a and b up together (the CI failure of
+    # stop 13: a ≈ 2·10⁴). There the transformed form is 0·∞; the printed one holds.
+    far = BgNbd(r=1.97, alpha=3.5, a=20_000.0, b=270_000.0)
+    x, t_x, T, t = np.array([0.0, 1.0, 5.0]), np.array([0.0, 2.0, 10.0]), np.array([0.001, 5.0, 30.0]), 12.86
+    z = t / (far.alpha + T + t)
+    kept = ((far.alpha + T) / (far.alpha + T + t)) ** (far.r + x) * special.hyp2f1(
+        far.r + x, far.b + x, far.a + far.b + x - 1, z
+    )
+    printed = (far.a + far.b + x - 1) / (far.a - 1) * (1 - kept) / (1 + far._odds_gone(x, t_x, T))
+    with np.errstate(all="raise"):
+        got = far.expected_visits(t, x, t_x, T)
+    assert np.isfinite(got).all() and got == pytest.approx(printed, rel=1e-9)
+
+
 def test_gamma_gamma_expected_spend_shrinks_towards_the_population_mean() -> None:
     population = CDNOW_SPEND.population_mean()
     assert population == pytest.approx(6.25 * 15.44 / 2.74)
