@@ -12,9 +12,10 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.core.admin_records import MoneyFieldsMixin, ReadOnlyAdmin
+from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
 from payments.models import OfflineCertificate, OfflineCodeUse, OfflineProgrammeKey, OfflineSale
 
@@ -36,22 +37,18 @@ class LossFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CodeUseInline(MoneyFieldsMixin, admin.TabularInline):
-    """The codes paid at sync, by counter: the same counter twice is a copy."""
+class RefusalCodeFilter(admin.SimpleListFilter):
+    """The refusal codes offline sales were refused with (a created sale has none)."""
 
-    model = OfflineCodeUse
-    money_fields = ["amount", "from_hold", "lost"]
-    extra = 0
-    can_delete = False
-    fields = ["counter", "amount", "from_hold", "lost", "tender", "created_at"]
-    readonly_fields = fields
-    ordering = ["counter", "pk"]
+    title = _("refusal code")
+    parameter_name = "code"
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        codes = OfflineSale.objects.exclude(code="").order_by("code").values_list("code", flat=True).distinct()
+        return [(code, code) for code in codes]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(code=self.value()) if self.value() else queryset
 
 
 @admin.register(OfflineCertificate)
@@ -74,17 +71,40 @@ class OfflineCertificateAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     money_fields = ["allowance", "spent", "lost"]
-    inlines = [CodeUseInline]
+    readonly_fields = ["codes_paid"]
 
     @admin.display(description=_("left in the hold"))
     def left_display(self, obj: OfflineCertificate) -> str:
         return format_money(obj.hold_account.balance)
 
+    @admin.display(description=_("codes paid at sync"))
+    def codes_paid(self, obj: OfflineCertificate) -> str:
+        """Each code by its counter (the same counter twice is a copy), as a
+        list: a table here would scroll sideways on a phone."""
+        uses = OfflineCodeUse.objects.filter(certificate=obj).order_by("counter", "pk")
+        items = format_html_join(
+            "",
+            "<li>{}</li>",
+            (
+                (
+                    _("#%(counter)d: %(amount)s, %(from_hold)s from the hold, %(lost)s lost")
+                    % {
+                        "counter": use.counter,
+                        "amount": format_money(use.amount),
+                        "from_hold": format_money(use.from_hold),
+                        "lost": format_money(use.lost),
+                    },
+                )
+                for use in uses
+            ),
+        )
+        return format_html("<ul>{}</ul>", items) if items else "—"
+
 
 @admin.register(OfflineSale)
 class OfflineSaleAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "store", "status", "code", "detail", "order", "key"]
-    list_filter = ["status", "code", "store", "created_at"]
+    list_filter = ["status", RefusalCodeFilter, "store", "created_at"]
     search_fields = ["key", "detail", "=order__pk"]
     list_select_related = ["store", "order"]
     date_hierarchy = "created_at"

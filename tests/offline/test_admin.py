@@ -69,7 +69,9 @@ def test_managers_see_certificates_sales_and_keys_read_only(
     assert "Lin 0" in with_loss and "Lin 1" not in with_loss
     assert manager_client.get(CERTIFICATES + "?q=" + lossy.member.card_number).content.decode().count("Lin ") == 1
     detail = manager_client.get(f"{CERTIFICATES}{lossy.pk}/change/").content.decode()
-    assert "Offline code uses" in detail and "NT$60" in detail  # the second use, the part lost
+    # Counter 1 twice: the second use, a copy, was mostly the programme's loss.
+    assert "#1: NT$80, NT$80 from the hold, NT$0 lost" in detail
+    assert "#1: NT$80, NT$20 from the hold, NT$60 lost" in detail
     assert "Save" not in detail
 
     sales = manager_client.get(SALES + "?status=refused").content.decode()
