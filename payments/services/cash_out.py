@@ -47,11 +47,13 @@ def wallet_cashable(*, wallet: Account) -> Cashable:
         .annotate(total=Sum("amount"))
     )
     # Offline codes pay from the member's holds (issue 18): spending too, so it uses up the bonus first.
-    from_holds = Transfer.objects.filter(
-        debit_account__kind=Account.Kind.OFFLINE_HOLD,
-        debit_account__offline_certificate__member_id=wallet.member_id,
-        kind=Transfer.Kind.PAYMENT,
-    ).aggregate(total=Sum("amount", default=0))["total"]
+    from_holds = 0
+    if wallet.member_id is not None:
+        from_holds = Transfer.objects.filter(
+            debit_account__kind=Account.Kind.OFFLINE_HOLD,
+            debit_account__offline_certificate__member_id=wallet.member_id,
+            kind=Transfer.Kind.PAYMENT,
+        ).aggregate(total=Sum("amount", default=0))["total"]
     bonus = totals.get(Transfer.Kind.TOP_UP_BONUS, 0)
     spent = totals.get(Transfer.Kind.PAYMENT, 0) + from_holds - totals.get(Transfer.Kind.REFUND, 0)
     return Cashable(balance=wallet.balance, bonus_left=max(bonus - max(spent, 0), 0))
