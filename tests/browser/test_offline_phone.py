@@ -21,6 +21,7 @@ from payments.selectors.ledger import ledger_problems
 from payments.selectors.wallet import wallet_balance
 from payments.services.offline.formats import offline_code_check
 from payments.services.offline.holds import offline_enable
+from payments.services.risk import wallet_freeze
 from payments.services.top_ups import wallet_top_up
 from tests.browser.walk import Walk
 from tests.offline.browser import member_signed_in, pay_worker_ready, shown_code, turn_on_offline_paying
@@ -152,4 +153,19 @@ def test_a_member_turns_off_paying_offline_for_a_lost_phone_from_another_device(
     issued.certificate.refresh_from_db()
     assert issued.certificate.status == OfflineCertificate.Status.REVOKED
     assert wallet_balance(member=member) == 50_000
+    walk.clean()
+
+
+def test_a_frozen_wallet_is_told_it_cannot_pay_offline(
+    page: Any, live_server: Any, member_user: Any, programme_key: str
+) -> None:
+    member: Member = member_user.member
+    wallet_top_up(member=member, amount=50_000, tender="cash")
+    wallet_freeze(member=member, reason="lost phone", by_staff=False)
+    member_signed_in(page, live_server.url, member_user)
+    walk = Walk(page, "member-offline", "en")
+    page.goto(live_server.url + "/pay/")
+    page.get_by_test_id("offline-frozen").wait_for()
+    assert page.locator("#offline-enable-form").is_hidden()  # not offered: it would be refused
+    walk.step("frozen wallet, paying offline not offered")
     walk.clean()
