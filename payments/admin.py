@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, MoneyFieldsMixin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from payments import (  # noqa: F401  (registers the till's models, wallet pauses and recommendation runs)
+from payments import (  # noqa: F401  (registers the till's models, offline paying, wallet pauses and recommendation runs)
+    admin_offline,
     admin_pauses,
     admin_pos,
     admin_recommendations,

@@ -271,6 +271,19 @@ def manager_user(db: Any, django_user_model: Any) -> Any:
     return make_staff(django_user_model, "manager@example.com", "Manager")
 
 
+@pytest.fixture
+def programme_key(settings: Any, db: Any) -> str:
+    """The programme's key for paying offline (issue 18) in the settings,
+    generated per test as `manage.py offline_key create` makes one."""
+    from payments.services.offline import keys
+
+    pem = keys.key_generate()
+    settings.CAFE_OFFLINE_KEY = pem
+    settings.CAFE_OFFLINE_KEY_FILE = ""
+    keys._public_keys.clear()
+    return pem
+
+
 # --- Browser ------------------------------------------------------------------------
 
 

@@ -4,9 +4,11 @@ figures agree with the ledgers to the unit.
 
 Points are valued at PointsPolicy.point_value, the programme's stated worth
 of one point as payment at the till (what a member's points would take off a
-bill). Wallets are split by the rule cash-outs follow (payments.services.
-cash_out.wallet_cashable): a top-up bonus is spent first, so what is left of
-it after the member's net spending is bonus, the rest is money paid in.
+bill). Members' money is their wallets and their offline holds (what is set
+aside for paying offline). It is split by the rule cash-outs follow
+(payments.services.cash_out.wallet_cashable): a top-up bonus is spent first,
+so what is left of it after the member's net spending is bonus, the rest is
+money paid in.
 
 Every figure is an aggregate query (no row is read into Python); months are
 the programme's (TIME_ZONE). The module only reads.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
@@ -196,10 +199,11 @@ class WalletMonth:
 
 @dataclass(frozen=True)
 class WalletLiability:
-    balance: int  # Σ wallet accounts' balances (credits_posted − debits_posted)
+    balance: int  # Σ members' money: wallets and offline holds (credits_posted − debits_posted)
     bonus: int  # of it, top-up bonus not yet spent
-    transfers_net: int  # Σ transfers into wallets − Σ out of them, from the transfer rows
+    transfers_net: int  # Σ transfers into those accounts − Σ out of them, from the transfer rows
     months: list[WalletMonth]
+    held_offline: int = 0  # of the balance, set aside in offline holds (issue 18)
 
     @property
     def paid_in(self) -> int:
@@ -222,35 +226,76 @@ def _wallet_sum(kind: str, side: str) -> Coalesce:
     return Coalesce(Subquery(sums), 0)
 
 
+def _member_holds(expression: Any) -> Coalesce:
+    """Σ `expression` over the offline hold accounts of the wallet's member."""
+    sums = (
+        Account.objects.filter(kind=Account.Kind.OFFLINE_HOLD, offline_certificate__member=OuterRef("member"))
+        .order_by()
+        .values("offline_certificate__member")
+        .annotate(total=Sum(expression))
+        .values("total")
+    )
+    return Coalesce(Subquery(sums), 0)
+
+
+def _paid_from_member_holds() -> Coalesce:
+    """Σ payments made from the wallet's member's offline holds (offline codes)."""
+    sums = (
+        Transfer.objects.filter(
+            debit_account__kind=Account.Kind.OFFLINE_HOLD,
+            debit_account__offline_certificate__member=OuterRef("member"),
+            kind=Transfer.Kind.PAYMENT,
+        )
+        .order_by()
+        .values("debit_account__offline_certificate__member")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(sums), 0)
+
+
 def wallet_liability(*, months: int = 12, now: datetime | None = None) -> WalletLiability:
-    """All wallets' balance split into paid-in money and bonus, the transfers
-    it must equal, and the last `months` months of movements (oldest first).
-    Three queries."""
+    """Members' money split into paid-in money and bonus, the transfers it
+    must equal, and the last `months` months of movements (oldest first).
+    Members' money is their wallets and their offline holds (issue 18: what
+    is set aside for paying offline is still theirs, and check_ledger counts
+    it): moves between a wallet and a hold are internal and net to nothing,
+    a payment from a hold is spending. Three queries."""
     now = now or timezone.now()
     first = add_months(month_of(now), -(months - 1))
-    wallet = Account.Kind.WALLET
+    theirs = [Account.Kind.WALLET, Account.Kind.OFFLINE_HOLD]
     kinds = Transfer.Kind
     balance = F("credits_posted") - F("debits_posted")
-    spent = _wallet_sum(kinds.PAYMENT, "debit_account") - _wallet_sum(kinds.REFUND, "credit_account")
+    # The cash-out rule (bonus spent first), with what the member paid from
+    # their holds counted as spending; a hold account itself has no bonus.
+    spent = (
+        _wallet_sum(kinds.PAYMENT, "debit_account")
+        + _paid_from_member_holds()
+        - _wallet_sum(kinds.REFUND, "credit_account")
+    )
     bonus_left = Greatest(_wallet_sum(kinds.TOP_UP_BONUS, "credit_account") - Greatest(spent, 0), 0)
     held = (
-        Account.objects.filter(kind=wallet)
-        .annotate(held_bonus=Least(bonus_left, balance))
-        .aggregate(balance=Sum(balance, default=0), bonus=Sum("held_bonus", default=0))
+        Account.objects.filter(kind__in=theirs)
+        .annotate(held_bonus=Least(bonus_left, balance + _member_holds(balance)))
+        .aggregate(
+            balance=Sum(balance, default=0),
+            bonus=Sum("held_bonus", default=0),
+            offline=Sum(balance, filter=Q(kind=Account.Kind.OFFLINE_HOLD), default=0),
+        )
     )
     totals = Transfer.objects.aggregate(
-        inflow=Sum("amount", filter=Q(credit_account__kind=wallet), default=0),
-        outflow=Sum("amount", filter=Q(debit_account__kind=wallet), default=0),
+        inflow=Sum("amount", filter=Q(credit_account__kind__in=theirs), default=0),
+        outflow=Sum("amount", filter=Q(debit_account__kind__in=theirs), default=0),
     )
     moves = _by_month(
         list(
             Transfer.objects.filter(created_at__gte=month_start(first))
-            .filter(Q(credit_account__kind=wallet) | Q(debit_account__kind=wallet))
+            .filter(Q(credit_account__kind__in=theirs) | Q(debit_account__kind__in=theirs))
             .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()))
             .values("month", "kind")
             .annotate(
-                inflow=Sum("amount", filter=Q(credit_account__kind=wallet), default=0),
-                outflow=Sum("amount", filter=Q(debit_account__kind=wallet), default=0),
+                inflow=Sum("amount", filter=Q(credit_account__kind__in=theirs), default=0),
+                outflow=Sum("amount", filter=Q(debit_account__kind__in=theirs), default=0),
             )
             .order_by()
         )
@@ -277,4 +322,5 @@ def wallet_liability(*, months: int = 12, now: datetime | None = None) -> Wallet
         bonus=int(held["bonus"]),
         transfers_net=int(totals["inflow"]) - int(totals["outflow"]),
         months=rows[::-1],
+        held_offline=int(held["offline"]),
     )

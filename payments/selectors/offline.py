@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from members.models import Member
-from payments.models import OfflineCertificate
+from payments.models import Account, OfflineCertificate
 
 
 def offline_certificate_active(*, member: Member) -> OfflineCertificate | None:
@@ -18,12 +18,14 @@ def offline_certificate_active(*, member: Member) -> OfflineCertificate | None:
 
 
 def offline_status(*, member: Member, now: datetime) -> dict[str, Any]:
-    """{"enabled", and while on: "certificate_id", "allowance", "left" (in the
-    hold), "expires_at", "expired" (codes no longer valid; the hold returns
-    after the sync grace)}."""
+    """{"enabled", while off "frozen" (the wallet is frozen), and while on:
+    "certificate_id", "allowance", "left" (in the hold), "expires_at",
+    "expired" (codes no longer valid; the hold returns after the sync grace)}."""
     certificate = offline_certificate_active(member=member)
     if certificate is None:
-        return {"enabled": False}
+        # A frozen wallet cannot turn it on (and freezing turned it off): the page says so instead of offering it.
+        frozen = Account.objects.filter(member=member, kind=Account.Kind.WALLET, frozen_at__isnull=False).exists()
+        return {"enabled": False, "frozen": frozen}
     return {
         "enabled": True,
         "certificate_id": certificate.pk,

@@ -37,9 +37,17 @@ class Cashable:
 
 def wallet_cashable(*, wallet: Account) -> Cashable:
     """How much of the wallet may be paid back in cash: the balance less the
-    top-up bonus the member's net spending has not used up yet."""
+    top-up bonus the member's net spending (from the wallet and from offline
+    holds) has not used up yet."""
+    # Offline codes pay from the member's holds (issue 18): spending too, so
+    # it uses up the bonus first; counted with the wallet's own, in one query.
+    from_holds = Q(
+        debit_account__kind=Account.Kind.OFFLINE_HOLD,
+        debit_account__offline_certificate__member_id=wallet.member_id,
+        kind=Transfer.Kind.PAYMENT,
+    )
     totals = dict(
-        Transfer.objects.filter(Q(debit_account=wallet) | Q(credit_account=wallet))
+        Transfer.objects.filter(Q(debit_account=wallet) | Q(credit_account=wallet) | from_holds)
         .filter(kind__in=[Transfer.Kind.TOP_UP_BONUS, Transfer.Kind.PAYMENT, Transfer.Kind.REFUND])
         .order_by()
         .values_list("kind")

@@ -32,6 +32,7 @@ from payments.exceptions import (
 from payments.models import Account, FailedCodeAttempt, Payment, ProgrammeSettings, RiskAlert, Store, Terminal
 from payments.services.codes import payment_codes_retire
 from payments.services.ledger import lock_wallets, wallet_get_or_create
+from payments.services.offline.holds import certificates_end_locked
 from payments.tasks import risk_alert_email_managers
 
 FAILED_CODE_WINDOW = timedelta(minutes=10)
@@ -245,13 +246,16 @@ def wallet_set_limits(
 class WalletFrozen:
     wallet: Account
     codes_retired: int  # payment codes that no longer pay
+    offline_returned: int  # the offline hold given back to the wallet (paying offline turned off)
     sessions_ended: int  # devices signed out
 
 
 def wallet_freeze(*, member: Member, reason: str, by_staff: bool, keep_session_key: str | None = None) -> WalletFrozen:
     """Freeze the wallet: it pays nothing, its live payment codes are retired
     (the till refuses them as expired) and the member's other devices are
-    signed out, so a lost phone can do nothing with the wallet; the session
+    signed out, paying offline is turned off (its unused hold returned: a
+    lost phone's offline codes then pay nothing), so a lost phone can do
+    nothing with the wallet; the session
     `keep_session_key` (the device the member froze it from) stays signed in.
     A freeze by staff signs out every device. Freezing a frozen wallet does
     all of it again (a second phone lost, a member pressing twice)."""
@@ -259,6 +263,10 @@ def wallet_freeze(*, member: Member, reason: str, by_staff: bool, keep_session_k
     now = timezone.now()
     with transaction.atomic(durable=True):
         retired = payment_codes_retire(member=member, now=now)  # codes before the wallet: see there
+        # Paying offline ends too (its lock order: the certificate before the
+        # wallet): the unused hold goes back, and codes the phone makes from
+        # now on pay nothing from it (a till offline meanwhile bears the loss).
+        returned = certificates_end_locked(member=member, reason="wallet frozen")
         locked = lock_wallets(wallet)[wallet.pk]
         if locked.frozen_at is None or by_staff:
             locked.frozen_at = locked.frozen_at or now
@@ -270,7 +278,7 @@ def wallet_freeze(*, member: Member, reason: str, by_staff: bool, keep_session_k
         )
     # After the commit: the wallet is frozen whatever happens to the sessions.
     ended = user_sessions_end(user=member.user, keep_session_key=keep_session_key) if member.user else 0
-    return WalletFrozen(wallet=locked, codes_retired=retired, sessions_ended=ended)
+    return WalletFrozen(wallet=locked, codes_retired=retired, offline_returned=returned, sessions_ended=ended)
 
 
 def wallet_unfreeze(*, member: Member, by_staff: bool, reauthenticated: bool = False) -> Account:

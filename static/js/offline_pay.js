@@ -307,7 +307,7 @@
             show(panel, "on");
             return save(record);
           }
-          show(panel, status.enabled ? "other" : "off");
+          show(panel, status.enabled ? "other" : status.frozen ? "frozen" : "off");
           return stale;
         });
       });

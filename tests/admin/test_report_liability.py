@@ -227,7 +227,7 @@ def test_the_page_shows_the_figures_and_the_reconciliation(manager_client: Clien
     for testid in ("chart-points-expiry", "chart-points-flow", "chart-wallet-flow", "chart-wallet-balance"):
         assert f'data-testid="{testid}"' in page, testid
     assert "Points: live lots 300 = members' balances 300 = ledger entries 300" in page
-    assert "Wallets: sum of wallet balances NT$0 = transfers into wallets less out of them NT$0" in page
+    assert "Wallets: sum of wallet and offline hold balances NT$0 = transfers into them less out of them NT$0" in page
     assert page.count("— reconciled") == 2
     assert "NT$0.50 a point" in page  # the value used, said on the page
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import qrcode
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.test import Client
 from django.utils import timezone
 
 from members.models import Member
@@ -20,41 +19,15 @@ from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, OfflineCertificate, Order, Store
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.wallet import wallet_balance
-from payments.services.offline import keys
 from payments.services.offline.formats import offline_code_check
 from payments.services.offline.holds import offline_enable
-from payments.services.offline.keys import key_generate
+from payments.services.risk import wallet_freeze
 from payments.services.top_ups import wallet_top_up
 from tests.browser.walk import Walk
-from tests.conftest import PASSWORD
+from tests.offline.browser import member_signed_in, pay_worker_ready, shown_code, turn_on_offline_paying
 from tests.offline.conftest import sale, spki_of, terminal_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def programme_key(settings: Any) -> None:
-    settings.CAFE_OFFLINE_KEY = key_generate()
-    settings.CAFE_OFFLINE_KEY_FILE = ""
-    keys._public_keys.clear()
-
-
-def shown_code(page: Any, after: str = "") -> str:
-    """The offline code's text as the page shows it (a new one once `after` is replaced)."""
-    page.wait_for_function(
-        "(before) => { const t = document.getElementById('offline-code-text');"
-        " return t && t.value && t.value !== before; }",
-        arg=after,
-    )
-    return str(page.locator("#offline-code-text").input_value())
-
-
-def signed_in(page: Any, base: str, user: Any) -> None:
-    """The member's session as a cookie: signed in earlier, so turning paying
-    offline on asks who it is again (allauth's reauthentication)."""
-    device = Client()
-    device.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": device.cookies["sessionid"].value, "url": base}])
 
 
 def qr_path(text: str, version: int, mask: int, level: int) -> str:
@@ -76,30 +49,23 @@ def qr_path(text: str, version: int, mask: int, level: int) -> str:
 
 
 def test_a_member_pays_offline_from_the_phone(
-    page: Any, live_server: Any, member_user: Any, programme_key: None
+    page: Any, live_server: Any, member_user: Any, programme_key: str
 ) -> None:
     member: Member = member_user.member
     wallet_top_up(member=member, amount=50_000, tender="cash")
     load_menu_demo()
     store = Store.objects.create(name="Basement Bar", slug="basement")
     base = live_server.url
-    signed_in(page, base, member_user)
+    member_signed_in(page, base, member_user)
     walk = Walk(page, "member-offline", "en")
 
     page.goto(base + "/pay/")
-    form = page.locator("#offline-enable-form")
-    form.wait_for()
+    page.locator("#offline-enable-form").wait_for()
     assert page.locator("#offline-allowance").input_value() == "300"  # NT$300, the default
     walk.step("pay page, offline paying off")
-    page.locator("#offline-allowance").fill("200")
-    page.get_by_test_id("offline-enable").click()
-
     # allauth's reauthentication, then back to the Pay page, which carries on.
-    page.wait_for_url("**/accounts/reauthenticate/**")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url("**/pay/")
-    page.get_by_test_id("offline-allowance").filter(has_text="200").wait_for()
+    turn_on_offline_paying(page, "200")
+    assert page.get_by_test_id("offline-allowance").inner_text() == "NT$200"
     assert page.get_by_test_id("offline-left").inner_text() == "NT$200"
     walk.step("offline paying on")
     certificate = OfflineCertificate.objects.get(member=member, status=OfflineCertificate.Status.ACTIVE)
@@ -107,9 +73,7 @@ def test_a_member_pays_offline_from_the_phone(
     assert wallet_balance(member=member) == 30_000
 
     # The service worker controls the page and has kept it; then no network.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
-    page.get_by_test_id("offline-allowance").filter(has_text="200").wait_for()
+    pay_worker_ready(page)
     # The page open when the network goes switches to an offline code at once.
     page.context.set_offline(True)
     page.get_by_test_id("offline-code-panel").wait_for()
@@ -171,13 +135,13 @@ def test_a_member_pays_offline_from_the_phone(
 
 
 def test_a_member_turns_off_paying_offline_for_a_lost_phone_from_another_device(
-    page: Any, live_server: Any, member_user: Any, programme_key: None
+    page: Any, live_server: Any, member_user: Any, programme_key: str
 ) -> None:
     member: Member = member_user.member
     wallet_top_up(member=member, amount=50_000, tender="cash")
     lost_phone = ec.generate_private_key(ec.SECP256R1())
     issued = offline_enable(member=member, device_public_key=spki_of(lost_phone), allowance=None, reauthenticated=True)
-    signed_in(page, live_server.url, member_user)
+    member_signed_in(page, live_server.url, member_user)
     walk = Walk(page, "member-offline", "en")
 
     page.goto(live_server.url + "/pay/")
@@ -189,4 +153,19 @@ def test_a_member_turns_off_paying_offline_for_a_lost_phone_from_another_device(
     issued.certificate.refresh_from_db()
     assert issued.certificate.status == OfflineCertificate.Status.REVOKED
     assert wallet_balance(member=member) == 50_000
+    walk.clean()
+
+
+def test_a_frozen_wallet_is_told_it_cannot_pay_offline(
+    page: Any, live_server: Any, member_user: Any, programme_key: str
+) -> None:
+    member: Member = member_user.member
+    wallet_top_up(member=member, amount=50_000, tender="cash")
+    wallet_freeze(member=member, reason="lost phone", by_staff=False)
+    member_signed_in(page, live_server.url, member_user)
+    walk = Walk(page, "member-offline", "en")
+    page.goto(live_server.url + "/pay/")
+    page.get_by_test_id("offline-frozen").wait_for()
+    assert page.locator("#offline-enable-form").is_hidden()  # not offered: it would be refused
+    walk.step("frozen wallet, paying offline not offered")
     walk.clean()

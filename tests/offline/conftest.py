@@ -1,6 +1,6 @@
-"""Fixtures for offline paying: a programme key in the settings (generated per
-test, as `manage.py offline_key create` makes one), a phone's device key, a
-member with offline paying on, and their codes."""
+"""Fixtures for offline paying: a phone's device key, a member with offline
+paying on, and their codes (the programme key, `programme_key`, is in
+tests/conftest.py: the phone's browser test needs it too)."""
 
 from __future__ import annotations
 
@@ -19,20 +19,10 @@ from rest_framework.test import APIClient
 
 from members.models import Member
 from payments.models import Store
-from payments.services.offline import keys
 from payments.services.offline.formats import code_build
 from payments.services.offline.holds import IssuedCertificate, offline_enable
-from payments.services.offline.keys import b64url_decode, key_generate
+from payments.services.offline.keys import b64url_decode
 from payments.services.terminals import terminal_create
-
-
-@pytest.fixture
-def programme_key(settings: Any, db: Any) -> str:
-    pem = key_generate()
-    settings.CAFE_OFFLINE_KEY = pem
-    settings.CAFE_OFFLINE_KEY_FILE = ""
-    keys._public_keys.clear()
-    return pem
 
 
 def spki_of(key: ec.EllipticCurvePrivateKey) -> str:

@@ -1,16 +1,17 @@
-"""The till through a network drop, in Chromium (issue #18 acceptance, till
-side): the service worker installs, the network goes (Playwright's
-set_offline), the banner says so within a second, a cash sale and an
-offline-code wallet sale are rung up, the page is reloaded with no network
-and keeps its queue, the network comes back and the queue is sent once; a
-resend changes nothing, a refusal is listed until settled, two tabs never
-send a sale twice. And the page's code verifier, case by case."""
+"""The till through a network drop, in Chromium (issue #18 acceptance): the
+member's phone (a second browser context) turns paying offline on, the
+till's service worker installs, the network goes for both (Playwright's
+set_offline), the banner says so within a second, a cash sale and a wallet
+sale paid with the code the offline phone shows are rung up, the till is
+reloaded with no network and keeps its queue, the network comes back and the
+queue is sent once; a resend changes nothing, a refusal is listed until
+settled, two tabs never send a sale twice. And the page's code verifier,
+case by case."""
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,53 +24,43 @@ from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, OfflineCertificate, OfflineSale, Order, Store, StoreStaff
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.shifts import z_report
+from payments.selectors.wallet import wallet_balance
 from payments.services.offline.keys import b64url, b64url_decode
 from payments.services.shifts import shift_open
+from payments.services.top_ups import wallet_top_up
 from tests.browser.axe import axe_violations, describe
-from tests.browser.walk import SHOTS, in_language
-from tests.conftest import PASSWORD, MemberFactory, ledger_and_points_problems, totp_code
+from tests.browser.walk import in_language
+from tests.conftest import ARTIFACTS, MemberFactory, ledger_and_points_problems
+from tests.offline.browser import (
+    SYNC,
+    all_sent,
+    member_signed_in,
+    pay_worker_ready,
+    shot,
+    shown_code,
+    till_sign_in,
+    till_worker_ready,
+    turn_on_offline_paying,
+    waiting,
+)
 from tests.offline.conftest import Phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SYNC = "/api/v1/offline/sales"
 
-
-def sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/pos/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_test_id("staff-login-submit").click()
-    page.locator("#id_code").wait_for()
-    page.keyboard.type(totp_code())
-    page.keyboard.press("Enter")
-    page.wait_for_url(base + "/pos/")
-
-
-def shot(page: Any, name: str) -> None:
-    """WALK_SHOTS=/some/dir keeps a picture, to judge the layout by eye."""
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/till-offline-{name}.png", full_page=True)
-
-
-def worker_ready(page: Any) -> None:
-    """The worker installed, in charge of the page, and the till page, menu
-    and keys kept (it answers the page's "warm" once they are)."""
-    page.wait_for_function("() => document.getElementById('till-offline').dataset.workerReady")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-
-
-def waiting(page: Any) -> list[dict[str, Any]]:
-    return list(page.evaluate("() => window.cafeTill.waiting()"))
-
-
-def all_sent(page: Any, seconds: float = 10) -> None:
-    """Until the till's queue is empty (asked of IndexedDB, which answers
-    asynchronously: polled from here, not with wait_for_function)."""
-    deadline = time.monotonic() + seconds
-    while waiting(page):
-        assert time.monotonic() < deadline, "the till did not send its queue"
-        page.wait_for_timeout(100)
+@pytest.fixture
+def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The member's phone beside the till's `page`: a browser context of its
+    own (its own cookies, service worker and network), phone-sized."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-phone.png"), full_page=True)
+    context.close()
 
 
 @pytest.fixture
@@ -82,24 +73,65 @@ def till(live_server: Any, barista_user: Any, shift_manager_user: Any) -> tuple[
 
 
 def member_phone(phone_for: Callable[..., Phone]) -> Phone:
+    """A phone simulated in Python (its codes made by formats.code_build), for
+    the verifier's cases; the acceptance test above uses the real Pay page."""
     member: Member = MemberFactory.create(display_name="Lin", email="lin@example.com", balance=100_000)
     return phone_for(member)
 
 
 def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
-    page: Any, live_server: Any, barista_user: Any, till: tuple[Store, Any], phone_for: Callable[..., Phone]
+    page: Any,
+    phone: Any,
+    live_server: Any,
+    barista_user: Any,
+    member_user: Any,
+    till: tuple[Store, Any],
+    programme_key: str,
 ) -> None:
+    """The issue's acceptance, with the member's real phone: its Pay page in a
+    second browser context turns paying offline on, then loses the network
+    at the same time as the till and shows the code the barista types in."""
     store, shift = till
-    phone = member_phone(phone_for)
+    base = live_server.url
+    member: Member = member_user.member
+    wallet_top_up(member=member, amount=100_000, tender="cash")
+    # What goes wrong on the phone's pages, said by the browser (the last
+    # session saw a failed request on the Pay page; here it is pinned down).
+    problems: list[str] = []
+    phone.on(
+        "console", lambda m: problems.append(f"console: {m.text} {m.location['url']}") if m.type == "error" else None
+    )
+    phone.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    failed: list[str] = []  # requests with no answer at all (no network)
+    phone.on("requestfailed", lambda r: failed.append(r.url))
+    # The phone, with the network: paying offline on (NT$300, the default), confirmed with the password.
+    member_signed_in(phone, base, member_user)
+    phone.goto(base + "/pay/")
+    turn_on_offline_paying(phone)
+    assert phone.get_by_test_id("offline-left").inner_text() == "NT$300"
+    pay_worker_ready(phone)
+    certificate = OfflineCertificate.objects.get(member=member)
+    assert wallet_balance(member=member) == 70_000
+    # One refusal only, and an expected one: turning it on before confirming
+    # who it is answers 403 reauthentication_required (the browser logs it).
+    refused = f"{base}/pay/offline/enable/"
+    assert problems == [
+        f"403 {refused}",
+        f"console: Failed to load resource: the server responded with a status of 403 (Forbidden) {refused}",
+    ]
+    problems.clear()
+
     page.set_viewport_size({"width": 1280, "height": 800})
     sent: list[dict[str, Any]] = []
     page.on("request", lambda r: sent.append(json.loads(r.post_data)) if SYNC in r.url else None)
-    sign_in(page, live_server.url, barista_user.email)
-    worker_ready(page)
+    till_sign_in(page, base, barista_user.email)
+    till_worker_ready(page)
     banner = page.get_by_test_id("offline-banner")
     assert not banner.is_visible()
 
+    # The network goes, for the till and the member's phone alike.
     page.context.set_offline(True)
+    phone.context.set_offline(True)
     banner.wait_for(timeout=1_000)  # within a second
     assert banner.inner_text() == "Offline — sales are kept on this till until the network is back"
     assert not page.locator("[data-online-till]").is_visible()
@@ -119,11 +151,19 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
     page.get_by_test_id("offline-product-latte").click()
     page.get_by_test_id("offline-product-flat-white").click()
     assert page.get_by_test_id("offline-pay-wallet").is_disabled()  # not before a code
-    code = phone.code()
-    page.get_by_test_id("offline-scan").fill(code)
+    # The member opens the Pay page with no network: it comes from the
+    # phone's service worker and shows an offline code for what is set aside.
+    phone.goto(base + "/pay/")
+    phone.get_by_test_id("offline-code-panel").wait_for()
+    assert phone.locator("#pay-code").is_hidden()
+    code = shown_code(phone)
+    assert phone.locator("#offline-cap").input_value() == "300"
+    shot(phone, "phone-offline-code-390")
+    # The barista types the text the phone shows (as a keyboard-wedge scanner would), then Enter.
+    page.get_by_test_id("offline-scan").press_sequentially(code)
     page.get_by_test_id("offline-scan").press("Enter")
     page.get_by_test_id("offline-notice").get_by_text("Offline code checked").wait_for()
-    shot(page, "code-checked-1280")
+    shot(page, "till-offline-code-checked-1280")
     violations = axe_violations(page)  # the offline till, as accessible as the online one
     assert not violations, describe("/pos/ offline", violations)
     page.get_by_test_id("offline-pay-wallet").click()
@@ -136,7 +176,7 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
     banner.wait_for()
     assert banner.inner_text() == "Offline — 2 sales waiting"
     page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, "reloaded-390")
+    shot(page, "till-offline-reloaded-390")
     page.set_viewport_size({"width": 1280, "height": 800})
     queued = waiting(page)
     assert [len(q["body"]["lines"]) for q in queued] == [1, 2]
@@ -158,12 +198,13 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
     orders = list(Order.objects.filter(channel="offline").order_by("created_at"))
     assert [(o.status, o.total, o.member_id, o.shift_id) for o in orders] == [
         ("paid", 13_500, None, shift.pk),
-        ("paid", 13_500 + 14_500, phone.member.pk, shift.pk),
+        ("paid", 13_500 + 14_500, member.pk, shift.pk),
     ]
     assert [t.kind for o in orders for t in o.tenders.all()] == ["cash", "offline_wallet"]
     cert = OfflineCertificate.objects.get()
-    assert (cert.spent, cert.lost) == (28_000, 0)
+    assert cert == certificate and (cert.spent, cert.lost, cert.status) == (28_000, 0, "active")
     assert Account.objects.get(pk=cert.hold_account_id).balance == cert.allowance - 28_000
+    assert wallet_balance(member=member) == 70_000  # paid from the hold, never the wallet
     assert z_report(shift=shift).orders == 2
     assert ledger_problems() == [] and ledger_and_points_problems() == []
     assert [s["idempotency_key"] for batch in sent for s in batch["sales"]] == [q["key"] for q in queued]
@@ -180,6 +221,27 @@ def test_the_till_sells_through_a_network_drop_and_syncs_exactly_once(
     )
     assert answer == ["replayed", "replayed"]
     assert Order.objects.filter(channel="offline").count() == 2 and OfflineSale.objects.count() == 2
+    # Exactly those two orders on the server; besides them only the online
+    # till's cart, opened when the till page loaded, empty.
+    sales = Order.objects.exclude(status=Order.Status.OPEN).order_by("pk").values_list("pk", flat=True)
+    assert list(sales) == [o.pk for o in orders]
+    assert not Order.objects.filter(status=Order.Status.OPEN, lines__isnull=False).exists()
+    assert ledger_problems() == [] and ledger_and_points_problems() == []
+
+    # Offline, the phone's only failures are the requests the network took:
+    # the page's polls (htmx logs each), never an answer from the server, and
+    # the offline-paying status is not asked for with no network.
+    assert failed and all(url.startswith(base) for url in failed)
+    assert f"{base}/pay/offline/" not in failed
+    assert [p for p in problems if not p.startswith("console: ")] == []
+    problems.clear()
+
+    # The phone back on the network: the Pay page shows what is left of the hold.
+    phone.context.set_offline(False)
+    phone.reload()
+    phone.get_by_test_id("offline-left").filter(has_text="NT$20").wait_for()
+    assert phone.get_by_test_id("offline-code-panel").is_hidden()
+    assert problems == []
 
 
 QUEUE_A_SALE = """async ([sku, price]) => {
@@ -197,8 +259,8 @@ QUEUE_A_SALE = """async ([sku, price]) => {
 def test_refusals_are_listed_until_settled_and_two_tabs_send_each_sale_once(
     page: Any, live_server: Any, barista_user: Any, till: tuple[Store, Any]
 ) -> None:
-    sign_in(page, live_server.url, barista_user.email)
-    worker_ready(page)
+    till_sign_in(page, live_server.url, barista_user.email)
+    till_worker_ready(page)
     other = page.context.new_page()
     other.goto(live_server.url + "/pos/")
     sent: list[str] = []
@@ -225,7 +287,7 @@ def test_refusals_are_listed_until_settled_and_two_tabs_send_each_sale_once(
     assert Order.objects.filter(channel="offline").count() == 2
     assert "No product has the SKU retired-blend." in refusal.inner_text()
     assert "1× retired-blend" in refusal.inner_text() and "NT$90" in refusal.inner_text()
-    shot(page, "refusal-390")
+    shot(page, "till-offline-refusal-390")
     violations = axe_violations(page)
     assert not violations, describe("/pos/ with a refusal", violations)
     refusal.get_by_test_id("refusal-settled").click()
@@ -245,7 +307,7 @@ def test_the_tills_code_verifier_refuses_forgeries_and_what_the_till_has_seen(
 ) -> None:
     phone = member_phone(phone_for)
     in_language(page, live_server.url, "zh-hant")  # the words the script shows come translated from the page
-    sign_in(page, live_server.url, barista_user.email)
+    till_sign_in(page, live_server.url, barista_user.email)
     code = phone.code(amount_cap=20_000)
     raw = b64url_decode(code[4:])
 
@@ -277,7 +339,7 @@ def test_the_tills_code_verifier_refuses_forgeries_and_what_the_till_has_seen(
     assert page.evaluate(VERIFY, [code, {"amount": 13_500, "now": expires + 299}]) == "ok"
     assert OfflineCertificate.objects.get().expires_at > timezone.now() + timedelta(days=1)
 
-    worker_ready(page)
+    till_worker_ready(page)
     page.context.set_offline(True)
     banner = page.get_by_test_id("offline-banner")
     banner.wait_for(timeout=1_000)
@@ -290,4 +352,4 @@ def test_the_tills_code_verifier_refuses_forgeries_and_what_the_till_has_seen(
             gettext("This offline code was not made by the member's phone.")
         ).wait_for()
     assert "離線" in banner.inner_text()  # the catalogue is there: not English passed through
-    shot(page, "refused-code-zh-hant-390")
+    shot(page, "till-offline-refused-code-zh-hant-390")

@@ -78,14 +78,15 @@ def offline_enable(
     now = timezone.now()
     wallet = wallet_get_or_create(member=member)
     with transaction.atomic(durable=True):
-        for current in OfflineCertificate.objects.select_for_update().filter(
-            member=member, status=OfflineCertificate.Status.ACTIVE
-        ):
-            certificate_end_locked(certificate=current, status=OfflineCertificate.Status.REVOKED, reason="replaced")
+        certificates_end_locked(member=member, reason="replaced")
         hold = Account.objects.create(kind=Account.Kind.OFFLINE_HOLD, name=f"Offline hold {member.card_number}")
         locked = lock_wallets(wallet, hold)[wallet.pk]
-        if locked.is_frozen:
-            raise AccountFrozen(_("This wallet is frozen; unfreeze it first."))
+        if locked.is_frozen:  # a frozen wallet pays nothing, offline included (wallet_freeze ends the certificate)
+            raise AccountFrozen(
+                _("This wallet was frozen by the cafe; please contact us to unfreeze it.")
+                if locked.frozen_by_staff
+                else _("Your wallet is frozen, so paying offline cannot be turned on. Unfreeze it first.")
+            )
         if locked.balance < amount:
             raise InsufficientFunds(
                 _("The wallet holds %(balance)s; top up or choose less.") % {"balance": format_money(locked.balance)}
@@ -132,18 +133,26 @@ def certificate_end_locked(*, certificate: OfflineCertificate, status: str, reas
     return left
 
 
+def certificates_end_locked(*, member: Member, reason: str) -> int:
+    """Inside the caller's transaction, before it locks the member's wallet:
+    turn the member's offline paying off (lock the active certificate, then
+    return its hold). The one way it ends for a member: turned off, replaced
+    by a new phone, or the wallet frozen. Returns what went back."""
+    returned = 0
+    for certificate in OfflineCertificate.objects.select_for_update().filter(
+        member=member, status=OfflineCertificate.Status.ACTIVE
+    ):
+        returned += certificate_end_locked(
+            certificate=certificate, status=OfflineCertificate.Status.REVOKED, reason=reason
+        )
+    return returned
+
+
 def offline_disable(*, member: Member, reason: str = "turned off by the member") -> int:
     """Turn offline paying off: the unused hold goes back to the wallet.
     Returns how much; 0 when it was not on."""
     with transaction.atomic(durable=True):
-        certificate = (
-            OfflineCertificate.objects.select_for_update()
-            .filter(member=member, status=OfflineCertificate.Status.ACTIVE)
-            .first()
-        )
-        if certificate is None:
-            return 0
-        return certificate_end_locked(certificate=certificate, status=OfflineCertificate.Status.REVOKED, reason=reason)
+        return certificates_end_locked(member=member, reason=reason)
 
 
 def offline_certificates_expire(*, now: datetime | None = None) -> int:
