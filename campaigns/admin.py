@@ -16,7 +16,7 @@ from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.replica import replica_reads
 from cafe_loyalty.core.spreadsheets import csv_download
 from campaigns import admin_messages  # noqa: F401  (registers messages and reminders)
-from campaigns.admin_clv import MemberValueColumns
+from campaigns.admin_clv import MemberValueColumns, SegmentListCsv
 from campaigns.admin_variants import CampaignVariantInline, CampaignVariantsReport
 from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply
 from campaigns.lifecycle import campaign_run
@@ -223,7 +223,7 @@ def _percent(value: float | None) -> str:
 
 
 @admin.register(MemberSegment)
-class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
+class MemberSegmentAdmin(MemberValueColumns, SegmentListCsv):
     """Read-only: rows come from `manage.py compute_segments`."""
 
     # Scores in one column and no computed-at (one nightly run: the same for
@@ -280,9 +280,10 @@ class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
             cohorts, comparisons = cohort_retention(months=6), campaign_comparisons()
             segments, lapsed = segment_counts(), lapsed_summary()
         if request.GET.get("format") == "csv":
-            figures = {"months": months, "cohorts": cohorts, "comparisons": comparisons, "segments": segments}
-            name = f"retention-{timezone.localdate().isoformat()}.csv"
-            return csv_download(name, retention_rows(lapsed=lapsed, **figures))
+            rows = retention_rows(
+                lapsed=lapsed, months=months, cohorts=cohorts, comparisons=comparisons, segments=segments
+            )
+            return csv_download(f"retention-{timezone.localdate().isoformat()}.csv", rows)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

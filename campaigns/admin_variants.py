@@ -61,7 +61,7 @@ def _variants_rows(
     ]
     for c in comparisons:
         test = c.test
-        cells = (
+        cells: list[object] = (
             ["", "", "", ""]
             if test is None
             else [

@@ -310,3 +310,34 @@ def test_retention_csv_has_each_table_of_the_report(
     assert sum(int(n) for n in counted.values()) == 2 and set(counted) == {str(v) for v in segments.values()}
     client.logout()
     assert client.get(url + "?format=csv").status_code == 302
+
+
+def test_segment_list_csv_lists_the_filtered_members_with_their_scores(
+    client: Client, manager_user: Any, make_member: Callable[..., Member]
+) -> None:
+    regular, gone = make_member("Regular"), make_member("Gone")
+    visits(regular, days_ago=[1, 8, 15, 22])
+    visits(gone, days_ago=[300])
+    segments_compute()
+    kept = MemberSegment.objects.get(member=regular)
+    client.force_login(manager_user)
+    url = "/admin/campaigns/membersegment/"
+    assert 'format=csv"' in client.get(url).content.decode()
+    everyone = list(csv.reader(io.StringIO(client.get(url, {"format": "csv"}).content.decode()[1:])))
+    assert len(everyone) == 3 and everyone[0][:2] == ["Card number", "Segment"]
+    # The list's filter applies: one segment, one member, not yet scored by the CLV model.
+    response = client.get(url, {"segment": kept.segment, "format": "csv"})
+    body = response.content.decode()
+    assert body.startswith("\ufeff") and "attachment" in response["Content-Disposition"]
+    header, row = csv.reader(io.StringIO(body[1:]))
+    assert row[:8] == [
+        regular.card_number,
+        kept.get_segment_display(),
+        str(kept.r_score),
+        str(kept.f_score),
+        str(kept.m_score),
+        "1",
+        "4",
+        "600.00",
+    ]
+    assert row[8:] == ["", "", "", ""]
