@@ -79,6 +79,8 @@ def _share(value: float | None) -> float | str:
 
 def _segment_rows(segments: QuerySet[MemberSegment]) -> Iterator[Sequence[object]]:
     code = currency().code
+    # Outside the f-strings below: makemessages does not look inside them.
+    spend, value_12m = gettext("Spend (12 months)"), gettext("12-month value")
     yield [
         gettext("Card number"),
         gettext("Segment"),
@@ -87,10 +89,10 @@ def _segment_rows(segments: QuerySet[MemberSegment]) -> Iterator[Sequence[object
         "M",
         gettext("Days since last visit"),
         gettext("Visits (12 months)"),
-        f"{gettext('Spend (12 months)')} ({code})",
+        f"{spend} ({code})",
         gettext("Probability still a customer"),
         gettext("Expected visits in 90 days"),
-        f"{gettext('12-month value')} ({code})",
+        f"{value_12m} ({code})",
         gettext("High value, risk of leaving"),
     ]
     for row in segments.iterator(chunk_size=2_000):

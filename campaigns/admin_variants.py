@@ -44,8 +44,8 @@ def _variants_rows(
         gettext("Members"),
         gettext("Came back"),
         gettext("Rate"),
-        gettext("95% range: low"),
-        gettext("95% range: high"),
+        gettext("Range (95%): low"),
+        gettext("Range (95%): high"),
     ]
     for row in results:
         low, high = (None, None) if row.interval is None else (row.interval.low, row.interval.high)
@@ -54,8 +54,8 @@ def _variants_rows(
     yield [
         gettext("Compared"),
         gettext("Difference"),
-        gettext("95% range of the difference: low"),
-        gettext("95% range of the difference: high"),
+        gettext("Range of the difference (95%): low"),
+        gettext("Range of the difference (95%): high"),
         gettext("p-value"),
         gettext("In plain words"),
     ]

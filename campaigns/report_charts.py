@@ -129,7 +129,7 @@ def variants_chart(results: list[VariantResult]) -> Chart:
         for row in results
     )
     return hbar_chart(
-        title=_("Came back, each group against the holdout, with 95% ranges"),
+        title=_("Came back, each group against the holdout, with their ranges (95%)"),
         summary=summary,
         categories=[row.name for row in results],
         series=[(_("Came back"), [row.rate or 0 for row in results])],
@@ -137,5 +137,5 @@ def variants_chart(results: list[VariantResult]) -> Chart:
         category_header=_("Group"),
         label_width=200,
         errors=[[None if row.interval is None else (row.interval.low, row.interval.high) for row in results]],
-        error_header=_("95% range"),
+        error_header=_("Range (95%)"),
     )

@@ -161,7 +161,7 @@ def recommendations_chart(results: RecommendationResults) -> Chart:
         else _("Not enough data yet: both groups need recommendations at least as old as the follow-up period.")
     )
     return hbar_chart(
-        title=_("Recommended items bought: shown against the holdout, with 95% ranges"),
+        title=_("Recommended items bought: shown against the holdout, with their ranges (95%)"),
         summary=summary,
         categories=[name for name, _group in groups],
         series=[(_("Share bought"), [group.rate or 0 for _name, group in groups])],
@@ -169,5 +169,5 @@ def recommendations_chart(results: RecommendationResults) -> Chart:
         category_header=_("Group"),
         label_width=LABEL_WIDTH,
         errors=[[None if r is None else (r.low, r.high) for r in ranges]],
-        error_header=_("95% range"),
+        error_header=_("Range (95%)"),
     )

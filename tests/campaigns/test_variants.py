@@ -218,7 +218,7 @@ def test_variants_chart_draws_each_rate_with_its_wilson_range(ab_campaign: Campa
     assert a.width == pytest.approx(9 * holdout.width) and b.width == pytest.approx(7.5 * holdout.width)
     assert all(bar.whisker for bar in chart.bars)  # every group has members, so a range
     # The picture's error bar is the table's range: A is 18 of 20, Wilson 69.9 %–97.2 %.
-    assert chart.table.headers == ["Group", "Came back", "95% range"]
+    assert chart.table.headers == ["Group", "Came back", "Range (95%)"]
     assert chart.table.rows[1] == ["A", "90.0%", "69.9%–97.2%"]
     assert "A: 90.0% of 20 came back (95% range 69.9% to 97.2%)" in chart.summary
 
