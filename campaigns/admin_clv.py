@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -128,7 +130,11 @@ class SegmentListCsv(admin.ModelAdmin):
         listed = request.GET.copy()
         del listed["format"]
         request.GET = listed  # type: ignore[assignment]
-        segments = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            segments = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            # As the list itself answers a filter on no such field: back to the list, flagged.
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return csv_download(f"segments-{timezone.localdate().isoformat()}.csv", _segment_rows(segments))
 
 

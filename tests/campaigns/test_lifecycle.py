@@ -341,3 +341,5 @@ def test_segment_list_csv_lists_the_filtered_members_with_their_scores(
         "600.00",
     ]
     assert row[8:] == ["", "", "", ""]
+    # A filter on no such field goes back to the list, as the list itself does.
+    assert client.get(url, {"nonsense": "1", "format": "csv"})["Location"] == f"{url}?e=1"
