@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 import campaigns.admin
 import members.admin
 import payments.admin
+from cafe_loyalty.admin_offer_links import OffersReportLink
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.problems import Problem
@@ -35,7 +36,7 @@ from cafe_loyalty.value_changes.requests import (
     points_adjust_request,
 )
 from campaigns.admin_clv import MemberValueInline
-from campaigns.models import Coupon, CouponTemplate
+from campaigns.models import Coupon, CouponTemplate, Promotion
 from members.models import Member
 from payments.models import TopUpBonusRule
 
@@ -109,11 +110,20 @@ admin.site.unregister(CouponTemplate)
 
 
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(FourEyesSaveMixin, campaigns.admin.CouponTemplateAdmin):
+class CouponTemplateAdmin(FourEyesSaveMixin, OffersReportLink, campaigns.admin.CouponTemplateAdmin):
     form = _reasoned(CouponTemplate)
+    offers_filter = "template"
 
     def value_change_for(self, request: HttpRequest, obj: Any, form: Any) -> ValueChange:
         return coupon_template_request(template=obj, reason=form.cleaned_data["reason"], requester=request.user)
+
+
+admin.site.unregister(Promotion)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(OffersReportLink, campaigns.admin.PromotionAdmin):
+    offers_filter = "promotion"
 
 
 admin.site.unregister(TopUpBonusRule)

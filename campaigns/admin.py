@@ -3,9 +3,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -13,8 +14,9 @@ from modeltranslation.admin import TranslationAdmin
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
 from cafe_loyalty.core.replica import replica_reads
+from cafe_loyalty.core.spreadsheets import csv_download
 from campaigns import admin_messages  # noqa: F401  (registers messages and reminders)
-from campaigns.admin_clv import MemberValueColumns
+from campaigns.admin_clv import MemberValueColumns, SegmentListCsv
 from campaigns.admin_variants import CampaignVariantInline, CampaignVariantsReport
 from campaigns.feedback import order_feedback_follow_ups_handle, order_feedback_reply
 from campaigns.lifecycle import campaign_run
@@ -40,6 +42,7 @@ from campaigns.reports import (
     lapsed_summary,
     monthly_activity,
 )
+from campaigns.retention_csv import retention_rows
 from campaigns.selectors import (
     CampaignResult,
     campaign_result,
@@ -220,7 +223,7 @@ def _percent(value: float | None) -> str:
 
 
 @admin.register(MemberSegment)
-class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
+class MemberSegmentAdmin(MemberValueColumns, SegmentListCsv):
     """Read-only: rows come from `manage.py compute_segments`."""
 
     # Scores in one column and no computed-at (one nightly run: the same for
@@ -269,13 +272,18 @@ class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
         }
         return super().changelist_view(request, context)  # type: ignore[return-value]
 
-    def retention_view(self, request: HttpRequest) -> TemplateResponse:
+    def retention_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         with replica_reads():
             months = monthly_activity(months=12)
             cohorts, comparisons = cohort_retention(months=6), campaign_comparisons()
             segments, lapsed = segment_counts(), lapsed_summary()
+        if request.GET.get("format") == "csv":
+            rows = retention_rows(
+                lapsed=lapsed, months=months, cohorts=cohorts, comparisons=comparisons, segments=segments
+            )
+            return csv_download(f"retention-{timezone.localdate().isoformat()}.csv", rows)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -11,7 +11,15 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Models are loaded only now, so these modules are imported here.
         from campaigns import signals  # noqa: F401  (signup referrals, tier-up coupons)
-        from campaigns.selectors import campaign_entries_of_member, coupons_of_member, member_segment, member_value
+        from campaigns.selectors import (
+            broadcast_deliveries_of_member,
+            campaign_entries_of_member,
+            coupons_of_member,
+            member_segment,
+            member_value,
+            promotion_awards_of_member,
+            reminders_of_member,
+        )
         from members.privacy_export import register_exporter
 
         def coupons(member: Any) -> list[dict[str, object]]:
@@ -56,7 +64,36 @@ class CampaignsConfig(AppConfig):
                 for e in campaign_entries_of_member(member=member)
             ]
 
+        def promotion_awards(member: Any) -> list[dict[str, object]]:
+            """Extra points a promotion gave their orders (as earned, before any refund)."""
+            return [
+                {
+                    "promotion": a.promotion.name,
+                    "order": a.reference,
+                    "points": a.points,
+                    "at": a.awarded_at.isoformat(),
+                }
+                for a in promotion_awards_of_member(member=member)
+            ]
+
+        def messages(member: Any) -> list[dict[str, object]]:
+            """News messages sent to them; the text itself is in their notices."""
+            return [
+                {"message": d.broadcast.title, "by_email": d.by_email, "at": d.sent_at.isoformat()}
+                for d in broadcast_deliveries_of_member(member=member)
+            ]
+
+        def reminders(member: Any) -> list[dict[str, object]]:
+            """Ends-soon reminders: what kind of thing (its id: a coupon, points lot or promotion) and when."""
+            return [
+                {"kind": r.kind, "object_id": r.object_id, "at": r.sent_at.isoformat()}
+                for r in reminders_of_member(member=member)
+            ]
+
         register_exporter("coupons", coupons)
         register_exporter("segment", segment)
         register_exporter("value", value)
         register_exporter("campaigns", campaigns)
+        register_exporter("promotion_awards", promotion_awards)
+        register_exporter("messages", messages)
+        register_exporter("reminders", reminders)

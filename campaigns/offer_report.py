@@ -17,6 +17,10 @@ knowable) how many visits it brought that would not have happened anyway.
   the programme's value of a point (PointsPolicy.point_value, as in the
   liability report). Promotions issue nothing to redeem and have no holdout.
 
+A query may name one coupon template and/or one promotion (the links from
+their lists): the report then keeps only those offers, and campaigns that
+give out that template.
+
 Aggregate queries, plus one per campaign shown for its holdout comparison.
 """
 
@@ -39,6 +43,17 @@ CAMPAIGNS_SHOWN = 20  # newest first; each costs one query
 class OffersQuery:
     start: date  # first day, inclusive
     end: date  # last day, inclusive
+    template_id: int | None = None  # only this coupon template (and campaigns giving it out)
+    promotion_id: int | None = None  # only this promotion
+
+    @property
+    def shows_coupons(self) -> bool:
+        """Coupons and campaigns, unless the query names only a promotion."""
+        return self.promotion_id is None or self.template_id is not None
+
+    @property
+    def shows_promotions(self) -> bool:
+        return self.template_id is None or self.promotion_id is not None
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -106,18 +121,31 @@ def _coupon_sums() -> dict:
     }
 
 
-def offers_report(*, query: OffersQuery) -> OffersReport:
-    """Four queries and one per campaign shown."""
-    first, after = query.window
-    coupons = [
+def _coupon_lines(query: OffersQuery, first: datetime, after: datetime) -> list[CouponLine]:
+    coupons = Coupon.objects.filter(issued_at__gte=first, issued_at__lt=after)
+    if query.template_id is not None:
+        coupons = coupons.filter(template_id=query.template_id)
+    return [
         CouponLine(row["template__name"], row["issued"], row["redeemed"], int(row["discount"]))
-        for row in Coupon.objects.filter(issued_at__gte=first, issued_at__lt=after)
-        .values("template", "template__name")
+        for row in coupons.values("template", "template__name")
         .annotate(**_coupon_sums())
         .order_by("-issued", "template__name")
     ]
-    ran = Campaign.objects.filter(entries__entered_at__gte=first, entries__entered_at__lt=after).distinct()
-    campaigns = list(ran.order_by("-created_at")[:CAMPAIGNS_SHOWN])
+
+
+def _campaigns_run(query: OffersQuery, first: datetime, after: datetime) -> list[Campaign]:
+    ran = Campaign.objects.filter(entries__entered_at__gte=first, entries__entered_at__lt=after)
+    if query.template_id is not None:
+        template = query.template_id
+        ran = ran.filter(Q(coupon_template_id=template) | Q(variants__coupon_template_id=template))
+    return list(ran.distinct().order_by("-created_at")[:CAMPAIGNS_SHOWN])
+
+
+def offers_report(*, query: OffersQuery) -> OffersReport:
+    """Four queries and one per campaign shown (fewer when filtered to a promotion)."""
+    first, after = query.window
+    coupons = _coupon_lines(query, first, after) if query.shows_coupons else []
+    campaigns = _campaigns_run(query, first, after) if query.shows_coupons else []
     issued = {
         row["campaign"]: row
         for row in CampaignEntry.objects.filter(campaign__in=campaigns, coupon__isnull=False)
@@ -146,11 +174,17 @@ def offers_report(*, query: OffersQuery) -> OffersReport:
             )
         )
     point_value = PointsPolicy.current().point_value
-    promotions = [
-        PromotionLine(row["promotion__name"], row["orders"], int(row["points"]), int(row["points"]) * point_value)
-        for row in PromotionAward.objects.filter(awarded_at__gte=first, awarded_at__lt=after)
-        .values("promotion", "promotion__name")
-        .annotate(orders=Count("reference", distinct=True), points=Sum("points"))
-        .order_by("-points", "promotion")
-    ]
+    awards = PromotionAward.objects.filter(awarded_at__gte=first, awarded_at__lt=after)
+    if query.promotion_id is not None:
+        awards = awards.filter(promotion_id=query.promotion_id)
+    promotions = (
+        [
+            PromotionLine(row["promotion__name"], row["orders"], int(row["points"]), int(row["points"]) * point_value)
+            for row in awards.values("promotion", "promotion__name")
+            .annotate(orders=Count("reference", distinct=True), points=Sum("points"))
+            .order_by("-points", "promotion")
+        ]
+        if query.shows_promotions
+        else []
+    )
     return OffersReport(query, point_value, coupons, campaign_lines, promotions)

@@ -1,6 +1,6 @@
 """The campaigns' report figures as charts (cafe_loyalty.core.charts): monthly
-activity, cohort retention, members per segment, campaign against holdout.
-Built per request, in the reader's language."""
+activity, cohort retention, members per segment, campaign against holdout,
+A/B variants with their 95 % ranges. Built per request, in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.charts import Chart, bar_chart, hbar_chart, heat_map
 from campaigns.models import MemberSegment
-from campaigns.reports import CampaignComparison, Cohort, MonthActivity
+from campaigns.reports import CampaignComparison, Cohort, MonthActivity, VariantResult
 
 
 def _month(value: date) -> str:
@@ -101,4 +101,41 @@ def campaigns_chart(rows: list[CampaignComparison]) -> Chart:
         fmt=_percent,
         category_header=_("Campaign"),
         label_width=230,
+    )
+
+
+def rate_percent(value: float) -> str:
+    """A rate with one decimal, in the reader's number format: the variants'
+    ranges differ by less than a whole percent when many members took part.
+    Rounded first: number_format cuts the digits off (69.89 would read 69.8)."""
+    return formats.number_format(round(value * 100, 1), decimal_pos=1) + "%"
+
+
+def variants_chart(results: list[VariantResult]) -> Chart:
+    """Each group's came-back rate, the holdout first, with its Wilson 95 %
+    range as an error bar: where two ranges overlap a lot, the groups may well
+    do the same (the report's verdicts say whether the difference is significant)."""
+    summary = "; ".join(
+        _("%(group)s: %(rate)s of %(members)s came back (95%% range %(low)s to %(high)s)")
+        % {
+            "group": row.name,
+            "rate": rate_percent(row.rate or 0),
+            "members": row.members,
+            "low": rate_percent(row.interval.low),
+            "high": rate_percent(row.interval.high),
+        }
+        if row.interval is not None
+        else _("%(group)s: no members yet") % {"group": row.name}
+        for row in results
+    )
+    return hbar_chart(
+        title=_("Came back, each group against the holdout, with their ranges (95%)"),
+        summary=summary,
+        categories=[row.name for row in results],
+        series=[(_("Came back"), [row.rate or 0 for row in results])],
+        fmt=rate_percent,
+        category_header=_("Group"),
+        label_width=200,
+        errors=[[None if row.interval is None else (row.interval.low, row.interval.high) for row in results]],
+        error_header=_("Range (95%)"),
     )

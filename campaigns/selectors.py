@@ -28,7 +28,9 @@ from campaigns.models import (
     MemberSegment,
     MemberValue,
     OrderFeedback,
+    PromotionAward,
     ReferralCode,
+    Reminder,
     Reward,
 )
 from members.models import Consent, Member, Notice, Visit
@@ -257,6 +259,19 @@ def campaigns_active(*, now: datetime) -> QuerySet[Campaign]:
 
 def campaign_entries_of_member(*, member: Member) -> QuerySet[CampaignEntry]:
     return CampaignEntry.objects.filter(member=member).select_related("campaign")
+
+
+# The member's own records of what campaigns did to them, for their data export.
+def promotion_awards_of_member(*, member: Member) -> QuerySet[PromotionAward]:
+    return PromotionAward.objects.filter(member=member).select_related("promotion").order_by("awarded_at", "pk")
+
+
+def broadcast_deliveries_of_member(*, member: Member) -> QuerySet[BroadcastDelivery]:
+    return BroadcastDelivery.objects.filter(member=member).select_related("broadcast").order_by("sent_at", "pk")
+
+
+def reminders_of_member(*, member: Member) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(member=member).order_by("sent_at", "pk")
 
 
 def _with_personalised_consent(members: QuerySet[Member]) -> QuerySet[Member]:

@@ -11,15 +11,18 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cafe_loyalty.core.money import currency, major_units
 from cafe_loyalty.core.spreadsheets import csv_download
+from campaigns.models import CouponTemplate, Promotion
 from campaigns.offer_report import OffersQuery, OffersReport, offers_report
 from payments import insight_charts as charts
 from payments.admin_reports import SalesFilterForm
@@ -36,14 +39,29 @@ class RepurchaseFilterForm(SalesFilterForm):
 class OffersFilterForm(SalesFilterForm):
     grain = None  # type: ignore[assignment]
     store = None  # type: ignore[assignment]  # coupons and campaigns are the programme's, not a store's
+    template = forms.ModelChoiceField(
+        CouponTemplate.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("All"),
+        label=gettext_lazy("Coupon template"),
+    )
+    promotion = forms.ModelChoiceField(
+        Promotion.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("All"),
+        label=gettext_lazy("Promotion"),
+    )
 
 
 def _period(request: HttpRequest, form_class: type[SalesFilterForm], days: int) -> tuple[SalesFilterForm, dict]:
     today = timezone.localdate()
     default = {"start": today - timedelta(days=days - 1), "end": today}
-    data = request.GET if "start" in request.GET else None
-    form = form_class(data, initial=default)
-    if data is None or not form.is_valid():
+    if not any(name in request.GET for name in form_class.base_fields):
+        return form_class(initial=default), {**default, "store": None}
+    # A link may name only what it filters (a coupon template's row links to
+    # ?template=7): the period it leaves out is the default one.
+    form = form_class({**{key: day.isoformat() for key, day in default.items()}, **request.GET.dict()})
+    if not form.is_valid():
         return form, {**default, "store": None}
     return form, {"store": None, **form.cleaned_data}
 
@@ -165,7 +183,13 @@ def offers_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> H
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form, clean = _period(request, OffersFilterForm, 90)
-    query = OffersQuery(start=clean["start"], end=clean["end"])
+    template, promotion = clean.get("template"), clean.get("promotion")
+    query = OffersQuery(
+        start=clean["start"],
+        end=clean["end"],
+        template_id=template.pk if template else None,
+        promotion_id=promotion.pk if promotion else None,
+    )
     report = offers_report(query=query)
     if request.GET.get("format") == "csv":
         return csv_download(_csv_name("offers", query.start, query.end), _offers_rows(report))

@@ -1,5 +1,5 @@
-"""The repurchase and offers reports' figures as charts (cafe_loyalty.core.
-charts), built per request in the reader's language."""
+"""The repurchase, offers and recommendations reports' figures as charts
+(cafe_loyalty.core.charts), built per request in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from cafe_loyalty.core.charts import Chart, bar_chart, hbar_chart
 from cafe_loyalty.core.money import format_money
 from campaigns.offer_report import OffersReport
+from campaigns.report_charts import rate_percent
+from campaigns.stats import proportion_interval
+from payments.recommendations.results import GroupResult, RecommendationResults
 from payments.selectors.repurchase import RepurchaseReport, bucket_labels
 
 LABEL_WIDTH = 230  # room for an offer's name left of its bar
@@ -131,4 +134,40 @@ def redemption_chart(report: OffersReport) -> Chart:
         fmt=percent,
         category_header=_("Offer"),
         label_width=LABEL_WIDTH,
+    )
+
+
+# --- Recommendations ---------------------------------------------------------------
+
+
+def recommendation_groups(results: RecommendationResults) -> list[tuple[str, GroupResult]]:
+    return [(_("Shown recommendations"), results.shown), (_("Holdout (not shown)"), results.holdout)]
+
+
+def recommendations_chart(results: RecommendationResults) -> Chart:
+    """The share of recommended items bought within the follow-up, shown
+    against the holdout, each with its Wilson 95 % range (campaigns.stats, as
+    for A/B variants): bars whose ranges overlap may not differ at all."""
+    groups = recommendation_groups(results)
+    ranges = [proportion_interval(converted=g.bought, members=g.recommendations) for _name, g in groups]
+    summary = (
+        _("Shown: %(shown)s of recommended items bought; holdout: %(holdout)s (%(points)s percentage points).")
+        % {
+            "shown": rate_percent(results.shown.rate or 0),
+            "holdout": rate_percent(results.holdout.rate or 0),
+            "points": f"{results.uplift_points:+.1f}",
+        }
+        if results.uplift_points is not None
+        else _("Not enough data yet: both groups need recommendations at least as old as the follow-up period.")
+    )
+    return hbar_chart(
+        title=_("Recommended items bought: shown against the holdout, with their ranges (95%)"),
+        summary=summary,
+        categories=[name for name, _group in groups],
+        series=[(_("Share bought"), [group.rate or 0 for _name, group in groups])],
+        fmt=rate_percent,
+        category_header=_("Group"),
+        label_width=LABEL_WIDTH,
+        errors=[[None if r is None else (r.low, r.high) for r in ranges]],
+        error_header=_("Range (95%)"),
     )

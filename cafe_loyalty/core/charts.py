@@ -41,6 +41,7 @@ class Bar:
     value_text: str = ""  # written beside the bar (horizontal bars)
     text_x: float = 0
     text_y: float = 0
+    whisker: str = ""  # SVG path of the bar's error bar (its confidence interval), if it has one
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,28 @@ def _table(first: str, categories: Sequence[str], series: Sequence[tuple[str, Se
     )
 
 
+Range = tuple[float, float] | None  # a value's interval (low, high); None where it has none
+
+
+def _range_text(interval: Range, fmt: Format) -> str:
+    return "—" if interval is None else f"{fmt(interval[0])}–{fmt(interval[1])}"
+
+
+def _with_ranges(table: Table, errors: Sequence[Sequence[Range]], header: str, fmt: Format) -> Table:
+    """The table with each series' interval in the column after its value:
+    a reader without the picture gets the error bars too."""
+    headers = [table.headers[0]]
+    for name in table.headers[1:]:
+        headers += [name, f"{name}: {header}" if len(errors) > 1 else header]
+    rows = []
+    for i, row in enumerate(table.rows):
+        cells = [row[0]]
+        for s, value in enumerate(row[1:]):
+            cells += [value, _range_text(errors[s][i], fmt)]
+        rows.append(cells)
+    return Table(headers=headers, rows=rows)
+
+
 def bar_chart(
     *,
     title: str,
@@ -155,19 +178,25 @@ def hbar_chart(
     fmt: Format = str,
     category_header: str = "",
     label_width: float = 190,
+    errors: Sequence[Sequence[Range]] | None = None,
+    error_header: str = "",
 ) -> Chart:
-    """Horizontal bars: long category names (segments, campaigns) stay readable."""
+    """Horizontal bars: long category names (segments, campaigns) stay readable.
+    `errors`, per series and category, draws each value's interval (say a 95 %
+    confidence range) as an error bar across the end of its bar."""
     row = 14.0 * len(series) + 10
     legend_room = 22.0 if len(series) > 1 else 0
     height = row * len(categories) + 16 + legend_room
     left, top, right = label_width, 8.0 + legend_room, WIDTH - 96.0
-    top_value = max((v for _, values in series for v in values), default=0)
+    highs = (interval[1] for ranges in errors or [] for interval in ranges if interval is not None)
+    top_value = max((*(v for _, values in series for v in values), *highs), default=0)
     scale = (right - left) / (top_value or 1)
+    table = _table(category_header, categories, series, fmt)
     chart = Chart(
         kind="hbars",
         title=title,
         summary=summary,
-        table=_table(category_header, categories, series, fmt),
+        table=_with_ranges(table, errors, error_header, fmt) if errors else table,
         height=height,
         plot=(left, top, right, top + row * len(categories)),
         legend=_legend(series),
@@ -180,8 +209,16 @@ def hbar_chart(
             w = values[i] * scale
             y = y0 + s * 14
             what = f"{category} · {name}: {fmt(values[i])}" if len(series) > 1 else f"{category}: {fmt(values[i])}"
+            interval = errors[s][i] if errors else None
+            whisker, text_x = "", left + w + 4
+            if interval is not None:
+                low, high = left + interval[0] * scale, left + interval[1] * scale
+                mid = y + 6
+                whisker = f"M{low:.1f},{mid - 5:.1f}v10M{low:.1f},{mid:.1f}H{high:.1f}M{high:.1f},{mid - 5:.1f}v10"
+                what += f" ({_range_text(interval, fmt)})"
+                text_x = max(text_x, high + 4)
             chart.bars.append(
-                Bar(left, y, w, 12, s, what, value_text=fmt(values[i]), text_x=left + w + 4, text_y=y + 10)
+                Bar(left, y, w, 12, s, what, value_text=fmt(values[i]), text_x=text_x, text_y=y + 10, whisker=whisker)
             )
     return chart
 

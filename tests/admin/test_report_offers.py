@@ -12,13 +12,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignEntry, Coupon, CouponTemplate, Promotion, PromotionAward
 from campaigns.offer_report import OffersQuery, OffersReport, offers_report
 from members.models import Member, PointsPolicy, Visit
 from payments.insight_charts import fit
+from tests.conftest import add_totp, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +172,23 @@ def test_a_shorter_period_keeps_only_its_offers(world: World) -> None:
     assert result.promotions == []
 
 
+def test_a_coupon_template_filter_keeps_that_template_and_the_campaigns_giving_it(world: World) -> None:
+    result = report(template_id=world.come_back.pk)
+
+    assert [(c.name, c.issued) for c in result.coupons] == [("Come back 20% off", 4)]
+    assert [c.name for c in result.campaigns] == ["Win-back"]  # Welcome gives the welcome drink
+    assert result.promotions == []  # a promotion is not a coupon template
+
+
+def test_a_promotion_filter_keeps_only_that_promotion(world: World) -> None:
+    result = report(promotion_id=world.bonus.pk)
+
+    assert [(p.name, p.orders, p.points) for p in result.promotions] == [("+5 app bonus", 1, 5)]
+    assert result.coupons == [] and result.campaigns == []
+    both = report(template_id=world.latte.pk, promotion_id=world.double.pk)
+    assert [c.name for c in both.coupons] == ["Free latte"] and [p.name for p in both.promotions] == ["Double Tuesday"]
+
+
 # --- The page ----------------------------------------------------------------------
 
 
@@ -202,6 +223,33 @@ def test_the_csv_has_each_table(manager_client: Client, world: World) -> None:
     assert ["Double Tuesday", "2", "30", "15.00"] in rows
 
 
+def test_the_lists_of_coupon_templates_and_promotions_link_to_their_offers(
+    manager_client: Client, world: World
+) -> None:
+    templates = manager_client.get("/admin/campaigns/coupontemplate/").content.decode()
+    assert f'href="{URL}?template={world.latte.pk}"' in templates
+    promotions = manager_client.get("/admin/campaigns/promotion/").content.decode()
+    assert f'href="{URL}?promotion={world.double.pk}"' in promotions
+    # The link names only the offer; the period is the report's default (the last 90 days).
+    page = manager_client.get(URL, {"template": world.latte.pk}).content.decode()
+    assert f'<option value="{world.latte.pk}" selected>Free latte</option>' in page
+    assert f'value="{timezone.localdate().isoformat()}"' in page  # today, the period's end
+    june = manager_client.get(URL, filters(template=str(world.latte.pk))).content.decode()
+    coupons = june.split('data-testid="offers-coupons"')[1].split("</table>")[0]
+    assert "Free latte" in coupons and "NT$50 off" not in coupons
+
+
+def test_staff_who_cannot_open_the_report_see_no_link(client: Client, world: World, django_user_model: Any) -> None:
+    clerk = make_user(django_user_model, "clerk@example.com")
+    clerk.is_staff = True
+    clerk.save()
+    add_totp(clerk)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_coupontemplate"))
+    client.force_login(clerk)
+    page = client.get("/admin/campaigns/coupontemplate/")
+    assert page.status_code == 200 and URL not in page.content.decode()
+
+
 def test_the_front_page_links_the_report(manager_client: Client) -> None:
     assert f'href="{URL}"' in manager_client.get("/admin/").content.decode()
 
@@ -213,9 +261,10 @@ def test_a_barista_cannot_open_the_report(client: Client, barista_user: Any) -> 
 
 
 # The session, user, MFA and permissions (5); the side bar's "can add" checks
-# (3); coupons, campaigns, their coupons, promotions (4); then one per campaign
-# shown (its holdout comparison).
-OFFERS_PAGE_QUERIES = 12
+# (3); coupons, campaigns, their coupons, promotions (4); the filter's coupon
+# templates and promotions to choose from (2); then one per campaign shown
+# (its holdout comparison).
+OFFERS_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("campaigns", [1, 3])
@@ -241,3 +290,16 @@ def test_a_long_offer_name_is_cut_to_fit_left_of_its_bar() -> None:
     assert fit("Coupon: Free latte") == "Coupon: Free latte"
     assert fit("x" * 40) == "x" * 30 + "…"  # 31 letters' room
     assert fit("優惠券：" + "x" * 40) == "優惠券：" + "x" * 22 + "…"  # Chinese characters count twice
+
+
+@pytest.mark.parametrize("path", ["/admin/campaigns/coupontemplate/", "/admin/campaigns/promotion/"])
+def test_the_offer_links_cost_no_query_per_row(manager_client: Client, path: str) -> None:
+    def queries_with(rows: int) -> int:
+        for i in range(rows):
+            CouponTemplate.objects.create(name=f"T{i}", kind="free_item")
+            Promotion.objects.create(name=f"P{i}", bonus_points=1)
+        with CaptureQueriesContext(connection) as done:
+            assert manager_client.get(path).content.decode().count(f"{URL}?") >= rows
+        return len(done)
+
+    assert queries_with(2) == queries_with(6)

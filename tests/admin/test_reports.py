@@ -151,6 +151,28 @@ def test_horizontal_bars_and_line_keep_their_values() -> None:
     assert ys[0] > ys[1] > ys[2] and line.table.rows == [["a", "0"], ["b", "50"], ["c", "100"]]
 
 
+def test_error_bars_span_their_interval_and_the_table_gives_each_series_range() -> None:
+    chart = hbar_chart(
+        title="t",
+        summary="",
+        categories=["Shown", "Holdout"],
+        series=[("Items", [0.4, 0.2]), ("Members", [0.5, 0.25])],
+        fmt=lambda v: f"{v:.2f}",
+        errors=[[(0.3, 0.8), None], [(0.4, 0.6), (0.1, 0.4)]],
+        error_header="Range",
+    )
+    left, _top, right, _bottom = chart.plot
+    scale = (right - left) / 0.8  # the widest range's top is the axis' end, not the largest bar
+    shown_items = chart.bars[0]
+    assert shown_items.width == pytest.approx(0.4 * scale)
+    assert shown_items.whisker.startswith(f"M{left + 0.3 * scale:.1f},")
+    assert f"H{left + 0.8 * scale:.1f}" in shown_items.whisker
+    assert shown_items.text_x == pytest.approx(left + 0.8 * scale + 4)  # the value is written past the error bar
+    assert chart.bars[2].whisker == ""  # no range for the holdout's items (bars go category by category)
+    assert chart.table.headers == ["", "Items", "Items: Range", "Members", "Members: Range"]
+    assert chart.table.rows[1] == ["Holdout", "0.20", "—", "0.25", "0.10–0.40"]
+
+
 def test_cohort_heat_map_shades_by_share_and_leaves_future_months_empty() -> None:
     month = local_day_start(timezone.now()).date().replace(day=1)
     chart = cohort_chart([Cohort(month=month, size=10, retained=[0.9, 0.15, None])])

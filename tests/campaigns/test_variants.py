@@ -5,6 +5,8 @@ significant."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from campaigns.lifecycle import campaign_run, holdout_bucket, variant_pick
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant, CouponTemplate
+from campaigns.report_charts import variants_chart
 from campaigns.reports import campaign_variant_comparisons, campaign_variant_results
 from campaigns.stats import proportion_interval, two_proportion_z_test
 from members.models import Member, Notice, Visit
@@ -205,3 +208,43 @@ def test_variant_report_page_says_what_is_and_is_not_significant(
     change = client.get(f"/admin/campaigns/campaign/{ab_campaign.pk}/change/").content.decode()
     assert url in change and 'name="variants-0-name"' in change  # the link and the inline
     assert "不顯著" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert 'data-testid="chart-variants"' in page and 'class="whisker"' in page
+    assert 'href="?format=csv"' in page
+
+
+def test_variants_chart_draws_each_rate_with_its_wilson_range(ab_campaign: Campaign) -> None:
+    chart = variants_chart(campaign_variant_results(campaign=ab_campaign))
+    holdout, a, b = chart.bars
+    assert a.width == pytest.approx(9 * holdout.width) and b.width == pytest.approx(7.5 * holdout.width)
+    assert all(bar.whisker for bar in chart.bars)  # every group has members, so a range
+    # The picture's error bar is the table's range: A is 18 of 20, Wilson 69.9 %–97.2 %.
+    assert chart.table.headers == ["Group", "Came back", "Range (95%)"]
+    assert chart.table.rows[1] == ["A", "90.0%", "69.9%–97.2%"]
+    assert "A: 90.0% of 20 came back (95% range 69.9% to 97.2%)" in chart.summary
+
+
+def test_a_group_without_members_has_no_error_bar(drip: CouponTemplate) -> None:
+    campaign = Campaign.objects.create(name="Quiet", kind=Campaign.Kind.WELCOME, coupon_template=drip)
+    chart = variants_chart(campaign_variant_results(campaign=campaign))
+    assert [bar.whisker for bar in chart.bars] == ["", ""] and chart.empty
+    assert chart.table.rows[0][-1] == "—" and "no members yet" in chart.summary
+
+
+def test_variant_report_csv_has_each_group_and_comparison(
+    client: Client, manager_user: Any, ab_campaign: Campaign
+) -> None:
+    client.force_login(manager_user)
+    response = client.get(f"/admin/campaigns/campaign/{ab_campaign.pk}/variants/?format=csv")
+    assert f'filename="variants-{ab_campaign.pk}.csv"' in response["Content-Disposition"]
+    body = response.content.decode()
+    assert body.startswith("\ufeff")  # Excel reads UTF-8 (Chinese names) only with the mark
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    assert rows[0] == ["Spring: variants"] and rows[1] == ["Conversion days", "14"]
+    groups = {row[0]: row[1:] for row in rows[4:7]}
+    assert groups["A"] == ["20", "18", "0.9", "0.699", "0.9721"]
+    assert groups["Holdout (nothing sent)"][:3] == ["20", "2", "0.1"]
+    between = next(row for row in rows if row[:1] == ["A – B"])
+    assert between[1] == "0.15" and between[4] == "0.2119"
+    assert between[5] == "The difference between A and B is not significant (p = 0.21)."
+    client.logout()
+    assert client.get(f"/admin/campaigns/campaign/{ab_campaign.pk}/variants/?format=csv").status_code == 302

@@ -3,13 +3,18 @@ bought the recommended item within 14 days of its first being picked."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
 from members.models import Member
+from payments.insight_charts import recommendations_chart
 from payments.models import ProductPair, RecommendationExposure, Store
 from payments.recommendations.results import recommendation_results
 from tests.recommendations.conftest import bought, product
@@ -62,3 +67,59 @@ def test_the_report_page_shows_both_groups(
     assert "Croissant" in row and "Latte" in row and "1.25" in row and row.count("<td>7</td>") == 1
     front = manager_client.get("/admin/").content.decode()
     assert "/admin/payments/recommendationrun/report/" in front
+
+
+def shown_one_of_three_holdout_one_of_two(store: Store, make_member: Callable[..., Member]) -> None:
+    now = timezone.now()
+    a, b, c, d = (make_member(name) for name in "ABCD")
+    expose(a, "croissant", days_ago=30)
+    bought(a, store, "croissant", at=now - timedelta(days=25))
+    expose(a, "oolong", days_ago=30)
+    expose(b, "croissant", days_ago=20)
+    expose(c, "croissant", days_ago=30, holdout=True)
+    expose(d, "croissant", days_ago=30, holdout=True)
+    bought(d, store, "croissant", at=now - timedelta(days=29))
+
+
+def test_the_chart_shows_each_group_with_its_95_percent_range(store: Store, make_member: Callable[..., Member]) -> None:
+    shown_one_of_three_holdout_one_of_two(store, make_member)
+    chart = recommendations_chart(recommendation_results(now=timezone.now()))
+    shown, holdout = chart.bars
+    assert holdout.width == pytest.approx(1.5 * shown.width)  # 50 % against 33.3 %
+    # Wilson, 1 of 3: centre (1/3 + 1.92/3) / (1 + 3.84/3) = 0.427, half 0.365.
+    assert chart.table.rows == [
+        ["Shown recommendations", "33.3%", "6.1%–79.2%"],
+        ["Holdout (not shown)", "50.0%", "9.5%–90.5%"],
+    ]
+    assert shown.whisker and holdout.whisker
+    assert "(-16.7 percentage points)" in chart.summary
+
+
+def test_the_report_page_has_the_chart_in_a_pinned_number_of_queries(
+    manager_client: Client, store: Store, make_member: Callable[..., Member], django_assert_max_num_queries: Any
+) -> None:
+    shown_one_of_three_holdout_one_of_two(store, make_member)
+    # The admin's own eight (session, user, authenticator, permissions, the
+    # settings the sidebar checks) plus the results, the last run and the
+    # pairs: three, whatever the number of members or recommendations.
+    with django_assert_max_num_queries(11):
+        html = manager_client.get("/admin/payments/recommendationrun/report/").content.decode()
+    assert 'data-testid="chart-recommendations"' in html and 'class="whisker"' in html
+    assert 'href="?format=csv"' in html
+
+
+def test_the_csv_has_both_groups_the_difference_and_the_pairs(
+    manager_client: Client, store: Store, make_member: Callable[..., Member]
+) -> None:
+    shown_one_of_three_holdout_one_of_two(store, make_member)
+    for one, other in (("croissant", "latte"), ("latte", "croissant")):  # as the job stores them: both ways
+        ProductPair.objects.create(product=product(one), other=product(other), lift=1.25, members_together=7)
+    response = manager_client.get("/admin/payments/recommendationrun/report/?format=csv")
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    assert rows[3] == ["Shown recommendations", "2", "3", "1", "0.3333", "1", "0.5"]
+    assert rows[4] == ["Holdout (not shown)", "2", "2", "1", "0.5", "1", "0.5"]
+    assert rows[5] == ["Difference (percentage points)", "-16.67"]
+    assert sorted(rows[-1][:2]) == ["Croissant", "Latte"] and rows[-1][2:] == ["1.25", "7"]  # each pair once
