@@ -19,8 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import MoneyFieldsMixin, ReadOnlyAdmin
-from cafe_loyalty.core.money import currency, format_money, major_units
-from cafe_loyalty.core.spreadsheets import csv_download
+from cafe_loyalty.core.money import format_money, major_units
+from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from campaigns.models import ClvFit, MemberSegment, MemberValue
 
 
@@ -80,7 +80,6 @@ def _share(value: float | None) -> float | str:
 
 
 def _segment_rows(segments: QuerySet[MemberSegment]) -> Iterator[Sequence[object]]:
-    code = currency().code
     # Outside the f-strings below: makemessages does not look inside them.
     spend, value_12m = gettext("Spend (12 months)"), gettext("12-month value")
     yield [
@@ -91,10 +90,10 @@ def _segment_rows(segments: QuerySet[MemberSegment]) -> Iterator[Sequence[object
         "M",
         gettext("Days since last visit"),
         gettext("Visits (12 months)"),
-        f"{spend} ({code})",
+        in_currency(spend),
         gettext("Probability still a customer"),
         gettext("Expected visits in 90 days"),
-        f"{value_12m} ({code})",
+        in_currency(value_12m),
         gettext("High value, risk of leaving"),
     ]
     for row in segments.iterator(chunk_size=2_000):

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cafe_loyalty.core.money import currency, major_units
-from cafe_loyalty.core.spreadsheets import csv_download
+from cafe_loyalty.core.money import major_units
+from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from campaigns.models import CouponTemplate, Promotion
 from campaigns.offer_report import OffersQuery, OffersReport, offers_report
 from payments import insight_charts as charts
@@ -101,7 +101,14 @@ def _repurchase_rows(report: RepurchaseReport) -> Rows:
     query = report.query
     yield [_("Repurchase and frequency"), str(query.store or _("All stores")), query.start, query.end]
     yield []
-    windows = [(f"{_('Counted')} {days}", f"{_('Came back')} {days}", f"{_('Share')} {days}") for days in (30, 60, 90)]
+    windows = [
+        (
+            _("Counted for %(days)s days") % {"days": days},
+            _("Came back within %(days)s days") % {"days": days},
+            _("Share back within %(days)s days") % {"days": days},
+        )
+        for days in (30, 60, 90)
+    ]
     header = [_("Members"), *(cell for triple in windows for cell in triple), _("Median days between visits")]
     for title, rows in ((_("All"), [report.total]), (_("Store"), report.stores), (_("Tier"), report.tiers)):
         yield [title, *header]
@@ -137,11 +144,10 @@ def repurchase_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
 
 
 def _offers_rows(report: OffersReport) -> Rows:
-    code = currency().code
     query = report.query
     yield [_("Offers"), query.start, query.end]
     yield []
-    yield [_("Coupon template"), _("Issued"), _("Redeemed"), _("Redemption rate"), f"{_('Discount cost')} ({code})"]
+    yield [_("Coupon template"), _("Issued"), _("Redeemed"), _("Redemption rate"), in_currency(_("Discount cost"))]
     for row in report.coupons:
         yield [row.name, row.issued, row.redeemed, _share(row.redemption_rate), _money(row.discount)]
     yield []
@@ -150,13 +156,13 @@ def _offers_rows(report: OffersReport) -> Rows:
         _("Issued"),
         _("Redeemed"),
         _("Redemption rate"),
-        f"{_('Discount cost')} ({code})",
+        in_currency(_("Discount cost")),
         _("Members sent"),
         _("Holdout members"),
         _("Came back, sent"),
         _("Came back, holdout"),
         _("Incremental visits"),
-        f"{_('Cost per incremental visit')} ({code})",
+        in_currency(_("Cost per incremental visit")),
     ]
     for c in report.campaigns:
         extra = c.incremental_visits
@@ -174,7 +180,7 @@ def _offers_rows(report: OffersReport) -> Rows:
             _money(c.cost_per_incremental_visit),
         ]
     yield []
-    yield [_("Promotion"), _("Orders"), _("Extra points"), f"{_('Cost')} ({code})"]
+    yield [_("Promotion"), _("Orders"), _("Extra points"), in_currency(_("Cost"))]
     for p in report.promotions:
         yield [p.name, p.orders, p.points, _money(p.cost)]
 

@@ -21,9 +21,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cafe_loyalty.core.money import currency, major_units
+from cafe_loyalty.core.money import major_units
 from cafe_loyalty.core.replica import replica_reads
-from cafe_loyalty.core.spreadsheets import csv_download
+from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from payments import report_charts as charts
 from payments.models import Store
 from payments.selectors.liability import points_liability, wallet_liability
@@ -88,16 +88,15 @@ def _totals_row(name: object, totals: Totals) -> list[object]:
 
 
 def _sales_rows(report: SalesReport) -> Rows:
-    code = currency().code
     query = report.query
     yield [_("Sales"), str(query.store or _("All stores")), query.start.isoformat(), query.end.isoformat()]
     totals_header = [
         _("Orders"),
         _("Items"),
         _("Items per order"),
-        f"{_('Sales')} ({code})",
-        f"{_('Refunds')} ({code})",
-        f"{_('Average order')} ({code})",
+        in_currency(_("Sales")),
+        in_currency(_("Refunds")),
+        in_currency(_("Average order")),
     ]
     yield []
     yield [_("Period"), *totals_header]
@@ -109,11 +108,11 @@ def _sales_rows(report: SalesReport) -> Rows:
     for store in report.stores:
         yield _totals_row(store.name, store.totals)
     yield []
-    yield [_("Product"), _("Category"), _("Items"), f"{_('Sales')} ({code})", _("Orders")]
+    yield [_("Product"), _("Category"), _("Items"), in_currency(_("Sales")), _("Orders")]
     for item in report.products:
         yield [item.name, item.category, item.quantity, _money(item.revenue), item.orders]
     yield []
-    yield [_("Category"), _("Items"), f"{_('Sales')} ({code})", _("Orders")]
+    yield [_("Category"), _("Items"), in_currency(_("Sales")), _("Orders")]
     for item in report.categories:
         yield [item.name, item.quantity, _money(item.revenue), item.orders]
     yield []
@@ -172,28 +171,27 @@ def _yes(value: bool) -> str:
 
 
 def _liability_rows(points: Any, wallets: Any) -> Rows:
-    code = currency().code
     yield [_("Points and wallet liability"), timezone.localtime().isoformat(timespec="minutes")]
     yield []
     yield [_("Points outstanding (live lots)"), points.live_lots]
     yield [_("Members' points balances"), points.member_balances]
     yield [_("Points ledger entries, summed"), points.entries_total]
     yield [_("Points reconcile"), _yes(points.reconciled)]
-    yield [f"{_('Value of one point')} ({code})", _money(points.point_value)]
-    yield [f"{_('Value of outstanding points')} ({code})", _money(points.value)]
+    yield [in_currency(_("Value of one point")), _money(points.point_value)]
+    yield [in_currency(_("Value of outstanding points")), _money(points.value)]
     yield [_("Points whose expiry date has passed"), points.settled]
     yield [_("Of those, expired unspent"), points.expired]
     yield [_("Breakage rate"), "" if points.breakage_rate is None else round(points.breakage_rate, 4)]
     yield [_("Expected breakage (points)"), points.expected_breakage]
-    yield [f"{_('Expected breakage')} ({code})", _money(points.expected_breakage_value)]
-    yield [f"{_('Wallet liability')} ({code})", _money(wallets.balance)]
-    yield [f"{_('Of it, set aside for paying offline')} ({code})", _money(wallets.held_offline)]
-    yield [f"{_('Paid in by members')} ({code})", _money(wallets.paid_in)]
-    yield [f"{_('Top-up bonus not yet spent')} ({code})", _money(wallets.bonus)]
-    yield [f"{_('Transfers into wallets and holds less out of them')} ({code})", _money(wallets.transfers_net)]
+    yield [in_currency(_("Expected breakage")), _money(points.expected_breakage_value)]
+    yield [in_currency(_("Wallet liability")), _money(wallets.balance)]
+    yield [in_currency(_("Of it, set aside for paying offline")), _money(wallets.held_offline)]
+    yield [in_currency(_("Paid in by members")), _money(wallets.paid_in)]
+    yield [in_currency(_("Top-up bonus not yet spent")), _money(wallets.bonus)]
+    yield [in_currency(_("Transfers into wallets and holds less out of them")), _money(wallets.transfers_net)]
     yield [_("Wallets reconcile"), _yes(wallets.reconciled)]
     yield []
-    yield [_("Expires in"), _("Points"), f"{_('Value')} ({code})"]
+    yield [_("Expires in"), _("Points"), in_currency(_("Value"))]
     for row in points.by_expiry:
         yield [charts.month_label(row.month), row.points, _money(row.value)]
     yield []
@@ -202,7 +200,7 @@ def _liability_rows(points: Any, wallets: Any) -> Rows:
         yield [charts.month_label(month.month), month.earned, month.spent, month.expired, month.other, month.closing]
     yield []
     money_headers = [_("Topped up"), _("Bonus"), _("Spent"), _("Refunded"), _("Paid back in cash"), _("Other")]
-    yield [_("Month"), *(f"{name} ({code})" for name in money_headers), f"{_('Held at month end')} ({code})"]
+    yield [_("Month"), *(in_currency(name) for name in money_headers), in_currency(_("Held at month end"))]
     for w in wallets.months:
         amounts = [w.top_ups, w.bonus, w.spent, w.refunds, w.cash_outs, w.other, w.closing]
         yield [charts.month_label(w.month), *(_money(a) for a in amounts)]

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 
+from cafe_loyalty.core.money import currency
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,3 +46,10 @@ def csv_download(filename: str, rows: Iterable[Sequence[object]]) -> HttpRespons
     for row in rows:
         writer.writerow([cell if isinstance(cell, int | float | Decimal) else csv_cell(cell) for cell in row])
     return response
+
+
+def in_currency(label: str) -> str:
+    """A money column's header, "Sales (TWD)": the unit for whoever reads the
+    sheet. Takes the label already translated, so `_("Sales")` stays a plain
+    call that makemessages finds (inside an f-string it does not)."""
+    return f"{label} ({currency().code})"
