@@ -5,15 +5,16 @@ purpose (held back through quiet hours)."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
@@ -47,7 +48,15 @@ EMAIL_PURPOSE: dict[str, str] = {
 EMAIL_CONSENT_PURPOSES: tuple[str, ...] = tuple(sorted(set(EMAIL_PURPOSE.values())))
 
 
-def member_language(member: Member) -> str:
+class NoticeRecipient(NamedTuple):
+    """What writing a notice needs of a member, without a model instance."""
+
+    pk: int
+    email: str
+    preferred_language: str
+
+
+def member_language(member: Member | NoticeRecipient) -> str:
     language = member.preferred_language
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
@@ -140,6 +149,80 @@ def notices_batched() -> Iterator[None]:
         _email_if_consented(notice)
 
 
+def notices_send_alike(*, kind: str, link: str, sends: Sequence[tuple[NoticeRecipient, NoticeValue]]) -> None:
+    """`notice_send(member=…, kind=kind, title=…, link=link)` for many members
+    at once, in the caller's transaction, with the same rows and emails: what
+    the nightly expiry tells tens of thousands of members. A title object is
+    rendered once per language however many members it goes to (pass the same
+    object for the same words), and no model instance is made: per notice,
+    rendering and instances cost more than writing it."""
+    rendered: dict[tuple[int, str], tuple[str, dict[str, Any]]] = {}
+    rows: list[tuple[int, tuple[str, dict[str, Any]]]] = []
+    for recipient, title in sends:
+        language = member_language(recipient)
+        key = (id(title), language)
+        if key not in rendered:
+            with translation.override(language):
+                title_json = value_json(title)
+                rendered[key] = (
+                    render_value(title_json)[:160],
+                    {"title": title_json} if isinstance(title_json, dict) else {},
+                )
+        rows.append((recipient.pk, rendered[key]))
+    written = _notices_insert(kind=kind, link=link, rows=rows)
+    purpose = EMAIL_PURPOSE.get(kind)
+    emailed = [recipient.pk for recipient, _title in sends if recipient.email] if purpose else []
+    consenting: set[int] = set()
+    for start in range(0, len(emailed), _CONSENT_READ_BATCH):
+        found = consents_current(member_ids=emailed[start : start + _CONSENT_READ_BATCH])
+        consenting.update(pk for pk, choices in found.items() if choices.get(("email", str(purpose)), False))
+    for notice_pk, member_pk in written:
+        if member_pk in consenting:
+            _email_later(notice_pk)
+
+
+# Members whose consents one query reads (an IN list of their ids).
+_CONSENT_READ_BATCH = 1_000
+
+
+def _notices_insert(
+    *, kind: str, link: str, rows: list[tuple[int, tuple[str, dict[str, Any]]]]
+) -> list[tuple[int, int]]:
+    """Write one notice per row (member id, (title, texts)); returns (notice id, member id) pairs."""
+    if not rows:
+        return []
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        notices = [
+            Notice(member_id=pk, kind=kind, title=t, body="", texts=x, link=link, created_at=now) for pk, (t, x) in rows
+        ]
+        return [(notice.pk, notice.member_id) for notice in Notice.objects.bulk_create(notices)]
+    # Each distinct text once, and per notice two integers: the member and
+    # which text (sending every column per row costs more than the INSERT).
+    texts: dict[int, int] = {}
+    titles: list[str] = []
+    stored: list[str] = []
+    which: list[int] = []
+    for _pk, text in rows:
+        if id(text) not in texts:
+            texts[id(text)] = len(titles) + 1
+            titles.append(text[0])
+            stored.append(json.dumps(text[1]))
+        which.append(texts[id(text)])
+    # Only the table name (model metadata) is interpolated; values are bound.
+    table = Notice._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (member_id, kind, title, body, texts, link, created_at) "  # noqa: S608
+            "SELECT t.member_id, %s, d.title, '', d.texts::jsonb, %s, %s "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS t(member_id, n) "
+            "JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY AS d(title, texts, n) USING (n) "
+            "RETURNING id, member_id",
+            [kind, link, now, [pk for pk, _text in rows], which, titles, stored],
+        )
+        return [(int(notice_pk), int(member_pk)) for notice_pk, member_pk in cursor.fetchall()]
+
+
 def notices_mark_read(*, member: Member) -> int:
     return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=timezone.now())
 
@@ -158,11 +241,16 @@ def _email_if_consented(notice: Notice) -> None:
     purpose = _email_purpose(notice)
     if purpose is None or not _consents(notice.member).get(("email", purpose), False):
         return
+    _email_later(notice.pk)
+
+
+def _email_later(notice_pk: int) -> None:
+    """Enqueue the notice's email after commit, held until quiet hours end."""
     later = quiet_hours_end(timezone.now(), PointsPolicy.current())
     if later and not send_notice_email.get_backend().supports_defer:
         return  # no deferred delivery available: the inbox has it; skip the night-time email
     email = send_notice_email.using(run_after=later) if later else send_notice_email
-    transaction.on_commit(lambda: email.enqueue(notice.pk))
+    transaction.on_commit(lambda: email.enqueue(notice_pk))
 
 
 # A payment sends the member several notices; their consents are read once per

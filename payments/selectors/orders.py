@@ -21,9 +21,13 @@ def order_paid_amount(order: Order) -> int:
     return order.tenders.filter(status=Tender.Status.SETTLED).aggregate(s=Sum("amount"))["s"] or 0
 
 
-def order_due(order: Order) -> int:
-    """What is still to pay: the total less settled and waiting tenders."""
-    # One query for both sums: the till asks this on every tender.
+def order_due(order: Order, tenders: Iterable[Tender] | None = None) -> int:
+    """What is still to pay: the total less settled and waiting tenders
+    (`tenders`: all of the order's, when the caller has read them already)."""
+    if tenders is not None:
+        held = sum(t.amount for t in tenders if t.status in (Tender.Status.SETTLED, Tender.Status.PENDING))
+        return max(order.total - held, 0)
+    # One query for both sums.
     sums = order.tenders.aggregate(
         settled=Sum("amount", filter=Q(status=Tender.Status.SETTLED)),
         pending=Sum("amount", filter=Q(status=Tender.Status.PENDING)),

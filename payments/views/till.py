@@ -277,16 +277,18 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         return render_cart(request, order, error=_("Reload the till: this button has expired."))
     except Problem as exc:
         return render_cart(request, order, error=_say(exc))
-    # A new single tender comes back with `order` refreshed already; a replay or
-    # a split (two tenders) does not.
+    # A new single tender comes back with `order` refreshed already, and the
+    # wallet's balance after its charge; a replay or a split (two tenders) not.
+    known_balance = last.wallet_balance
     if rest_kind or last.replayed:
         order.refresh_from_db()
+        known_balance = None
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""
     if last.tender.kind == Tender.Kind.CASH and last.tender.change_given:
         notice = _("Give change: %(change)s") % {"change": format_money(last.tender.change_given)}
-    return render_cart(request, order, notice=notice)
+    return render_cart(request, order, notice=notice, known_wallet_balance=known_balance)
 
 
 def _say(exc: Problem) -> str:

@@ -55,21 +55,26 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
     )
 
 
-def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str, Any]:
+def cart_context(
+    order: Order, *, error: str = "", notice: str = "", known_wallet_balance: int | None = None
+) -> dict[str, Any]:
     """The cart partial's context. `wallet_short`: the scanned wallet holds
     less than is due, so the till offers it and the rest in one tap.
     `points_tender`: what the Points button would spend and cover.
     `wallet_pause`: a manager's pause of wallet payments at this store, which
     disables the Wallet button (other tenders keep working).
     `for_you`: the member's usual (one tap adds it) and what they may like,
-    beside their name while the order can still take items."""
+    beside their name while the order can still take items.
+    `known_wallet_balance`: the member's wallet balance, when the caller has
+    it from a charge it just made (saves reading the wallet again)."""
     tenders = list(Tender.objects.filter(order=order))
     # Lines are edited (option buttons) only on an open order nothing has paid
     # yet, and the pay buttons (with the pause that disables Wallet) show only
-    # while something is due: a paid order's cart reads neither.
+    # while something is due: a paid order's cart reads neither. Lines that
+    # cannot be edited show their options as written (`modifiers_label`).
     editable = order.status == Order.Status.OPEN and not tenders
     lines_query = OrderLine.objects.filter(order=order).select_related("product__category")
-    lines = list(lines_query.prefetch_related("modifiers", *(["product__modifiers"] if editable else [])))
+    lines = list(lines_query.prefetch_related(*(["modifiers", "product__modifiers"] if editable else [])))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
     is_open = order.status == Order.Status.OPEN
@@ -82,7 +87,9 @@ def cart_context(order: Order, *, error: str = "", notice: str = "") -> dict[str
             groups.setdefault(option.group, []).append((option, option.pk in chosen))
         line.option_groups = dict(sorted(groups.items(), key=_group_rank))  # type: ignore[attr-defined]
     due = max(order.total - paid - sum(t.amount for t in pending), 0)
-    balance = wallet_balance(member=order.member) if order.member else None
+    balance = known_wallet_balance
+    if balance is None and order.member:
+        balance = wallet_balance(member=order.member)
     return {
         "order": order,
         "lines": lines,
@@ -131,6 +138,8 @@ def _wallet_short(order: Order, due: int, balance: int | None, pause: Any) -> di
     return {"wallet": balance, "rest": due - balance}
 
 
-def render_cart(request: HttpRequest, order: Order, *, error: str = "", notice: str = "") -> HttpResponse:
-    context = cart_context(order, error=error, notice=notice)
+def render_cart(
+    request: HttpRequest, order: Order, *, error: str = "", notice: str = "", known_wallet_balance: int | None = None
+) -> HttpResponse:
+    context = cart_context(order, error=error, notice=notice, known_wallet_balance=known_wallet_balance)
     return render(request, "pos/till.html#cart", context)

@@ -241,3 +241,48 @@ def test_twenty_concurrent_spends_never_overdraw(make_member: Callable[..., Memb
     assert sum(isinstance(r, InsufficientPoints) for r in results) == 10
     assert balance(member) == 0
     call_command("check_points")
+
+
+def _updates(table: str) -> tuple[int, int]:
+    """Rows of `table` this transaction updated, and how many of them in place (HOT)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [table, table],
+        )
+        updated, hot = cursor.fetchone()
+    return int(updated), int(hot)
+
+
+@pytest.mark.postgres
+def test_the_nightly_expiry_and_spending_rewrite_lots_in_place_touching_no_index(
+    make_member: Callable[..., Member],
+) -> None:
+    """What keeps a million lots' expiry in seconds (README, "Benchmarks"): no
+    index covers `remaining` or `expired_at` (not even in a condition), and the
+    pages keep room for a second version of each row (migration 0016)."""
+    assert connection.vendor == "postgresql"
+    lots, members = PointsLot._meta.db_table, Member._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN (%s, %s)", [lots, members])
+        assert dict(cursor.fetchall()) == {lots: ["fillfactor=50"], members: ["fillfactor=50"]}
+    member = make_member()
+    for reference in ("a", "b", "c"):
+        points_earn(
+            member=member,
+            points=10,
+            source="order",
+            reference=reference,
+            earned_at=timezone.now() - timedelta(days=800),
+        )
+    points_earn(member=member, points=10, source="order", reference="new")
+    lots_before = _updates(lots)
+
+    assert points_expire_due() == 3
+    points_spend(member=member, points=4, source="reward", reference="r")
+
+    updated, hot = (after - before for after, before in zip(_updates(lots), lots_before, strict=True))
+    assert (updated, hot) == (4, 4)
+    assert PointsLot.objects.filter(member=member, remaining=0, expired_at__isnull=False).count() == 3
+    assert balance(member) == 6
+    assert points_problems() == []

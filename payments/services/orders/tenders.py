@@ -74,27 +74,34 @@ def order_add_tender(
     try:
         with transaction.atomic(durable=True), system_postings_last(), notices_batched():
             locked = order_lock_for_settling(order_id=order.pk)
-            raced = Tender.objects.filter(idempotency_key=idempotency_key, order=locked).first()
+            # The order's tenders, read once under its lock: the race check,
+            # what is due and what settles it all come from this list.
+            held = list(Tender.objects.filter(order=locked))
+            raced = next((tender for tender in held if tender.idempotency_key == idempotency_key), None)
             if raced is not None:  # the same tap, twice at once: the first one took it
                 return TenderResult(raced, True)
-            due = _amount_due(locked, amount)
+            due = _amount_due(locked, amount, held)
             _coupons_hold(locked, now)
             if kind == Tender.Kind.WALLET:
                 tender, charge = _wallet_tender(locked, due, idempotency_key, actor, now)
             else:
                 tender = _local_tender(locked, kind, due, idempotency_key, cash_received, points)
-            order_settle_locked(order=locked, now=now, wallet_balance=charge.wallet_balance if charge else None)
+            settled = [t for t in [*held, tender] if t.status == Tender.Status.SETTLED]
+            order_settle_locked(
+                order=locked, now=now, wallet_balance=charge.wallet_balance if charge else None, settled=settled
+            )
     except WalletError as exc:
         wallet_refusal_record(exc=exc, member=exc.member, terminal=order.terminal)
         raise
-    order.refresh_from_db()
+    # With what the till shows next (member, tier, store) in the same query.
+    order.refresh_from_db(from_queryset=Order.objects.select_related("store", "member__tier"))
     return TenderResult(tender, False, wallet_balance=charge.wallet_balance if charge else None)
 
 
-def _amount_due(order: Order, wanted: int | None) -> int:
+def _amount_due(order: Order, wanted: int | None, tenders: list[Tender]) -> int:
     if order.status != Order.Status.OPEN:
         raise TillError(_("This order is already paid."))
-    due = order_due(order)
+    due = order_due(order, tenders)
     if due <= 0 and order.total > 0:
         raise TillError(_("Nothing left to pay."))
     return due if wanted is None else min(wanted, due)
