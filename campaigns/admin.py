@@ -36,9 +36,8 @@ from campaigns.report_charts import activity_chart, campaigns_chart, cohort_char
 from campaigns.reports import (
     CHURN_DAYS,
     campaign_comparisons,
-    cohort_retention,
     lapsed_summary,
-    monthly_activity,
+    retention_figures,
 )
 from campaigns.selectors import (
     CampaignResult,
@@ -273,8 +272,8 @@ class MemberSegmentAdmin(MemberValueColumns, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         with replica_reads():
-            months = monthly_activity(months=12)
-            cohorts, comparisons = cohort_retention(months=6), campaign_comparisons()
+            months, cohorts = retention_figures(months=12, cohort_months=6)
+            comparisons = campaign_comparisons()
             segments, lapsed = segment_counts(), lapsed_summary()
         context = {
             **self.admin_site.each_context(request),

@@ -369,6 +369,14 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [models.UniqueConstraint(fields=["member", "reference"], name="visit_once_per_reference")]
+        # A member's visits in time order: their first visit, the visit before a
+        # day (retention and repurchase reports) are one index probe each.
+        indexes = [models.Index(fields=["member", "at"], name="visit_member_at")]
 
     def __str__(self) -> str:
         return f"{self.member_id} at {self.at:%Y-%m-%d}"
+
+
+# The retention summary's models live beside this module; imported here so the app registers them.
+from members.models.visit_summary import MemberMonth as MemberMonth  # noqa: E402
+from members.models.visit_summary import VisitSummaryMonth as VisitSummaryMonth  # noqa: E402
