@@ -14,8 +14,13 @@ The shapes, so reports and the CLV fit have something real to chew:
   evening; weekends are a little quieter;
 - orders are members' visits (as many as asked for, spread evenly over the
   visits), plus walk-in orders without a member when more orders than visits
-  are asked for; one to three lines each, popular drinks more often; the
-  visit's amount is its order's total; about one order in 200 refunded whole;
+  are asked for; one to three lines each, popular drinks more often, each
+  with an option from every modifier group its product offers (the default
+  most often; an extra shot now and then) priced in; the visit's amount is
+  its order's total; about one order in 200 refunded whole;
+- consents: every member's email choices when they joined, about 60% agreeing
+  to personalised offers (by email, half of them by portal notification too),
+  so the recommendations job has its real audience;
 - points: one point per NT$25 of a member's order, in a lot that expires a
   year later; lots already past their expiry are expired (an entry each), so
   balances, entries and lots agree as `check_points` wants.
@@ -33,9 +38,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from members.models import Member, PointsEntry, PointsLot, Visit
+from members.models import Consent, Member, PointsEntry, PointsLot, Visit
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import Order, OrderLine, Product, Store
+from payments.models import ModifierOption, Order, OrderLine, Product, Store
 
 YEARS = 2
 CHURN_SHARE = 0.35
@@ -47,7 +52,11 @@ MINOR_PER_POINT = 2_500  # NT$25 a point
 HOUR_WEIGHTS = {7: 6, 8: 12, 9: 10, 10: 6, 11: 5, 12: 8, 13: 7, 14: 5, 15: 6, 16: 5, 17: 4, 18: 3, 19: 2, 20: 1}
 # A product's weight when lines pick one: drinks by how popular they are; others 2.
 POPULAR = {"latte": 10, "americano": 8, "cappuccino": 5, "flat-white": 4, "drip": 4, "croissant": 4}
-TEMP_TABLES = "gen_products, gen_stores, gen_members, gen_weights, gen_visits, gen_orders, gen_lines, gen_totals"
+TEMP_TABLES = (
+    "gen_products, gen_stores, gen_members, gen_weights, gen_visits, gen_orders, gen_lines, gen_totals,"
+    " gen_choices, gen_line_mods, gen_line_extra, gen_consents"
+)
+PERSONALISED_SHARE = 0.6  # members agreeing to personalised offers (the recommendations job's audience)
 BENCH_STORES = [("bench-central", "Bench Central"), ("bench-station", "Bench Station"), ("bench-park", "Bench Park")]
 
 
@@ -207,21 +216,85 @@ def _setup_temp(*, members: int, visits: int, orders: int, now: datetime, seed: 
         [from_visits, now, days, len(stores), orders - from_visits],
     )
     _sql(
-        "CREATE TEMP TABLE gen_lines ON COMMIT DROP AS"
+        "CREATE TEMP TABLE gen_lines ON COMMIT DROP AS SELECT row_number() OVER () AS n, o, product, quantity FROM ("
         " SELECT o, (%s::bigint[])[1 + floor(random() * %s)::int] AS product,"
-        " CASE WHEN random() < 0.08 THEN 2 ELSE 1 END AS quantity,"
-        " CASE WHEN random() < 0.3 THEN 1500 ELSE 0 END AS extra"
+        " CASE WHEN random() < 0.08 THEN 2 ELSE 1 END AS quantity"
         # `0 * o` ties the count to the row: without it PostgreSQL draws it once for all orders.
         " FROM gen_orders CROSS JOIN LATERAL generate_series(1,"
-        "  1 + (random() + 0 * o < 0.45)::int + (random() + 0 * o < 0.15)::int) AS k",
+        "  1 + (random() + 0 * o < 0.45)::int + (random() + 0 * o < 0.15)::int) AS k) raw",
         [weighted, len(weighted)],
     )
+    _modifiers(products)
     _sql(
-        "CREATE TEMP TABLE gen_totals ON COMMIT DROP AS SELECT l.o, sum(l.quantity * (p.price + l.extra)) AS subtotal,"
-        " sum(l.quantity) AS items FROM gen_lines l JOIN gen_products p ON p.id = l.product GROUP BY l.o"
+        "CREATE TEMP TABLE gen_totals ON COMMIT DROP AS"
+        " SELECT l.o, sum(l.quantity * (p.price + coalesce(e.extra, 0))) AS subtotal, sum(l.quantity) AS items"
+        " FROM gen_lines l JOIN gen_products p ON p.id = l.product LEFT JOIN gen_line_extra e USING (n) GROUP BY l.o"
     )
     _sql("CREATE INDEX ON gen_totals (o)")
     _sql("CREATE INDEX ON gen_orders (v)")
+
+
+def _modifiers(products: list[Product]) -> None:
+    """Temp tables gen_line_mods (the options each line was rung up with: one
+    from every group its product offers, the default most often, an extra shot
+    now and then) and gen_line_extra (per line their price and the label the
+    till prints), as the till records them (payments.services.orders.cart)."""
+    _sql(
+        "CREATE TEMP TABLE gen_choices (product bigint, options bigint[], prices bigint[], labels text[])"
+        " ON COMMIT DROP"
+    )
+    rows = []
+    for product in products:
+        groups: dict[str, list[ModifierOption]] = {}
+        for option in product.modifiers.order_by("group", "position"):
+            groups.setdefault(option.group, []).append(option)
+        for options in groups.values():
+            # Weighted draws: the default three times; a group without a default may be left out (id 0).
+            drawn: list[ModifierOption | None] = [o for o in options for _ in range(3 if o.is_default else 1)]
+            drawn += [] if any(o.is_default for o in options) else [None] * 4
+            rows.append(
+                (
+                    product.pk,
+                    [o.pk if o else 0 for o in drawn],
+                    [o.price if o else 0 for o in drawn],
+                    # The till's label leaves out a free default (payments.services.orders.cart).
+                    ["" if o is None or (o.is_default and not o.price) else o.name for o in drawn],
+                )
+            )
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO gen_choices VALUES (%s, %s::bigint[], %s::bigint[], %s::text[])", rows)
+    _sql(
+        "CREATE TEMP TABLE gen_line_mods ON COMMIT DROP AS"
+        " SELECT l.n, c.options[k] AS option, c.prices[k] AS price, c.labels[k] AS label"
+        " FROM gen_lines l JOIN gen_choices c ON c.product = l.product"
+        " CROSS JOIN LATERAL (SELECT 1 + floor(random() * array_length(c.options, 1) + 0 * l.n)::int AS k) pick"
+    )
+    _sql("DELETE FROM gen_line_mods WHERE option = 0")
+    _sql(
+        "CREATE TEMP TABLE gen_line_extra ON COMMIT DROP AS SELECT n, sum(price) AS extra,"
+        " coalesce(string_agg(label, ', ' ORDER BY option) FILTER (WHERE label <> ''), '') AS label"
+        " FROM gen_line_mods GROUP BY n"
+    )
+    _sql("CREATE INDEX ON gen_line_extra (n)")
+
+
+def _consents(member_base: int) -> None:
+    """Each member's email choices when they joined (receipts yes, offers
+    about half), and about PERSONALISED_SHARE agreeing to personalised offers,
+    by email and, for about half of them, as portal notifications too."""
+    _sql(
+        "CREATE TEMP TABLE gen_consents ON COMMIT DROP AS"
+        " SELECT id, created_at, random() < %s AS agrees, random() < 0.5 AS push, random() < 0.5 AS offers"
+        " FROM members_member WHERE id > %s",
+        [PERSONALISED_SHARE, member_base],
+    )
+    rows = (
+        "FROM gen_consents c CROSS JOIN LATERAL (VALUES ('email', 'activity', true), ('email', 'marketing', c.offers),"
+        " ('email', 'personalised', c.agrees), ('push', 'personalised', c.agrees)) AS v(channel, purpose, granted)"
+        " WHERE v.channel = 'email' OR c.push"
+    )
+    given = {"member_id": "c.id", "channel": "v.channel", "purpose": "v.purpose", "granted": "v.granted"}
+    _insert(Consent, given | {"recorded_at": "c.created_at", "source": "'bench'"}, rows, [])
 
 
 def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now: datetime | None = None) -> Generated:
@@ -229,7 +302,7 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
     now = now or timezone.now()
     with transaction.atomic():
         _setup_temp(members=members, visits=visits, orders=orders, now=now, seed=seed)
-        member_base, order_base = _next_id(Member), _next_id(Order)
+        member_base, order_base, line_base = _next_id(Member), _next_id(Order), _next_id(OrderLine)
         made_members = _insert(
             Member,
             {
@@ -271,15 +344,24 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
         made_lines = _insert(
             OrderLine,
             {
+                "id": f"{line_base} + l.n",
                 "order_id": f"{order_base} + l.o",
                 "product_id": "l.product",
                 "quantity": "l.quantity",
-                "unit_price": "p.price + l.extra",
+                "unit_price": "p.price + coalesce(e.extra, 0)",
+                "modifiers_label": "coalesce(e.label, '')",
                 "refunded_quantity": "CASE WHEN mod(l.o, 200) = 7 THEN l.quantity ELSE 0 END",
             },
-            "FROM gen_lines l JOIN gen_products p ON p.id = l.product",
+            "FROM gen_lines l JOIN gen_products p ON p.id = l.product LEFT JOIN gen_line_extra e USING (n)",
             [],
         )
+        _move_sequence(OrderLine)
+        _sql(
+            f"INSERT INTO {OrderLine.modifiers.through._meta.db_table} (orderline_id, modifieroption_id)"  # noqa: S608
+            " SELECT %s + n, option FROM gen_line_mods",
+            [line_base],
+        )
+        _consents(member_base)
         made_visits = _insert(
             Visit,
             {
