@@ -377,6 +377,8 @@ class Visit(models.Model):
         return f"{self.member_id} at {self.at:%Y-%m-%d}"
 
 
-# The retention summary's models live beside this module; imported here so the app registers them.
+# The reports' nightly summaries live beside this module; imported here so the app registers them.
+from members.models.points_summary import PointsMonth as PointsMonth  # noqa: E402
+from members.models.points_summary import PointsSummaryMonth as PointsSummaryMonth  # noqa: E402
 from members.models.visit_summary import MemberMonth as MemberMonth  # noqa: E402
 from members.models.visit_summary import VisitSummaryMonth as VisitSummaryMonth  # noqa: E402

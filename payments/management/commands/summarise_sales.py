@@ -1,6 +1,7 @@
 """`manage.py summarise_sales`: the nightly job that writes the sales report's
 summary (yesterday, and past days changed by refunds or late orders since the
-last run) and the retention report's (members.visit_months: last month);
+last run), the retention report's (members.visit_months: last month) and
+the liability report's (members.points_months: last month);
 `--since 2025-01-01` (and `--until`) rewrites a span, for the first run or
 after a menu's categories were reorganised. Idempotent."""
 
@@ -12,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from members.points_months import points_months_summarise, points_months_to_summarise
 from members.visit_months import visit_months_summarise, visit_months_to_summarise
 from payments.services.sales_summary import sales_days_to_summarise, sales_summarise
 
@@ -37,3 +39,7 @@ class Command(BaseCommand):
         months = visit_months_to_summarise(now=started) | {day.replace(day=1) for day in days}
         count = visit_months_summarise(months=months, started=started)
         self.stdout.write(f"Summarised {count} month(s) of visits")
+        # The points ledger by month and kind for the liability report, the same months.
+        months = points_months_to_summarise(now=started) | months
+        count = points_months_summarise(months=months, started=started)
+        self.stdout.write(f"Summarised {count} month(s) of points")
