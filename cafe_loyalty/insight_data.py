@@ -226,7 +226,7 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
                 "created_at": "o.at - interval '2 minutes'",
                 "paid_at": "o.at",
             },
-            "FROM gen_orders o JOIN gen_totals t USING (o) JOIN gen_stores s ON s.n = o.store",
+            "FROM gen_orders o JOIN gen_totals t USING (o) JOIN gen_stores s ON s.n = o.store ORDER BY o.at",
             [],
         )
         move_sequence(Order)
@@ -260,8 +260,9 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
                 "reference": f"CASE WHEN o.o IS NULL THEN 'bench:' || v.v ELSE 'order:' || ({order_base} + o.o) END",
                 "store_slug": "s.slug",
             },
+            # In time order, as a cafe's visits arrive: reports read a month's visits from neighbouring pages.
             "FROM gen_visits v LEFT JOIN gen_orders o ON o.v = v.v LEFT JOIN gen_totals t ON t.o = o.o"
-            " JOIN gen_stores s ON s.n = v.store",
+            " JOIN gen_stores s ON s.n = v.store ORDER BY v.at",
             [],
         )
         made_lots = _points(order_base=order_base, now=now)

@@ -51,7 +51,8 @@ def _in_month(month: date) -> Q:
 def _live(month: date) -> QuerySet[Any]:  # Member rows with the annotations below
     """The members who visited in `month`, each with the month of their
     first visit ever and whether they came in the month before. The one home
-    of those rules (the caller groups the rows); one index probe a member."""
+    of those rules (the caller groups the rows); index probes per member,
+    not a pass over every visit."""
     tz = timezone.get_default_timezone()
     visited = Visit.objects.filter(_in_month(month), member=OuterRef("pk"))
     first_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("at").values("at")[:1]
