@@ -33,8 +33,14 @@ ORDERS = int(os.environ.get("BENCH_INSIGHT_ORDERS", "1000000"))
 JOBS = ["compute_segments", "compute_clv", "compute_recommendations"]
 REPEATS = 3
 # Admin URL names of report pages known today; others named like a report are found too.
-REPORTS = ["payments_order_report", "payments_account_liability", "campaigns_membersegment_retention"]
-REPORT_WORDS = ("report", "liability", "retention")
+REPORTS = [
+    "payments_order_report",
+    "payments_account_liability",
+    "campaigns_membersegment_retention",
+    "payments_order_repurchase",
+    "payments_order_offers",
+]
+REPORT_WORDS = ("report", "liability", "retention", "repurchase", "offers")
 
 
 def _report_names() -> list[str]:

@@ -14,8 +14,13 @@ The shapes, so reports and the CLV fit have something real to chew:
   evening; weekends are a little quieter;
 - orders are members' visits (as many as asked for, spread evenly over the
   visits), plus walk-in orders without a member when more orders than visits
-  are asked for; one to three lines each, popular drinks more often; the
-  visit's amount is its order's total; about one order in 200 refunded whole;
+  are asked for; one to three lines each, popular drinks more often, each
+  with an option from every modifier group its product offers (the default
+  most often; an extra shot now and then) priced in; the visit's amount is
+  its order's total; about one order in 200 refunded whole;
+- consents: every member's email choices when they joined, about 60% agreeing
+  to personalised offers (by email, half of them by portal notification too),
+  so the recommendations job has its real audience;
 - points: one point per NT$25 of a member's order, in a lot that expires a
   year later; lots already past their expiry are expired (an entry each), so
   balances, entries and lots agree as `check_points` wants.
@@ -27,12 +32,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from cafe_loyalty.insight_lines import write_consents, write_line_modifiers
+from cafe_loyalty.insight_sql import insert_select, move_sequence, next_id, run_sql
 from members.models import Member, PointsEntry, PointsLot, Visit
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Order, OrderLine, Product, Store
@@ -47,7 +53,10 @@ MINOR_PER_POINT = 2_500  # NT$25 a point
 HOUR_WEIGHTS = {7: 6, 8: 12, 9: 10, 10: 6, 11: 5, 12: 8, 13: 7, 14: 5, 15: 6, 16: 5, 17: 4, 18: 3, 19: 2, 20: 1}
 # A product's weight when lines pick one: drinks by how popular they are; others 2.
 POPULAR = {"latte": 10, "americano": 8, "cappuccino": 5, "flat-white": 4, "drip": 4, "croissant": 4}
-TEMP_TABLES = "gen_products, gen_stores, gen_members, gen_weights, gen_visits, gen_orders, gen_lines, gen_totals"
+TEMP_TABLES = (
+    "gen_products, gen_stores, gen_members, gen_weights, gen_visits, gen_orders, gen_lines, gen_totals,"
+    " gen_choices, gen_line_mods, gen_line_extra, gen_consents"
+)
 BENCH_STORES = [("bench-central", "Bench Central"), ("bench-station", "Bench Station"), ("bench-park", "Bench Park")]
 
 
@@ -77,54 +86,6 @@ def refusal(*, bench: bool, force: bool) -> str | None:
     return None
 
 
-def _defaults(model: type[models.Model], given: list[str]) -> tuple[list[str], list[Any]]:
-    """Columns the statements below do not set, with the model's defaults, so
-    a column added later (with a default) does not break the generator."""
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.column in given:
-            continue
-        if field.null and not field.has_default():
-            continue
-        value = field.get_default()
-        columns.append(field.column)
-        values.append(field.get_db_prep_save(value, connection))
-    return columns, values
-
-
-def _insert(model: type[models.Model], given: dict[str, str], source: str, params: list[Any]) -> int:
-    """INSERT INTO model's table (given columns = SQL expressions over `source`, plus defaults)."""
-    extra_columns, extra_values = _defaults(model, list(given))
-    # Defaults first: their placeholders then come before any in `given` and `source`.
-    columns = [*extra_columns, *given]
-    expressions = [*(["%s"] * len(extra_values)), *given.values()]
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(expressions)} {source}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra_values, *params])
-        return cursor.rowcount
-
-
-def _next_id(model: type[models.Model]) -> int:
-    with connection.cursor() as cursor:
-        # The table name comes from the model, never from input.
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")  # noqa: S608
-        return int(cursor.fetchone()[0])
-
-
-def _move_sequence(model: type[models.Model]) -> None:
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT greatest(max(id), 1) FROM {table}))",  # noqa: S608
-            [table],
-        )
-
-
-def _sql(statement: str, params: list[Any] | None = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params or [])
-
-
 def _stores() -> list[Store]:
     stores = list(Store.objects.filter(is_active=True).order_by("pk"))
     if stores:
@@ -147,16 +108,16 @@ def _setup_temp(*, members: int, visits: int, orders: int, now: datetime, seed: 
     weighted = [p.pk for p in products for _ in range(POPULAR.get(p.sku, 2))]
     tz = settings.TIME_ZONE
     days = 365 * YEARS
-    _sql("SELECT setseed(%s)", [seed])
-    _sql("CREATE TEMP TABLE gen_products ON COMMIT DROP AS SELECT id, price FROM payments_product WHERE is_active")
-    _sql(
+    run_sql("SELECT setseed(%s)", [seed])
+    run_sql("CREATE TEMP TABLE gen_products ON COMMIT DROP AS SELECT id, price FROM payments_product WHERE is_active")
+    run_sql(
         "CREATE TEMP TABLE gen_stores ON COMMIT DROP AS"
         " SELECT n, id, slug FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS s(id, slug, n)",
         [store_ids, slugs],
     )
     # Per member: joined, stopped coming (or still comes), how often, usual spend, home store.
     # Normal draws by Box–Muller; (1 - random()) keeps ln() off zero.
-    _sql(
+    run_sql(
         "CREATE TEMP TABLE gen_members ON COMMIT DROP AS"
         " SELECT g, joined, CASE WHEN random() < %s THEN joined + (%s - joined) * random() ELSE %s END AS left_at,"
         " exp(1.1 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) AS rate,"
@@ -166,14 +127,14 @@ def _setup_temp(*, members: int, visits: int, orders: int, now: datetime, seed: 
         " FROM generate_series(1, %s) g) m",
         [CHURN_SHARE, now, now, len(stores), now, days, members],
     )
-    _sql(
+    run_sql(
         "CREATE TEMP TABLE gen_weights ON COMMIT DROP AS SELECT g, rate * extract(epoch FROM left_at - joined)"
         " / sum(rate * extract(epoch FROM left_at - joined)) OVER () * %s AS share FROM gen_members",
         [visits / WEEKEND_KEPT],
     )
     # Visits: stochastic rounding of each member's share, a time between joining
     # and leaving, an hour from HOUR_WEIGHTS in the programme's time zone.
-    _sql(
+    run_sql(
         "CREATE TEMP TABLE gen_visits ON COMMIT DROP AS"
         " SELECT row_number() OVER () AS v, g, at, store, amount FROM ("
         "  SELECT m.g, (date_trunc('day', (m.joined + (m.left_at - m.joined) * random()) AT TIME ZONE %s)"
@@ -186,42 +147,43 @@ def _setup_temp(*, members: int, visits: int, orders: int, now: datetime, seed: 
         " ) raw WHERE at <= %s AND (extract(isodow FROM at AT TIME ZONE %s) < 6 OR random() < %s)",
         [tz, hours, len(hours), tz, HOME_STORE_SHARE, len(stores), now, tz, WEEKEND_SHARE_KEPT],
     )
-    _sql("CREATE INDEX ON gen_visits (v)")
-    _sql("ANALYZE gen_visits")
+    run_sql("CREATE INDEX ON gen_visits (v)")
+    run_sql("ANALYZE gen_visits")
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM gen_visits")
         visit_count = int(cursor.fetchone()[0])
     # Orders: `orders` of the visits, evenly spread (visit v is chosen when
     # v × orders ÷ visits crosses a whole number), then walk-ins for the rest.
     from_visits = min(orders, visit_count)
-    _sql(
+    run_sql(
         "CREATE TEMP TABLE gen_orders ON COMMIT DROP AS"
         " SELECT row_number() OVER (ORDER BY v) AS o, v, g, at, store FROM gen_visits"
         " WHERE %s > 0 AND (v * %s) / %s > ((v - 1) * %s) / %s",
         [from_visits, from_visits, max(visit_count, 1), from_visits, max(visit_count, 1)],
     )
-    _sql(
+    run_sql(
         "INSERT INTO gen_orders (o, v, g, at, store)"
         " SELECT %s + k, NULL, NULL, %s - interval '1 day' * %s * random(), 1 + floor(random() * %s)::int"
         " FROM generate_series(1, %s) k",
         [from_visits, now, days, len(stores), orders - from_visits],
     )
-    _sql(
-        "CREATE TEMP TABLE gen_lines ON COMMIT DROP AS"
+    run_sql(
+        "CREATE TEMP TABLE gen_lines ON COMMIT DROP AS SELECT row_number() OVER () AS n, o, product, quantity FROM ("
         " SELECT o, (%s::bigint[])[1 + floor(random() * %s)::int] AS product,"
-        " CASE WHEN random() < 0.08 THEN 2 ELSE 1 END AS quantity,"
-        " CASE WHEN random() < 0.3 THEN 1500 ELSE 0 END AS extra"
+        " CASE WHEN random() < 0.08 THEN 2 ELSE 1 END AS quantity"
         # `0 * o` ties the count to the row: without it PostgreSQL draws it once for all orders.
         " FROM gen_orders CROSS JOIN LATERAL generate_series(1,"
-        "  1 + (random() + 0 * o < 0.45)::int + (random() + 0 * o < 0.15)::int) AS k",
+        "  1 + (random() + 0 * o < 0.45)::int + (random() + 0 * o < 0.15)::int) AS k) raw",
         [weighted, len(weighted)],
     )
-    _sql(
-        "CREATE TEMP TABLE gen_totals ON COMMIT DROP AS SELECT l.o, sum(l.quantity * (p.price + l.extra)) AS subtotal,"
-        " sum(l.quantity) AS items FROM gen_lines l JOIN gen_products p ON p.id = l.product GROUP BY l.o"
+    write_line_modifiers(products)
+    run_sql(
+        "CREATE TEMP TABLE gen_totals ON COMMIT DROP AS"
+        " SELECT l.o, sum(l.quantity * (p.price + coalesce(e.extra, 0))) AS subtotal, sum(l.quantity) AS items"
+        " FROM gen_lines l JOIN gen_products p ON p.id = l.product LEFT JOIN gen_line_extra e USING (n) GROUP BY l.o"
     )
-    _sql("CREATE INDEX ON gen_totals (o)")
-    _sql("CREATE INDEX ON gen_orders (v)")
+    run_sql("CREATE INDEX ON gen_totals (o)")
+    run_sql("CREATE INDEX ON gen_orders (v)")
 
 
 def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now: datetime | None = None) -> Generated:
@@ -229,8 +191,8 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
     now = now or timezone.now()
     with transaction.atomic():
         _setup_temp(members=members, visits=visits, orders=orders, now=now, seed=seed)
-        member_base, order_base = _next_id(Member), _next_id(Order)
-        made_members = _insert(
+        member_base, order_base, line_base = next_id(Member), next_id(Order), next_id(OrderLine)
+        made_members = insert_select(
             Member,
             {
                 "id": f"{member_base} + g",
@@ -243,9 +205,9 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
             "FROM gen_members",
             [],
         )
-        _move_sequence(Member)
+        move_sequence(Member)
         status_refunded = "mod(o.o, 200) = 7"
-        made_orders = _insert(
+        made_orders = insert_select(
             Order,
             {
                 "id": f"{order_base} + o.o",
@@ -264,23 +226,32 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
                 "created_at": "o.at - interval '2 minutes'",
                 "paid_at": "o.at",
             },
-            "FROM gen_orders o JOIN gen_totals t USING (o) JOIN gen_stores s ON s.n = o.store",
+            "FROM gen_orders o JOIN gen_totals t USING (o) JOIN gen_stores s ON s.n = o.store ORDER BY o.at",
             [],
         )
-        _move_sequence(Order)
-        made_lines = _insert(
+        move_sequence(Order)
+        made_lines = insert_select(
             OrderLine,
             {
+                "id": f"{line_base} + l.n",
                 "order_id": f"{order_base} + l.o",
                 "product_id": "l.product",
                 "quantity": "l.quantity",
-                "unit_price": "p.price + l.extra",
+                "unit_price": "p.price + coalesce(e.extra, 0)",
+                "modifiers_label": "coalesce(e.label, '')",
                 "refunded_quantity": "CASE WHEN mod(l.o, 200) = 7 THEN l.quantity ELSE 0 END",
             },
-            "FROM gen_lines l JOIN gen_products p ON p.id = l.product",
+            "FROM gen_lines l JOIN gen_products p ON p.id = l.product LEFT JOIN gen_line_extra e USING (n)",
             [],
         )
-        made_visits = _insert(
+        move_sequence(OrderLine)
+        run_sql(
+            f"INSERT INTO {OrderLine.modifiers.through._meta.db_table} (orderline_id, modifieroption_id)"  # noqa: S608
+            " SELECT %s + n, option FROM gen_line_mods",
+            [line_base],
+        )
+        write_consents(member_base)
+        made_visits = insert_select(
             Visit,
             {
                 "member_id": f"{member_base} + v.g",
@@ -289,14 +260,15 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
                 "reference": f"CASE WHEN o.o IS NULL THEN 'bench:' || v.v ELSE 'order:' || ({order_base} + o.o) END",
                 "store_slug": "s.slug",
             },
+            # In time order, as a cafe's visits arrive: reports read a month's visits from neighbouring pages.
             "FROM gen_visits v LEFT JOIN gen_orders o ON o.v = v.v LEFT JOIN gen_totals t ON t.o = o.o"
-            " JOIN gen_stores s ON s.n = v.store",
+            " JOIN gen_stores s ON s.n = v.store ORDER BY v.at",
             [],
         )
         made_lots = _points(order_base=order_base, now=now)
         # Dropped here, not only at commit: inside an outer transaction (a test) commit is later.
-        _sql(f"DROP TABLE {TEMP_TABLES}")
-        _sql("ANALYZE")
+        run_sql(f"DROP TABLE {TEMP_TABLES}")
+        run_sql("ANALYZE")
     return Generated(made_members, made_visits, made_orders, made_lines, made_lots)
 
 
@@ -307,7 +279,7 @@ def _points(*, order_base: int, now: datetime) -> int:
         f"FROM payments_order WHERE id > {order_base} AND member_id IS NOT NULL AND points_earned > 0"
         " AND status = 'paid'"
     )
-    lots = _insert(
+    lots = insert_select(
         PointsLot,
         {
             "member_id": "member_id",
@@ -324,15 +296,15 @@ def _points(*, order_base: int, now: datetime) -> int:
     )
     entry = {"member_id": "member_id", "reference": "'order:' || id", "explanation": "''"}
     earn = {**entry, "source": "'order'", "kind": "'earn'", "points": "points_earned", "created_at": "paid_at"}
-    _insert(PointsEntry, earn, earned, [])
-    _insert(
+    insert_select(PointsEntry, earn, earned, [])
+    insert_select(
         PointsEntry,
         {**entry, "source": "'expiry'", "kind": "'expire'", "points": "-points_earned"}
         | {"created_at": "paid_at + interval '1 year'"},
         earned + " AND paid_at + interval '1 year' <= %s",
         [now],
     )
-    _sql(
+    run_sql(
         "UPDATE members_member m SET points_balance = l.live FROM (SELECT member_id, sum(remaining) AS live"
         " FROM members_pointslot WHERE remaining > 0 GROUP BY member_id) l WHERE l.member_id = m.id"
     )

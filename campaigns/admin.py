@@ -38,9 +38,8 @@ from campaigns.report_charts import activity_chart, campaigns_chart, cohort_char
 from campaigns.reports import (
     CHURN_DAYS,
     campaign_comparisons,
-    cohort_retention,
     lapsed_summary,
-    monthly_activity,
+    retention_figures,
 )
 from campaigns.retention_csv import retention_rows
 from campaigns.selectors import (
@@ -276,8 +275,8 @@ class MemberSegmentAdmin(MemberValueColumns, SegmentListCsv):
         if not self.has_view_permission(request):
             raise PermissionDenied
         with replica_reads():
-            months = monthly_activity(months=12)
-            cohorts, comparisons = cohort_retention(months=6), campaign_comparisons()
+            months, cohorts = retention_figures(months=12, cohort_months=6)
+            comparisons = campaign_comparisons()
             segments, lapsed = segment_counts(), lapsed_summary()
         if request.GET.get("format") == "csv":
             rows = retention_rows(

@@ -8,64 +8,33 @@ app's read-only report queries (the other reads are in campaigns.selectors).
   of each cohort active in each following month.
 - Lapsed now: members whose last visit is more than CHURN_DAYS ago.
 
-Each report is one or two aggregate queries, counted in SQL (one row per
-member, conditional counts over it), so memory and transfer do not grow with
-the visits; the arithmetic on those counts is done here.
+Monthly activity and cohorts count members by month, first-visit month and
+"came the month before" (members.visit_months: closed months from its nightly
+summary, the current month from visits), so memory, transfer and time do not
+grow with the visits; the arithmetic on those counts is done here.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant
 from campaigns.selectors import campaign_result
 from campaigns.stats import Interval, ProportionTest, proportion_interval, two_proportion_z_test
-from members.models import Visit
+from members.models import Member, Visit
+from members.visit_months import MonthCounts, add_months, month_of, visit_month_counts
 
 CHURN_DAYS = 60
 
 
-def _month(value: datetime | date) -> date:
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return date(value.year, value.month, 1)
-
-
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_start(month: date) -> datetime:
-    return timezone.make_aware(datetime(month.year, month.month, 1))
-
-
-def _member_months(first: date, months: int) -> QuerySet[Visit, dict[str, Any]]:
-    """One row per member who visited in the `months` months from `first`:
-    a0, a1, … count their visits in each month, and `before` says whether
-    they visited before `first`. Month bounds are computed here (in the
-    programme's time zone) so the database only compares timestamps."""
-    bounds = [_month_start(_add_months(first, i)) for i in range(months + 1)]
-    flags = {f"a{i}": Count("at", filter=Q(at__gte=bounds[i], at__lt=bounds[i + 1])) for i in range(months)}
-    earlier = Visit.objects.filter(member=OuterRef("member"), at__lt=bounds[0])
-    return (
-        Visit.objects.filter(at__gte=bounds[0], at__lt=bounds[-1])
-        .values("member")
-        .annotate(before=Exists(earlier), **flags)
-        .order_by()
-    )
-
-
-def _first_in(i: int) -> Q:
-    """The member's first visit ever fell in month i of the window."""
-    return Q(before=False, **{f"a{i}__gt": 0}, **{f"a{k}": 0 for k in range(i)})
+def _this_month(now: datetime | None) -> date:
+    return month_of(now or timezone.now())
 
 
 @dataclass(frozen=True)
@@ -84,31 +53,28 @@ class MonthActivity:
 
 
 def monthly_activity(*, months: int = 12, now: datetime | None = None) -> list[MonthActivity]:
-    """The last `months` months, oldest first, the current month included.
-    One query: per member, visits in each month (and the month before the
-    first, for its returning and churned), counted in SQL."""
-    this_month = _month(now or timezone.now())
-    first = _add_months(this_month, -(months - 1))
-    counts: dict[str, Count] = {}  # month i of the window is a{i + 1}: a0 is the month before
-    for i in range(1, months + 1):
-        now_in, before_in = Q(**{f"a{i}__gt": 0}), Q(**{f"a{i - 1}__gt": 0})
-        counts |= {
-            f"active{i}": Count("member", filter=now_in),
-            f"new{i}": Count("member", filter=_first_in(i)),
-            f"returning{i}": Count("member", filter=now_in & before_in),
-            f"churned{i}": Count("member", filter=before_in & ~now_in),
-        }
-    row = _member_months(_add_months(first, -1), months + 1).aggregate(**counts)
-    return [
-        MonthActivity(
-            month=_add_months(first, i - 1),
-            active=row[f"active{i}"],
-            new=row[f"new{i}"],
-            returning=row[f"returning{i}"],
-            churned=row[f"churned{i}"],
-        )
-        for i in range(1, months + 1)
-    ]
+    """The last `months` months, oldest first, the current month included
+    (three queries: see members.visit_months.visit_month_counts)."""
+    first = add_months(_this_month(now), -(months - 1))
+    return _activity(visit_month_counts(first=add_months(first, -1), last=_this_month(now), now=now), first, months)
+
+
+def _activity(counts: MonthCounts, first: date, months: int) -> list[MonthActivity]:
+    """`counts` must cover the month before `first` too, for its returning and churned."""
+    active: Counter[date] = Counter()
+    new: Counter[date] = Counter()
+    returning: Counter[date] = Counter()
+    for (month, first_month, came_before), n in counts.items():
+        active[month] += n
+        new[month] += n if first_month == month else 0
+        returning[month] += n if came_before else 0
+    rows = []
+    for i in range(months):
+        month = add_months(first, i)
+        # Churned: active the month before and not this month.
+        churned = active[add_months(month, -1)] - returning[month]
+        rows.append(MonthActivity(month, active[month], new[month], returning[month], churned))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -119,26 +85,40 @@ class Cohort:
 
 
 def cohort_retention(*, months: int = 6, now: datetime | None = None) -> list[Cohort]:
-    """Cohorts of the last `months` months by first-visit month, oldest first.
-    One query: each cohort's size and its members active in each later month
-    are conditional counts over one row per member."""
-    this_month = _month(now or timezone.now())
-    first = _add_months(this_month, -(months - 1))
-    counts: dict[str, Count] = {}
-    for i in range(months):
-        counts[f"size{i}"] = Count("member", filter=_first_in(i))
-        for later in range(i + 1, months):
-            counts[f"kept{i}_{later}"] = Count("member", filter=_first_in(i) & Q(**{f"a{later}__gt": 0}))
-    row = _member_months(first, months).aggregate(**counts)
+    """Cohorts of the last `months` months by first-visit month, oldest first
+    (three queries: see members.visit_months.visit_month_counts)."""
+    first = add_months(_this_month(now), -(months - 1))
+    return _cohorts(visit_month_counts(first=first, last=_this_month(now), now=now), first, months)
+
+
+def _cohorts(counts: MonthCounts, first: date, months: int) -> list[Cohort]:
+    """Each cohort's size and its members active in each later month."""
+    kept: Counter[tuple[date, date]] = Counter()  # (cohort, month) → its members active in the month
+    for (month, first_month, _came_before), n in counts.items():
+        kept[first_month, month] += n
     cohorts = []
     for i in range(months):
-        size = row[f"size{i}"]
+        cohort = add_months(first, i)
+        size = kept[cohort, cohort]
         # Months after the window's last (this month) have not happened yet.
         retained: list[float | None] = [
-            row[f"kept{i}_{i + offset}"] / size if size and i + offset < months else None for offset in range(1, months)
+            kept[cohort, add_months(cohort, offset)] / size if size and i + offset < months else None
+            for offset in range(1, months)
         ]
-        cohorts.append(Cohort(month=_add_months(first, i), size=size, retained=retained))
+        cohorts.append(Cohort(month=cohort, size=size, retained=retained))
     return cohorts
+
+
+def retention_figures(
+    *, months: int = 12, cohort_months: int = 6, now: datetime | None = None
+) -> tuple[list[MonthActivity], list[Cohort]]:
+    """monthly_activity and cohort_retention from one count of the months
+    (the report page shows both): three queries."""
+    this_month = _this_month(now)
+    first = add_months(this_month, -(max(months, cohort_months) - 1))
+    counts = visit_month_counts(first=add_months(first, -1), last=this_month, now=now)
+    activity = _activity(counts, add_months(this_month, -(months - 1)), months)
+    return activity, _cohorts(counts, add_months(this_month, -(cohort_months - 1)), cohort_months)
 
 
 @dataclass(frozen=True)
@@ -154,7 +134,8 @@ class LapsedSummary:
 
 def lapsed_summary(*, now: datetime | None = None) -> LapsedSummary:
     cutoff = (now or timezone.now()) - timedelta(days=CHURN_DAYS)
-    customers = Visit.objects.aggregate(n=Count("member_id", distinct=True))["n"] or 0
+    # One index probe per member, not a pass over every visit ever.
+    customers = Member.objects.filter(Exists(Visit.objects.filter(member=OuterRef("pk")))).count()
     active = Visit.objects.filter(at__gte=cutoff).aggregate(n=Count("member_id", distinct=True))["n"] or 0
     return LapsedSummary(customers=customers, active=active, lapsed=customers - active)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.db.models import Func, IntegerField
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 
@@ -11,3 +14,34 @@ def local_day_start(now: datetime) -> datetime:
     """Midnight of `now`'s day in the programme's time zone (TIME_ZONE)."""
     local = timezone.localtime(now, timezone=timezone.get_default_timezone())
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+EPOCH = date(1970, 1, 1)
+
+
+class LocalDayNumber(Func):
+    """The programme's day (TIME_ZONE) of a timestamp column, as days since
+    1970-01-01: a report that reads a hundred thousand visit days loads
+    integers instead of time-zone-aware datetimes (about 15 µs each in
+    Python). `day_from_number` turns one back into a date."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str) -> None:
+        super().__init__(TruncDate(field, tzinfo=timezone.get_default_timezone()))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday() of a date is its noon-less Julian day number, 2440587.5 on 1970-01-01.
+        template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def day_from_number(number: int) -> date:
+    return EPOCH + timedelta(days=number)

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils import timezone
 
 from members.models import Member, PointsEntry, PointsLot, PointsPolicy
+from members.points_months import points_moves
 from payments.models import Account, Transfer
 
 
@@ -116,20 +117,20 @@ class PointsLiability:
 def points_liability(*, months: int = 12, now: datetime | None = None) -> PointsLiability:
     """Outstanding points by month of expiry, the last `months` months of points
     earned, spent and expired (oldest first, this month included), and the
-    history of expiry behind the expected breakage. Six queries."""
+    history of expiry behind the expected breakage. Seven queries (the
+    entries' three: members.points_months.points_moves)."""
     now = now or timezone.now()
     point_value = PointsPolicy.current().point_value
-    first = add_months(month_of(now), -(months - 1))
     tz = timezone.get_default_timezone()
     lots = PointsLot.objects.aggregate(
         live=Sum("remaining", filter=Q(remaining__gt=0), default=0),
         settled=Sum("points", filter=Q(expires_at__lte=now), default=0),
         overdue=Sum("remaining", filter=Q(expires_at__lte=now), default=0),
     )
-    entries = PointsEntry.objects.aggregate(
-        total=Sum("points", default=0),
-        expired=Sum("points", filter=Q(kind=PointsEntry.Kind.EXPIRE), default=0),
-    )
+    # Every entry by month and kind: closed months from the nightly summary (members.points_months).
+    moves = points_moves(now=now)
+    entries_total = sum(moves.values())
+    expired_total = sum(points for (_month, kind), points in moves.items() if kind == PointsEntry.Kind.EXPIRE)
     balances = Member.objects.aggregate(total=Sum("points_balance", default=0))["total"]
     expiring = (
         PointsLot.objects.filter(remaining__gt=0)
@@ -145,20 +146,14 @@ def points_liability(*, months: int = 12, now: datetime | None = None) -> Points
         while month <= last:
             by_expiry.append(ExpiryMonth(month, due.get(month, 0), due.get(month, 0) * point_value))
             month = add_months(month, 1)
-    moves = _by_month(
-        list(
-            PointsEntry.objects.filter(created_at__gte=month_start(first))
-            .annotate(month=TruncMonth("created_at", tzinfo=tz))
-            .values("month", "kind")
-            .annotate(points=Sum("points"))
-            .order_by()
-        )
-    )
-    closing = int(entries["total"])
+    closing = entries_total
+    by_month: dict[date, dict[str, int]] = {}
+    for (month, kind), points in moves.items():
+        by_month.setdefault(month, {})[kind] = points
     rows: list[PointsMonth] = []
     for back in range(months):
         month = add_months(month_of(now), -back)
-        kinds = {row["kind"]: int(row["points"]) for row in moves.get(month, [])}
+        kinds = dict(by_month.get(month, {}))
         earned = kinds.pop(PointsEntry.Kind.EARN, 0)
         spent = -kinds.pop(PointsEntry.Kind.SPEND, 0)
         expired = -kinds.pop(PointsEntry.Kind.EXPIRE, 0)
@@ -171,10 +166,10 @@ def points_liability(*, months: int = 12, now: datetime | None = None) -> Points
         months=rows[::-1],
         live_lots=int(lots["live"]),
         member_balances=int(balances),
-        entries_total=int(entries["total"]),
+        entries_total=entries_total,
         settled=int(lots["settled"]),
         # Expired by the job or by a spend, and due but not yet run: all from settled lots.
-        expired=-int(entries["expired"]) + int(lots["overdue"]),
+        expired=-expired_total + int(lots["overdue"]),
     )
 
 

@@ -16,8 +16,8 @@ Days are the programme's calendar days (TIME_ZONE); a visit is one paid order
   count (did they come back to this store?). Tiers are the members' tiers now.
 
 Two queries read the visits (those of the period's members from the period's
-start to 90 days after its end, and the visit before the period of each); the
-counting is done here, in one pass over them.
+start to 90 days after its end, as day numbers, and the visit before the
+period of each); the counting is done here, in one pass over them.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cafe_loyalty.core.clock import LocalDayNumber, day_number
 from members.models import Tier, Visit
 from payments.models import Store
 
@@ -94,82 +95,92 @@ def bucket_labels() -> list[str]:
     return [f"{low}–{high}" if high is not None else f"{low}+" for low, high in BUCKETS]
 
 
-def _day(value: datetime) -> date:
-    return timezone.localtime(value, timezone.get_default_timezone()).date()
-
-
 class _Tally:
-    """The visits of one group (all, one store, one tier), member by member."""
+    """The visits of one group (all, one store, one tier), member by member;
+    days are day numbers (cafe_loyalty.core.clock.day_number)."""
 
     def __init__(self) -> None:
-        self.days: dict[int, list[date]] = defaultdict(list)  # member → visit days, oldest first
-        self.before: dict[int, date] = {}  # member → day of the last visit before the period
+        self.days: dict[int, list[int]] = defaultdict(list)  # member → visit days, oldest first
+        self.before: dict[int, int] = {}  # member → day of the last visit before the period
 
     def frequency(self, name: str, query: RepurchaseQuery, today: date) -> Frequency:
+        start, end, today_number = day_number(query.start), day_number(query.end), day_number(today)
         counted = dict.fromkeys(WINDOWS, 0)
         returned = dict.fromkeys(WINDOWS, 0)
         gaps: list[int] = []
         members = 0
         for member, days in self.days.items():
-            in_period = [d for d in days if query.start <= d <= query.end]
+            in_period = [d for d in days if start <= d <= end]
             if not in_period:
                 continue
             members += 1
             first = in_period[0]
             later = [d for d in days if d > first]
             for window in WINDOWS:
-                if first + timedelta(days=window) < today:  # the window's last day is over
+                if first + window < today_number:  # the window's last day is over
                     counted[window] += 1
-                    returned[window] += bool(later and (later[0] - first).days <= window)
+                    returned[window] += bool(later and later[0] - first <= window)
             previous = self.before.get(member)
             for day in days:
-                if day > query.end:
+                if day > end:
                     break
-                if previous is not None and day >= query.start:
-                    gaps.append((day - previous).days)
+                if previous is not None and day >= start:
+                    gaps.append(day - previous)
                 previous = day
         came_back = [CameBack(w, counted[w], returned[w]) for w in WINDOWS]
         return Frequency(name=name, members=members, came_back=came_back, gaps=sorted(gaps))
 
 
 def _visits(query: RepurchaseQuery) -> tuple[Iterable[tuple], Iterable[tuple]]:
+    """The period's members' visits from its start to 90 days after its end,
+    and for each (member, store) of the period the day of the member's last
+    visit before it there and anywhere (with a store chosen, only there):
+    two index probes a pair (Visit's (member, at) index), not a pass over
+    every earlier visit."""
     start, after = query.bound(query.start), query.bound(query.end) + timedelta(days=1)
     store = Q(store_slug=query.store.slug) if query.store else Q()
     in_period = Visit.objects.filter(store, member=OuterRef("member"), at__gte=start, at__lt=after)
     visits = (
         Visit.objects.filter(store, Exists(in_period), at__gte=start, at__lt=after + timedelta(days=max(WINDOWS)))
         .order_by("member_id", "at")
-        .values_list("member_id", "at", "store_slug", "member__tier_id")
+        .values_list("member_id", LocalDayNumber("at"), "store_slug", "member__tier_id")
+    )
+    earlier = Visit.objects.filter(store, member=OuterRef("member_id"), at__lt=start).order_by("-at")
+    # One visit of each (member, store) of the period: the probes run once a pair, not once a visit.
+    one_a_pair = (
+        Visit.objects.filter(store, at__gte=start, at__lt=after)
+        .values("member_id", "store_slug")
+        .annotate(one=Min("pk"))
+        .values("one")
     )
     before = (
-        Visit.objects.filter(store, Exists(in_period), at__lt=start)
-        .values("member_id", "store_slug")
-        .annotate(last=Max("at"))
-        .order_by()
-        .values_list("member_id", "store_slug", "last")
+        Visit.objects.filter(pk__in=one_a_pair)
+        .annotate(
+            here=Subquery(earlier.filter(store_slug=OuterRef("store_slug")).values(day=LocalDayNumber("at"))[:1]),
+            anywhere=Subquery(earlier.values(day=LocalDayNumber("at"))[:1]),
+        )
+        .values_list("member_id", "store_slug", "here", "anywhere")
     )
     return visits, before
 
 
 def repurchase_report(*, query: RepurchaseQuery, now: datetime | None = None) -> RepurchaseReport:
     """The whole report for one store (or all) and the period's members. Four queries."""
-    today = _day(now or timezone.now())
+    today = timezone.localdate(now or timezone.now(), timezone.get_default_timezone())
     visits, before = _visits(query)
     total = _Tally()
     stores: defaultdict[str, _Tally] = defaultdict(_Tally)
     tiers: defaultdict[int | None, _Tally] = defaultdict(_Tally)
     tier_of: dict[int, int | None] = {}
-    for member, at, slug, tier in visits:
-        day = _day(at)
+    for member, day, slug, tier in visits:
         tier_of[member] = tier
         for tally in (total, stores[slug], tiers[tier]):
             tally.days[member].append(day)
-    for member, slug, last in before:
-        day = _day(last)
-        stores[slug].before[member] = day
-        for tally in (total, tiers[tier_of.get(member)]):
-            if tally.before.get(member, date.min) < day:
-                tally.before[member] = day
+    for member, slug, here, anywhere in before:
+        if here is not None:
+            stores[slug].before[member] = here
+        if anywhere is not None:
+            total.before[member] = tiers[tier_of.get(member)].before[member] = anywhere
     store_names = dict(Store.objects.filter(slug__in=list(stores)).values_list("slug", "name"))
     tier_rows: dict[int | None, tuple[int, str]] = {
         pk: (rank, name) for pk, rank, name in Tier.objects.values_list("pk", "rank", "name")

@@ -21,10 +21,12 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from members.models import Member, PointsPolicy
+from members.models import Member, PointsMonth, PointsPolicy
 from members.points import points_earn, points_spend
 from members.points_expiry import points_expire_due
+from members.points_months import points_months_summarise
 from members.selectors import points_problems
+from members.visit_months import add_months
 from payments.models import Account, Store, TopUpBonusRule, Transfer
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.liability import points_liability, wallet_liability
@@ -298,4 +300,28 @@ def test_the_page_makes_a_pinned_number_of_queries(
         earn(member, 10 + i, timezone.now())
     manager_client.get(URL)
     with django_assert_num_queries(LIABILITY_PAGE_QUERIES):
+        assert manager_client.get(URL).status_code == 200
+
+
+def test_summarised_months_of_points_read_as_they_did_live(points_history: None) -> None:
+    live = points_liability(now=NOW)
+    months = [add_months(date(2029, 3, 1), i) for i in range(16)]
+    # March 2029 to June 2030: June is the current month and is never summarised; May 2029 left out (a gap).
+    assert points_months_summarise(months=[m for m in months if m != date(2029, 5, 1)], started=NOW) == 14
+    assert PointsMonth.objects.filter(month=date(2030, 5, 1), kind="expire").get().points == -60
+    assert points_liability(now=NOW) == live
+    # The current month stays live: a spend today shows at once.
+    ana = Member.objects.get(display_name="Ana")
+    spend(ana, 10, NOW)
+    assert points_liability(now=NOW).months[-1].spent == live.months[-1].spent + 10
+
+
+def test_with_the_summary_the_page_makes_one_more_query(
+    manager_client: Client, points_history: None, django_assert_num_queries: Any
+) -> None:
+    today = timezone.localdate()
+    points_months_summarise(months=[date(today.year - 1, m, 1) for m in range(1, 13)])
+    manager_client.get(URL)
+    # Which months are summarised, the summary, the rest of the entries (instead of two passes over them all).
+    with django_assert_num_queries(LIABILITY_PAGE_QUERIES + 1):
         assert manager_client.get(URL).status_code == 200

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce
 from pytest_django.fixtures import Settings
 
-from members.models import Member, Visit
-from members.selectors import points_problems
+from members.models import Consent, Member, Visit
+from members.selectors import member_ids_agreeing_to_personalised_offers, points_problems
 from payments.models import Order, OrderLine, Product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -49,6 +50,24 @@ def test_it_writes_a_consistent_cafe(settings: Settings) -> None:
     assert first is not None and last is not None and (last.at - first.at).days > 400
     assert Order.objects.filter(status=Order.Status.REFUNDED).count() == 10
     assert OrderLine.objects.filter(refunded_quantity__gt=0).exists()
+
+
+def test_lines_carry_their_modifiers_and_members_their_consents(settings: Settings) -> None:
+    settings.DEBUG = True
+    generate(members=400, visits=3_000, orders=2_000)
+    # Every line of a product with modifier groups has one option of each group
+    # (extras aside), priced in as the till prices it.
+    priced = Coalesce(Sum("modifiers__price"), 0)
+    lines = OrderLine.objects.annotate(extra=priced, groups=Count("modifiers__group", distinct=True))
+    with_groups = lines.filter(product__modifiers__isnull=False).distinct()
+    assert with_groups.exists() and not lines.exclude(unit_price=F("product__price") + F("extra")).exists()
+    latte = lines.filter(product__sku="latte")
+    assert latte.exists() and not latte.exclude(groups__gte=2).exists()  # size and milk at least
+    assert lines.filter(modifiers__is_default=False).exists() and lines.exclude(modifiers_label="").exists()
+    agreeing = member_ids_agreeing_to_personalised_offers()
+    assert 0.5 * 400 < len(agreeing) < 0.7 * 400
+    assert Consent.objects.filter(channel=Consent.Channel.PUSH, purpose=Consent.Purpose.PERSONALISED).exists()
+    assert not points_problems()
 
 
 def test_more_orders_than_visits_become_walk_ins(settings: Settings) -> None:

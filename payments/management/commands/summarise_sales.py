@@ -1,7 +1,9 @@
 """`manage.py summarise_sales`: the nightly job that writes the sales report's
 summary (yesterday, and past days changed by refunds or late orders since the
-last run); `--since 2025-01-01` (and `--until`) rewrites a span, for the first
-run or after a menu's categories were reorganised. Idempotent."""
+last run), the retention report's (members.visit_months: last month) and
+the liability report's (members.points_months: last month);
+`--since 2025-01-01` (and `--until`) rewrites a span, for the first run or
+after a menu's categories were reorganised. Idempotent."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from members.points_months import points_months_summarise, points_months_to_summarise
+from members.visit_months import visit_months_summarise, visit_months_to_summarise
 from payments.services.sales_summary import sales_days_to_summarise, sales_summarise
 
 
@@ -30,3 +34,12 @@ class Command(BaseCommand):
             days |= {options["since"] + timedelta(days=i) for i in range((until - options["since"]).days + 1)}
         count = sales_summarise(days=days, started=started)
         self.stdout.write(f"Summarised {count} day(s) of sales")
+        # Visits by member and month for the retention report: the months of
+        # the days above (only closed months are written) and last month.
+        months = visit_months_to_summarise(now=started) | {day.replace(day=1) for day in days}
+        count = visit_months_summarise(months=months, started=started)
+        self.stdout.write(f"Summarised {count} month(s) of visits")
+        # The points ledger by month and kind for the liability report, the same months.
+        months = points_months_to_summarise(now=started) | months
+        count = points_months_summarise(months=months, started=started)
+        self.stdout.write(f"Summarised {count} month(s) of points")

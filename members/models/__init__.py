@@ -364,7 +364,7 @@ class PointsRefundStep(models.Model):
 
 class Visit(models.Model):
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="visits")
-    at = models.DateTimeField(_("visited at"), db_index=True)
+    at = models.DateTimeField(_("visited at"))
     amount = models.BigIntegerField(_("amount"), default=0)
     reference = models.CharField(_("reference"), max_length=100)
     store_slug = models.SlugField(_("store (slug)"), blank=True)
@@ -373,6 +373,20 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [models.UniqueConstraint(fields=["member", "reference"], name="visit_once_per_reference")]
+        indexes = [
+            # A member's visits in time order: their first visit, the visit before a
+            # day (retention and repurchase reports) are one index probe each.
+            models.Index(fields=["member", "at"], name="visit_member_at"),
+            # Who visited in a span (a month, the last 60 days) from the index alone, without the table.
+            models.Index(fields=["at", "member"], name="visit_at_member"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} at {self.at:%Y-%m-%d}"
+
+
+# The reports' nightly summaries live beside this module; imported here so the app registers them.
+from members.models.points_summary import PointsMonth as PointsMonth  # noqa: E402
+from members.models.points_summary import PointsSummaryMonth as PointsSummaryMonth  # noqa: E402
+from members.models.visit_summary import MemberMonth as MemberMonth  # noqa: E402
+from members.models.visit_summary import VisitSummaryMonth as VisitSummaryMonth  # noqa: E402
