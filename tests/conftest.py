@@ -302,8 +302,9 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def browser_tab(browser: Any, request: pytest.FixtureRequest, *, name: str = "") -> Iterator[Any]:
+    """A phone-sized tab in a browser context of its own (its own cookies,
+    service workers and network); a screenshot is kept if the test fails."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     context.set_default_timeout(10_000)
     tab = context.new_page()
@@ -311,8 +312,13 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from browser_tab(browser, request)
 
 
 @pytest.hookimpl(hookwrapper=True)

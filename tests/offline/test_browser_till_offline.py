@@ -30,7 +30,7 @@ from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
 from tests.browser.axe import axe_violations, describe
 from tests.browser.walk import in_language
-from tests.conftest import ARTIFACTS, MemberFactory, ledger_and_points_problems
+from tests.conftest import MemberFactory, browser_tab, ledger_and_points_problems
 from tests.offline.browser import (
     SYNC,
     all_sent,
@@ -52,15 +52,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The member's phone beside the till's `page`: a browser context of its
     own (its own cookies, service worker and network), phone-sized."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    yield tab
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-phone.png"), full_page=True)
-    context.close()
+    yield from browser_tab(browser, request, name="-phone")
 
 
 @pytest.fixture
