@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
 from campaigns.perks import member_perks
-from payments.models import Order, OrderLine, Store, StoreStaff, Tender
+from payments.models import ModifierOption, Order, OrderLine, Store, StoreStaff, Tender
 from payments.recommendations.shown import NOTHING, recommendations_for_member
 from payments.selectors.orders import order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
@@ -125,8 +125,13 @@ GROUP_ORDER = ("size", "milk", "temperature", "ice", "sweetness")
 
 
 def _group_rank(item: tuple[str, list[tuple[Any, bool]]]) -> tuple[int, str]:
-    # Ranked by the group's English name, whatever language the till is in.
-    name = (item[1][0][0].group_en or item[0]).lower()
+    return option_group_rank(item[1][0][0])
+
+
+def option_group_rank(option: ModifierOption) -> tuple[int, str]:
+    """Where an option's group goes among a product's groups (size first).
+    Ranked by the group's English name, whatever language the till is in."""
+    name = (getattr(option, "group_en", None) or option.group).lower()
     return (GROUP_ORDER.index(name) if name in GROUP_ORDER else len(GROUP_ORDER), name)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,13 +21,15 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from cafe_loyalty.core.money import format_money
+from payments.models import ModifierOption, Product
 from payments.permissions import pos_required
 from payments.selectors.menu import till_menu
 from payments.selectors.shifts import shift_current
-from payments.views.till_common import till_store
+from payments.views.till_common import option_group_rank, till_store
 
 # The files the till's pages load: kept by the worker, so a till reloaded
 # with no network still has its look and its scripts.
@@ -38,6 +41,7 @@ TILL_STATIC = (
     "js/pos.js",
     "js/ahead_queue.js",
     "js/offline-code.js",
+    "js/till-offline-cart.js",
     "js/till-offline.js",
     "icons/cup.svg",
     "icons/till-192.png",
@@ -84,9 +88,11 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @require_GET
 def menu(request: HttpRequest) -> HttpResponse:
     """The till's menu with the prices it shows, for the offline cart: each
-    product at its price with its default options (what a tap adds). Also
-    the open shift (the queued sales name it) and a CSRF token for sending
-    them. Three queries, like the till page."""
+    product at its price with its default options (what a tap adds), and its
+    option groups as the online till shows them (size first), each option
+    with its price, so the offline cart prices a Large oat latte as the
+    online till does. Also the open shift (the queued sales name it) and a
+    CSRF token for sending them. Three queries, like the till page."""
     store = till_store(request)
     categories, _quick = till_menu(store=store)
     shift = shift_current(store=store)
@@ -103,7 +109,9 @@ def menu(request: HttpRequest) -> HttpResponse:
                         "name": product.name,
                         "price": product.till_price,  # type: ignore[attr-defined]
                         "price_label": format_money(product.till_price),  # type: ignore[attr-defined]
+                        "base_price": product.price,
                         "modifiers": [m.pk for m in product.modifiers.all() if m.is_default],
+                        "groups": _option_groups(product),
                     }
                     for product in category.products.all()
                 ],
@@ -115,3 +123,28 @@ def menu(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(answer)
     response["Cache-Control"] = "no-store"  # the service worker keeps its own copy
     return response
+
+
+def _option_groups(product: Product) -> list[dict[str, Any]]:
+    """The product's options by group, in the online till's order."""
+    groups: dict[str, list[ModifierOption]] = {}
+    for option in sorted(product.modifiers.all(), key=option_group_rank):  # stable: positions kept
+        groups.setdefault(option.group, []).append(option)
+    return [
+        {
+            "name": name,
+            # The group's English name as a slug, whatever the till's language (the tests find it by it).
+            "key": slugify(getattr(options[0], "group_en", None) or name),
+            "options": [
+                {
+                    "id": option.pk,
+                    "name": option.name,
+                    "price": option.price,
+                    "price_label": format_money(option.price) if option.price else "",
+                    "default": option.is_default,
+                }
+                for option in options
+            ],
+        }
+        for name, options in groups.items()
+    ]

@@ -4,6 +4,9 @@
   function banner(show) {
     // The till sells on offline and says so itself (till-offline.js).
     if (document.getElementById("till-offline")) return;
+    // A page that says calmly what still works (the Pay page showing an
+    // offline code, offline_pay.js) needs no alarm on top of it.
+    if (show && document.body.hasAttribute("data-offline-calm")) return;
     var el = document.getElementById("offline-banner");
     if (el) el.hidden = !show;
   }

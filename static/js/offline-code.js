@@ -64,9 +64,12 @@
   }
 
   // check(text, {amount, keys: [{kid, jwk}], now: seconds, seen: bool,
-  // spentOnTill: minor units}) -> {ok: true, code, left} or {ok: false, reason}.
-  // `seen` and `spentOnTill` are about this code's certificate on this till;
-  // pass them from parse()'s certId and counter (check calls `lookup` if given).
+  // spentOnTill: minor units, partial: bool}) -> {ok: true, code, left, amount}
+  // or {ok: false, reason}. `seen` and `spentOnTill` are about this code's
+  // certificate on this till; pass them from parse()'s certId and counter
+  // (check calls `lookup` if given). With `partial` the code may pay part of
+  // `amount` (the rest by cash or card): `amount` in the answer is what it
+  // may pay, at most its cap and what its certificate has left on this till.
   async function check(text, options) {
     try {
       var code = parse(text);
@@ -82,13 +85,14 @@
       var now = options.now !== undefined ? options.now : Math.floor(Date.now() / 1000);
       if (now > code.expires + SKEW) throw new Refused("expired");
       if (code.made > now + SKEW) throw new Refused("future");
-      var amount = options.amount;
+      var amount = options.partial ? Math.min(options.amount, code.cap, code.allowance) : options.amount;
       if (!(amount > 0) || amount > code.cap || amount > code.allowance) throw new Refused("too-much");
       var local = options.lookup ? await options.lookup(code) : { seen: !!options.seen, spent: options.spentOnTill || 0 };
       if (local.seen) throw new Refused("seen");
       var left = code.allowance - local.spent;
+      if (options.partial && left > 0) amount = Math.min(amount, left);
       if (amount > left) return { ok: false, reason: "left", left: Math.max(left, 0), code: code };
-      return { ok: true, code: code, left: left };
+      return { ok: true, code: code, left: left, amount: amount };
     } catch (error) {
       if (error instanceof Refused) return { ok: false, reason: error.reason };
       throw error;

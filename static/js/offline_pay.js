@@ -11,6 +11,11 @@
 // time and the most the code may pay, signed with the device key; the bytes
 // are laid out in payments/services/offline/formats.py ("OF1." + base64url).
 // WebCrypto's ECDSA signature is already r || s, the format the till checks.
+//
+// While it shows the offline code the page is calm about having no network:
+// the site's red "nothing was sent" banner (app.js) stays away, the code's own
+// notice says it works offline, and the page's htmx polls (the one-minute
+// code, payments waiting, the inbox badge) are not sent until it is back.
 (function () {
   "use strict";
   var panel = document.getElementById("offline-pay");
@@ -208,9 +213,24 @@
     return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
   }
 
+  // Offline, the page's polls would only fail (and each failure raise the
+  // alarm): they are held back, and run again once the network is back.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (offline) event.preventDefault();
+  });
+  var alarm = document.getElementById("offline-banner");
+  var probe = null;
+
   function offlineMode() {
     if (offline) return Promise.resolve();
     offline = true;
+    document.body.setAttribute("data-offline-calm", "");
+    if (alarm) alarm.hidden = true;
+    // Gone offline with the browser still saying it is online (a poll found
+    // no server): ask now and then, as "online" will not come.
+    if (navigator.onLine && !probe) {
+      probe = setInterval(function () { refresh().then(onlineMode, function () {}); }, 15000);
+    }
     onlineParts(false);
     return load().then(function (record) {
       if (!record) { show(codePanel, "off"); return; }
@@ -227,8 +247,14 @@
   }
 
   function onlineMode() {
+    clearInterval(probe);
+    probe = null;
+    if (!offline) return;
     offline = false;
+    document.body.removeAttribute("data-offline-calm");
     onlineParts(true);
+    // A fresh one-minute code at once, not at the next poll.
+    if (window.htmx && document.getElementById("pay-code")) window.htmx.trigger("#pay-code", "refresh-code");
   }
 
   // --- Turning it on and off (with the network) ---
@@ -325,6 +351,8 @@
     if (!isNaN(cap)) showCode(cap);
   });
   window.addEventListener("offline", function () { offlineMode(); });
+  // A poll that found no server: the network is gone although the browser did not say so.
+  document.addEventListener("htmx:sendError", function () { offlineMode(); });
   window.addEventListener("online", function () { onlineMode(); refresh().catch(function () {}); });
 
   function start() {

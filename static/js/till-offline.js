@@ -3,8 +3,10 @@
 // the menu and the programme's keys, and sends any sales left from a time
 // offline. When a request fails or the browser says it is offline, within a
 // second it shows the offline till instead: a banner with the number of
-// sales waiting, a cart drawn from the kept menu, cash and card, and wallet
-// only with an offline code checked here (offline-code.js). Each sale goes
+// sales waiting, a cart drawn from the kept menu with each drink's options
+// (till-offline-cart.js), cash and card, and wallet only with an offline code
+// checked here (offline-code.js), for the whole sale or, when the code may
+// pay less, for part of it with the rest by cash or card. Each sale goes
 // into IndexedDB with a key made here, the shift and the prices shown; when
 // the network is back they are sent in order, in batches, to
 // POST /api/v1/offline/sales, one tab at a time (Web Locks), and what the
@@ -67,7 +69,10 @@
   }
 
   // --- State
-  var offline = false, menu = null, keys = null, cart = [], code = null, syncing = false;
+  // code: the offline code checked for this cart, {parsed, amount}: `amount`
+  // is what it may pay (the whole total, or less: the rest by cash or card).
+  var offline = false, menu = null, keys = null, code = null, syncing = false;
+  var cart = window.CafeOfflineCart({ t: t, money: money, changed: cartChanged });
   var progress = null; // {done, count} while sending
 
   function show(el, visible) { if (el) el.hidden = !visible; }
@@ -95,6 +100,7 @@
   function refresh() {
     return Promise.all([all("sales"), all("refusals")]).then(function (found) {
       banner(found[0].length, found[1]);
+      drawWaiting(found[0]);
       drawRefusals(found[1]);
       return found[0].length;
     });
@@ -119,7 +125,7 @@
     clearInterval(heartbeat);
     heartbeat = null;
     // A sale half rung up stays on the offline till until it is paid.
-    if (!cart.length) leaveOfflineTill();
+    if (cart.isEmpty()) leaveOfflineTill();
     refresh().then(sync);
   }
   function leaveOfflineTill() {
@@ -178,56 +184,28 @@
     });
   }
 
-  // --- The offline cart
-  function total() { return cart.reduce(function (sum, line) { return sum + line.unit_price * line.quantity; }, 0); }
+  // --- The offline cart (till-offline-cart.js) and what may pay it
   function add(product) {
-    var line = cart.filter(function (l) { return l.sku === product.sku; })[0];
-    if (line) line.quantity += 1;
-    else cart.push({ sku: product.sku, name: product.name, unit_price: product.price, quantity: 1, modifiers: product.modifiers.slice() });
+    cart.add(product);
+    $("#offline-scan").focus(); // for the scanner, as online
+  }
+  function cartChanged() {
     code = null; // the amount changed: the code is checked again against the new total
     say(null);
     drawCart();
-    $("#offline-scan").focus(); // for the scanner, as online
-  }
-  function setQuantity(line, quantity) {
-    if (quantity <= 0) cart.splice(cart.indexOf(line), 1);
-    else line.quantity = Math.min(quantity, 99);
-    code = null;
-    drawCart();
   }
   function drawCart() {
-    var list = $("[data-offline-lines]");
-    list.textContent = "";
-    cart.forEach(function (line) {
-      var item = document.createElement("li");
-      item.className = "pos-line";
-      item.dataset.testid = "offline-line";
-      var head = document.createElement("div");
-      head.className = "row row-between";
-      var name = document.createElement("strong");
-      name.textContent = line.name;
-      var amount = document.createElement("span");
-      amount.className = "amount";
-      amount.textContent = money(line.unit_price * line.quantity);
-      head.append(name, amount);
-      var qty = document.createElement("div");
-      qty.className = "row pos-qty";
-      var less = document.createElement("button"), more = document.createElement("button"), count = document.createElement("span");
-      less.type = more.type = "button";
-      less.className = more.className = "btn btn-secondary btn-sm";
-      less.textContent = "−"; more.textContent = "+";
-      less.setAttribute("aria-label", t("less"));
-      more.setAttribute("aria-label", t("more"));
-      count.textContent = line.quantity;
-      less.addEventListener("click", function () { setQuantity(line, line.quantity - 1); });
-      more.addEventListener("click", function () { setQuantity(line, line.quantity + 1); });
-      qty.append(less, count, more);
-      item.append(head, qty);
-      list.appendChild(item);
-    });
-    $("[data-offline-total]").textContent = money(total());
+    cart.draw($("[data-offline-lines]"));
+    var amount = cart.total();
+    var split = !!code && code.amount < amount; // the code pays part; cash or card the rest
+    $("[data-offline-total]").textContent = money(amount);
     root.querySelectorAll("[data-tender]").forEach(function (button) {
-      button.disabled = !cart.length || (button.dataset.tender === "offline_wallet" && !code);
+      var kind = button.dataset.tender, wallet = kind === "offline_wallet", both = kind.indexOf("split-") === 0;
+      button.disabled = !amount || (wallet && (!code || split));
+      show(button, both ? split : !(wallet && split));
+      if (both && split) {
+        button.textContent = t(kind, { wallet: money(code.amount), rest: money(amount - code.amount) });
+      }
     });
   }
 
@@ -251,16 +229,24 @@
     var field = event.target.elements.code, text = field.value.trim();
     field.value = "";
     if (!text) return;
-    if (!cart.length) { say("error", t("code-first")); return; }
-    checkCode(text, total()).then(function (result) {
+    if (cart.isEmpty()) { say("error", t("code-first")); return; }
+    var amount = cart.total();
+    // The code pays what it may, up to the total (partial): at most its cap
+    // and what its certificate has left on this till.
+    window.CafeOfflineCode.check(text, { amount: amount, keys: keys || [], lookup: codeLookup, partial: true }).then(function (result) {
       if (!result.ok) { code = null; say("error", refusalText(result)); drawCart(); return; }
-      code = result.code;
-      say("notice", t("code-ready", { amount: money(total()) }));
+      code = { parsed: result.code, amount: result.amount };
+      if (result.amount < amount) {
+        say("notice", t("code-part", { wallet: money(result.amount), rest: money(amount - result.amount) }));
+      } else {
+        say("notice", t("code-ready", { amount: money(amount) }));
+      }
       drawCart();
     });
   });
 
-  // --- Tenders: the whole total by one tender; the sale is queued.
+  // --- Tenders: the whole total by one tender, or the offline code's part
+  // and the rest by cash or card ("split-cash", "split-card"); the sale is queued.
   root.querySelectorAll("[data-tender]").forEach(function (button) {
     button.addEventListener("click", function () { tender(button.dataset.tender); });
   });
@@ -270,49 +256,67 @@
     return parseInt(match[1], 10) * unit + Math.round(parseInt((match[2] || "0").padEnd(exponent, "0"), 10));
   }
   async function tender(kind) {
-    var amount = total();
+    var amount = cart.total();
     if (!amount) return;
-    var entry = { kind: kind, amount: amount }, change = 0, use = null;
-    if (kind === "cash") {
-      var field = $("[data-offline-cash]");
-      var received = field.value.trim() ? parseCash(field.value) : amount;
-      if (received === null) { say("error", t("cash-invalid")); return; }
-      if (received < amount) { say("error", t("cash-short")); return; }
-      entry.cash_received = received;
-      change = received - amount;
-      field.value = "";
-    } else if (kind === "offline_wallet") {
-      if (!code) { say("error", t("code-first")); return; }
-      var again = await checkCode(code.text, amount); // the same checks, at the moment of paying
+    var split = kind.indexOf("split-") === 0;
+    var usesCode = split || kind === "offline_wallet";
+    if (usesCode && !code) { say("error", t("code-first")); return; }
+    var walletPart = usesCode ? (split ? code.amount : amount) : 0;
+    var rest = split ? kind.slice("split-".length) : usesCode ? null : kind;
+    var entries = [], change = 0, use = null, cashField = $("[data-offline-cash]");
+    if (rest) {
+      var entry = { kind: rest, amount: amount - walletPart };
+      if (rest === "cash") {
+        var received = cashField.value.trim() ? parseCash(cashField.value) : entry.amount;
+        if (received === null) { say("error", t("cash-invalid")); return; }
+        if (received < entry.amount) { say("error", t("cash-short")); return; }
+        entry.cash_received = received;
+        change = received - entry.amount;
+      }
+      entries.push(entry);
+    }
+    if (usesCode) {
+      var again = await checkCode(code.parsed.text, walletPart); // the same checks, at the moment of paying
       if (!again.ok) { code = null; drawCart(); say("error", refusalText(again)); return; }
-      entry.code = code.text;
-      use = { id: code.certId + ":" + code.counter, certId: code.certId, counter: code.counter, amount: amount };
+      entries.unshift({ kind: "offline_wallet", amount: walletPart, code: code.parsed.text });
+      var parsed = code.parsed;
+      use = { id: parsed.certId + ":" + parsed.counter, certId: parsed.certId, counter: parsed.counter, amount: walletPart };
     }
     var body = {
       idempotency_key: crypto.randomUUID(),
       rung_up_at: new Date().toISOString(),
-      lines: cart.map(function (l) { return { sku: l.sku, quantity: l.quantity, unit_price: l.unit_price, modifiers: l.modifiers }; }),
-      tenders: [entry],
+      lines: cart.forSale(),
+      tenders: entries,
     };
     var shift = menu && menu.shift ? menu.shift : parseInt(data.shift || "", 10);
     if (shift > 0) body.shift = shift;
-    var record = {
-      key: body.idempotency_key,
-      body: body,
-      items: cart.map(function (l) { return l.quantity + "× " + l.name; }).join(", "),
-      total: amount,
-    };
+    var record = { key: body.idempotency_key, body: body, items: cart.summary(), total: amount };
     await inTx(["sales", "codes"], "readwrite", function (s) {
       s.sales.add(record);
       if (use) s.codes.put(use); // the counter is spent on this till, whatever happens to the sale
     });
-    cart = [];
+    if (rest === "cash") cashField.value = "";
+    cart.clear();
     code = null;
     drawCart();
     say("notice", t("queued") + (change ? " " + t("change", { amount: money(change) }) : ""));
     $("#offline-scan").focus();
     await refresh();
     if (!offline) { leaveOfflineTill(); sync(); }
+  }
+
+  // --- The sales waiting, listed for the barista (what, when, how much).
+  function drawWaiting(sales) {
+    var list = $("[data-waiting-list]");
+    list.textContent = "";
+    sales.forEach(function (sale) {
+      var item = document.createElement("li");
+      item.dataset.testid = "offline-waiting-sale";
+      var when = new Date(sale.body.rung_up_at).toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+      item.textContent = when + " · " + sale.items + " · " + money(sale.total);
+      list.appendChild(item);
+    });
+    show($("[data-waiting]"), sales.length > 0);
   }
 
   // --- Refusals: the barista settles each, then marks it.

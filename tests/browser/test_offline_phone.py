@@ -29,6 +29,9 @@ from tests.offline.conftest import sale, spki_of, terminal_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The Pay page's htmx polls: the one-minute code, payments waiting, the inbox badge.
+POLLS = ("/pay/code/", "/wallet/pending/", "/me/inbox/badge/")
+
 
 def qr_path(text: str, version: int, mask: int, level: int) -> str:
     """The SVG path the page should draw for `text`, from the Python qrcode
@@ -74,16 +77,28 @@ def test_a_member_pays_offline_from_the_phone(
 
     # The service worker controls the page and has kept it; then no network.
     pay_worker_ready(page)
-    # The page open when the network goes switches to an offline code at once.
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if any(p in r.url for p in POLLS) else None)
+    # The page open when the network goes switches to an offline code at once,
+    # calmly: the code's own notice, not the site's red "nothing was sent".
     page.context.set_offline(True)
     page.get_by_test_id("offline-code-panel").wait_for()
+    calm = page.get_by_test_id("offline-calm")
+    assert calm.inner_text() == "No signal — show this code; it works offline."
+    assert page.locator("#offline-banner").is_hidden()
     assert offline_code_check(text=shown_code(page), amount=12_000, at=timezone.now()).counter == 1
     # Opened again with no network, it comes from the service worker.
+    polls.clear()
     page.reload()
     page.get_by_test_id("offline-code-panel").wait_for()
     first = shown_code(page)
     assert page.locator("#pay-code").is_hidden()
+    page.wait_for_timeout(3_500)  # longer than the quickest poll (payments waiting, every 3 s)
+    assert polls == [] and page.locator("#offline-banner").is_hidden() and calm.is_visible()
     walk.step("offline code")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    walk.step("offline code, wide screen")
+    page.set_viewport_size({"width": 390, "height": 844})
 
     # The server's own check reads what the phone made: the format matches.
     code = offline_code_check(text=first, amount=12_000, at=timezone.now())
@@ -113,8 +128,12 @@ def test_a_member_pays_offline_from_the_phone(
     assert Account.objects.get(pk=certificate.hold_account_id).balance == 8_000
     assert wallet_balance(member=member) == 30_000
 
-    # Back online: what is left shows, and turning it off returns it.
-    page.context.set_offline(False)
+    # Back online: the polls again, a fresh one-minute code at once; what is
+    # left shows, and turning it off returns it.
+    with page.expect_request(lambda r: "/pay/code/" in r.url):
+        page.context.set_offline(False)
+    page.get_by_test_id("payment-code").wait_for()
+    assert page.get_by_test_id("offline-code-panel").is_hidden() and calm.is_hidden()
     page.reload()
     page.get_by_test_id("offline-left").filter(has_text="80").wait_for()
     assert page.get_by_test_id("offline-code-panel").is_hidden()

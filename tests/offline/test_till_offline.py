@@ -105,6 +105,27 @@ def test_the_offline_menu_has_the_prices_the_till_shows_in_few_queries(
     assert response["Cache-Control"] == "no-store"
 
 
+def test_the_offline_menu_carries_each_products_options_as_the_online_till_shows_them(
+    pos_till: tuple[Client, Store],
+) -> None:
+    """The offline cart offers the same option buttons: the groups in the
+    online till's order (size first), each option with its price and whether
+    it is the default, and the product's price before options, so a line's
+    price is worked out as the online till works it out."""
+    client, _store = pos_till
+    products = {p["sku"]: p for c in client.get("/pos/offline/menu/").json()["categories"] for p in c["products"]}
+    latte, croissant = products["latte"], products["croissant"]
+    assert [g["key"] for g in latte["groups"]] == ["size", "milk", "extras"]
+    size = {o["name"]: o for o in latte["groups"][0]["options"]}
+    assert list(size) == ["Small", "Medium", "Large"]  # in their positions, not by name
+    assert (size["Large"]["price"], size["Large"]["price_label"], size["Large"]["default"]) == (3_000, "NT$30", False)
+    assert size["Small"]["price_label"] == ""  # nothing to add: the button shows no "+"
+    defaults = [o["id"] for g in latte["groups"] for o in g["options"] if o["default"]]
+    assert sorted(defaults) == sorted(latte["modifiers"])
+    assert latte["base_price"] + sum(size[n]["price"] for n in ["Medium"]) == latte["price"]
+    assert croissant["groups"] == [] and croissant["base_price"] == croissant["price"] == 8_000
+
+
 def test_the_offline_menu_is_for_staff(client: Client) -> None:
     assert client.get("/pos/offline/menu/").status_code == 302
 
