@@ -42,6 +42,7 @@ TILL_STATIC = (
     "js/ahead_queue.js",
     "js/offline-code.js",
     "js/till-offline-cart.js",
+    "js/till-offline-store.js",
     "js/till-offline.js",
     "icons/cup.svg",
     "icons/till-192.png",

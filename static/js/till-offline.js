@@ -33,40 +33,8 @@
     return (data.currency || "") + text;
   }
 
-  // --- IndexedDB: sales waiting (in order), refusals to settle, offline codes taken.
-  var dbPromise = null;
-  function db() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("cafe-till", 1);
-        request.onupgradeneeded = function () {
-          var d = request.result;
-          d.createObjectStore("sales", { keyPath: "seq", autoIncrement: true }); // seq: the order they were rung up in
-          d.createObjectStore("refusals", { keyPath: "key" });
-          d.createObjectStore("codes", { keyPath: "id" }).createIndex("cert", "certId"); // id: "cert:counter"
-        };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-    }
-    return dbPromise;
-  }
-  // Run fn(stores) in one transaction; resolves with fn's value once committed.
-  function inTx(names, mode, fn) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var tx = d.transaction(names, mode), value;
-        var stores = {};
-        names.forEach(function (n) { stores[n] = tx.objectStore(n); });
-        value = fn(stores);
-        tx.oncomplete = function () { resolve(value && value.result !== undefined ? value.result : value); };
-        tx.onerror = tx.onabort = function () { reject(tx.error); };
-      });
-    });
-  }
-  function all(name) {
-    return inTx([name], "readonly", function (s) { return s[name].getAll(); });
-  }
+  // --- IndexedDB (till-offline-store.js): sales waiting, refusals to settle, offline codes taken.
+  var inTx = window.CafeTillStore.inTx, all = window.CafeTillStore.all;
 
   // --- State
   // code: the offline code checked for this cart, {parsed, amount}: `amount`
@@ -390,7 +358,7 @@
         // Another tab sending waits this one: it then finds only what is left.
         await navigator.locks.request(LOCK, sendAll);
       } else {
-        await withLease(sendAll);
+        await window.CafeTillStore.withLease(LOCK, sendAll);
       }
     } finally {
       syncing = false;
@@ -398,17 +366,6 @@
       refresh();
     }
   }
-  // Without Web Locks: a lease in localStorage, taken if free or stale. Two
-  // tabs racing past it only send a sale twice, which the server replays.
-  async function withLease(fn) {
-    var me = crypto.randomUUID(), now = Date.now();
-    var held = JSON.parse(localStorage.getItem(LOCK) || "null");
-    if (held && now - held.at < 30000) return;
-    localStorage.setItem(LOCK, JSON.stringify({ id: me, at: now }));
-    if (JSON.parse(localStorage.getItem(LOCK)).id !== me) return;
-    try { await fn(); } finally { localStorage.removeItem(LOCK); }
-  }
-
   // --- Start: the worker, the kept menu and keys, and anything left to send.
   function startWorker() {
     if (!("serviceWorker" in navigator) || !data.worker) return;
