@@ -69,8 +69,8 @@ def gaps_chart(report: RepurchaseReport) -> Chart:
     total = report.total
     summary = (
         _("Median %(median)s days between visits, over %(count)s visits.")
-        % {"median": days_text(total.median_gap), "count": len(total.gaps)}
-        if total.gaps
+        % {"median": days_text(total.median_gap), "count": total.gap_total}
+        if total.gap_total
         else _("No repeat visits in this period.")
     )
     return bar_chart(

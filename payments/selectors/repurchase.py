@@ -15,24 +15,22 @@ Days are the programme's calendar days (TIME_ZONE); a visit is one paid order
 - With a store chosen, and in the by-store rows, only that store's visits
   count (did they come back to this store?). Tiers are the members' tiers now.
 
-Two queries read the visits (those of the period's members from the period's
-start to 90 days after its end, as day numbers, and the visit before the
-period of each); the counting is done here, in one pass over them.
+The counting is done in the database (members.visit_returns): two
+statements, one for the totals and tiers, one by store; no visit is read into
+Python.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import partial
 
-from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cafe_loyalty.core.clock import LocalDayNumber, day_number
-from members.models import Tier, Visit
+from members.models import Tier
+from members.visit_returns import VisitReturns, visit_returns
 from payments.models import Store
 
 WINDOWS = (30, 60, 90)
@@ -66,19 +64,38 @@ class Frequency:
     name: str
     members: int  # with a visit in the period
     came_back: list[CameBack]  # one per WINDOWS
-    gaps: list[int]  # days between visits, sorted
+    gap_counts: dict[int, int]  # days between visits → how many visits
+
+    @property
+    def gap_total(self) -> int:
+        return sum(self.gap_counts.values())
+
+    @property
+    def gaps(self) -> list[int]:
+        """Every gap, sorted (for a small group: tests, a reader's check)."""
+        return [gap for gap in sorted(self.gap_counts) for _ in range(self.gap_counts[gap])]
+
+    def _gap_at(self, index: int) -> int:
+        for gap in sorted(self.gap_counts):
+            if index < self.gap_counts[gap]:
+                return gap
+            index -= self.gap_counts[gap]
+        raise IndexError(index)
 
     @property
     def median_gap(self) -> float | None:
-        n = len(self.gaps)
+        n = self.gap_total
         if not n:
             return None
         middle = n // 2
-        return float(self.gaps[middle]) if n % 2 else (self.gaps[middle - 1] + self.gaps[middle]) / 2
+        return float(self._gap_at(middle)) if n % 2 else (self._gap_at(middle - 1) + self._gap_at(middle)) / 2
 
     @property
     def histogram(self) -> list[int]:
-        return [sum(1 for gap in self.gaps if low <= gap and (high is None or gap <= high)) for low, high in BUCKETS]
+        return [
+            sum(count for gap, count in self.gap_counts.items() if low <= gap and (high is None or gap <= high))
+            for low, high in BUCKETS
+        ]
 
 
 @dataclass(frozen=True)
@@ -95,109 +112,43 @@ def bucket_labels() -> list[str]:
     return [f"{low}–{high}" if high is not None else f"{low}+" for low, high in BUCKETS]
 
 
-class _Tally:
-    """The visits of one group (all, one store, one tier), member by member;
-    days are day numbers (cafe_loyalty.core.clock.day_number)."""
-
-    def __init__(self) -> None:
-        self.days: dict[int, list[int]] = defaultdict(list)  # member → visit days, oldest first
-        self.before: dict[int, int] = {}  # member → day of the last visit before the period
-
-    def frequency(self, name: str, query: RepurchaseQuery, today: date) -> Frequency:
-        start, end, today_number = day_number(query.start), day_number(query.end), day_number(today)
-        counted = dict.fromkeys(WINDOWS, 0)
-        returned = dict.fromkeys(WINDOWS, 0)
-        gaps: list[int] = []
-        members = 0
-        for member, days in self.days.items():
-            in_period = [d for d in days if start <= d <= end]
-            if not in_period:
-                continue
-            members += 1
-            first = in_period[0]
-            later = [d for d in days if d > first]
-            for window in WINDOWS:
-                if first + window < today_number:  # the window's last day is over
-                    counted[window] += 1
-                    returned[window] += bool(later and later[0] - first <= window)
-            previous = self.before.get(member)
-            for day in days:
-                if day > end:
-                    break
-                if previous is not None and day >= start:
-                    gaps.append(day - previous)
-                previous = day
-        came_back = [CameBack(w, counted[w], returned[w]) for w in WINDOWS]
-        return Frequency(name=name, members=members, came_back=came_back, gaps=sorted(gaps))
-
-
-def _visits(query: RepurchaseQuery) -> tuple[Iterable[tuple], Iterable[tuple]]:
-    """The period's members' visits from its start to 90 days after its end,
-    and for each (member, store) of the period the day of the member's last
-    visit before it there and anywhere (with a store chosen, only there):
-    two index probes a pair (Visit's (member, at) index), not a pass over
-    every earlier visit."""
-    start, after = query.bound(query.start), query.bound(query.end) + timedelta(days=1)
-    store = Q(store_slug=query.store.slug) if query.store else Q()
-    in_period = Visit.objects.filter(store, member=OuterRef("member"), at__gte=start, at__lt=after)
-    visits = (
-        Visit.objects.filter(store, Exists(in_period), at__gte=start, at__lt=after + timedelta(days=max(WINDOWS)))
-        .order_by("member_id", "at")
-        .values_list("member_id", LocalDayNumber("at"), "store_slug", "member__tier_id")
-    )
-    earlier = Visit.objects.filter(store, member=OuterRef("member_id"), at__lt=start).order_by("-at")
-    # One visit of each (member, store) of the period: the probes run once a pair, not once a visit.
-    one_a_pair = (
-        Visit.objects.filter(store, at__gte=start, at__lt=after)
-        .values("member_id", "store_slug")
-        .annotate(one=Min("pk"))
-        .values("one")
-    )
-    before = (
-        Visit.objects.filter(pk__in=one_a_pair)
-        .annotate(
-            here=Subquery(earlier.filter(store_slug=OuterRef("store_slug")).values(day=LocalDayNumber("at"))[:1]),
-            anywhere=Subquery(earlier.values(day=LocalDayNumber("at"))[:1]),
-        )
-        .values_list("member_id", "store_slug", "here", "anywhere")
-    )
-    return visits, before
+def _frequency(name: str, figures: VisitReturns | None) -> Frequency:
+    figures = figures or VisitReturns()
+    came_back = [CameBack(w, figures.counted.get(w, 0), figures.returned.get(w, 0)) for w in WINDOWS]
+    return Frequency(name=name, members=figures.members, came_back=came_back, gap_counts=figures.gap_counts)
 
 
 def repurchase_report(*, query: RepurchaseQuery, now: datetime | None = None) -> RepurchaseReport:
     """The whole report for one store (or all) and the period's members. Four queries."""
     today = timezone.localdate(now or timezone.now(), timezone.get_default_timezone())
-    visits, before = _visits(query)
-    total = _Tally()
-    stores: defaultdict[str, _Tally] = defaultdict(_Tally)
-    tiers: defaultdict[int | None, _Tally] = defaultdict(_Tally)
-    tier_of: dict[int, int | None] = {}
-    for member, day, slug, tier in visits:
-        tier_of[member] = tier
-        for tally in (total, stores[slug], tiers[tier]):
-            tally.days[member].append(day)
-    for member, slug, here, anywhere in before:
-        if here is not None:
-            stores[slug].before[member] = here
-        if anywhere is not None:
-            total.before[member] = tiers[tier_of.get(member)].before[member] = anywhere
+    counting = partial(
+        visit_returns,
+        start=query.start,
+        end=query.end,
+        today=today,
+        windows=WINDOWS,
+        store_slug=query.store.slug if query.store else None,
+    )
+    tiers, stores = counting(by_store=False), counting(by_store=True)
     store_names = dict(Store.objects.filter(slug__in=list(stores)).values_list("slug", "name"))
     tier_rows: dict[int | None, tuple[int, str]] = {
         pk: (rank, name) for pk, rank, name in Tier.objects.values_list("pk", "rank", "name")
     }
     by_store = [
-        stores[slug].frequency(store_names.get(slug) or slug or _("No store"), query, today)
+        _frequency(store_names.get(slug) or slug or _("No store"), stores[slug])
         for slug in sorted(stores, key=lambda s: store_names.get(s) or s or "~")
     ]
     by_tier = [
-        tiers[tier].frequency(tier_rows[tier][1] if tier in tier_rows else _("No tier"), query, today)
+        _frequency(tier_rows[tier][1] if tier in tier_rows else _("No tier"), tiers[tier])
         for tier in sorted(tiers, key=lambda t: tier_rows.get(t, (-1, ""))[0])
     ]
+    total = VisitReturns()
+    for row in tiers.values():  # every member has one tier (or none): the tiers add up to the total
+        total.members += row.members
+        for w in WINDOWS:
+            total.counted[w] = total.counted.get(w, 0) + row.counted.get(w, 0)
+            total.returned[w] = total.returned.get(w, 0) + row.returned.get(w, 0)
+        for gap, count in row.gap_counts.items():
+            total.gap_counts[gap] = total.gap_counts.get(gap, 0) + count
     name = query.store.name if query.store else _("All stores")
-    return RepurchaseReport(
-        query=query,
-        today=today,
-        total=total.frequency(name, query, today),
-        stores=[row for row in by_store if row.members],
-        tiers=[row for row in by_tier if row.members],
-    )
+    return RepurchaseReport(query=query, today=today, total=_frequency(name, total), stores=by_store, tiers=by_tier)

@@ -16,8 +16,10 @@ rules are written once and a summarised day reads as it did live.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
@@ -111,20 +113,20 @@ class SalesReport:
     heat: list[list[int]]  # orders by weekday (Monday first) × hour 0–23
 
 
-def _orders(query: SalesQuery, skip: Q | None = None) -> QuerySet[Order]:
+def _orders(query: SalesQuery, live: Q | None = None) -> QuerySet[Order]:
     """What counts as a sale: the one home of the rule (the summariser uses it
-    too). `skip` leaves out the summarised days."""
+    too). `live` keeps only the days not summarised."""
     first, after = query.window
     orders = Order.objects.filter(
         status__in=[Order.Status.PAID, Order.Status.REFUNDED], paid_at__gte=first, paid_at__lt=after
     )
-    orders = orders.exclude(skip) if skip is not None else orders
+    orders = orders.filter(live) if live is not None else orders
     return orders.filter(store=query.store) if query.store else orders
 
 
-def _lines(query: SalesQuery, skip: Q | None = None) -> QuerySet[OrderLine]:
+def _lines(query: SalesQuery, live: Q | None = None) -> QuerySet[OrderLine]:
     return (
-        OrderLine.objects.filter(order__in=_orders(query, skip).values("pk")) if skip is not None else _all_lines(query)
+        OrderLine.objects.filter(order__in=_orders(query, live).values("pk")) if live is not None else _all_lines(query)
     )
 
 
@@ -244,10 +246,10 @@ def _sums(row: dict[str, Any]) -> list[int]:
     return [int(row.get(name) or 0) for name in ("orders", "items", "sales", "refunds")]
 
 
-def _live(query: SalesQuery, skip: Q | None) -> _Figures:
+def _live(query: SalesQuery, live: Q | None) -> _Figures:
     """The figures from orders, the summarised days left out. Seven queries."""
     tz = timezone.get_default_timezone()
-    orders, lines = _orders(query, skip), _lines(query, skip)
+    orders, lines = _orders(query, live), _lines(query, live)
     out = _Figures()
     trunc = GRAINS[query.grain]
     items_by_period = {
@@ -328,7 +330,7 @@ def _summarised(query: SalesQuery, days: list[date]) -> _Figures:
 
 def _split(query: SalesQuery) -> tuple[list[date], Q | None]:
     """The query's summarised days (before today, the longest run from its
-    first summarised day) and the orders to leave out of the live figures."""
+    first summarised day) and the times of the days to read live."""
     today = timezone.localdate(timezone=timezone.get_default_timezone())
     marked = list(
         SalesSummaryDay.objects.filter(day__gte=query.start, day__lte=min(query.end, today - timedelta(days=1)))
@@ -342,20 +344,27 @@ def _split(query: SalesQuery) -> tuple[list[date], Q | None]:
         days.append(day)
     if not days:
         return [], None
-    skip = SalesQuery(start=days[0], end=days[-1]).window
-    return days, Q(paid_at__gte=skip[0], paid_at__lt=skip[1])
+    first, after = query.window
+    skip_from, skip_to = SalesQuery(start=days[0], end=days[-1]).window
+    # The days around the summarised run as time ranges, not "all but the run":
+    # the orders' paid_at index then reads only those days (usually today),
+    # not the whole window's orders to throw most away.
+    ranges = [Q(paid_at__gte=first, paid_at__lt=skip_from)] if first < skip_from else []
+    if skip_to < after:
+        ranges.append(Q(paid_at__gte=skip_to, paid_at__lt=after))
+    return days, reduce(operator.or_, ranges) if ranges else Q(pk__in=[])
 
 
 def sales_report(*, query: SalesQuery) -> SalesReport:
     """The whole report for one store (or all) over the query's days: summarised
     days from the nightly summary, the rest (today at least) from orders. At
     most thirteen queries."""
-    days, skip = _split(query)
+    days, live = _split(query)
     figures = _Figures()
     if days:
         figures.add(_summarised(query, days))
     if not days or days[-1] < query.end or days[0] > query.start:
-        figures.add(_live(query, skip))
+        figures.add(_live(query, live))
     sums = [sum(column) for column in zip(*figures.periods.values(), strict=True)] or [0, 0, 0, 0]
     totals = _totals(dict(zip(("orders", "items", "sales", "refunds"), sums, strict=True)), sums[1])
     periods = [

@@ -74,6 +74,14 @@ def test_summarised_days_and_live_ones_give_the_figures_of_orders_alone(world: W
     assert all_reports(world, today) == live_only
 
 
+def test_days_before_and_after_the_summarised_run_are_both_read_live(world: World, today: date) -> None:
+    live_only = all_reports(world, today)
+    # Days 8 to 3 back summarised: the first span reads 11 to 9 back and 2 back to today
+    # from orders (two time ranges), the second 9 back and 2 back.
+    assert sales_summarise(days=[today - timedelta(days=back) for back in range(3, 9)]) == 6
+    assert all_reports(world, today) == live_only
+
+
 def test_a_refund_on_a_summarised_day_shows_after_the_next_run(world: World, today: date) -> None:
     call_command("summarise_sales", "--since", (today - timedelta(days=11)).isoformat(), stdout=io.StringIO())
     three_back = today - timedelta(days=3)
