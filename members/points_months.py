@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
 from members.models import PointsEntry, PointsMonth, PointsSummaryMonth
-from members.visit_months import add_months, month_of, month_start
+from members.visit_months import add_months, closed_months, month_of, month_start
 
 # (month, kind) → Σ points of the entries
 PointsMoves = Counter[tuple[date, str]]
@@ -72,22 +72,14 @@ def _runs(months: set[date]) -> list[tuple[date, date]]:
 # --- The nightly summary -------------------------------------------------------------
 
 
-def points_months_to_summarise(*, now: datetime | None = None) -> set[date]:
-    """The nightly run's months: last month, rewritten every night."""
-    return {add_months(month_of(now or timezone.now()), -1)}
-
-
 def points_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month whole, one transaction a month; returns
     how many months. Idempotent; the current month is never written."""
     started = started or timezone.now()
-    this_month = month_of(started)
-    count = 0
-    for month in sorted(set(months)):
-        if month < this_month:
-            _summarise_month(month, started)
-            count += 1
-    return count
+    chosen = closed_months(months, started=started)
+    for month in chosen:
+        _summarise_month(month, started)
+    return len(chosen)
 
 
 @transaction.atomic

@@ -104,24 +104,28 @@ def visit_month_counts(*, first: date, last: date, now: datetime | None = None) 
 # --- The nightly summary -------------------------------------------------------------
 
 
-def visit_months_to_summarise(*, now: datetime | None = None) -> set[date]:
-    """The nightly run's months: last month, rewritten every night (late
-    visits, such as offline sales synced days later, land in it)."""
+def last_month(*, now: datetime | None = None) -> set[date]:
+    """The nightly run's months for a monthly summary: last month, rewritten
+    every night (late visits and entries, such as offline sales synced days
+    later, land in it)."""
     return {add_months(month_of(now or timezone.now()), -1)}
+
+
+def closed_months(months: Iterable[date], *, started: datetime) -> list[date]:
+    """Of `months`, those over by `started`, in order: a monthly summary is
+    written only for them; the current month (and later) is always read live."""
+    this_month = month_of(started)
+    return [month for month in sorted(set(months)) if month < this_month]
 
 
 def visit_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month's rows whole, one transaction a month;
-    returns how many months. Idempotent. The current month (and later) is
-    never written: the report always reads it live."""
+    returns how many months. Idempotent."""
     started = started or timezone.now()
-    this_month = month_of(started)
-    count = 0
-    for month in sorted(set(months)):
-        if month < this_month:
-            _summarise_month(month, started)
-            count += 1
-    return count
+    chosen = closed_months(months, started=started)
+    for month in chosen:
+        _summarise_month(month, started)
+    return len(chosen)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.test import Client
 
 from campaigns.reports import cohort_retention, monthly_activity, retention_figures
 from members.models import Member, MemberMonth, Visit, VisitSummaryMonth
-from members.visit_months import add_months, month_start, visit_months_summarise, visit_months_to_summarise
+from members.visit_months import add_months, last_month, month_start, visit_months_summarise
 
 pytestmark = pytest.mark.django_db
 NOW = month_start(date(2026, 11, 1)).replace(day=20, hour=12)
@@ -75,8 +75,8 @@ def test_the_current_month_is_never_summarised_and_stays_live(history: list[Memb
 
 
 def test_the_nightly_job_rewrites_last_month_whole(history: list[Member], make_member: Any) -> None:
-    assert visit_months_to_summarise(now=NOW) == {date(2026, 10, 1)}
-    visit_months_summarise(months=visit_months_to_summarise(now=NOW), started=NOW)
+    assert last_month(now=NOW) == {date(2026, 10, 1)}
+    visit_months_summarise(months=last_month(now=NOW), started=NOW)
     rows = sorted(MemberMonth.objects.values_list("member", "month", "visits", "spend", "first_month"))
     visit_months_summarise(months=[date(2026, 10, 1)], started=NOW)
     assert sorted(MemberMonth.objects.values_list("member", "month", "visits", "spend", "first_month")) == rows
@@ -84,7 +84,7 @@ def test_the_nightly_job_rewrites_last_month_whole(history: list[Member], make_m
     visit(make_member("synced late"), date(2026, 10, 1), 28)
     october = [row for row in monthly_activity(months=2, now=NOW) if row.month == date(2026, 10, 1)]
     assert october[0].active == 3  # still the summary's
-    visit_months_summarise(months=visit_months_to_summarise(now=NOW), started=NOW)
+    visit_months_summarise(months=last_month(now=NOW), started=NOW)
     assert monthly_activity(months=2, now=NOW)[0].active == 4
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from members.points_months import points_months_summarise, points_months_to_summarise
-from members.visit_months import visit_months_summarise, visit_months_to_summarise
+from members.points_months import points_months_summarise
+from members.visit_months import last_month, visit_months_summarise
 from payments.services.sales_summary import sales_days_to_summarise, sales_summarise
 
 
@@ -34,12 +34,11 @@ class Command(BaseCommand):
             days |= {options["since"] + timedelta(days=i) for i in range((until - options["since"]).days + 1)}
         count = sales_summarise(days=days, started=started)
         self.stdout.write(f"Summarised {count} day(s) of sales")
-        # Visits by member and month for the retention report: the months of
-        # the days above (only closed months are written) and last month.
-        months = visit_months_to_summarise(now=started) | {day.replace(day=1) for day in days}
+        # Visits by member and month for the retention report, and the points
+        # ledger by month and kind for the liability report: the months of the
+        # days above (only closed months are written) and last month.
+        months = last_month(now=started) | {day.replace(day=1) for day in days}
         count = visit_months_summarise(months=months, started=started)
         self.stdout.write(f"Summarised {count} month(s) of visits")
-        # The points ledger by month and kind for the liability report, the same months.
-        months = points_months_to_summarise(now=started) | months
         count = points_months_summarise(months=months, started=started)
         self.stdout.write(f"Summarised {count} month(s) of points")
