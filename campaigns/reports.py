@@ -24,11 +24,12 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from cafe_loyalty.core.clock import add_months, month_of
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant
 from campaigns.selectors import campaign_result
 from campaigns.stats import Interval, ProportionTest, proportion_interval, two_proportion_z_test
 from members.models import Member, Visit
-from members.visit_months import MonthCounts, add_months, month_of, visit_month_counts
+from members.visit_months import MonthCounts, visit_month_counts
 
 CHURN_DAYS = 60
 

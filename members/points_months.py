@@ -23,8 +23,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
+from cafe_loyalty.core.clock import add_months, month_of, month_start
 from members.models import PointsEntry, PointsMonth, PointsSummaryMonth
-from members.visit_months import add_months, closed_months, month_of, month_start
+from members.visit_months import closed_months
 
 # (month, kind) → Σ points of the entries
 PointsMoves = Counter[tuple[date, str]]

@@ -24,24 +24,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
+from cafe_loyalty.core.clock import add_months, month_of, month_start
 from members.models import Member, MemberMonth, Visit, VisitSummaryMonth
 
 # (month, month of the member's first visit, came the month before) → members
 MonthCounts = Counter[tuple[date, date, bool]]
-
-
-def month_of(value: datetime) -> date:
-    local = timezone.localtime(value, timezone.get_default_timezone())
-    return date(local.year, local.month, 1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_start(month: date) -> datetime:
-    return timezone.make_aware(datetime(month.year, month.month, 1), timezone.get_default_timezone())
 
 
 def _in_month(month: date) -> Q:

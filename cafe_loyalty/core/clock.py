@@ -45,3 +45,22 @@ def day_number(day: date) -> int:
 
 def day_from_number(number: int) -> date:
     return EPOCH + timedelta(days=number)
+
+
+# Months of the programme's calendar, named by their first day: the reports'
+# and the nightly summaries' one home for them.
+def month_of(value: datetime | date) -> date:
+    """The first day of the month `value` falls in, in the programme's time zone."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, timezone.get_default_timezone()) if timezone.is_aware(value) else value
+    return date(value.year, value.month, 1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_start(month: date) -> datetime:
+    """The moment `month` begins, in the programme's time zone."""
+    return timezone.make_aware(datetime(month.year, month.month, 1), timezone.get_default_timezone())

@@ -24,25 +24,10 @@ from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils import timezone
 
+from cafe_loyalty.core.clock import add_months, month_of, month_start
 from members.models import Member, PointsEntry, PointsLot, PointsPolicy
 from members.points_months import points_moves
 from payments.models import Account, Transfer
-
-
-def month_of(value: datetime | date) -> date:
-    """The first day of the month `value` falls in, in the programme's time zone."""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value, timezone.get_default_timezone()) if timezone.is_aware(value) else value
-    return date(value.year, value.month, 1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_start(month: date) -> datetime:
-    return timezone.make_aware(datetime(month.year, month.month, 1), timezone.get_default_timezone())
 
 
 def _by_month(rows: list[dict], key: str = "month") -> dict[date, list[dict]]:

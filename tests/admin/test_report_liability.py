@@ -21,12 +21,12 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
+from cafe_loyalty.core.clock import add_months
 from members.models import Member, PointsMonth, PointsPolicy
 from members.points import points_earn, points_spend
 from members.points_expiry import points_expire_due
 from members.points_months import points_months_summarise
 from members.selectors import points_problems
-from members.visit_months import add_months
 from payments.models import Account, Store, TopUpBonusRule, Transfer
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.liability import points_liability, wallet_liability

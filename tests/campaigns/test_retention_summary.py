@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from cafe_loyalty.core.clock import add_months, month_start
 from campaigns.reports import cohort_retention, monthly_activity, retention_figures
 from members.models import Member, MemberMonth, Visit, VisitSummaryMonth
-from members.visit_months import add_months, last_month, month_start, visit_months_summarise
+from members.visit_months import last_month, visit_months_summarise
 
 pytestmark = pytest.mark.django_db
 NOW = month_start(date(2026, 11, 1)).replace(day=20, hour=12)

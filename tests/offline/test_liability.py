@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cafe_loyalty.core.clock import month_of
 from payments.models import Account, TopUpBonusRule
 from payments.selectors.ledger import ledger_problems
-from payments.selectors.liability import month_of, wallet_liability
+from payments.selectors.liability import wallet_liability
 from payments.services.cash_out import wallet_cashable
 from payments.services.top_ups import wallet_top_up
 from tests.offline.conftest import Phone, sale

@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from cafe_loyalty.core.clock import add_months, month_of
 from campaigns.reports import lapsed_summary, retention_figures
 from members.models import Member, MemberMonth
-from members.visit_months import add_months, month_of, visit_months_summarise
+from members.visit_months import visit_months_summarise
 from tests.foundation.test_local_day_number import day_numbers_around_local_midnight
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
