@@ -25,7 +25,7 @@ from django.utils import timezone
 from cafe_loyalty.core.bulk import upsert_rows
 from cafe_loyalty.core.clock import add_months, month_of, month_start
 from members.models import PointsEntry, PointsMonth, PointsSummaryMonth
-from members.visit_months import closed_months
+from members.visit_months import summarise_closed_months
 
 # (month, kind) → Σ points of the entries
 PointsMoves = Counter[tuple[date, str]]
@@ -76,11 +76,7 @@ def _runs(months: set[date]) -> list[tuple[date, date]]:
 def points_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month whole, one transaction a month; returns
     how many months. Idempotent; the current month is never written."""
-    started = started or timezone.now()
-    chosen = closed_months(months, started=started)
-    for month in chosen:
-        _summarise_month(month, started)
-    return len(chosen)
+    return summarise_closed_months(months, started=started, write=_summarise_month)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ Months are the programme's (TIME_ZONE), named by their first day.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -98,21 +98,25 @@ def last_month(*, now: datetime | None = None) -> set[date]:
     return {add_months(month_of(now or timezone.now()), -1)}
 
 
-def closed_months(months: Iterable[date], *, started: datetime) -> list[date]:
-    """Of `months`, those over by `started`, in order: a monthly summary is
-    written only for them; the current month (and later) is always read live."""
+def summarise_closed_months(
+    months: Iterable[date], *, started: datetime | None, write: Callable[[date, datetime], None]
+) -> int:
+    """Calls `write(month, started)` for each of `months` that is over by
+    `started` (default now), in order; returns how many. A monthly summary is
+    written only for closed months: the current one (and later) is always
+    read live."""
+    started = started or timezone.now()
     this_month = month_of(started)
-    return [month for month in sorted(set(months)) if month < this_month]
+    chosen = [month for month in sorted(set(months)) if month < this_month]
+    for month in chosen:
+        write(month, started)
+    return len(chosen)
 
 
 def visit_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month's rows whole, one transaction a month;
     returns how many months. Idempotent."""
-    started = started or timezone.now()
-    chosen = closed_months(months, started=started)
-    for month in chosen:
-        _summarise_month(month, started)
-    return len(chosen)
+    return summarise_closed_months(months, started=started, write=_summarise_month)
 
 
 @transaction.atomic

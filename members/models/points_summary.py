@@ -7,20 +7,15 @@ summarised; every other month (always the current one) is read from entries."""
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.models.visit_summary import SummarisedMonth
 
-class PointsSummaryMonth(models.Model):
-    month = models.DateField(_("month"), unique=True)  # its first day, in the programme's time zone
-    summarised_at = models.DateTimeField(_("summarised at"), default=timezone.now)
 
+class PointsSummaryMonth(SummarisedMonth):
     class Meta:
         verbose_name = _("summarised points month")
         verbose_name_plural = _("summarised points months")
-
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m}"
 
 
 class PointsMonth(models.Model):

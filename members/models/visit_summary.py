@@ -13,16 +13,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class VisitSummaryMonth(models.Model):
+class SummarisedMonth(models.Model):
+    """Marks a month as summarised (by a nightly job): a report reads that
+    month from the summary, every other month from the rows themselves."""
+
     month = models.DateField(_("month"), unique=True)  # its first day, in the programme's time zone
     summarised_at = models.DateTimeField(_("summarised at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("summarised visits month")
-        verbose_name_plural = _("summarised visits months")
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class VisitSummaryMonth(SummarisedMonth):
+    class Meta:
+        verbose_name = _("summarised visits month")
+        verbose_name_plural = _("summarised visits months")
 
 
 class MemberMonth(models.Model):

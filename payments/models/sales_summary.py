@@ -44,15 +44,23 @@ class DailySales(models.Model):
         return f"{self.day} {self.store_id} {self.hour}"
 
 
-class DailyProductSales(models.Model):
+class DailyLineSales(models.Model):
+    """Order lines of one day at one store, summed per product or category."""
+
     day = models.DateField(_("day"))
     store = models.ForeignKey("payments.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(
-        "payments.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
-    )
     items = models.PositiveIntegerField(_("items"))
     revenue = models.BigIntegerField(_("revenue"))
     orders = models.PositiveIntegerField(_("orders"))
+
+    class Meta:
+        abstract = True
+
+
+class DailyProductSales(DailyLineSales):
+    product = models.ForeignKey(
+        "payments.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("daily product sales")
@@ -63,18 +71,12 @@ class DailyProductSales(models.Model):
         return f"{self.day} {self.store_id} {self.product_id}"
 
 
-class DailyCategorySales(models.Model):
-    """A category's lines on one day at one store; `orders` counts an order
-    once however many of the category's products it had."""
+class DailyCategorySales(DailyLineSales):
+    """`orders` counts an order once however many of the category's products it had."""
 
-    day = models.DateField(_("day"))
-    store = models.ForeignKey("payments.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey(
         "payments.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
     )
-    items = models.PositiveIntegerField(_("items"))
-    revenue = models.BigIntegerField(_("revenue"))
-    orders = models.PositiveIntegerField(_("orders"))
 
     class Meta:
         verbose_name = _("daily category sales")
