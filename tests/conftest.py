@@ -317,7 +317,10 @@ def browser_tab(browser: Any, request: pytest.FixtureRequest, *, name: str = "")
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    # After the live server (whatever order a test names them in), so the tab
+    # is closed first: a page still polling while the test database is
+    # flushed locks a table and spoils the next test.
     yield from browser_tab(browser, request)
 
 

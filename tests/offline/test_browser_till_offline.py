@@ -49,7 +49,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def phone(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The member's phone beside the till's `page`: a browser context of its
     own (its own cookies, service worker and network), phone-sized."""
     yield from browser_tab(browser, request, name="-phone")
