@@ -20,7 +20,8 @@ from django.utils.translation import ngettext
 
 from cafe_loyalty.core.activity import is_staff_activity
 from cafe_loyalty.core.clients import client_ip
-from cafe_loyalty.core.roles import is_staff_member, user_has_mfa
+from cafe_loyalty.core.permcache import staff_must_set_up_mfa
+from cafe_loyalty.core.roles import is_staff_member
 from members.sessions import session_list
 
 request_log = logging.getLogger("cafe.request")
@@ -64,8 +65,7 @@ class StaffMfaMiddleware:
             settings.CAFE_STAFF_REQUIRE_MFA
             and request.path.startswith(MFA_GUARDED_PREFIXES)
             and request.user.is_authenticated
-            and is_staff_member(request.user)
-            and not user_has_mfa(request.user)
+            and staff_must_set_up_mfa(request.user)
         ):
             messages.warning(request, _("Staff accounts need two-factor authentication. Set it up to continue."))
             return redirect("mfa_activate_totp")

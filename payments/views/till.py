@@ -279,16 +279,16 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
         return render_cart(request, order, error=_say(exc))
     # A new single tender comes back with `order` refreshed already, and the
     # wallet's balance after its charge; a replay or a split (two tenders) not.
-    known_balance = last.wallet_balance
+    known_balance, paid_cart = last.wallet_balance, last.paid_cart
     if rest_kind or last.replayed:
         order.refresh_from_db()
-        known_balance = None
+        known_balance, paid_cart = None, None
     if order.status == Order.Status.PAID:
         request.session.pop(SESSION_ORDER, None)
     notice = ""
     if last.tender.kind == Tender.Kind.CASH and last.tender.change_given:
         notice = _("Give change: %(change)s") % {"change": format_money(last.tender.change_given)}
-    return render_cart(request, order, notice=notice, known_wallet_balance=known_balance)
+    return render_cart(request, order, notice=notice, known_wallet_balance=known_balance, paid_cart=paid_cart)
 
 
 def _say(exc: Problem) -> str:

@@ -3,6 +3,7 @@ order, the cart partial and safe text from the form."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.problems import Problem
+from cafe_loyalty.core.rulecache import RuleCache
 from campaigns.perks import member_perks
 from payments.models import ModifierOption, Order, OrderLine, Store, StoreStaff, Tender
 from payments.recommendations.shown import NOTHING, recommendations_for_member
@@ -19,6 +21,7 @@ from payments.selectors.orders import order_points_preview, points_tender_previe
 from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
 from payments.services import orders as svc
+from payments.services.orders.results import PaidCart
 
 SESSION_ORDER = "pos_order_id"
 
@@ -31,13 +34,32 @@ def typed(request: HttpRequest, name: str, *, limit: int = 200, method: str = "P
 
 
 def till_store(request: HttpRequest) -> Store:
-    role = StoreStaff.objects.filter(user_id=int(request.user.pk or 0)).select_related("store").first()
+    """The signed-in barista's store (the first active store for staff with
+    none). Every till request asks, and who works where changes rarely, so
+    the answer is memoised per process like the rule rows
+    (cafe_loyalty.core.rulecache): a store or staff row saved or deleted in
+    this process forgets it at once, other processes within 5 s. A copy per
+    request: the memo is shared by the process's threads."""
+    user_id = int(request.user.pk or 0)
+    memo = _till_stores.get()
+    store = memo.get(user_id)
+    if store is None:
+        store = memo[user_id] = _till_store_read(user_id)
+    return copy.copy(store)
+
+
+def _till_store_read(user_id: int) -> Store:
+    role = StoreStaff.objects.filter(user_id=user_id).select_related("store").first()
     if role is not None:
         return role.store
     store = Store.objects.filter(is_active=True).first()
     if store is None:
         raise Problem(_("No store is set up yet: a manager adds one in the admin."))
     return store
+
+
+# user id -> the store their till works for.
+_till_stores: RuleCache[dict[int, Store]] = RuleCache(dict, models=(Store, StoreStaff))
 
 
 def current_order(request: HttpRequest, store: Store) -> Order:
@@ -56,7 +78,12 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
 
 
 def cart_context(
-    order: Order, *, error: str = "", notice: str = "", known_wallet_balance: int | None = None
+    order: Order,
+    *,
+    error: str = "",
+    notice: str = "",
+    known_wallet_balance: int | None = None,
+    paid_cart: PaidCart | None = None,
 ) -> dict[str, Any]:
     """The cart partial's context. `wallet_short`: the scanned wallet holds
     less than is due, so the till offers it and the rest in one tap.
@@ -66,15 +93,20 @@ def cart_context(
     `for_you`: the member's usual (one tap adds it) and what they may like,
     beside their name while the order can still take items.
     `known_wallet_balance`: the member's wallet balance, when the caller has
-    it from a charge it just made (saves reading the wallet again)."""
-    tenders = list(Tender.objects.filter(order=order))
+    it from a charge it just made (saves reading the wallet again).
+    `paid_cart`: the lines, coupons and tenders the tender that paid the
+    order read under its lock (saves reading them again)."""
+    tenders = paid_cart.tenders if paid_cart else list(Tender.objects.filter(order=order))
     # Lines are edited (option buttons) only on an open order nothing has paid
     # yet, and the pay buttons (with the pause that disables Wallet) show only
     # while something is due: a paid order's cart reads neither. Lines that
     # cannot be edited show their options as written (`modifiers_label`).
     editable = order.status == Order.Status.OPEN and not tenders
-    lines_query = OrderLine.objects.filter(order=order).select_related("product__category")
-    lines = list(lines_query.prefetch_related(*(["modifiers", "product__modifiers"] if editable else [])))
+    if paid_cart:
+        lines = paid_cart.lines
+    else:
+        lines_query = OrderLine.objects.filter(order=order).select_related("product__category")
+        lines = list(lines_query.prefetch_related(*(["modifiers", "product__modifiers"] if editable else [])))
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
     is_open = order.status == Order.Status.OPEN
@@ -93,7 +125,7 @@ def cart_context(
     return {
         "order": order,
         "lines": lines,
-        "coupons": list(order.coupons.all()),
+        "coupons": paid_cart.coupons if paid_cart else list(order.coupons.all()),
         "tenders": tenders,
         "paid": paid,
         "due": due,
@@ -144,7 +176,15 @@ def _wallet_short(order: Order, due: int, balance: int | None, pause: Any) -> di
 
 
 def render_cart(
-    request: HttpRequest, order: Order, *, error: str = "", notice: str = "", known_wallet_balance: int | None = None
+    request: HttpRequest,
+    order: Order,
+    *,
+    error: str = "",
+    notice: str = "",
+    known_wallet_balance: int | None = None,
+    paid_cart: PaidCart | None = None,
 ) -> HttpResponse:
-    context = cart_context(order, error=error, notice=notice, known_wallet_balance=known_wallet_balance)
+    context = cart_context(
+        order, error=error, notice=notice, known_wallet_balance=known_wallet_balance, paid_cart=paid_cart
+    )
     return render(request, "pos/till.html#cart", context)

@@ -23,12 +23,12 @@ from tests.helpers import pay_from_wallet
 pytestmark = pytest.mark.django_db
 
 CHARTS = ["chart-sales-by-hour", "chart-sales-by-tender", "chart-liability", "chart-activity", "chart-segments"]
-# The session, the user, its MFA and permissions (5); the app list's "can
+# The session, the user and its permissions (4; MFA memoised); the app list's "can
 # add" checks (6) and recent actions (1); attention (2); follow-ups (1 when
 # none wait); today (10); the charts: sales by hour, by tender, wallets held
 # (2), monthly activity (2: which months are summarised, then the months not
 # summarised live; a third reads the summary when there is one), segments (7).
-FRONT_PAGE_QUERIES = 32
+FRONT_PAGE_QUERIES = 31
 
 
 @pytest.fixture

@@ -288,7 +288,7 @@ def test_a_barista_or_a_shift_manager_cannot_open_the_report(
 # (3); points: lots, entries, members, by expiry, per month (5; the points
 # policy is cached); wallets: balances with the bonus split, transfers, per
 # month (3).
-LIABILITY_PAGE_QUERIES = 16
+LIABILITY_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("members", [1, 5])

@@ -222,7 +222,7 @@ def test_the_front_page_links_the_reports(manager_client: Client) -> None:
 # The session, user, MFA and permissions (5); the side bar's "can add" checks
 # (3); the store choices (1); the summarised days (1); periods (2), stores
 # (2), products, categories and weekday × hour (3); totals are the periods' sum.
-SALES_PAGE_QUERIES = 17
+SALES_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize("orders", [1, 6])

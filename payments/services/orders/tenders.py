@@ -30,6 +30,7 @@ from payments.services.claims import claim_take
 from payments.services.ledger import system_postings_last
 from payments.services.orders.cart import order_require_proven_member
 from payments.services.orders.errors import TillError
+from payments.services.orders.results import PaidCart, TenderResult
 from payments.services.orders.settle import order_known_empty, order_lock_for_settling, order_settle_locked
 from payments.services.risk import wallet_refusal_record
 from payments.services.wallet_payments import (
@@ -40,13 +41,6 @@ from payments.services.wallet_payments import (
     payments_expire_due,
     wallet_charge,
 )
-
-
-@dataclass
-class TenderResult:
-    tender: Tender
-    replayed: bool
-    wallet_balance: int | None = None  # after a wallet tender
 
 
 def order_add_tender(
@@ -90,12 +84,16 @@ def order_add_tender(
             order_settle_locked(
                 order=locked, now=now, wallet_balance=charge.wallet_balance if charge else None, settled=settled
             )
+            paid = locked.status == Order.Status.PAID
+            paid_cart = (
+                PaidCart(list(locked.lines.all()), list(locked.coupons.all()), [*held, tender]) if paid else None
+            )
     except WalletError as exc:
         wallet_refusal_record(exc=exc, member=exc.member, terminal=order.terminal)
         raise
     # With what the till shows next (member, tier, store) in the same query.
     order.refresh_from_db(from_queryset=Order.objects.select_related("store", "member__tier"))
-    return TenderResult(tender, False, wallet_balance=charge.wallet_balance if charge else None)
+    return TenderResult(tender, False, wallet_balance=charge.wallet_balance if charge else None, paid_cart=paid_cart)
 
 
 def _amount_due(order: Order, wanted: int | None, tenders: list[Tender]) -> int:
