@@ -143,11 +143,33 @@ def repurchase_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
 # --- Offers ------------------------------------------------------------------------
 
 
-def _offers_rows(report: OffersReport) -> Rows:
+def _filtered_out(query: OffersQuery, template: CouponTemplate | None, promotion: Promotion | None) -> dict[str, str]:
+    """What a section says when the query leaves it out (OffersQuery.shows_*),
+    so that it is not read as "nothing happened": a coupon template's filter
+    keeps no promotions, a promotion's no coupons or campaigns."""
+    said = {"coupons": "", "campaigns": "", "promotions": ""}
+    if not query.shows_coupons and promotion is not None:
+        named = {"name": promotion.name}
+        said["coupons"] = (
+            _("Coupon templates are not part of this view: it is filtered to the promotion “%(name)s”.") % named
+        )
+        said["campaigns"] = (
+            _("Campaigns are not part of this view: it is filtered to the promotion “%(name)s”.") % named
+        )
+    if not query.shows_promotions and template is not None:
+        said["promotions"] = _(
+            "Points promotions are not part of this view: it is filtered to the coupon template “%(name)s”."
+        ) % {"name": template.name}
+    return said
+
+
+def _offers_rows(report: OffersReport, filtered_out: dict[str, str]) -> Rows:
     query = report.query
     yield [_("Offers"), query.start, query.end]
     yield []
     yield [_("Coupon template"), _("Issued"), _("Redeemed"), _("Redemption rate"), in_currency(_("Discount cost"))]
+    if filtered_out["coupons"]:
+        yield [filtered_out["coupons"]]
     for row in report.coupons:
         yield [row.name, row.issued, row.redeemed, _share(row.redemption_rate), _money(row.discount)]
     yield []
@@ -164,6 +186,8 @@ def _offers_rows(report: OffersReport) -> Rows:
         _("Incremental visits"),
         in_currency(_("Cost per incremental visit")),
     ]
+    if filtered_out["campaigns"]:
+        yield [filtered_out["campaigns"]]
     for c in report.campaigns:
         extra = c.incremental_visits
         yield [
@@ -181,6 +205,8 @@ def _offers_rows(report: OffersReport) -> Rows:
         ]
     yield []
     yield [_("Promotion"), _("Orders"), _("Extra points"), in_currency(_("Cost"))]
+    if filtered_out["promotions"]:
+        yield [filtered_out["promotions"]]
     for p in report.promotions:
         yield [p.name, p.orders, p.points, _money(p.cost)]
 
@@ -197,11 +223,13 @@ def offers_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> H
         promotion_id=promotion.pk if promotion else None,
     )
     report = offers_report(query=query)
+    filtered_out = _filtered_out(query, template, promotion)
     if request.GET.get("format") == "csv":
-        return csv_download(_csv_name("offers", query.start, query.end), _offers_rows(report))
+        return csv_download(_csv_name("offers", query.start, query.end), _offers_rows(report, filtered_out))
     context = {
         **_context(model_admin, request, _("Offers"), form),
         "report": report,
+        "filtered_out": filtered_out,
         "cost_chart": charts.offers_cost_chart(report),
         "redemption_chart": charts.redemption_chart(report),
     }

@@ -4,7 +4,7 @@ partial for htmx requests, so the page never reloads; the full page otherwise.""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from payments.exceptions import PaymentCodeInvalid
 from payments.models import Order, OrderLine, Product, Tender
 from payments.permissions import pos_required
 from payments.recommendations.shown import recommendations_for_member
-from payments.selectors.menu import product_till_price, till_menu
+from payments.selectors.menu import options_marked_sold_out, product_till_price, till_menu
 from payments.selectors.shifts import shift_current
 from payments.services import orders as svc
 from payments.services.codes import hash_payment_code, looks_like_payment_code
@@ -76,7 +76,8 @@ def search(request: HttpRequest) -> HttpResponse:
         Product.objects.filter(is_active=True)
         .exclude(unavailable_at=store)
         .select_related("category")
-        .prefetch_related("modifiers")
+        # Marked sold out: the tile's price is that of the options a tap adds.
+        .prefetch_related(Prefetch("modifiers", queryset=options_marked_sold_out(store_id=store.pk)))
     )
     if q:
         products = products.filter(Q(sku__icontains=q) | _named_in_any_language(q))
@@ -139,7 +140,10 @@ def line_quantity(request: HttpRequest, line_id: int) -> HttpResponse:
 @require_POST
 def line_modifiers(request: HttpRequest, line_id: int) -> HttpResponse:
     line = get_object_or_404(
-        OrderLine.objects.select_related("order", "product"), pk=line_id, order__store=till_store(request)
+        # The store names itself in a sold-out refusal.
+        OrderLine.objects.select_related("order__store", "product"),
+        pk=line_id,
+        order__store=till_store(request),
     )
     toggle = request.POST.get("toggle", "")
     if toggle.isdigit():

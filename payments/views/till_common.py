@@ -7,6 +7,7 @@ import copy
 import uuid
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from cafe_loyalty.core.rulecache import RuleCache
 from campaigns.perks import member_perks
 from payments.models import ModifierOption, Order, OrderLine, Store, StoreStaff, Tender
 from payments.recommendations.shown import NOTHING, recommendations_for_member
+from payments.selectors.menu import options_marked_sold_out
 from payments.selectors.orders import order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
@@ -106,7 +108,9 @@ def cart_context(
         lines = paid_cart.lines
     else:
         lines_query = OrderLine.objects.filter(order=order).select_related("product__category")
-        lines = list(lines_query.prefetch_related(*(["modifiers", "product__modifiers"] if editable else [])))
+        # Each option marked sold out at this store (its button is disabled).
+        options = Prefetch("product__modifiers", queryset=options_marked_sold_out(store_id=order.store_id))
+        lines = list(lines_query.prefetch_related("modifiers", options) if editable else lines_query)
     paid = sum(t.amount for t in tenders if t.status == Tender.Status.SETTLED)
     pending = [t for t in tenders if t.status == Tender.Status.PENDING]
     is_open = order.status == Order.Status.OPEN

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 from cafe_loyalty.core.money import format_money
 from payments.models import ModifierOption, Product
 from payments.permissions import pos_required
-from payments.selectors.menu import till_menu
+from payments.selectors.menu import options_as_added, till_menu
 from payments.selectors.shifts import shift_current
 from payments.views.till_common import option_group_rank, till_store
 
@@ -92,7 +92,8 @@ def menu(request: HttpRequest) -> HttpResponse:
     product at its price with its default options (what a tap adds), and its
     option groups as the online till shows them (size first), each option
     with its price, so the offline cart prices a Large oat latte as the
-    online till does. Also the open shift (the queued sales name it) and a
+    online till does, and whether it is sold out here (a tap skips a sold-out
+    default, as online; see options_as_added). Also the open shift (the queued sales name it) and a
     CSRF token for sending them. Three queries, like the till page."""
     store = till_store(request)
     categories, _quick = till_menu(store=store)
@@ -111,7 +112,7 @@ def menu(request: HttpRequest) -> HttpResponse:
                         "price": product.till_price,  # type: ignore[attr-defined]
                         "price_label": format_money(product.till_price),  # type: ignore[attr-defined]
                         "base_price": product.price,
-                        "modifiers": [m.pk for m in product.modifiers.all() if m.is_default],
+                        "modifiers": [m.pk for m in options_as_added(product.modifiers.all())],
                         "groups": _option_groups(product),
                     }
                     for product in category.products.all()
@@ -143,6 +144,8 @@ def _option_groups(product: Product) -> list[dict[str, Any]]:
                     "price": option.price,
                     "price_label": format_money(option.price) if option.price else "",
                     "default": option.is_default,
+                    # As when the menu was kept: the offline cart disables it.
+                    "sold_out": option.sold_out_here,  # type: ignore[attr-defined]
                 }
                 for option in options
             ],

@@ -44,8 +44,9 @@
     // As the online till's tap (payments/views/till.py, _modifiers_after_tap):
     // the tapped option becomes its group's choice; tapped again, an option of
     // a group with no default (extras) comes off, while size and milk always
-    // keep one choice.
+    // keep one choice. A sold-out option (as the menu was kept) is not taken.
     function toggle(line, group, option) {
+      if (option.sold_out) return;
       var ids = group.options.map(function (o) { return o.id; });
       var kept = line.modifiers.filter(function (id) { return ids.indexOf(id) === -1; });
       var hasDefault = group.options.some(function (o) { return o.default; });
@@ -80,10 +81,15 @@
           var el = button(option.name, "", "offline-mod-" + index + "-" + option.id, function () { toggle(line, group, option); });
           el.className = "pos-mod";
           el.setAttribute("aria-pressed", String(line.modifiers.indexOf(option.id) !== -1));
-          if (option.price) {
+          // Sold out when the menu was kept: disabled and marked, as the online till shows it.
+          if (option.sold_out) {
+            el.disabled = true;
+            el.dataset.soldOut = "";
+          }
+          if (option.sold_out || option.price) {
             var price = document.createElement("span");
             price.className = "pos-mod-price";
-            price.textContent = "+" + option.price_label;
+            price.textContent = option.sold_out ? t("sold-out") : "+" + option.price_label;
             el.append(" ", price);
           }
           row.appendChild(el);

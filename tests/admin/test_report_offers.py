@@ -223,6 +223,41 @@ def test_the_csv_has_each_table(manager_client: Client, world: World) -> None:
     assert ["Double Tuesday", "2", "30", "15.00"] in rows
 
 
+def test_a_filter_says_which_sections_it_leaves_out_instead_of_none(manager_client: Client, world: World) -> None:
+    """Filtered to one coupon template, the promotions section does not say
+    "No promotion gave points" (promotions gave 30 points in June): it says
+    the filter leaves it out; filtered to one promotion, likewise the coupons
+    and campaigns. The CSV says the same under each table's header."""
+    page = manager_client.get(URL, filters(template=str(world.latte.pk))).content.decode()
+    assert "No promotion gave points" not in page and 'data-testid="offers-promotions"' not in page
+    promotions = page.split('data-testid="offers-promotions-filtered"')[1].split("</p>")[0]
+    assert "filtered to the coupon template “Free latte”" in promotions
+    assert 'data-testid="offers-coupons"' in page and 'data-testid="offers-campaigns"' in page
+    assert "-filtered" not in page.replace("offers-promotions-filtered", "")
+
+    page = manager_client.get(URL, filters(promotion=str(world.bonus.pk))).content.decode()
+    for section in ("coupons", "campaigns"):
+        note = page.split(f'data-testid="offers-{section}-filtered"')[1].split("</p>")[0]
+        assert "filtered to the promotion “+5 app bonus”" in note, section
+        assert f'data-testid="offers-{section}"' not in page
+    assert "No coupons issued" not in page and "No campaign entered anyone" not in page
+    assert 'data-testid="chart-offers-redemption"' not in page  # a rate of coupons, and none are in view
+    assert "+5 app bonus" in page.split('data-testid="offers-promotions"')[1]
+
+    both = manager_client.get(URL, filters(template=str(world.latte.pk), promotion=str(world.double.pk)))
+    assert "-filtered" not in both.content.decode()  # each section keeps its own offer
+
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                manager_client.get(URL, filters(template=str(world.latte.pk), format="csv")).content.decode("utf-8")[1:]
+            )
+        )
+    )
+    header = rows.index(["Promotion", "Orders", "Extra points", "Cost (TWD)"])
+    assert "filtered to the coupon template “Free latte”" in rows[header + 1][0]
+
+
 def test_the_lists_of_coupon_templates_and_promotions_link_to_their_offers(
     manager_client: Client, world: World
 ) -> None:

@@ -128,6 +128,9 @@ def test_a_manager_filters_each_report_reads_its_chart_and_downloads_the_csv(
     page.wait_for_url(f"**template={template.pk}**")
     assert page.locator("#id_template").input_value() == str(template.pk)
     assert page.get_by_test_id("offers-coupons").locator("tbody th").all_text_contents() == [template.name]
+    # Promotions are not part of a coupon template's view: it says so, not "no promotion gave points".
+    assert template.name in page.get_by_test_id("offers-promotions-filtered").text_content()
+    assert page.get_by_test_id("offers-promotions").count() == 0
     walk.step("offers report for one coupon template")
 
     page.goto(live_server.url + "/admin/")
@@ -159,6 +162,15 @@ def test_a_manager_filters_each_report_reads_its_chart_and_downloads_the_csv(
     assert chart.locator("svg[role=img] path.whisker").count() == 2  # both groups, each with its 95 % range
     assert chart.locator("details.chart-data tbody td").first.text_content() == "100.0%"
     walk.step("recommendations report")
+    # On a phone the wide table scrolls sideways in its own box (in English it is wider than the
+    # phone; Chinese headers wrap to fit): the page keeps the phone's width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    if language == "en":
+        wide = page.get_by_test_id("recommendation-results-scroll")
+        assert wide.evaluate("(box) => box.scrollWidth > box.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    walk.step("recommendations report on a phone")
+    page.set_viewport_size({"width": 1440, "height": 900})
     assert len(download_csv(page).splitlines()) >= 6
 
     page.goto(live_server.url + reverse("admin:campaigns_campaign_changelist"))

@@ -21,10 +21,11 @@ from django.utils.translation import gettext
 
 from members.models import Member
 from payments.management.commands.load_menu_demo import load_menu_demo
-from payments.models import Account, OfflineCertificate, OfflineSale, Order, Store, StoreStaff
+from payments.models import Account, ModifierOption, OfflineCertificate, OfflineSale, Order, Store, StoreStaff
 from payments.selectors.ledger import ledger_problems
 from payments.selectors.shifts import z_report
 from payments.selectors.wallet import wallet_balance
+from payments.services.ahead import modifier_sold_out_set
 from payments.services.offline.keys import b64url, b64url_decode
 from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
@@ -359,9 +360,12 @@ def test_offline_the_barista_picks_options_and_splits_a_sale_between_an_offline_
     """A Large oat latte and a flat white offline, as the online till would
     ring them up: option buttons with the default chosen, each option's price
     added; then a code that may pay NT$200 of NT$310 pays its part and cash the
-    rest, in one sale the server records at the same prices."""
+    rest, in one sale the server records at the same prices. Soy milk, sold
+    out at the store when the menu was kept, is shown so and cannot be chosen."""
     store, shift = till
     phone = member_phone(phone_for)
+    soy = ModifierOption.objects.get(group="Milk", name="Soy milk")
+    modifier_sold_out_set(option=soy, store=store, sold_out=True)
     page.set_viewport_size({"width": 1280, "height": 800})
     till_sign_in(page, live_server.url, barista_user.email)
     till_worker_ready(page)
@@ -374,7 +378,12 @@ def test_offline_the_barista_picks_options_and_splits_a_sale_between_an_offline_
     assert size.get_by_role("button", name="Medium").get_attribute("aria-pressed") == "true"  # the default
     assert size.get_by_role("button", name="Large").inner_text() == "Large +NT$30"
     size.get_by_role("button", name="Large").click()
-    latte.get_by_test_id("offline-mod-milk").get_by_role("button", name="Oat milk").click()
+    milk = latte.get_by_test_id("offline-mod-milk")
+    assert milk.get_by_role("button", name="Soy milk").inner_text() == "Soy milk Sold out"
+    assert milk.get_by_role("button", name="Soy milk").is_disabled()
+    milk.get_by_role("button", name="Soy milk").dispatch_event("click")  # even if a click got through
+    assert milk.get_by_role("button", name="Soy milk").get_attribute("aria-pressed") == "false"
+    milk.get_by_role("button", name="Oat milk").click()
     extra = latte.get_by_test_id("offline-mod-extras").get_by_role("button", name="Extra shot")
     extra.click()
     assert page.get_by_test_id("offline-total").inner_text() == "NT$185"  # 120 + 30 + 15 + 20

@@ -12,9 +12,12 @@ from django.test import Client
 
 from payments.management.commands.load_menu_demo import load_menu_demo
 from payments.models import Account, ModifierOption, Order, Store, StoreStaff
+from payments.services.ahead import modifier_sold_out_set
 from payments.services.codes import payment_code_issue
 from payments.services.top_ups import wallet_top_up
+from tests.browser.axe import axe_violations, describe
 from tests.conftest import MemberFactory
+from tests.offline.browser import shot
 from tests.pos.test_browser_till import till_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,9 +46,15 @@ def test_modifier_buttons_keep_the_keyboard_focus_and_a_tap_returns_it_to_the_sc
     page: Any, live_server: Any, barista_user: Any
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
-    at_the_till(page, live_server, barista_user)
+    store = at_the_till(page, live_server, barista_user)
+    soy = ModifierOption.objects.get(group="Milk", name="Soy milk")
+    modifier_sold_out_set(option=soy, store=store, sold_out=True)
     till_answers(page, "/add/", page.get_by_test_id("product-latte").click)
     line = Order.objects.get().lines.get()
+    # Sold out at this store: marked and disabled, so neither a tap nor Tab reaches it.
+    sold_out = page.get_by_test_id("mod-milk").get_by_role("button", name="Soy milk")
+    assert sold_out.inner_text() == "Soy milk Sold out" and sold_out.is_disabled()
+    shot(page, "till-sold-out-option-1280")
     large = ModifierOption.objects.get(group="Size", name="Large")
     oat = ModifierOption.objects.get(group="Milk", name="Oat milk")
     sizes = page.get_by_test_id("mod-size")
@@ -62,6 +71,10 @@ def test_modifier_buttons_keep_the_keyboard_focus_and_a_tap_returns_it_to_the_sc
     till_answers(page, "/modifiers/", sizes.get_by_role("button", name="Small").click)
     assert focused_id(page) == "scan"
     assert page.get_by_test_id("till-total").inner_text() == "NT$135"
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "till-sold-out-option-390")
+    violations = axe_violations(page)
+    assert not violations, describe("/pos/ with a sold-out option", violations)
 
 
 def test_a_short_wallet_and_the_rest_by_card_are_one_tap(page: Any, live_server: Any, barista_user: Any) -> None:

@@ -5,7 +5,17 @@ show any refusal; the API answers each with its own status and code."""
 
 from __future__ import annotations
 
-from payments.services.orders.errors import TillError
+from payments.services.orders.errors import ItemSoldOut, TillError
+
+__all__ = [
+    "ItemSoldOut",
+    "ModifierInvalid",
+    "OrderAheadPaused",
+    "OrderNotCancellable",
+    "OrderStatusInvalid",
+    "PickupInvalid",
+    "StoreClosed",
+]
 
 
 class StoreClosed(TillError):
@@ -14,10 +24,6 @@ class StoreClosed(TillError):
 
 class OrderAheadPaused(TillError):
     status, code, title = 409, "order_ahead_paused", "The store has paused order ahead"
-
-
-class ItemSoldOut(TillError):
-    status, code, title = 409, "item_sold_out", "An item or option is sold out at this store"
 
 
 class OrderNotCancellable(TillError):

@@ -128,14 +128,14 @@ def ahead_order_place(
 
 def _check_lines(store: Store, lines: list[AheadLine]) -> list[list[int]]:
     """Each line's options (chosen, plus each other group's default), after
-    refusing what cannot be ordered."""
+    refusing what cannot be ordered. A sold-out option is the cart's to
+    refuse (order_add_product, in _build), as at the till."""
     sold_products = set(store.unavailable_products.values_list("pk", flat=True))
     # Read now, not from the caller's objects: a product taken off the menu a
     # moment ago is refused.
     active = set(
         Product.objects.filter(pk__in=[line.product.pk for line in lines], is_active=True).values_list("pk", flat=True)
     )
-    sold_options = set(store.unavailable_modifiers.values_list("pk", flat=True))
     chosen_ids = []
     for line in lines:
         product = line.product
@@ -159,12 +159,6 @@ def _check_lines(store: Store, lines: list[AheadLine]) -> list[list[int]]:
         for option in allowed.values():
             if option.is_default and option.group not in chosen:
                 chosen[option.group] = option
-        for option in chosen.values():
-            if option.pk in sold_options:
-                raise ItemSoldOut(
-                    _("%(option)s is sold out at %(store)s; choose another %(group)s.")
-                    % {"option": option.name, "store": store.name, "group": option.group}
-                )
         chosen_ids.append([option.pk for option in chosen.values()])
     return chosen_ids
 

@@ -27,8 +27,9 @@ from payments.models import (
     Tender,
 )
 from payments.selectors.codes import payment_code_by_hash, payment_code_check_live
+from payments.selectors.menu import options_as_added, options_marked_sold_out
 from payments.selectors.orders import order_lines_for_quote, quote_lines
-from payments.services.orders.errors import TillError
+from payments.services.orders.errors import ItemSoldOut, TillError
 from payments.services.risk import wallet_refusal_record
 
 # --- Cart ---------------------------------------------------------------------------
@@ -45,17 +46,23 @@ def _editable(order: Order) -> None:
 
 
 def order_add_product(*, order: Order, product: Product, modifier_ids: list[int] | None = None) -> OrderLine:
+    """A line of `product` with the options chosen, or (None) the options a
+    tap adds (options_as_added). Refuses an option sold out at the order's
+    store (item_sold_out): every channel that builds a cart (the till, the
+    usual, order ahead) comes through here or order_line_set_modifiers. The
+    offline till's sync does not: a sale made offline stands as rung up."""
     _editable(order)
     if not product.is_active or product.unavailable_at.filter(pk=order.store_id).exists():
         raise TillError(_("%(product)s is not available today.") % {"product": product.name})
-    allowed = {m.pk: m for m in product.modifiers.all()}
+    allowed = _options_here(order, product)
     if modifier_ids is None:
-        chosen = [m for m in allowed.values() if m.is_default]
+        chosen = options_as_added(allowed.values())
     else:
         chosen = [allowed[i] for i in modifier_ids if i in allowed]
     groups = [m.group for m in chosen]
     if len(groups) != len(set(groups)) and any(g.lower() in {"size", "milk"} for g in groups):
         raise TillError(_("Choose one size and one milk."))
+    _refuse_sold_out(order, chosen)
     line = OrderLine.objects.create(
         order=order,
         product=product,
@@ -68,19 +75,39 @@ def order_add_product(*, order: Order, product: Product, modifier_ids: list[int]
 
 
 def order_line_set_modifiers(*, line: OrderLine, modifier_ids: list[int]) -> OrderLine:
+    """The line's options become these (one per group; the last wins).
+    Refuses an option sold out at the order's store, one already on the
+    line too: the drink cannot be made so, and the barista picks another."""
     _editable(line.order)
-    allowed = {m.pk: m for m in line.product.modifiers.all()}
+    allowed = _options_here(line.order, line.product)
     chosen_by_group: dict[str, ModifierOption] = {}
     for i in modifier_ids:
         if i in allowed:
             chosen_by_group[allowed[i].group] = allowed[i]  # one choice per group; the last wins
     chosen = list(chosen_by_group.values())
+    _refuse_sold_out(line.order, chosen)
     line.modifiers.set(chosen)
     line.unit_price = line.product.price + sum(m.price for m in chosen)
     line.modifiers_label = ", ".join(m.name for m in chosen if not m.is_default or m.price)
     line.save(update_fields=["unit_price", "modifiers_label"])
     order_recalculate(order=line.order)
     return line
+
+
+def _options_here(order: Order, product: Product) -> dict[int, ModifierOption]:
+    """The product's options by id, each marked sold out or not at the
+    order's store; read now (one query), so a toggle a moment ago counts."""
+    options = options_marked_sold_out(store_id=order.store_id).filter(products=product)
+    return {option.pk: option for option in options.order_by("group", "position", "name")}
+
+
+def _refuse_sold_out(order: Order, chosen: list[ModifierOption]) -> None:
+    for option in chosen:
+        if option.sold_out_here:  # type: ignore[attr-defined]
+            raise ItemSoldOut(
+                _("%(option)s is sold out at %(store)s; choose another %(group)s.")
+                % {"option": option.name, "store": order.store.name, "group": option.group}
+            )
 
 
 def order_line_set_quantity(*, line: OrderLine, quantity: int) -> None:
