@@ -1,0 +1,222 @@
+"""Days between visits, for the repurchase report (issue #17): the facts it
+counts by, worked out once (`visit_facts`) — from visits for days that are
+not summarised (always today), and by the nightly `visit_gaps_summarise`,
+which runs the same expressions, into VisitGap for closed days, then counted
+per day into VisitGapCount, which the report reads.
+
+The facts of a visit, in the member's whole history and in their visits to
+that store: `gap`, the days since the visit before it (0 the same day, none
+for a first ever), and `next`, the days to the next later day (none while
+there is none). A visit's gap never changes unless a visit is dated before it
+later (an offline sale synced late); its `next` changes when the member comes
+back, so each night's run also rewrites the rows of the last
+max(RETURN_WINDOWS) days of the members who came (a later return counts in
+no window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cafe_loyalty.core.bulk import upsert_rows
+from cafe_loyalty.core.clock import LocalDayNumber, day_number
+from members.models import Member, Visit, VisitGap, VisitGapCount, VisitGapDay
+
+# The repurchase report's windows ("came back within N days"): VisitGapCount
+# keeps, for each visit, the shortest of them its next later day falls in.
+RETURN_WINDOWS = (30, 60, 90)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day), timezone.get_default_timezone())
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days, (first, last) each, in order."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def on_days(days: Iterable[date]) -> Q:
+    """Visits (timestamps `at`) on any of `days`: one range a run of days."""
+    q = Q(pk__in=[])
+    for first, last in day_runs(days):
+        q |= Q(at__gte=_day_start(first), at__lt=_day_start(last + timedelta(days=1)))
+    return q
+
+
+def on_day_numbers(days: Iterable[date]) -> Q:
+    """Summary rows (day numbers `day`) of any of `days`: one range a run of days."""
+    q = Q(pk__in=[])
+    for first, last in day_runs(days):
+        q |= Q(day__gte=day_number(first), day__lte=day_number(last))
+    return q
+
+
+def _neighbour(*, in_store: bool, later: bool) -> Subquery:
+    """The day number of the visit before this one (or of the next visit on a
+    later day) in the member's history, or their visits to this store: one
+    probe of Visit's (member, at) index."""
+    visits = Visit.objects.filter(member=OuterRef("member"))
+    if in_store:
+        visits = visits.filter(store_slug=OuterRef("store_slug"))
+    day = LocalDayNumber("at")
+    if later:
+        after = visits.filter(at__gt=OuterRef("at")).annotate(d=day).filter(d__gt=OuterRef("day"))
+        return Subquery(after.order_by("at").values("d")[:1])
+    # Two visits at the same moment: the one made first counts as before.
+    before = visits.filter(at__lte=OuterRef("at")).filter(Q(at__lt=OuterRef("at")) | Q(pk__lt=OuterRef("pk")))
+    return Subquery(before.order_by("-at", "-pk").values(d=day)[:1])
+
+
+def visit_facts(visits: QuerySet[Visit], *, whole: bool = True, in_store: bool = True) -> QuerySet[Any]:
+    """`visits` with `day` and the facts above (`gap`, `next` in the whole
+    history; `store_gap`, `store_next` in the store's), the one home of the rules."""
+    facts: dict[str, Any] = {}
+    for wanted, prefix, store in ((whole, "", False), (in_store, "store_", True)):
+        if wanted:
+            facts[f"{prefix}gap"] = F("day") - _neighbour(in_store=store, later=False)
+            facts[f"{prefix}next"] = _neighbour(in_store=store, later=True) - F("day")
+    return visits.annotate(day=LocalDayNumber("at")).annotate(**facts)
+
+
+def back_within(gap: str, next_day: str) -> Case:
+    """The shortest window the next later day falls in; none for a repeat
+    visit the same day (never a member's first in a period, so never asked)."""
+    windows = [When(**{f"{next_day}__lte": n}, then=Value(n)) for n in RETURN_WINDOWS]
+    return Case(When(**{gap: 0}, then=Value(None)), *windows, default=Value(None), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    days: frozenset[date]  # the days of a period read from the summary
+    tiers_at: datetime | None  # VisitGap's tiers are members' tiers as of then
+
+
+def gap_summary(*, start: date, end: date, today: date) -> GapSummary:
+    """The days from `start` to `end` the nightly job wrote (never today or
+    later), and when its newest run started. One query."""
+    newest = VisitGapDay.objects.order_by("-summarised_at").values("summarised_at")[:1]
+    rows = list(
+        VisitGapDay.objects.filter(day__gte=start, day__lte=end, day__lt=today)
+        .annotate(newest=Subquery(newest))
+        .values_list("day", "newest")
+    )
+    return GapSummary(days=frozenset(day for day, _newest in rows), tiers_at=rows[0][1] if rows else None)
+
+
+def last_summarised_at() -> datetime | None:
+    """When the newest run started: VisitGap's tiers are members' tiers then."""
+    return VisitGapDay.objects.aggregate(last=Max("summarised_at"))["last"]
+
+
+# --- The nightly summary -------------------------------------------------------------
+
+
+def visit_gaps_summarise(*, days: Iterable[date], started: datetime | None = None) -> int:
+    """(Re)writes each closed day of `days` whole, and every summarised day a
+    visit synced late since the last run is dated on; keeps earlier rows of
+    the members who came on them, and the tiers of members whose tier
+    changed since the last run, up to date; returns how many days were
+    written. One transaction. Idempotent."""
+    started = started or timezone.now()
+    today = timezone.localdate(started, timezone.get_default_timezone())
+    newest = Visit.objects.aggregate(last=Max("pk"))["last"] or 0
+    with transaction.atomic():
+        chosen = {day for day in days if day < today} | _late_days(today)
+        if not chosen:
+            return 0
+        previous_run = last_summarised_at()
+        numbers = sorted(day_number(day) for day in chosen)
+        VisitGap.objects.filter(day__in=numbers).delete()
+        for day in sorted(chosen):  # a day at a time: a backfill's rows never all in memory
+            _write(Visit.objects.filter(on_days([day])))
+        # The same members' rows of the days before: these visits may be their next.
+        came = Visit.objects.filter(on_days(chosen)).values("member")
+        earlier = VisitGap.objects.filter(
+            member__in=came, day__gte=numbers[0] - max(RETURN_WINDOWS), day__lte=numbers[-1]
+        ).exclude(day__in=numbers)
+        touched = set(numbers) | set(earlier.values_list("day", flat=True).distinct())
+        _write(Visit.objects.filter(pk__in=earlier.values("visit")))
+        if previous_run is not None:
+            touched |= _follow_tiers(since=previous_run)
+        _count(touched)
+        upsert_rows(
+            VisitGapDay._meta.db_table,
+            ["day", "summarised_at", "last_visit"],
+            ((day, started, newest) for day in sorted(chosen)),
+            conflict=["day"],
+        )
+    return len(chosen)
+
+
+def _late_days(today: date) -> set[date]:
+    """Summarised days that visits recorded since the last run are dated on."""
+    seen = VisitGapDay.objects.aggregate(last=Max("last_visit"))["last"]
+    if seen is None:
+        return set()
+    late = Visit.objects.filter(pk__gt=seen, at__lt=_day_start(today))
+    days = late.annotate(d=TruncDate("at", tzinfo=timezone.get_default_timezone())).values_list("d", flat=True)
+    found = set(days.distinct().order_by())
+    return found & set(VisitGapDay.objects.filter(day__in=found).values_list("day", flat=True))
+
+
+def _write(visits: QuerySet[Visit]) -> None:
+    columns = ["visit_id", "member_id", "day", "store_slug", "tier_id", "gap", "next", "store_gap", "store_next"]
+    rows = visit_facts(visits.order_by()).values_list(
+        "pk", "member_id", "day", "store_slug", "member__tier_id", "gap", "next", "store_gap", "store_next"
+    )
+    # A list: PostgreSQL's COPY takes the connection, so nothing may be read while it runs.
+    upsert_rows(VisitGap._meta.db_table, columns, list(rows), conflict=["visit_id"])
+
+
+def _follow_tiers(*, since: datetime) -> set[int]:
+    """Members whose tier changed since `since`: their rows take the tier now.
+    Returns the days whose counts change."""
+    moved = VisitGap.objects.filter(member__tier_since__gte=since).exclude(
+        Q(tier=F("member__tier")) | Q(tier__isnull=True, member__tier__isnull=True)
+    )
+    days = set(moved.values_list("day", flat=True).distinct().order_by())
+    if days:
+        tier_now = Member.objects.filter(pk=OuterRef("member")).values("tier")[:1]
+        VisitGap.objects.filter(member__tier_since__gte=since).update(tier=Subquery(tier_now))
+    return days
+
+
+def _count(days: set[int]) -> None:
+    """Rewrites the counts of `days` from their VisitGap rows, in the database."""
+    VisitGapCount.objects.filter(day__in=days).delete()
+    table = connection.ops.quote_name(VisitGapCount._meta.db_table)
+    for in_store, prefix in ((False, ""), (True, "store_")):
+        counted = (
+            VisitGap.objects.filter(day__in=days)
+            .annotate(
+                slug=F("store_slug") if in_store else Value(""),
+                g=F(f"{prefix}gap"),
+                b=back_within(f"{prefix}gap", f"{prefix}next"),
+            )
+            .values("day", "slug", "tier", "g", "b")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        sql, params = counted.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Only the ORM's own SQL and names are formatted in (hence noqa: S608).
+            cursor.execute(
+                f"INSERT INTO {table} (day, in_store, store_slug, tier_id, gap, back_within, visits) "  # noqa: S608
+                f"SELECT x.day, %s, x.slug, x.tier, x.g, x.b, x.n FROM ({sql}) x",
+                [in_store, *params],
+            )
