@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -93,11 +93,19 @@ def visit_facts(visits: QuerySet[Visit], *, whole: bool = True, in_store: bool =
     return visits.annotate(day=LocalDayNumber("at")).annotate(**facts)
 
 
-def back_within(gap: str, next_day: str) -> Case:
-    """The shortest window the next later day falls in; none for a repeat
-    visit the same day (never a member's first in a period, so never asked)."""
-    windows = [When(**{f"{next_day}__lte": n}, then=Value(n)) for n in RETURN_WINDOWS]
-    return Case(When(**{gap: 0}, then=Value(None)), *windows, default=Value(None), output_field=IntegerField())
+def counted_facts(sql: str, keys: tuple[str, ...] = ("k",)) -> str:
+    """SQL counting the rows of `sql` (columns `keys`, day, g: the gap, nx:
+    the days to the next later day, n: what a row counts) by the keys, day,
+    gap and `b`: the shortest window the next later day falls in — none for a
+    repeat visit the same day (never a member's first in a period, so never
+    asked). The one home of that rule, for the summary and the live part
+    alike; over a subquery, so each visit's probes run once."""
+    windows = " ".join(f"WHEN x.nx <= {n:d} THEN {n:d}" for n in RETURN_WINDOWS)
+    back = f"CASE WHEN x.g = 0 THEN NULL {windows} ELSE NULL END"
+    columns = ", ".join(f"x.{key}" for key in keys)
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 4))
+    # Only names and integers are formatted in besides the ORM's own SQL (hence noqa: S608).
+    return f"SELECT {columns}, x.day, x.g, {back} AS b, SUM(x.n) AS n FROM ({sql}) x GROUP BY {groups}"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -201,22 +209,17 @@ def _count(days: set[int]) -> None:
     VisitGapCount.objects.filter(day__in=days).delete()
     table = connection.ops.quote_name(VisitGapCount._meta.db_table)
     for in_store, prefix in ((False, ""), (True, "store_")):
-        counted = (
-            VisitGap.objects.filter(day__in=days)
-            .annotate(
-                slug=F("store_slug") if in_store else Value(""),
-                g=F(f"{prefix}gap"),
-                b=back_within(f"{prefix}gap", f"{prefix}next"),
-            )
-            .values("day", "slug", "tier", "g", "b")
-            .annotate(n=Count("pk"))
-            .order_by()
+        rows = VisitGap.objects.filter(day__in=days).annotate(
+            k=F("store_slug") if in_store else Value(""),
+            t=F("tier"),
+            g=F(f"{prefix}gap"),
+            nx=F(f"{prefix}next"),
+            n=Value(1),
         )
-        sql, params = counted.query.sql_with_params()
+        sql, params = rows.values("k", "t", "day", "g", "nx", "n").query.sql_with_params()
         with connection.cursor() as cursor:
-            # Only the ORM's own SQL and names are formatted in (hence noqa: S608).
             cursor.execute(
                 f"INSERT INTO {table} (day, in_store, store_slug, tier_id, gap, back_within, visits) "  # noqa: S608
-                f"SELECT x.day, %s, x.slug, x.tier, x.g, x.b, x.n FROM ({sql}) x",
+                f"SELECT c.day, %s, c.k, c.t, c.g, c.b, c.n FROM ({counted_facts(sql, ('k', 't'))}) c",
                 [in_store, *params],
             )

@@ -33,11 +33,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 
 from cafe_loyalty.core.clock import day_number
 from members.models import Visit, VisitGap, VisitGapCount
-from members.visit_gaps import RETURN_WINDOWS, GapSummary, back_within, on_day_numbers, on_days, visit_facts
+from members.visit_gaps import RETURN_WINDOWS, GapSummary, counted_facts, on_day_numbers, on_days, visit_facts
 
 
 @dataclass
@@ -48,32 +48,50 @@ class VisitReturns:
     gap_counts: dict[int, int] = field(default_factory=dict)  # days between visits → visits
 
 
-def _part(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    """One part of the union, its columns in the union's order whatever order the ORM chose."""
+def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     sql, params = queryset.query.sql_with_params()
-    return f"SELECT p.k, p.day, p.g, p.b, p.n FROM ({sql}) p", list(params)  # noqa: S608
+    return sql, list(params)
 
 
-def _summarised(summary: GapSummary, *, in_store: bool, store_slug: str | None, by_store: bool) -> list[QuerySet[Any]]:
-    """The counts of the summarised days, and for the tiers the corrections
-    for members whose tier changed since the summary's run (their rows out of
-    the tier they were counted in, into their tier now)."""
+def _parts(
+    summary: GapSummary, open_days: list[date], *, in_store: bool, store_slug: str | None, by_store: bool
+) -> list[tuple[str, list[Any]]]:
+    """The union's parts, each with columns k (the group), day, g (the gap),
+    b (back within) and n (visits): the counts of the summarised days; for
+    the tiers, the corrections for members whose tier changed since the
+    summary's run (their rows out of the tier they were counted in, into
+    their tier now); and the open days' visits."""
     prefix = "store_" if in_store else ""
-    counts = VisitGapCount.objects.filter(on_day_numbers(summary.days), in_store=in_store)
-    if store_slug is not None:
-        counts = counts.filter(store_slug=store_slug)
-    key = F("store_slug") if by_store else F("tier")
-    parts: list[QuerySet[Any]] = [counts.annotate(k=key, g=F("gap"), b=F("back_within"), n=F("visits")).order_by()]
-    if by_store or summary.tiers_at is None:
-        return parts
-    moved = VisitGap.objects.filter(on_day_numbers(summary.days), member__tier_since__gte=summary.tiers_at).exclude(
-        Q(tier=F("member__tier")) | Q(tier__isnull=True, member__tier__isnull=True)
-    )
-    if store_slug is not None:
-        moved = moved.filter(store_slug=store_slug)
-    facts = {"g": F(f"{prefix}gap"), "b": back_within(f"{prefix}gap", f"{prefix}next")}
-    parts.append(moved.annotate(k=F("tier"), **facts, n=Value(-1)).order_by())
-    parts.append(moved.annotate(k=F("member__tier"), **facts, n=Value(1)).order_by())
+    parts: list[tuple[str, list[Any]]] = []
+    facts: list[QuerySet[Any]] = []  # per visit: k, day, g, nx (days to the next later day), n
+    if summary.days:
+        counts = VisitGapCount.objects.filter(on_day_numbers(summary.days), in_store=in_store)
+        if store_slug is not None:
+            counts = counts.filter(store_slug=store_slug)
+        counts = counts.annotate(k=F("store_slug") if by_store else F("tier"), g=F("gap"), b=F("back_within"))
+        sql, params = _sql(counts.annotate(n=F("visits")).values("k", "day", "g", "b", "n"))
+        # Only the ORM's own SQL is formatted in (hence noqa: S608), here and below.
+        parts.append((f"SELECT p.k, p.day, p.g, p.b, p.n FROM ({sql}) p", params))  # noqa: S608
+        if not by_store and summary.tiers_at is not None:
+            moved = VisitGap.objects.filter(
+                on_day_numbers(summary.days), member__tier_since__gte=summary.tiers_at
+            ).exclude(Q(tier=F("member__tier")) | Q(tier__isnull=True, member__tier__isnull=True))
+            if store_slug is not None:
+                moved = moved.filter(store_slug=store_slug)
+            moved = moved.annotate(g=F(f"{prefix}gap"), nx=F(f"{prefix}next"))
+            facts.append(moved.annotate(k=F("tier"), n=Value(-1)).values("k", "day", "g", "nx", "n"))
+            facts.append(moved.annotate(k=F("member__tier"), n=Value(1)).values("k", "day", "g", "nx", "n"))
+    if open_days:
+        visits = Visit.objects.filter(on_days(open_days))
+        if store_slug is not None:
+            visits = visits.filter(store_slug=store_slug)
+        live = visit_facts(visits, whole=not in_store, in_store=in_store).annotate(
+            k=F("store_slug") if by_store else F("member__tier"), g=F(f"{prefix}gap"), nx=F(f"{prefix}next")
+        )
+        facts.append(live.annotate(n=Value(1)).values("k", "day", "g", "nx", "n"))
+    for queryset in facts:
+        sql, params = _sql(queryset)
+        parts.append((counted_facts(sql), params))
     return parts
 
 
@@ -84,45 +102,29 @@ def visit_returns(
     its figures; only groups with a member in the period. `summary`: which
     of the period's days to read from the nightly summary (gap_summary)."""
     in_store = by_store or store_slug is not None
-    prefix = "store_" if in_store else ""
-    parts = _summarised(summary, in_store=in_store, store_slug=store_slug, by_store=by_store) if summary.days else []
     open_days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     open_days = [day for day in open_days if day not in summary.days]
-    if open_days:
-        visits = Visit.objects.filter(on_days(open_days))
-        if store_slug is not None:
-            visits = visits.filter(store_slug=store_slug)
-        live = (
-            visit_facts(visits, whole=not in_store, in_store=in_store)
-            .annotate(
-                k=F("store_slug") if by_store else F("member__tier"),
-                g=F(f"{prefix}gap"),
-                b=back_within(f"{prefix}gap", f"{prefix}next"),
-            )
-            .values("k", "day", "g", "b")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        parts.append(live)
+    parts = _parts(summary, open_days, in_store=in_store, store_slug=store_slug, by_store=by_store)
     if not parts:
         return {}
-    compiled = [_part(part) for part in parts]
-    union = " UNION ALL ".join(sql for sql, _params in compiled)
-    params = [param for _sql, part_params in compiled for param in part_params]
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    params = [param for _sql, part_params in parts for param in part_params]
     first_day, today_number = day_number(start), day_number(today)
-    first = f"(g IS NULL OR g > day - {first_day:d})"  # the member's first visit in the period
     window_sums = "".join(
-        f", SUM(CASE WHEN {first} AND day + {n:d} < {today_number:d} THEN n ELSE 0 END)"
-        f", SUM(CASE WHEN {first} AND day + {n:d} < {today_number:d} AND b <= {n:d} THEN n ELSE 0 END)"
+        f", SUM(CASE WHEN day + {n:d} < {today_number:d} THEN n ELSE 0 END)"
+        f", SUM(CASE WHEN day + {n:d} < {today_number:d} AND b <= {n:d} THEN n ELSE 0 END)"
         for n in RETURN_WINDOWS
     )
-    # A CTE for the column names: SQLite takes no column list on a subquery.
-    # Only the ORM's own SQL and integers are formatted in (hence noqa: S608).
+    zeros = ", 0" * (1 + 2 * len(RETURN_WINDOWS))
+    # The gaps by length; then each member's first visit in the period (the
+    # one whose visit before is before it, or none) and its windows. A CTE
+    # for the column names: SQLite takes no column list on a subquery. Only
+    # the ORM's own SQL and integers are formatted in (hence noqa: S608).
     sql = f"""
         WITH u (k, day, g, b, n) AS ({union})
-        SELECT k, g, SUM(n), SUM(CASE WHEN {first} THEN n ELSE 0 END){window_sums}
-        FROM u
-        GROUP BY k, g
+        SELECT k, g, SUM(n){zeros} FROM u WHERE g IS NOT NULL GROUP BY k, g
+        UNION ALL
+        SELECT k, NULL, 0, SUM(n){window_sums} FROM u WHERE g IS NULL OR g > day - {first_day:d} GROUP BY k
     """  # noqa: S608
     figures: defaultdict[Any, VisitReturns] = defaultdict(VisitReturns)
     postgresql = connection.vendor == "postgresql"
