@@ -16,6 +16,7 @@ no window).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -115,15 +116,29 @@ class GapSummary:
 
 
 def gap_summary(*, start: date, end: date, today: date) -> GapSummary:
-    """The days from `start` to `end` the nightly job wrote (never today or
-    later), and when its newest run started. One query."""
+    """The days from `start` to `end` to read from the summary, and when the
+    newest run started. One query. A summarised day is read from the summary
+    only if every closed day in the longest window after it is summarised
+    too: a member's next visit on a day never summarised never updated the
+    day they came before (a night the job did not run; today's visits come
+    too late for any window that is over)."""
     newest = VisitGapDay.objects.order_by("-summarised_at").values("summarised_at")[:1]
+    reach = min(end + timedelta(days=max(RETURN_WINDOWS)), today - timedelta(days=1))
     rows = list(
-        VisitGapDay.objects.filter(day__gte=start, day__lte=end, day__lt=today)
+        VisitGapDay.objects.filter(day__gte=start, day__lte=reach)
         .annotate(newest=Subquery(newest))
         .values_list("day", "newest")
     )
-    return GapSummary(days=frozenset(day for day, _newest in rows), tiers_at=rows[0][1] if rows else None)
+    written = {day for day, _newest in rows}
+    holes = [start + timedelta(days=i) for i in range((reach - start).days + 1)]
+    holes = [day for day in holes if day not in written]  # in order
+
+    def before_a_hole(day: date) -> bool:
+        after = bisect_right(holes, day)
+        return after < len(holes) and holes[after] <= day + timedelta(days=max(RETURN_WINDOWS))
+
+    days = frozenset(day for day in written if day <= end and not before_a_hole(day))
+    return GapSummary(days=days, tiers_at=rows[0][1] if rows else None)
 
 
 def last_summarised_at() -> datetime | None:
@@ -144,7 +159,7 @@ def visit_gaps_summarise(*, days: Iterable[date], started: datetime | None = Non
     today = timezone.localdate(started, timezone.get_default_timezone())
     newest = Visit.objects.aggregate(last=Max("pk"))["last"] or 0
     with transaction.atomic():
-        chosen = {day for day in days if day < today} | _late_days(today)
+        chosen = {day for day in days if day < today} | _late_days(today) | _missed_days(today)
         if not chosen:
             return 0
         previous_run = last_summarised_at()
@@ -180,6 +195,14 @@ def _late_days(today: date) -> set[date]:
     days = late.annotate(d=TruncDate("at", tzinfo=timezone.get_default_timezone())).values_list("d", flat=True)
     found = set(days.distinct().order_by())
     return found & set(VisitGapDay.objects.filter(day__in=found).values_list("day", flat=True))
+
+
+def _missed_days(today: date) -> set[date]:
+    """The closed days after the newest summarised one: nights the job did not run."""
+    newest = VisitGapDay.objects.aggregate(last=Max("day"))["last"]
+    if newest is None:
+        return set()
+    return {newest + timedelta(days=i) for i in range(1, (today - newest).days)}
 
 
 def _write(visits: QuerySet[Visit]) -> None:

@@ -94,21 +94,34 @@ def test_any_summarised_days_read_as_from_visits_on_postgresql(make_member: Any)
 
 
 def test_nightly_runs_day_by_day_keep_returns_right(make_member: Any) -> None:
-    """Each night writes yesterday before the member's next visit exists: the
-    run that writes the next visit's day updates the day they were counted from."""
+    """Visits arrive day by day and each night writes yesterday, before the
+    member's next visit exists: the run that writes the next visit's day
+    updates the day they were counted from. One night the job does not run:
+    until the next run the days before it are read from visits, then the
+    next run writes the missed day too."""
     members = [make_member(f"N{i}") for i in range(3)]
     Store.objects.create(name="Xinyi", slug="xinyi")
-    visits = {0: (1, 20, 95), 1: (1, 2, 2, 70), 2: (5, 40)}  # days after 2030-06-01
     day0 = date(2030, 6, 1)
-    for i, days in visits.items():
+    offsets = {0: (1, 20, 95), 1: (1, 2, 2, 70), 2: (5, 40)}  # member → days after 2030-06-01
+    visits_on: dict[int, list[tuple[int, int]]] = {}
+    for i, days in offsets.items():
         for j, offset in enumerate(days):
+            visits_on.setdefault(offset, []).append((i, j))
+    skipped = 21  # the night that would write day 20, N0's return
+    for offset in range((TODAY - day0).days + 1):
+        night = _local(day0 + timedelta(days=offset), 60)
+        if offset == skipped + 1:
+            assert not VisitGapDay.objects.filter(day=day0 + timedelta(days=20)).exists()
+            assert _reports(night) == _from_visits_alone(night)
+        if offset and offset != skipped:
+            visit_gaps_summarise(days=[day0 + timedelta(days=offset - 1)], started=night)
+        for i, j in visits_on.get(offset, []):  # the day's visits, after the night's run
             at = _local(day0 + timedelta(days=offset), 600 + j)
             Visit.objects.create(member=members[i], at=at, reference=f"n{i}-{j}", store_slug="xinyi")
-    live = _reports()
-    for offset in range(1, (TODAY - day0).days + 1):  # night after night, each writing yesterday
-        night = _local(day0 + timedelta(days=offset), 60)
-        visit_gaps_summarise(days=[day0 + timedelta(days=offset - 1)], started=night)
-    assert _reports() == live
+    visit_gaps_summarise(days=[TODAY - timedelta(days=1)], started=NOW)
+
+    assert VisitGapDay.objects.filter(day=day0 + timedelta(days=20)).exists()  # caught up
+    assert _reports() == _from_visits_alone()
     june = repurchase_report(query=RepurchaseQuery(start=START, end=END), now=NOW).total
     # N0 back after 19 days, N1 after 1 day, N2 after 35: within 30 days 2 of 3, within 60 all three.
     assert [(c.counted, c.returned) for c in june.came_back] == [(3, 2), (3, 3), (3, 3)]
