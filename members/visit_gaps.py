@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -78,19 +78,27 @@ def _neighbour(*, in_store: bool, later: bool) -> Subquery:
     if later:
         after = visits.filter(at__gt=OuterRef("at")).annotate(d=day).filter(d__gt=OuterRef("day"))
         return Subquery(after.order_by("at").values("d")[:1])
-    # Two visits at the same moment: the one made first counts as before.
+    # Two visits at the same moment: the one made first counts as before. Any
+    # of the latest candidates has the same day, so the index's order suffices.
     before = visits.filter(at__lte=OuterRef("at")).filter(Q(at__lt=OuterRef("at")) | Q(pk__lt=OuterRef("pk")))
-    return Subquery(before.order_by("-at", "-pk").values(d=day)[:1])
+    return Subquery(before.order_by("-at").values(d=day)[:1])
 
 
-def visit_facts(visits: QuerySet[Visit], *, whole: bool = True, in_store: bool = True) -> QuerySet[Any]:
+def visit_facts(
+    visits: QuerySet[Visit], *, whole: bool = True, in_store: bool = True, today: date | None = None
+) -> QuerySet[Any]:
     """`visits` with `day` and the facts above (`gap`, `next` in the whole
-    history; `store_gap`, `store_next` in the store's), the one home of the rules."""
+    history; `store_gap`, `store_next` in the store's), the one home of the
+    rules. With `today`, visits from today on have no `next` (no window
+    from today is over: not worth a probe each)."""
     facts: dict[str, Any] = {}
     for wanted, prefix, store in ((whole, "", False), (in_store, "store_", True)):
         if wanted:
             facts[f"{prefix}gap"] = F("day") - _neighbour(in_store=store, later=False)
-            facts[f"{prefix}next"] = _neighbour(in_store=store, later=True) - F("day")
+            later: Any = _neighbour(in_store=store, later=True) - F("day")
+            if today is not None:
+                later = Case(When(at__lt=_day_start(today), then=later), default=None, output_field=IntegerField())
+            facts[f"{prefix}next"] = later
     return visits.annotate(day=LocalDayNumber("at")).annotate(**facts)
 
 

@@ -54,7 +54,13 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
 
 
 def _parts(
-    summary: GapSummary, open_days: list[date], *, in_store: bool, store_slug: str | None, by_store: bool
+    summary: GapSummary,
+    open_days: list[date],
+    *,
+    today: date,
+    in_store: bool,
+    store_slug: str | None,
+    by_store: bool,
 ) -> list[tuple[str, list[Any]]]:
     """The union's parts, each with columns k (the group), day, g (the gap),
     b (back within) and n (visits): the counts of the summarised days; for
@@ -85,7 +91,7 @@ def _parts(
         visits = Visit.objects.filter(on_days(open_days))
         if store_slug is not None:
             visits = visits.filter(store_slug=store_slug)
-        live = visit_facts(visits, whole=not in_store, in_store=in_store).annotate(
+        live = visit_facts(visits, whole=not in_store, in_store=in_store, today=today).annotate(
             k=F("store_slug") if by_store else F("member__tier"), g=F(f"{prefix}gap"), nx=F(f"{prefix}next")
         )
         facts.append(live.annotate(n=Value(1)).values("k", "day", "g", "nx", "n"))
@@ -104,7 +110,7 @@ def visit_returns(
     in_store = by_store or store_slug is not None
     open_days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     open_days = [day for day in open_days if day not in summary.days]
-    parts = _parts(summary, open_days, in_store=in_store, store_slug=store_slug, by_store=by_store)
+    parts = _parts(summary, open_days, today=today, in_store=in_store, store_slug=store_slug, by_store=by_store)
     if not parts:
         return {}
     union = " UNION ALL ".join(sql for sql, _params in parts)
