@@ -8,18 +8,20 @@ store's visits count for each store, as if it were chosen) — each group gets:
 
 - members: those with a visit in the period; their first visit in it is
   where they are counted from;
-- for each window of N days whose last day is before `today`: how many were
-  counted and how many came back, on a later day, at most N days after that
-  first visit;
+- for each of RETURN_WINDOWS, N days, whose last day is before `today`: how
+  many were counted and how many came back, on a later day, at most N days
+  after that first visit;
 - gaps: for each visit in the period, the days since the member's visit
   before it (however long ago), counted by length; a first-ever visit has none.
 
-One statement: a window pass over the visits from the period's start to the
-longest window after its end (the visit before each visit; none marks a
-history's first), the last visit before the period one index probe per
-member (or member and store), and both counts grouped in the database, so no
-visit is read into Python (180 days at 100,000 members are about 780,000
-visits; still about 2 s a grouping there, see README "Insight at scale").
+Every visit's facts (members.visit_gaps: the days since the visit before,
+the shortest window its next later day falls in) come from the nightly
+summary's counts for summarised days and from visits for the rest (today,
+days never summarised), in one statement a grouping: a member's first
+visit in the period is the one whose visit before is before the period, so
+the counts of both parts add up, and no visit is read into Python. Members
+whose tier changed since the last run have their summarised visits moved to
+their tier now.
 """
 
 from __future__ import annotations
@@ -27,17 +29,15 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lag
-from django.utils import timezone
+from django.db.models import F, Q, QuerySet, Value
 
-from cafe_loyalty.core.clock import LocalDayNumber, day_number
-from members.models import Visit
+from cafe_loyalty.core.clock import day_number
+from members.models import Visit, VisitGap, VisitGapCount
+from members.visit_gaps import RETURN_WINDOWS, GapSummary, counted_facts, on_day_numbers, on_days, visit_facts
 
 
 @dataclass
@@ -48,80 +48,105 @@ class VisitReturns:
     gap_counts: dict[int, int] = field(default_factory=dict)  # days between visits → visits
 
 
-def _bound(day: date) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day), timezone.get_default_timezone())
-
-
 def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     sql, params = queryset.query.sql_with_params()
     return sql, list(params)
 
 
+def _parts(
+    summary: GapSummary,
+    open_days: list[date],
+    *,
+    today: date,
+    in_store: bool,
+    store_slug: str | None,
+    by_store: bool,
+) -> list[tuple[str, list[Any]]]:
+    """The union's parts, each with columns k (the group), day, g (the gap),
+    b (back within) and n (visits): the counts of the summarised days; for
+    the tiers, the corrections for members whose tier changed since the
+    summary's run (their rows out of the tier they were counted in, into
+    their tier now); and the open days' visits."""
+    prefix = "store_" if in_store else ""
+    parts: list[tuple[str, list[Any]]] = []
+    facts: list[QuerySet[Any]] = []  # per visit: k, day, g, nx (days to the next later day), n
+    if summary.days:
+        counts = VisitGapCount.objects.filter(on_day_numbers(summary.days), in_store=in_store)
+        if store_slug is not None:
+            counts = counts.filter(store_slug=store_slug)
+        counts = counts.annotate(k=F("store_slug") if by_store else F("tier"), g=F("gap"), b=F("back_within"))
+        sql, params = _sql(counts.annotate(n=F("visits")).values("k", "day", "g", "b", "n"))
+        # Only the ORM's own SQL is formatted in (hence noqa: S608), here and below.
+        parts.append((f"SELECT p.k, p.day, p.g, p.b, p.n FROM ({sql}) p", params))  # noqa: S608
+        if not by_store and summary.tiers_at is not None:
+            moved = VisitGap.objects.filter(
+                on_day_numbers(summary.days), member__tier_since__gte=summary.tiers_at
+            ).exclude(Q(tier=F("member__tier")) | Q(tier__isnull=True, member__tier__isnull=True))
+            if store_slug is not None:
+                moved = moved.filter(store_slug=store_slug)
+            moved = moved.annotate(g=F(f"{prefix}gap"), nx=F(f"{prefix}next"))
+            facts.append(moved.annotate(k=F("tier"), n=Value(-1)).values("k", "day", "g", "nx", "n"))
+            facts.append(moved.annotate(k=F("member__tier"), n=Value(1)).values("k", "day", "g", "nx", "n"))
+    if open_days:
+        visits = Visit.objects.filter(on_days(open_days))
+        if store_slug is not None:
+            visits = visits.filter(store_slug=store_slug)
+        live = visit_facts(visits, whole=not in_store, in_store=in_store, today=today).annotate(
+            k=F("store_slug") if by_store else F("member__tier"), g=F(f"{prefix}gap"), nx=F(f"{prefix}next")
+        )
+        facts.append(live.annotate(n=Value(1)).values("k", "day", "g", "nx", "n"))
+    for queryset in facts:
+        sql, params = _sql(queryset)
+        parts.append((counted_facts(sql), params))
+    return parts
+
+
 def visit_returns(
-    *, start: date, end: date, today: date, windows: tuple[int, ...], store_slug: str | None, by_store: bool
+    *, start: date, end: date, today: date, store_slug: str | None, by_store: bool, summary: GapSummary
 ) -> dict[Any, VisitReturns]:
     """Group key (a store's slug with `by_store`, else a tier's pk or None) →
-    its figures; only groups with a member in the period."""
-    scope = Q(store_slug=store_slug) if store_slug is not None else Q()
-    since, after = _bound(start), _bound(end) + timedelta(days=1)
-    day = LocalDayNumber("at")
-    # By store, each member's visits to each store are a history of their own.
-    partition = [F("member_id"), F("store_slug")] if by_store else [F("member_id")]
-
-    # Each visit from the period's start to the longest window after its end,
-    # with the day of the visit before it in its member's history (none for the
-    # history's first: one window function, each day worked out twice at most).
-    visits = (
-        Visit.objects.filter(scope, at__gte=since, at__lt=after + timedelta(days=max(windows)))
-        .order_by()
-        .annotate(day=day, previous=Window(Lag("day"), partition_by=partition, order_by=F("at").asc()))
-        .values_list("member_id", "store_slug" if by_store else "member__tier_id", "day", "previous")
-    )
-    # For a history's first visit, the day of the visit before the period: one
-    # probe of Visit's (member, at) index, only then (COALESCE stops early).
-    earlier = Visit.objects.filter(scope, member_id=RawSQL("w.m", ()), at__lt=since)
-    if by_store:
-        earlier = earlier.filter(store_slug=RawSQL("w.k", ()))
-    visits_sql, visits_params = _sql(visits)
-    before_sql, before_params = _sql(earlier.order_by("-at").values(day=LocalDayNumber("at"))[:1])
-    end_number, today_number = day_number(end), day_number(today)
-    member = f"previous IS NULL AND day <= {end_number:d}"  # the history's first visit is in the period
+    its figures; only groups with a member in the period. `summary`: which
+    of the period's days to read from the nightly summary (gap_summary)."""
+    in_store = by_store or store_slug is not None
+    open_days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    open_days = [day for day in open_days if day not in summary.days]
+    parts = _parts(summary, open_days, today=today, in_store=in_store, store_slug=store_slug, by_store=by_store)
+    if not parts:
+        return {}
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    params = [param for _sql, part_params in parts for param in part_params]
+    first_day, today_number = day_number(start), day_number(today)
     window_sums = "".join(
-        f", SUM(CASE WHEN {member} AND day + {n:d} < {today_number:d} THEN 1 ELSE 0 END)"
-        f", SUM(CASE WHEN {member} AND day + {n:d} < {today_number:d} AND next - day <= {n:d} THEN 1 ELSE 0 END)"
-        for n in windows
+        f", SUM(CASE WHEN day + {n:d} < {today_number:d} THEN n ELSE 0 END)"
+        f", SUM(CASE WHEN day + {n:d} < {today_number:d} AND b <= {n:d} THEN n ELSE 0 END)"
+        for n in RETURN_WINDOWS
     )
-    # `next`, the history's next day after its first: the least day later than
-    # the visit before it. A member's tier is one: no sort by it.
-    histories = "m, k" if by_store else "m"
-    # A CTE for the column names: SQLite takes no column list on a subquery.
-    # Only the ORM's own SQL and integers are formatted in (hence noqa: S608).
+    zeros = ", 0" * (1 + 2 * len(RETURN_WINDOWS))
+    # The gaps by length; then each member's first visit in the period (the
+    # one whose visit before is before it, or none) and its windows. A CTE
+    # for the column names: SQLite takes no column list on a subquery. Only
+    # the ORM's own SQL and integers are formatted in (hence noqa: S608).
     sql = f"""
-        WITH w (m, k, day, previous) AS ({visits_sql})
-        SELECT k, gap, COUNT(gap), SUM(CASE WHEN {member} THEN 1 ELSE 0 END){window_sums}
-        FROM (
-            SELECT k, day, previous,
-                   MIN(CASE WHEN day > previous THEN day END) OVER (PARTITION BY {histories}) AS next,
-                   CASE WHEN day <= {end_number:d} THEN day - COALESCE(previous, ({before_sql})) END AS gap
-            FROM w
-        ) x
-        GROUP BY k, gap
+        WITH u (k, day, g, b, n) AS ({union})
+        SELECT k, g, SUM(n){zeros} FROM u WHERE g IS NOT NULL GROUP BY k, g
+        UNION ALL
+        SELECT k, NULL, 0, SUM(n){window_sums} FROM u WHERE g IS NULL OR g > day - {first_day:d} GROUP BY k
     """  # noqa: S608
     figures: defaultdict[Any, VisitReturns] = defaultdict(VisitReturns)
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic() if postgresql else nullcontext(), connection.cursor() as cursor:
         if postgresql:
-            # The planner's cost of the probe (as if run for every visit) passes
-            # the JIT thresholds: compiling took ~0.45 s a statement at 100,000
-            # members, more than it saved. Only for this transaction.
+            # The planner's cost of the live part's probes (as if run for
+            # every visit) passes the JIT thresholds: compiling took ~0.45 s
+            # a statement at 100,000 members, more than it saved.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*visits_params, *before_params])
+        cursor.execute(sql, params)
         for group_id, gap, count, members, *sums in cursor.fetchall():
             row = figures[group_id]
             row.members += int(members)
-            for i, n in enumerate(windows):
+            for i, n in enumerate(RETURN_WINDOWS):
                 row.counted[n] = row.counted.get(n, 0) + int(sums[2 * i])
                 row.returned[n] = row.returned.get(n, 0) + int(sums[2 * i + 1])
-            if gap is not None:
+            if gap is not None and count:
                 row.gap_counts[int(gap)] = int(count)
-    return {group_id: row for group_id, row in figures.items() if row.members}
+    return {group_id: row for group_id, row in figures.items() if row.members or row.gap_counts}

@@ -63,6 +63,9 @@ class Member(models.Model):
             # (till and till, or till and portal sign-up) cannot both win.
             models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="member_email_unique"),
         ]
+        # The few members whose tier changed since last night's summary: the
+        # repurchase report moves their summarised visits to their tier now.
+        indexes = [models.Index(fields=["tier_since"], name="member_tier_since")]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.card_number})"
@@ -390,5 +393,8 @@ class Visit(models.Model):
 # The reports' nightly summaries live beside this module; imported here so the app registers them.
 from members.models.points_summary import PointsMonth as PointsMonth  # noqa: E402
 from members.models.points_summary import PointsSummaryMonth as PointsSummaryMonth  # noqa: E402
+from members.models.visit_gaps import VisitGap as VisitGap  # noqa: E402
+from members.models.visit_gaps import VisitGapCount as VisitGapCount  # noqa: E402
+from members.models.visit_gaps import VisitGapDay as VisitGapDay  # noqa: E402
 from members.models.visit_summary import MemberMonth as MemberMonth  # noqa: E402
 from members.models.visit_summary import VisitSummaryMonth as VisitSummaryMonth  # noqa: E402

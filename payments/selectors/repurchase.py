@@ -17,7 +17,8 @@ Days are the programme's calendar days (TIME_ZONE); a visit is one paid order
 
 The counting is done in the database (members.visit_returns): two
 statements, one for the totals and tiers, one by store; no visit is read into
-Python.
+Python. Closed days come from the nightly summary (members.visit_gaps,
+written by `summarise_sales`), the rest (today) from visits.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Tier
+from members.visit_gaps import RETURN_WINDOWS, gap_summary
 from members.visit_returns import VisitReturns, visit_returns
 from payments.models import Store
 
-WINDOWS = (30, 60, 90)
+WINDOWS = RETURN_WINDOWS
 # Histogram of days between visits: (first day, last day or None for "and more").
 BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 6), (7, 13), (14, 29), (30, 59), (60, 89), (90, None))
 
@@ -119,15 +121,15 @@ def _frequency(name: str, figures: VisitReturns | None) -> Frequency:
 
 
 def repurchase_report(*, query: RepurchaseQuery, now: datetime | None = None) -> RepurchaseReport:
-    """The whole report for one store (or all) and the period's members. Four queries."""
+    """The whole report for one store (or all) and the period's members. Five queries."""
     today = timezone.localdate(now or timezone.now(), timezone.get_default_timezone())
     counting = partial(
         visit_returns,
         start=query.start,
         end=query.end,
         today=today,
-        windows=WINDOWS,
         store_slug=query.store.slug if query.store else None,
+        summary=gap_summary(start=query.start, end=query.end, today=today),
     )
     tiers, stores = counting(by_store=False), counting(by_store=True)
     store_names = dict(Store.objects.filter(slug__in=list(stores)).values_list("slug", "name"))

@@ -176,9 +176,9 @@ def test_a_barista_cannot_open_the_report(client: Client, barista_user: Any) -> 
 
 
 # The session, user, MFA and permissions (5); the side bar's "can add" checks
-# (3); the store choices (1); visits, visits before the period, store names,
-# tiers (4).
-REPURCHASE_PAGE_QUERIES = 12
+# (3); the store choices (1); the summarised days, the tiers' and the stores'
+# counts, store names, tiers (5).
+REPURCHASE_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("members", [1, 5])

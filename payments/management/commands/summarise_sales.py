@@ -1,7 +1,9 @@
 """`manage.py summarise_sales`: the nightly job that writes the sales report's
 summary (yesterday, and past days changed by refunds or late orders since the
-last run), the retention report's (members.visit_months: last month) and
-the liability report's (members.points_months: last month);
+last run), the retention report's (members.visit_months: last month),
+the liability report's (members.points_months: last month) and the
+repurchase report's (members.visit_gaps: the same days, and days of visits
+synced late);
 `--since 2025-01-01` (and `--until`) rewrites a span, for the first run or
 after a menu's categories were reorganised. Idempotent."""
 
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from members.points_months import points_months_summarise
+from members.visit_gaps import visit_gaps_summarise
 from members.visit_months import last_month, visit_months_summarise
 from payments.services.sales_summary import sales_days_to_summarise, sales_summarise
 
@@ -42,3 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Summarised {count} month(s) of visits")
         count = points_months_summarise(months=months, started=started)
         self.stdout.write(f"Summarised {count} month(s) of points")
+        # The days between visits for the repurchase report: the sales days
+        # (yesterday, a backfill's span) and days that visits synced late are on.
+        count = visit_gaps_summarise(days=days, started=started)
+        self.stdout.write(f"Summarised {count} day(s) of visit gaps")
