@@ -36,6 +36,10 @@ def main() -> int:
     with pg_cluster(durable=True) as url:
         scale = insight.run(url)
     print(f"# generated {scale['counts']} in {scale['generate_s']:.0f} s")
+    print(
+        f"# summarise_sales: backfill of {insight.SUMMARY_DAYS} days {scale['summary_backfill_s']:.0f} s,"
+        f" then one night {scale['summary_nightly_s']:.1f} s"
+    )
     for job, seconds in scale["jobs"].items():
         print(f"# {job}: {'not present (skipped)' if seconds is None else f'{seconds:.1f} s'}")
     for page, ms in scale["reports"].items():
