@@ -205,7 +205,7 @@ def _answer_claim(pk: int, status: int, body: Any, now: Any) -> bool:
     sql = _ANSWER_SQL
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         sql = sql[sql.index(" UPDATE") :].replace(" FROM quick", "")  # the same UPDATE, durable
-    params = [status, json.dumps(body), connection.ops.adapt_datetimefield_value(now), pk]
+    params: list[Any] = [status, json.dumps(body), connection.ops.adapt_datetimefield_value(now), pk]
     with connection.cursor() as cursor:
         cursor.execute(sql.format(table=IdempotencyRecord._meta.db_table), params)
         return cursor.rowcount > 0

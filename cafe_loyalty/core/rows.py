@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 _inserts: dict[tuple[type[Model], str, bool], tuple[str, list[Field[Any, Any]]]] = {}
 _updates: dict[tuple[type[Model], tuple[str, ...], bool], tuple[str, list[Field[Any, Any]]]] = {}
@@ -79,15 +79,22 @@ def _update_sql(model: type[Model], names: tuple[str, ...], add: bool, alias: st
     found = _updates.get((model, names, add))
     if found is None:
         meta = model._meta
-        fields = [meta.get_field(name) for name in names]
+        fields = [_concrete(model, name) for name in names]
         quote = connections[alias].ops.quote_name
         if add:
-            sets = ", ".join(f"{quote(f.column)} = {quote(f.column)} + %s" for f in fields)  # type: ignore[union-attr]
+            sets = ", ".join(f"{quote(f.column)} = {quote(f.column)} + %s" for f in fields)
         else:
-            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
         sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
-        found = _updates[(model, names, add)] = (sql, fields)  # type: ignore[assignment]
+        found = _updates[(model, names, add)] = (sql, fields)
     return found
+
+
+def _concrete(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.concrete:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def _run_update(model: type[Model], pk: Any, names: tuple[str, ...], values: list[Any], *, add: bool) -> int:
@@ -102,9 +109,9 @@ def _run_update(model: type[Model], pk: Any, names: tuple[str, ...], values: lis
 
 def row_save(obj: Model, fields: tuple[str, ...]) -> int:
     """`obj.save(update_fields=fields)`: write those fields of a saved row."""
-    meta = obj._meta
-    values = [getattr(obj, meta.get_field(name).attname) for name in fields]  # a foreign key's id, not its row
-    return _run_update(type(obj), obj.pk, fields, values, add=False)
+    model = type(obj)
+    values = [getattr(obj, _concrete(model, name).attname) for name in fields]  # a foreign key's id, not its row
+    return _run_update(model, obj.pk, fields, values, add=False)
 
 
 def row_add(model: type[Model], pk: Any, **amounts: int) -> int:
@@ -206,7 +213,8 @@ def raw_first(model: type[Model], sql: str, params: list[Any]) -> Any:
                     continue
                 col = field.get_col(model._meta.db_table)
                 names.append(field.attname)
-                converting.append((i, col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
+                converters = field.get_db_converters(connection)  # type: ignore[attr-defined]
+                converting.append((i, col, connection.ops.get_db_converters(col) + converters))
             # Model.from_db takes the values in the model's field order.
             order = {field.attname: i for i, field in enumerate(model._meta.concrete_fields)}
             pairs = sorted(zip(names, converting, strict=True), key=lambda pair: order[pair[0]])

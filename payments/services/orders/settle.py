@@ -48,7 +48,7 @@ def order_known_empty(order: Order) -> None:
     # Evaluated empty querysets, as prefetch_related leaves them (an
     # unevaluated none() still compiles a query each time it is read).
     lines, coupons = OrderLine.objects.none(), OrderCoupon.objects.none()
-    lines._result_cache, coupons._result_cache = [], []  # type: ignore[attr-defined]
+    lines._result_cache, coupons._result_cache = [], []
     lines._prefetch_done = coupons._prefetch_done = True  # type: ignore[attr-defined]
     order._prefetched_objects_cache = {"lines": lines, "coupons": coupons}  # type: ignore[attr-defined]
 
