@@ -16,6 +16,12 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cafe_loyalty.settings")
     django.setup()
+    key, codes = prepare(int(sys.argv[1]), int(sys.argv[2]))
+    print(json.dumps({"key": key, "codes": codes}))
+
+
+def prepare(members_count: int, codes_per_member: int) -> tuple[str, list[str]]:
+    """The store, terminal, members and codes; returns the terminal's key and the codes."""
     from django.utils import timezone
 
     from members.services import member_create
@@ -24,7 +30,6 @@ def main() -> None:
     from payments.services.terminals import terminal_create
     from payments.services.top_ups import wallet_top_up
 
-    members_count, codes_per_member = int(sys.argv[1]), int(sys.argv[2])
     ProgrammeSettings.objects.update_or_create(
         pk=1,
         defaults={
@@ -60,7 +65,7 @@ def main() -> None:
                 )
             )
     PaymentCode.objects.bulk_create(rows, batch_size=2_000)
-    print(json.dumps({"key": key, "codes": codes}))
+    return key, codes
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ def loyalty_on_paid_order(
 def promotion_awards_record(*, member: Member, reference: str, at: datetime, points: dict[int, int]) -> None:
     """What each promotion added to the order, for the offers report (inside
     the order's transaction; a retried order writes nothing twice)."""
+    if not points:
+        return
     PromotionAward.objects.bulk_create(
         [
             PromotionAward(promotion_id=pk, member=member, reference=reference, points=extra, awarded_at=at)

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
+from cafe_loyalty.core.rows import rows_insert
 from members.models import Consent, Member, Notice, PointsPolicy
 from members.notice_texts import (
     NoticeData,
@@ -143,7 +144,7 @@ def notices_batched() -> Iterator[None]:
         pending: list[Notice] = _notice_batch.pending
     finally:
         _notice_batch.pending = None
-    written = Notice.objects.bulk_create(pending)
+    written = rows_insert(pending)
     _remember_consents([notice.member for notice in written if _email_purpose(notice)])
     for notice in written:
         _email_if_consented(notice)

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cafe_loyalty.core.rows import row_add, row_create
 from members.exceptions import InsufficientPoints
 from members.models import Member, PointsEntry, PointsLot, PointsPolicy, PointsRefundStep, PointsShortfall
 from members.notices import member_language, notice_number, notice_send, notice_text
@@ -83,7 +84,8 @@ def _consume_fifo(member: Member, points: int, now: datetime) -> int:
 
 
 def _add_lot(member: Member, points: int, *, source: str, reference: str, now: datetime) -> PointsLot:
-    return PointsLot.objects.create(
+    lot: PointsLot = row_create(
+        PointsLot,
         member=member,
         points=points,
         remaining=points,
@@ -92,6 +94,7 @@ def _add_lot(member: Member, points: int, *, source: str, reference: str, now: d
         source=source,
         reference=reference,
     )
+    return lot
 
 
 def points_earn(
@@ -121,7 +124,8 @@ def points_earn(
     with transaction.atomic(savepoint=False):
         locked = member if already_locked else _lock_member(member)
         lot = _add_lot(locked, points, source=source, reference=reference, now=now)
-        PointsEntry.objects.create(
+        row_create(
+            PointsEntry,
             member=locked,
             kind=PointsEntry.Kind.EARN,
             points=points,
@@ -130,7 +134,7 @@ def points_earn(
             explanation=explanation_text,
             created_at=now,
         )
-        Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") + points)
+        row_add(Member, member.pk, points_balance=points)
         if notify:
             notice_send(
                 member=locked,

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.clock import local_day_start
+from cafe_loyalty.core.rows import raw_first
 from members.models import Consent, Member, PointsEntry, PointsLot, Tier, Visit, tiers_by_rank
 
 
@@ -180,10 +181,9 @@ def member_activity(
     for purpose in email_purposes:
         params += [Consent.Channel.EMAIL.value, purpose, False]
     params.append(member.pk)
-    rows = list(Member.objects.raw(sql, params))
-    if not rows:
+    fresh = raw_first(Member, sql, params)
+    if fresh is None:
         raise Member.DoesNotExist(f"member {member.pk}")
-    fresh = rows[0]
     counts = vars(fresh)  # the extra columns land as instance attributes
     return fresh, MemberActivity(
         order_points_today=int(counts["order_points_today"]),

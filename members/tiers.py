@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from cafe_loyalty.core.rows import row_insert
 from members.models import Member, PointsPolicy, Tier, Visit, tiers_by_rank
 from members.notices import EMAIL_CONSENT_PURPOSES, consents_remember, notice_data, notice_send, notice_text
 from members.selectors import (
@@ -31,8 +32,8 @@ tier_changed = django.dispatch.Signal()
 def member_record_visit(*, member: Member, amount: int, at: datetime, reference: str, store_slug: str = "") -> None:
     """Count a visit for the order: one per order, however often the order is
     touched (a second call for the same reference changes nothing)."""
-    Visit.objects.bulk_create(
-        [Visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or "")],
+    row_insert(
+        Visit(member=member, amount=amount, at=at, reference=reference, store_slug=store_slug or ""),
         ignore_conflicts=True,
     )
 

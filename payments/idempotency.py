@@ -202,13 +202,12 @@ def _answer_claim(pk: int, status: int, body: Any, now: Any) -> bool:
     """Store the answer on a committed claim; False when there is no such row.
     On PostgreSQL this commit does not wait for the disk: the claim and what
     it is linked to are already durable, and a lost answer is rebuilt."""
+    sql = _ANSWER_SQL
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        updated = IdempotencyRecord.objects.filter(pk=pk, completed_at__isnull=True).update(
-            response_status=status, response_body=body, completed_at=now
-        )
-        return bool(updated)
+        sql = sql[sql.index(" UPDATE") :].replace(" FROM quick", "")  # the same UPDATE, durable
+    params: list[Any] = [status, json.dumps(body), connection.ops.adapt_datetimefield_value(now), pk]
     with connection.cursor() as cursor:
-        cursor.execute(_ANSWER_SQL.format(table=IdempotencyRecord._meta.db_table), [status, json.dumps(body), now, pk])
+        cursor.execute(sql.format(table=IdempotencyRecord._meta.db_table), params)
         return cursor.rowcount > 0
 
 

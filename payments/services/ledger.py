@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
+from cafe_loyalty.core.rows import row_add, rows_insert
 from members.models import Member
 from payments.models import Account, Store, Transfer
 
@@ -107,7 +107,7 @@ def post_transfers(legs: list[Leg], **links: Any) -> list[Transfer]:
         )
         debits[leg.debit.pk] += leg.amount
         credits[leg.credit.pk] += leg.amount
-    created = Transfer.objects.bulk_create(transfers)
+    created = rows_insert(transfers)
     # A member's offline hold is theirs alone, locked like a wallet and posted at once.
     wallet_pks = {leg.debit.pk for leg in legs if leg.debit.kind in MEMBER_KINDS} | {
         leg.credit.pk for leg in legs if leg.credit.kind in MEMBER_KINDS
@@ -126,9 +126,7 @@ def post_transfers(legs: list[Leg], **links: Any) -> list[Transfer]:
 
 
 def _post_to_account(pk: int, debit: int, credit: int) -> None:
-    Account.objects.filter(pk=pk).update(
-        debits_posted=F("debits_posted") + debit, credits_posted=F("credits_posted") + credit
-    )
+    row_add(Account, pk, debits_posted=debit, credits_posted=credit)
 
 
 _deferred = threading.local()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from cafe_loyalty.core.clock import local_day_start
 from cafe_loyalty.core.money import format_money
+from cafe_loyalty.core.rows import raw_first
 from members.models import Member
 from members.notices import notice_money, notice_send, notice_text
 from members.sessions import user_sessions_end
@@ -90,7 +91,7 @@ def _wallet_activity(*, member: Member, now: datetime, lock: bool, exclude_payme
         Account.Kind.WALLET.value,
         member.pk,
     ]
-    found = next(iter(Account.objects.raw(sql, params)), None)
+    found = raw_first(Account, sql, params)
     if found is None:  # the member never had a wallet: make it, then read again
         wallet_get_or_create(member=member)
         return _wallet_activity(member=member, now=now, lock=lock, exclude_payment=exclude_payment)

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from cafe_loyalty.core.rows import row_save
 from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_money, notice_send, notice_text, notices_batched
@@ -44,10 +45,12 @@ def order_lock_for_settling(*, order_id: int) -> Order:
 def order_known_empty(order: Order) -> None:
     """An order the caller just made in its transaction, with no lines and no
     coupons (the API's sale): settling it reads neither back."""
-    order._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        "lines": OrderLine.objects.none(),
-        "coupons": OrderCoupon.objects.none(),
-    }
+    # Evaluated empty querysets, as prefetch_related leaves them (an
+    # unevaluated none() still compiles a query each time it is read).
+    lines, coupons = OrderLine.objects.none(), OrderCoupon.objects.none()
+    lines._result_cache, coupons._result_cache = [], []
+    lines._prefetch_done = coupons._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": lines, "coupons": coupons}  # type: ignore[attr-defined]
 
 
 def order_settle_if_covered(*, order: Order) -> bool:
@@ -115,5 +118,5 @@ def order_settle_locked(
     order.status = Order.Status.PAID
     order.paid_at = now
     order.scanned_code_hash = ""
-    order.save(update_fields=["status", "paid_at", "shift", "points_earned", "points_explanation", "scanned_code_hash"])
+    row_save(order, ("status", "paid_at", "shift", "points_earned", "points_explanation", "scanned_code_hash"))
     return True

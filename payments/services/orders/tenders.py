@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cafe_loyalty.core.rows import row_create
 from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
@@ -158,7 +159,8 @@ def wallet_tender_for(order: Order, charge: WalletCharge, *, key: str, **extra: 
     """The wallet tender of a charge just made for `order`: settled when the
     payment went through, pending while the member is asked to confirm it."""
     settled = charge.payment.status == Payment.Status.SUCCEEDED
-    return Tender.objects.create(
+    tender: Tender = row_create(
+        Tender,
         order=order,
         kind=Tender.Kind.WALLET,
         amount=charge.payment.amount,
@@ -167,6 +169,7 @@ def wallet_tender_for(order: Order, charge: WalletCharge, *, key: str, **extra: 
         status=Tender.Status.SETTLED if settled else Tender.Status.PENDING,
         **extra,
     )
+    return tender
 
 
 def _wallet_tender(order: Order, amount: int, key: str, actor: Any, now: datetime) -> tuple[Tender, WalletCharge]:
@@ -229,7 +232,8 @@ def order_pay_by_code(
                 idempotency_record=idempotency_record,
                 now=now,
             )
-            order = Order.objects.create(
+            order = row_create(
+                Order,
                 channel=Order.Channel.API,
                 store=store,
                 terminal=terminal,
