@@ -63,6 +63,9 @@ _till_stores: RuleCache[dict[int, Store]] = RuleCache(dict, models=(Store, Store
 
 
 def current_order(request: HttpRequest, store: Store) -> Order:
+    """The till's open order, opened now if there is none. The session's
+    order id may name an order paid since (the pay view leaves it there):
+    only an open order is resumed."""
     order_id = request.session.get(SESSION_ORDER)
     order = Order.objects.filter(pk=order_id, store=store, status=Order.Status.OPEN).first() if order_id else None
     if order is None:
