@@ -75,9 +75,12 @@ def current_order(request: HttpRequest, store: Store) -> Order:
 
 
 def order_for(request: HttpRequest, order_id: int) -> Order:
-    return get_object_or_404(
-        Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request)
-    )
+    """The barista's store's order `order_id`, with its member and tier. Its
+    store is the barista's, from till_store's memo, not joined again."""
+    store = till_store(request)
+    order = get_object_or_404(Order.objects.select_related("member__tier"), pk=order_id, store=store)
+    order.store = store
+    return order
 
 
 def cart_context(
