@@ -287,8 +287,9 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     if rest_kind or last.replayed:
         order.refresh_from_db()
         known_balance, paid_cart = None, None
-    if order.status == Order.Status.PAID:
-        request.session.pop(SESSION_ORDER, None)
+    # A paid order's id stays in the session until "Next order" (new_order)
+    # clears it: current_order resumes only an open order, so it is never
+    # resumed, and the payment's request writes no session (a transaction).
     notice = ""
     if last.tender.kind == Tender.Kind.CASH and last.tender.change_given:
         notice = _("Give change: %(change)s") % {"change": format_money(last.tender.change_given)}

@@ -65,6 +65,9 @@ _till_stores: RuleCache[dict[int, Store]] = RuleCache(dict, models=(Store, Store
 
 
 def current_order(request: HttpRequest, store: Store) -> Order:
+    """The till's open order, opened now if there is none. The session's
+    order id may name an order paid since (the pay view leaves it there):
+    only an open order is resumed."""
     order_id = request.session.get(SESSION_ORDER)
     order = Order.objects.filter(pk=order_id, store=store, status=Order.Status.OPEN).first() if order_id else None
     if order is None:
@@ -74,9 +77,12 @@ def current_order(request: HttpRequest, store: Store) -> Order:
 
 
 def order_for(request: HttpRequest, order_id: int) -> Order:
-    return get_object_or_404(
-        Order.objects.select_related("store", "member__tier"), pk=order_id, store=till_store(request)
-    )
+    """The barista's store's order `order_id`, with its member and tier. Its
+    store is the barista's, from till_store's memo, not joined again."""
+    store = till_store(request)
+    order = get_object_or_404(Order.objects.select_related("member__tier"), pk=order_id, store=store)
+    order.store = store
+    return order
 
 
 def cart_context(
