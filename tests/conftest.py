@@ -51,17 +51,22 @@ def _default_language() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rate limits and used-TOTP markers live in the cache; tests start clean."""
     from django.core.cache import cache
 
-    from cafe_loyalty.core.rulecache import forget_all
+    from cafe_loyalty.core import rulecache
     from payments.services.ledger import forget_cached_accounts
 
     cache.clear()
     # Per-process caches of rows that each test's rollback may remove.
-    forget_all()
+    rulecache.forget_all()
     forget_cached_accounts()
+    # The memos expire by the clock: on a loaded machine a slow test saw one
+    # expire halfway and its pinned query count grew by the reloads. In tests
+    # they last for the test; a test about expiry moves the clock past it
+    # (tests/pos/test_till_memos.py).
+    monkeypatch.setattr(rulecache, "SECONDS", 3600.0)
 
 
 @pytest.fixture(autouse=True)
