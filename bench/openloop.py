@@ -13,6 +13,11 @@ from collections import Counter
 from typing import Any
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+# The server closes a keep-alive connection idle for `keepalive` seconds
+# (gunicorn.conf.py: 5). A connection idle longer than this is not reused, as
+# an HTTP client's pool drops it: reusing it raced the server's close and
+# counted a request that was never served as an error.
+IDLE_REUSE_S = 3.0
 
 
 def _request(port: int, key: str, code: str, idempotency_key: str) -> bytes:
@@ -40,7 +45,7 @@ async def _exchange(conn: Connection, request: bytes) -> tuple[int, bool]:
 
 async def _run(port: int, key: str, codes: list[str], rate: float, salt: str) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    idle: list[Connection] = []
+    idle: list[tuple[Connection, float]] = []  # with when each became idle
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     start = loop.time() + 0.2
@@ -48,7 +53,7 @@ async def _run(port: int, key: str, codes: list[str], rate: float, salt: str) ->
     async def one(index: int, code: str) -> None:
         scheduled = start + index / rate
         await asyncio.sleep(max(0.0, scheduled - loop.time()))
-        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        conn = _reusable(idle, loop.time()) or await asyncio.open_connection("127.0.0.1", port)
         try:
             status, keep = await _exchange(conn, _request(port, key, code, f"{salt}-{index}"))
         except (OSError, asyncio.IncompleteReadError):
@@ -56,12 +61,12 @@ async def _run(port: int, key: str, codes: list[str], rate: float, salt: str) ->
         latencies.append(loop.time() - scheduled)
         statuses[status] += 1
         if keep:
-            idle.append(conn)
+            idle.append((conn, loop.time()))
         else:
             conn[1].close()
 
     await asyncio.gather(*(one(i, code) for i, code in enumerate(codes)))
-    for _, writer in idle:
+    for (_, writer), _since in idle:
         writer.close()
     latencies.sort()
     return {
@@ -72,6 +77,17 @@ async def _run(port: int, key: str, codes: list[str], rate: float, salt: str) ->
         "max_ms": latencies[-1] * 1000,
         "statuses": dict(statuses),
     }
+
+
+def _reusable(idle: list[tuple[Connection, float]], now: float) -> Connection | None:
+    """The most recently idle connection still fresh enough to reuse; staler
+    ones are closed."""
+    while idle:
+        conn, since = idle.pop()
+        if now - since < IDLE_REUSE_S:
+            return conn
+        conn[1].close()
+    return None
 
 
 def open_loop(*, port: int, key: str, codes: list[str], rate: float, salt: str) -> dict[str, Any]:
