@@ -191,10 +191,12 @@ def _store(record: IdempotencyRecord, response: Response) -> None:
         pass  # a retry with this key got there first and stored its own answer
 
 
-_ANSWER_SQL = (
-    "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
-    " UPDATE {table} SET response_status = %s, response_body = %s, completed_at = %s"
-    " FROM quick WHERE id = %s AND completed_at IS NULL"
+_ANSWER_SET = "UPDATE {table} SET response_status = %s, response_body = %s, completed_at = %s"
+_ANSWER_WHERE = "WHERE id = %s AND completed_at IS NULL"
+# PostgreSQL, outside a transaction: the same UPDATE, its commit not waiting for the disk.
+# Only the two constants above are formatted in (hence noqa: S608).
+_ANSWER_QUICK = (
+    f"WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)) {_ANSWER_SET} FROM quick {_ANSWER_WHERE}"  # noqa: S608, E501
 )
 
 
@@ -202,9 +204,8 @@ def _answer_claim(pk: int, status: int, body: Any, now: Any) -> bool:
     """Store the answer on a committed claim; False when there is no such row.
     On PostgreSQL this commit does not wait for the disk: the claim and what
     it is linked to are already durable, and a lost answer is rebuilt."""
-    sql = _ANSWER_SQL
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        sql = sql[sql.index(" UPDATE") :].replace(" FROM quick", "")  # the same UPDATE, durable
+    quick = connection.vendor == "postgresql" and not connection.in_atomic_block
+    sql = _ANSWER_QUICK if quick else f"{_ANSWER_SET} {_ANSWER_WHERE}"
     params: list[Any] = [status, json.dumps(body), connection.ops.adapt_datetimefield_value(now), pk]
     with connection.cursor() as cursor:
         cursor.execute(sql.format(table=IdempotencyRecord._meta.db_table), params)

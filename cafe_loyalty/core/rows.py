@@ -26,7 +26,7 @@ from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 _inserts: dict[tuple[type[Model], str, bool], tuple[str, list[Field[Any, Any]]]] = {}
-_updates: dict[tuple[type[Model], tuple[str, ...], bool], tuple[str, list[Field[Any, Any]]]] = {}
+_updates: dict[tuple[type[Model], tuple[str, ...], bool, str], tuple[str, list[Field[Any, Any]]]] = {}
 
 
 def _insert_sql(model: type[Model], alias: str, ignore_conflicts: bool) -> tuple[str, list[Field[Any, Any]]]:
@@ -76,7 +76,7 @@ def row_create(model: type[Model], **values: Any) -> Any:
 
 
 def _update_sql(model: type[Model], names: tuple[str, ...], add: bool, alias: str) -> tuple[str, list[Field[Any, Any]]]:
-    found = _updates.get((model, names, add))
+    found = _updates.get((model, names, add, alias))
     if found is None:
         meta = model._meta
         fields = [_concrete(model, name) for name in names]
@@ -86,7 +86,7 @@ def _update_sql(model: type[Model], names: tuple[str, ...], add: bool, alias: st
         else:
             sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
         sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
-        found = _updates[(model, names, add)] = (sql, fields)
+        found = _updates[(model, names, add, alias)] = (sql, fields)
     return found
 
 
@@ -129,7 +129,10 @@ class PreparedQuery:
     The row comes back as the queryset's own instance (select_related and
     annotations included), made as Django's ModelIterable makes it. A value
     that is None may change the statement's shape (IS NULL), so each pattern
-    of Nones has its own statement."""
+    of Nones has its own statement. Every other parameter of the statement
+    is kept as the first build made it: `build` must not put the clock, a
+    setting or anything else that changes into the query (pass it as a
+    value instead)."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
