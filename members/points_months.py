@@ -23,7 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
-from cafe_loyalty.core.clock import add_months, month_of, month_start
+from cafe_loyalty.core.clock import add_months, month_of, month_start, runs_of
 from members.models import PointsEntry, PointsMonth, PointsSummaryMonth
 from members.visit_months import summarise_closed_months
 
@@ -53,21 +53,10 @@ def points_moves(*, now: datetime | None = None) -> PointsMoves:
         rows = PointsMonth.objects.filter(month__in=done).values_list("month", "kind", "points")
         moves.update({(month, kind): points for month, kind, points in rows})
     live = Q()
-    for start, end in _runs(done):
-        live &= Q(created_at__lt=month_start(start)) | Q(created_at__gte=month_start(end))
+    for first, last in runs_of(done, step=lambda month: add_months(month, 1)):
+        live &= Q(created_at__lt=month_start(first)) | Q(created_at__gte=month_start(add_months(last, 1)))
     moves.update({(month, kind): points for month, kind, points in _moves(live)})
     return moves
-
-
-def _runs(months: set[date]) -> list[tuple[date, date]]:
-    """Runs of consecutive months as (first, the month after the last)."""
-    runs: list[tuple[date, date]] = []
-    for month in sorted(months):
-        if runs and runs[-1][1] == month:
-            runs[-1] = (runs[-1][0], add_months(month, 1))
-        else:
-            runs.append((month, add_months(month, 1)))
-    return runs
 
 
 # --- The nightly summary -------------------------------------------------------------

@@ -28,7 +28,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
-from cafe_loyalty.core.clock import LocalDayNumber, day_number
+from cafe_loyalty.core.clock import LocalDayNumber, day_number, runs_of
 from members.models import Member, Visit, VisitGap, VisitGapCount, VisitGapDay
 
 # The repurchase report's windows ("came back within N days"): VisitGapCount
@@ -42,13 +42,7 @@ def _day_start(day: date) -> datetime:
 
 def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
     """Runs of consecutive days, (first, last) each, in order."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
+    return runs_of(days, step=lambda day: day + timedelta(days=1))
 
 
 def on_days(days: Iterable[date]) -> Q:

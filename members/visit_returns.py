@@ -47,6 +47,17 @@ class VisitReturns:
     returned: dict[int, int] = field(default_factory=dict)  # window → of those, came back within it
     gap_counts: dict[int, int] = field(default_factory=dict)  # days between visits → visits
 
+    def add(self, other: VisitReturns) -> None:
+        """Count `other`'s members and visits in too (groups with no member in common)."""
+        self.members += other.members
+        for mine, theirs in (
+            (self.counted, other.counted),
+            (self.returned, other.returned),
+            (self.gap_counts, other.gap_counts),
+        ):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+
 
 def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     sql, params = queryset.query.sql_with_params()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -64,3 +65,16 @@ def add_months(month: date, count: int) -> date:
 def month_start(month: date) -> datetime:
     """The moment `month` begins, in the programme's time zone."""
     return timezone.make_aware(datetime(month.year, month.month, 1), timezone.get_default_timezone())
+
+
+def runs_of(values: Iterable[date], *, step: Callable[[date], date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days or months (each `step` after the one before)
+    as (first, last), in order: a summary's days or months read as a few
+    ranges instead of one condition each."""
+    runs: list[tuple[date, date]] = []
+    for value in sorted(set(values)):
+        if runs and step(runs[-1][1]) == value:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs

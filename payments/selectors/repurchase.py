@@ -146,11 +146,6 @@ def repurchase_report(*, query: RepurchaseQuery, now: datetime | None = None) ->
     ]
     total = VisitReturns()
     for row in tiers.values():  # every member has one tier (or none): the tiers add up to the total
-        total.members += row.members
-        for w in WINDOWS:
-            total.counted[w] = total.counted.get(w, 0) + row.counted.get(w, 0)
-            total.returned[w] = total.returned.get(w, 0) + row.returned.get(w, 0)
-        for gap, count in row.gap_counts.items():
-            total.gap_counts[gap] = total.gap_counts.get(gap, 0) + count
+        total.add(row)
     name = query.store.name if query.store else _("All stores")
     return RepurchaseReport(query=query, today=today, total=_frequency(name, total), stores=by_store, tiers=by_tier)
