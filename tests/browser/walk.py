@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations, describe, htmx_settled
 from tests.conftest import totp_code
@@ -66,7 +67,10 @@ def in_language(page: Any, base: str, language: str) -> None:
 
 
 def type_authenticator_code(page: Any) -> None:
-    """The second step of a staff sign-in: the code field has the focus."""
-    page.locator("#id_code").wait_for()
+    """The second step of a staff sign-in: the code field has the focus.
+    Typing waits until it has it: the field is visible a moment before the
+    browser applies autofocus, and keys typed in that moment were lost (a
+    partial code, refused, failed a CI run)."""
+    expect(page.locator("#id_code")).to_be_focused()
     page.keyboard.type(totp_code())
     page.keyboard.press("Enter")

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.test import Client
 
-from tests.browser.walk import SHOTS
-from tests.conftest import PASSWORD, totp_code
+from tests.browser.walk import SHOTS, type_authenticator_code
+from tests.conftest import PASSWORD
 
 SYNC = "/api/v1/offline/sales"
 
@@ -25,9 +25,7 @@ def till_sign_in(page: Any, base: str, email: str) -> None:
     page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_test_id("staff-login-submit").click()
-    page.locator("#id_code").wait_for()
-    page.keyboard.type(totp_code())
-    page.keyboard.press("Enter")
+    type_authenticator_code(page)
     page.wait_for_url(base + "/pos/")
 
 

@@ -18,7 +18,8 @@ from payments.selectors.shifts import z_report
 from payments.services.codes import payment_code_issue
 from payments.services.shifts import shift_open
 from payments.services.top_ups import wallet_top_up
-from tests.conftest import PASSWORD, MemberFactory, totp_code
+from tests.browser.walk import type_authenticator_code
+from tests.conftest import PASSWORD, MemberFactory
 from tests.helpers import points_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,9 +57,7 @@ def test_barista_rings_up_scans_applies_coupon_pays_once_and_refunds(
     page.locator("#id_login").fill(barista_user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.locator("#id_code").wait_for()
-    page.keyboard.type(totp_code())  # the code field has the focus
-    page.keyboard.press("Enter")
+    type_authenticator_code(page)  # the code field has the focus
     page.wait_for_url(live_server.url + "/pos/")
 
     # Two drinks with modifiers: an oat latte (M, default) and a large flat white.
