@@ -58,8 +58,10 @@ def main() -> int:
         f"# per payment: {http['commits_per_payment']:.2f} explicit COMMIT,"
         f" {http['wal_flushes_per_payment']:.2f} WAL flushes (one payment at a time)"
     )
+    sides = ", ".join(f"{side} {ms:.2f}" for side, ms in http["cpu_ms_per_payment_by_side"].items())
+    print(f"# CPU per payment by process, ms: {sides}")
     print(
-        f"# CPU per request (gunicorn + PostgreSQL processes): payment {http['cpu_ms_per_payment']:.1f} ms,"
+        f"# CPU per request (gunicorn, task worker, PostgreSQL, Redis): payment {http['cpu_ms_per_payment']:.1f} ms,"
         f" healthz {http['cpu_ms_per_healthz']:.2f} ms; ratio by CPU"
         f" {http['cpu_ms_per_healthz'] / http['cpu_ms_per_payment']:.3f} (what the throughput ratio tends to"
         " on an otherwise idle machine)"

@@ -3,6 +3,7 @@ measured in-process with Django's test client (no network in the figure)."""
 
 from __future__ import annotations
 
+import cProfile
 import os
 import statistics
 import subprocess
@@ -53,6 +54,10 @@ def _measure() -> None:
     latte = Product.objects.get(sku="latte")
     add_ms: list[float] = []
     pay_ms: list[float] = []
+    # POS_PROFILE=FILE: the pay requests' CPU profile, for pstats (the figures
+    # then include the profiler's cost: measure without it).
+    profile_to = os.environ.get("POS_PROFILE", "")
+    profiler = cProfile.Profile(time.process_time_ns, 1e-9) if profile_to else None
     for _ in range(ROUNDS):
         client.post("/pos/new/")
         client.get("/pos/")
@@ -64,12 +69,18 @@ def _measure() -> None:
             f"/pos/orders/{order.pk}/scan/", {"code": payment_code_issue(member=member).code}, HTTP_HX_REQUEST="true"
         )
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         paid = client.post(
             f"/pos/orders/{order.pk}/pay/", {"kind": "wallet", "key": uuid.uuid4().hex}, HTTP_HX_REQUEST="true"
         )
+        if profiler:
+            profiler.disable()
         pay_ms.append((time.perf_counter() - started) * 1000)
         if b'data-testid="paid"' not in paid.content:  # a refusal is not the figure this bench reports
             raise SystemExit(f"round {len(pay_ms)}: the wallet payment was not taken")
+    if profiler:
+        profiler.dump_stats(profile_to)
     print(f"{statistics.median(add_ms):.2f} {statistics.median(pay_ms):.2f}")
 
 

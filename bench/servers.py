@@ -65,6 +65,14 @@ def _children(pid: int) -> list[str]:
     return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
 
 
+def _cpu_seconds(pid: str) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # ended meanwhile
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 class Services:
     """Redis on a free port, then gunicorn and the worker on demand; all of
     them stopped on exit."""
@@ -130,22 +138,20 @@ class Services:
         threads = self.env.get("GUNICORN_THREADS", found.get("THREADS", "?"))
         return f"gunicorn {workers} workers × {kind}, {threads} threads"
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by the app's processes (gunicorn and its
-        workers) and by PostgreSQL's (its backends): a figure the other
-        processes on a shared machine do not distort, unlike throughput."""
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far, by side: `app` (gunicorn and its workers),
+        `worker` (the task worker), `database` (this cluster's PostgreSQL
+        backends; other clusters may run on the machine) and `cache` (Redis).
+        Figures the other processes on a shared machine do not distort,
+        unlike throughput; a side's total over a run is what a request cost."""
         assert self.app is not None
-        # This cluster's processes only (other clusters may run on the machine).
-        postgres = self.sql("SELECT pid FROM pg_stat_activity").split()
-        pids = [str(self.app.pid), *_children(self.app.pid), *postgres]
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended meanwhile
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / os.sysconf("SC_CLK_TCK")
+        sides = {
+            "app": [str(self.app.pid), *_children(self.app.pid)],
+            "worker": [str(self.task_worker.pid)] if self.task_worker is not None else [],
+            "database": self.sql("SELECT pid FROM pg_stat_activity").split(),
+            "cache": [str(self.processes[0].pid)],  # Redis, started first
+        }
+        return {side: sum(_cpu_seconds(pid) for pid in pids) for side, pids in sides.items()}
 
     def pg_command(self, program: str) -> list[str]:
         match = re.match(r"postgres://(\w+)@([\d.]+):(\d+)/(\w+)", self.database_url)

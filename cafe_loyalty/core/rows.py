@@ -126,10 +126,12 @@ class PreparedQuery:
     parameter values: `build(**values)` makes the queryset; the first call
     builds it with probe values (int or str, as the real ones), compiles it,
     and remembers where each probe sits among the statement's parameters.
-    The row comes back as the queryset's own instance (select_related and
-    annotations included), made as Django's ModelIterable makes it. A value
-    that is None may change the statement's shape (IS NULL), so each pattern
-    of Nones has its own statement. Every other parameter of the statement
+    Rows come back as the queryset's own instances (select_related and
+    annotations included), made as Django's ModelIterable makes them.
+    Values are compared for equality (an integer no column can hold matches
+    no row, as in the ORM). A value that is None may change the statement's
+    shape (IS NULL), so each pattern of Nones has its own statement. Every
+    other parameter of the statement
     is kept as the first build made it: `build` must not put the clock, a
     setting or anything else that changes into the query (pass it as a
     value instead)."""
@@ -158,6 +160,31 @@ class PreparedQuery:
 
     def first(self, **values: Any) -> Any:
         """The first row as an instance, or None."""
+        rows = self._run(values, many=False)
+        return rows[0] if rows else None
+
+    def all(self, **values: Any) -> list[Any]:
+        """Every row, as instances."""
+        return self._run(values, many=True)
+
+    def refresh(self, instance: Model, **values: Any) -> None:
+        """`instance.refresh_from_db(from_queryset=…)` with this query, which
+        must find its row: its fields take the row's values, its related
+        rows those the query selected, and what was prefetched is dropped."""
+        fresh = self.first(**values)
+        if fresh is None:
+            raise instance._meta.model.DoesNotExist(f"{type(instance).__name__} {instance.pk} is gone")  # type: ignore[attr-defined]
+        for field in instance._meta.concrete_fields:
+            setattr(instance, field.attname, getattr(fresh, field.attname))
+        instance._state.fields_cache = dict(fresh._state.fields_cache)
+        instance._state.db = fresh._state.db
+        instance.__dict__.pop("_prefetched_objects_cache", None)
+
+    def _run(self, values: dict[str, Any], *, many: bool) -> list[Any]:
+        if any(isinstance(value, int) and not _BIGINT_MIN <= value <= _BIGINT_MAX for value in values.values()):
+            # No integer column holds it, so no row is equal to it (the ORM
+            # answers so too; SQLite would refuse the parameter).
+            return []
         alias = "default"
         compiler, sql, params, at = self._plan(alias, values)
         params = list(params)
@@ -166,19 +193,25 @@ class PreparedQuery:
                 params[i] = values[name]
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            rows = cursor.fetchall() if many else cursor.fetchmany(1)
+        if not rows:
+            return []
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
-        (converted,) = compiler.results_iter(results=[[row]])
-        obj = klass_info["model"].from_db(alias, names, converted[start:end])
-        for populator in get_related_populators(klass_info, select, alias):
-            populator.populate(converted, obj)
-        for attr, position in compiler.annotation_col_map.items():
-            setattr(obj, attr, converted[position])
-        return obj
+        populators = get_related_populators(klass_info, select, alias)
+        instances = []
+        for converted in compiler.results_iter(results=[rows]):
+            obj = klass_info["model"].from_db(alias, names, converted[start:end])
+            for populator in populators:
+                populator.populate(converted, obj)
+            for attr, position in compiler.annotation_col_map.items():
+                setattr(obj, attr, converted[position])
+            instances.append(obj)
+        return instances
+
+
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def _probe(i: int, value: Any) -> Any:

@@ -12,9 +12,21 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from cafe_loyalty.core.clock import local_day_start
+from cafe_loyalty.core.rows import PreparedQuery
 from campaigns.earning import PointsQuote, QuoteLine, points_quote
 from members.models import Member, PointsPolicy
 from payments.models import Order, OrderLine, OrderRefund, Tender
+
+# Every till tap reads its order: built once per process (cafe_loyalty.core.rows).
+_ORDER_AT_STORE = PreparedQuery(
+    lambda order_id, store_id: Order.objects.select_related("member__tier").filter(pk=order_id, store_id=store_id)
+)
+
+
+def order_at_store(*, order_id: int, store_id: int) -> Order | None:
+    """Order `order_id` if it is the store's, with its member and tier."""
+    order: Order | None = _ORDER_AT_STORE.first(order_id=order_id, store_id=store_id)
+    return order
 
 
 def order_paid_amount(order: Order) -> int:

@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from campaigns.perks import member_perks
 from payments.models import ModifierOption, Order, OrderLine, Store, StoreStaff, Tender
 from payments.recommendations.shown import NOTHING, recommendations_for_member
 from payments.selectors.menu import options_marked_sold_out
-from payments.selectors.orders import order_points_preview, points_tender_preview
+from payments.selectors.orders import order_at_store, order_points_preview, points_tender_preview
 from payments.selectors.risk import wallet_pause_current
 from payments.selectors.wallet import wallet_balance
 from payments.services import orders as svc
@@ -80,7 +80,9 @@ def order_for(request: HttpRequest, order_id: int) -> Order:
     """The barista's store's order `order_id`, with its member and tier. Its
     store is the barista's, from till_store's memo, not joined again."""
     store = till_store(request)
-    order = get_object_or_404(Order.objects.select_related("member__tier"), pk=order_id, store=store)
+    order = order_at_store(order_id=order_id, store_id=store.pk)
+    if order is None:
+        raise Http404("No such order at this till's store.")
     order.store = store
     return order
 

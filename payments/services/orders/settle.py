@@ -11,11 +11,11 @@ from datetime import datetime
 from types import EllipsisType
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from cafe_loyalty.core.rows import row_save
+from cafe_loyalty.core.rows import PreparedQuery, row_save
 from campaigns.coupons import coupon_redeem, coupons_lock
 from campaigns.loyalty import LoyaltyOutcome, loyalty_on_paid_order
 from members.notices import notice_money, notice_send, notice_text, notices_batched
@@ -24,18 +24,28 @@ from payments.selectors.orders import quote_lines
 from payments.selectors.shifts import shift_current_id
 from payments.services.orders.receipts import receipt_notice
 
+# Built once per process, like the code lock (cafe_loyalty.core.rows): a
+# till's payment reads the order with these three queries, and building them
+# through the ORM on every tap cost more than running them.
+_ORDER_FOR_SETTLING = PreparedQuery(
+    lambda order_id: Order.objects.select_for_update(of=("self",)).select_related("store", "member").filter(pk=order_id)
+)
+_ORDER_LINES = PreparedQuery(
+    lambda order_id: OrderLine.objects.select_related("product__category").filter(order_id=order_id).order_by("pk")
+)
+_ORDER_COUPONS = PreparedQuery(lambda order_id: OrderCoupon.objects.filter(order_id=order_id).order_by("pk"))
+
 
 def order_lock_for_settling(*, order_id: int) -> Order:
     """The order row locked, with what settling reads (lines, coupons) fetched
     once; then its coupons (and their limited templates) locked, so every
     path that may settle an order takes the coupon locks before the wallet's
     and the member's (see campaigns.coupons.coupons_lock)."""
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("store", "member")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product__category")), "coupons")
-        .get(pk=order_id)
-    )
+    order: Order | None = _ORDER_FOR_SETTLING.first(order_id=order_id)
+    if order is None:
+        raise Order.DoesNotExist(f"order {order_id}")
+    lines, coupons = OrderLine.objects.filter(order_id=order_id), OrderCoupon.objects.filter(order_id=order_id)
+    _prefetched(order, lines, _ORDER_LINES.all(order_id=order_id), coupons, _ORDER_COUPONS.all(order_id=order_id))
     codes = [applied.code for applied in order.coupons.all()]
     if codes and order.status == Order.Status.OPEN:
         coupons_lock(codes=codes)
@@ -45,10 +55,24 @@ def order_lock_for_settling(*, order_id: int) -> Order:
 def order_known_empty(order: Order) -> None:
     """An order the caller just made in its transaction, with no lines and no
     coupons (the API's sale): settling it reads neither back."""
-    # Evaluated empty querysets, as prefetch_related leaves them (an
-    # unevaluated none() still compiles a query each time it is read).
-    lines, coupons = OrderLine.objects.none(), OrderCoupon.objects.none()
-    lines._result_cache, coupons._result_cache = [], []
+    # Empty querysets (none(): their other uses need no query either).
+    _prefetched(order, OrderLine.objects.none(), [], OrderCoupon.objects.none(), [])
+
+
+def _prefetched(
+    order: Order,
+    lines: QuerySet[OrderLine],
+    line_rows: list[OrderLine],
+    coupons: QuerySet[OrderCoupon],
+    coupon_rows: list[OrderCoupon],
+) -> None:
+    """`order.lines.all()` and `order.coupons.all()` answer these rows without
+    a query, as prefetch_related leaves them: the querysets evaluated (their
+    other uses, `.get()` or `.filter()`, query as usual), each row's `order`
+    the order itself."""
+    for row in (*line_rows, *coupon_rows):
+        type(row).order.field.set_cached_value(row, order)  # type: ignore[attr-defined]
+    lines._result_cache, coupons._result_cache = line_rows, coupon_rows
     lines._prefetch_done = coupons._prefetch_done = True  # type: ignore[attr-defined]
     order._prefetched_objects_cache = {"lines": lines, "coupons": coupons}  # type: ignore[attr-defined]
 

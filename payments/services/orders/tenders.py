@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cafe_loyalty.core.rows import row_create
+from cafe_loyalty.core.rows import PreparedQuery, row_create
 from campaigns.coupons import coupon_reserve, coupons_unreserve
 from members.models import Member, PointsPolicy
 from members.notices import notices_batched
@@ -41,6 +41,11 @@ from payments.services.wallet_payments import (
     payment_settle_confirmed,
     payments_expire_due,
     wallet_charge,
+)
+
+# What the till shows after a tender (built once per process: cafe_loyalty.core.rows).
+_ORDER_FOR_TILL = PreparedQuery(
+    lambda order_id: Order.objects.select_related("store", "member__tier").filter(pk=order_id)
 )
 
 
@@ -93,7 +98,7 @@ def order_add_tender(
         wallet_refusal_record(exc=exc, member=exc.member, terminal=order.terminal)
         raise
     # With what the till shows next (member, tier, store) in the same query.
-    order.refresh_from_db(from_queryset=Order.objects.select_related("store", "member__tier"))
+    _ORDER_FOR_TILL.refresh(order, order_id=order.pk)
     return TenderResult(tender, False, wallet_balance=charge.wallet_balance if charge else None, paid_cart=paid_cart)
 
 
