@@ -159,7 +159,7 @@ def visit_gaps_summarise(*, days: Iterable[date], started: datetime | None = Non
     written. One transaction. Idempotent."""
     started = started or timezone.now()
     today = timezone.localdate(started, timezone.get_default_timezone())
-    newest = Visit.objects.aggregate(last=Max("pk"))["last"] or 0
+    newest = _visits_committed_through()
     with transaction.atomic():
         chosen = {day for day in days if day < today} | _late_days(today) | _missed_days(today)
         if not chosen:
@@ -186,6 +186,25 @@ def visit_gaps_summarise(*, days: Iterable[date], started: datetime | None = Non
             conflict=["day"],
         )
     return len(chosen)
+
+
+def _visits_committed_through() -> int:
+    """The newest visit id such that every visit with an id up to it is
+    committed (or rolled back): the watermark the next run's late-visit
+    search starts after. The plain newest id is not one on PostgreSQL: a
+    payment that drew a lower id may commit after this run read its days,
+    and a search from the newest id would never find that visit. A SHARE
+    lock waits for the transactions writing visits now (milliseconds at the
+    till) and holds new ones back only while the id is read; ids drawn
+    later are higher. SQLite writes one transaction at a time. Inside a
+    caller's transaction (tests run so; the nightly job does not) the lock
+    would last until that ends, holding every payment back: not taken."""
+    lock = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if lock:
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Visit._meta.db_table)} IN SHARE MODE")
+        return int(Visit.objects.aggregate(last=Max("pk"))["last"] or 0)
 
 
 def _late_days(today: date) -> set[date]:

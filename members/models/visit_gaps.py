@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 class VisitGapDay(models.Model):
     day = models.DateField(_("day"), unique=True)
     summarised_at = models.DateTimeField(_("summarised at"), default=timezone.now)
-    # The newest visit when the day was written: a visit after it dated on a
-    # summarised day (an offline sale synced late) makes the next run rewrite it.
+    # The newest visit when the day was written, every one up to it committed
+    # (members.visit_gaps): a visit after it dated on a summarised day (an
+    # offline sale synced late) makes the next run rewrite it.
     last_visit = models.BigIntegerField(_("last visit"), default=0)
 
     class Meta:
