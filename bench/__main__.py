@@ -58,6 +58,8 @@ def main() -> int:
         f"# per payment: {http['commits_per_payment']:.2f} explicit COMMIT,"
         f" {http['wal_flushes_per_payment']:.2f} WAL flushes (one payment at a time)"
     )
+    for ms, statement in http["statement_ms_per_payment"]:
+        print(f"# database time per payment {ms:.3f} ms: {statement}")
     sides = ", ".join(f"{side} {ms:.2f}" for side, ms in http["cpu_ms_per_payment_by_side"].items())
     print(f"# CPU per payment by process, ms: {sides}")
     print(

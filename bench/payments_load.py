@@ -109,17 +109,24 @@ def sql_per_payment(services: Services, port: int, key: str, codes: list[str]) -
     services.sql("SELECT pg_stat_reset_shared('wal')")
     statuses = sequential_payments(port, key, codes)
     flushes = int(services.sql("SELECT wal_sync FROM pg_stat_wal").strip())
-    rows = services.sql("SELECT query, calls FROM pg_stat_statements")
+    rows = services.sql(
+        "SELECT calls, round(total_exec_time::numeric, 3), regexp_replace(query, '\\s+', ' ', 'g')"
+        " FROM pg_stat_statements"
+    )
     counts: Counter[str] = Counter()
-    for query, calls in (line.split("|", 1) for line in rows.splitlines() if "|" in line):
+    n = len(codes)
+    timed: list[tuple[float, str]] = []
+    for calls, ms, query in (line.split("|", 2) for line in rows.splitlines() if line.count("|") >= 2):
         word = query.strip().split()[0].upper() if query.strip() else ""
         # The foreign-key checks PostgreSQL runs inside an INSERT or UPDATE
         # (SELECT 1 … FOR KEY SHARE) are not round trips of ours.
         if "pg_stat_statements" in query or "FOR KEY SHARE OF x" in query:
             continue
         counts["commit" if word == "COMMIT" else "begin" if word == "BEGIN" else "statement"] += int(calls)
-    n = len(codes)
+        timed.append((float(ms) / n, query.strip()[:70]))
     return {
+        # Where the database's time goes: execution time per payment, by statement.
+        "statement_ms_per_payment": sorted(timed, reverse=True)[:8],
         "sql_per_payment": counts["statement"] / n,
         "commits_per_payment": counts["commit"] / n,
         "wal_flushes_per_payment": flushes / n,
