@@ -8,6 +8,7 @@ from allauth.headless.contrib.rest_framework.authentication import XSessionToken
 from django.contrib.auth import get_user
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
@@ -45,6 +46,19 @@ class JsonAPIView(APIView):
             return
         if not media_type_matches("application/json", request.content_type or ""):
             raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        # DRF's negotiation parses the Accept header and the query string on
+        # every request. For a request with neither a query string nor a format
+        # suffix that accepts anything (no Accept, or */*) or exactly the first
+        # renderer's type, its answer is known: that renderer and its type.
+        # Anything else is negotiated by DRF (406, ?format=, "; indent=4").
+        if not self.format_kwarg and not request.META.get("QUERY_STRING"):
+            renderers = self.get_renderers()
+            accept = request.META.get("HTTP_ACCEPT", "*/*")
+            if renderers and accept in ("*/*", renderers[0].media_type):
+                return renderers[0], renderers[0].media_type
+        return super().perform_content_negotiation(request, force)
 
 
 def _has_body(request: Request) -> bool:
