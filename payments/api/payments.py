@@ -4,16 +4,10 @@ A payment here is a sale like any other: the order services make it an order
 (channel api) with one wallet tender, and a refund goes through the order's
 refund service, so points, receipts and the Z report stay right. Bodies are
 the output serializers the schema is generated from; the payment's own
-request and answers, the API's hottest path, are checked and built by small
-functions beside them (`payment_input`, `payment_created_body`,
-`payment_pending_body`), which tests/wallet/test_api_payment_bodies.py holds
-equal to the serializers."""
+request and answers, the API's hottest path, go through them with their
+fields bound once (cafe_loyalty.core.serializing)."""
 
 from __future__ import annotations
-
-import re
-from datetime import datetime
-from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
@@ -22,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cafe_loyalty.core.apifields import StrictIntegerField, UTCDateTimeField
+from cafe_loyalty.core.serializing import represent, validated
 from payments.api.common import MAX_AMOUNT, TerminalAPIView, terminal_of
 from payments.api.schema import DeclineCodeField, api_operation
 from payments.exceptions import PaymentCodeInvalid, PaymentNotRefundable
@@ -82,93 +77,6 @@ class PaymentPendingOutput(serializers.Serializer):
     confirm_by = UTCDateTimeField(help_text="the member must confirm by then, or it expires")
 
 
-# The payment path skips the serializers' per-instance cost: DRF deep-copies
-# every declared field for each serializer it instantiates (a tenth of the
-# request's Python in the bench). The functions below give what the
-# serializers would; tests compare them with the serializers over paid, held
-# and replayed payments and random bodies, so the two cannot drift apart.
-
-_CODE = re.compile(r"[0-9]{1,40}")
-# What PaymentInput's CharFields refuse or change in a reference (NUL,
-# surrogates; whitespace at either end is trimmed): such a body goes through it.
-_REFERENCE_ODD = re.compile("[\x00\ud800-\udfff]")
-_STATUS = PaymentOutput().fields["status"]
-_PENDING_STATUS = PaymentPendingOutput().fields["status"]
-_UTC = UTCDateTimeField()
-
-
-def payment_input(data: Any) -> tuple[str, int, str]:
-    """The payment code, amount and reference of a payment's request body, as
-    PaymentInput validates them: the usual body is checked quickly, any other
-    goes through PaymentInput, so that every refusal is its own."""
-    usual = payment_input_usual(data)
-    if usual is not None:
-        return usual
-    serializer = PaymentInput(data=data)
-    serializer.is_valid(raise_exception=True)
-    valid = serializer.validated_data
-    return valid["payment_code"], valid["amount"], valid.get("reference", "")
-
-
-def payment_input_usual(data: Any) -> tuple[str, int, str] | None:
-    """The body's values when it is a usual one that PaymentInput takes as it
-    is (a code of 1-40 digits, a JSON integer amount in range, no reference
-    or one its CharField leaves unchanged); None for any other body."""
-    if type(data) is not dict:
-        return None
-    code, amount, reference = data.get("payment_code"), data.get("amount"), data.get("reference", "")
-    if (
-        type(code) is str
-        and _CODE.fullmatch(code)
-        and type(amount) is int  # not bool, float or str: StrictIntegerField
-        and 1 <= amount <= MAX_AMOUNT
-        and type(reference) is str
-        and len(reference) <= 100
-        and reference == reference.strip()
-        and not _REFERENCE_ODD.search(reference)
-    ):
-        return code, amount, reference
-    return None
-
-
-def _utc(value: datetime | None) -> str | None:
-    # A serializer answers None for a None attribute without asking its field.
-    return None if value is None else _UTC.to_representation(value)
-
-
-def _points_earned(payment: Payment) -> int:
-    tender = payment.tender if hasattr(payment, "tender") else None
-    return tender.order.points_earned if tender is not None else 0
-
-
-def payment_created_body(payment: Payment, *, wallet_balance: int) -> dict[str, Any]:
-    """PaymentCreatedOutput(payment, context={"wallet_balance": ...}).data."""
-    return {
-        "id": payment.pk,
-        "status": _STATUS.to_representation(payment.status),
-        "amount": payment.amount,
-        "refunded_amount": payment.refunded_amount,
-        "points_earned": _points_earned(payment),
-        "member": payment.member.card_number,
-        "reference": payment.reference,
-        "decline_code": payment.decline_code or None,
-        "created_at": _utc(payment.created_at),
-        "confirm_by": _utc(payment.confirm_by),
-        "wallet_balance": int(wallet_balance),
-    }
-
-
-def payment_pending_body(payment: Payment) -> dict[str, Any]:
-    """PaymentPendingOutput(payment).data."""
-    return {
-        "id": payment.pk,
-        "status": _PENDING_STATUS.to_representation(payment.status),
-        "amount": payment.amount,
-        "member": payment.member.card_number,
-        "confirm_by": _utc(payment.confirm_by),
-    }
-
-
 class PaymentsView(TerminalAPIView):
     @api_operation(
         summary="Pay from a member's wallet with their one-time payment code",
@@ -182,15 +90,15 @@ class PaymentsView(TerminalAPIView):
         return run_idempotent(request, lambda claim: self._pay(request, claim), rebuild=payment_replay)
 
     def _pay(self, request: Request, claim: IdempotencyRecord) -> Response:
-        payment_code, amount, reference = payment_input(request.data)
+        data = validated(PaymentInput, request.data)
         terminal = terminal_of(request)
         try:
             sale = order_pay_by_code(
-                code_hash=hash_payment_code(payment_code),
-                amount=amount,
+                code_hash=hash_payment_code(data["payment_code"]),
+                amount=data["amount"],
                 store=terminal.store,
                 terminal=terminal,
-                reference=reference,
+                reference=data.get("reference", ""),
                 idempotency_record=claim,
             )
         except PaymentCodeInvalid:
@@ -203,8 +111,9 @@ def payment_answer(payment: Payment, *, wallet_balance: int) -> Response:
     """201 with the payment and the balance after it, or 202 while it waits
     for the member."""
     if payment.status == Payment.Status.REQUIRES_CONFIRMATION:
-        return Response(payment_pending_body(payment), status=status.HTTP_202_ACCEPTED)
-    return Response(payment_created_body(payment, wallet_balance=wallet_balance), status=status.HTTP_201_CREATED)
+        return Response(represent(PaymentPendingOutput, payment), status=status.HTTP_202_ACCEPTED)
+    body = represent(PaymentCreatedOutput, payment, context={"wallet_balance": wallet_balance})
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 def payment_replay(claim: IdempotencyRecord) -> Response | None:

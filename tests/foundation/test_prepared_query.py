@@ -53,6 +53,7 @@ def test_first_and_all_answer_what_the_orm_answers_for_each_value(orders: list[O
                 continue
             assert _fields(found) == _fields(expected)
             assert _fields(found.member) == _fields(expected.member)
+            assert found.member is not None and expected.member is not None
             assert found.member.tier == expected.member.tier  # joined, or None: no query either way
         expected_lines = list(OrderLine.objects.select_related("product__category").filter(order=order))
         found_lines = lines.all(order_id=order.pk)
@@ -84,6 +85,7 @@ def test_refresh_is_refresh_from_db_with_the_query(orders: list[Order], django_a
     OrderLine.objects.filter(order=order).first().delete()  # type: ignore[union-attr]
     with django_assert_num_queries(1):
         fresh.refresh(order, order_id=order.pk)
+        assert order.member is not None and order.member.tier is not None
         seen = (order.status, order.total, order.store.slug, order.member.tier.name)
     assert seen == ("paid", 999, "here", "Gold test")
     assert len(order.lines.all()) == 2

@@ -1,8 +1,8 @@
 """The payment API's hot path checks its request and builds its answers
-without DRF serializer instances (payments.api.payments): these tests hold it
-equal to the serializers the schema is generated from, for real payments
-(paid, held for the member, replayed after a crash) and for any request body,
-so that a field added to a serializer, or a rule changed in one, shows here."""
+through its serializers with their fields bound once per thread
+(cafe_loyalty.core.serializing): these tests hold that equal to fresh
+serializer instances, for real payments (paid, held for the member, replayed
+after a crash), in every state, and for any request body, refusals included."""
 
 from __future__ import annotations
 
@@ -13,22 +13,16 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 import payments.api.payments as api_payments
 import payments.idempotency
+from cafe_loyalty.core.serializing import represent, validated
 from members.models import Member
 from payments.api.common import MAX_AMOUNT
-from payments.api.payments import (
-    PaymentCreatedOutput,
-    PaymentInput,
-    PaymentPendingOutput,
-    payment_created_body,
-    payment_input,
-    payment_input_usual,
-    payment_pending_body,
-)
+from payments.api.payments import PaymentCreatedOutput, PaymentInput, PaymentOutput, PaymentPendingOutput
 from payments.models import Payment
 from tests.wallet.test_api_contract import pay
 
@@ -39,23 +33,16 @@ Seen = list[tuple[dict[str, Any], Any]]
 
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seen]:
-    """Every body the view builds, paired with the serializer's data for the
-    same Payment object at the same moment."""
+    """Every body the view builds, paired with a fresh serializer's data for
+    the same Payment object at the same moment."""
     seen: Seen = []
-    created, pending = payment_created_body, payment_pending_body
 
-    def created_spy(payment: Payment, *, wallet_balance: int) -> dict[str, Any]:
-        body = created(payment, wallet_balance=wallet_balance)
-        seen.append((body, PaymentCreatedOutput(payment, context={"wallet_balance": wallet_balance}).data))
+    def spy(serializer_class: Any, instance: Any, *, context: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = represent(serializer_class, instance, context=context)
+        seen.append((body, serializer_class(instance, context=context or {}).data))
         return body
 
-    def pending_spy(payment: Payment) -> dict[str, Any]:
-        body = pending(payment)
-        seen.append((body, PaymentPendingOutput(payment).data))
-        return body
-
-    monkeypatch.setattr(api_payments, "payment_created_body", created_spy)
-    monkeypatch.setattr(api_payments, "payment_pending_body", pending_spy)
+    monkeypatch.setattr(api_payments, "represent", spy)
     yield seen
 
 
@@ -133,10 +120,14 @@ def test_created_body_equals_the_serializer_for_payments_in_every_state(
     Payment.objects.filter(pk=third.pk).update(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     Payment.objects.filter(pk=held.pk).update(status=Payment.Status.EXPIRED, decline_code="expired")
     for payment in Payment.objects.select_related("member", "tender__order").order_by("pk"):
-        body = payment_created_body(payment, wallet_balance=123)
+        body = represent(PaymentCreatedOutput, payment, context={"wallet_balance": 123})
         assert_same(body, PaymentCreatedOutput(payment, context={"wallet_balance": 123}).data)
-        assert_same(payment_pending_body(payment), PaymentPendingOutput(payment).data)
-    bodies = [payment_created_body(p, wallet_balance=0) for p in Payment.objects.select_related("member")]
+        assert_same(represent(PaymentPendingOutput, payment), PaymentPendingOutput(payment).data)
+        assert_same(represent(PaymentOutput, payment), PaymentOutput(payment).data)
+    bodies = [
+        represent(PaymentCreatedOutput, p, context={"wallet_balance": 0})
+        for p in Payment.objects.select_related("member")
+    ]
     assert {body["created_at"] for body in bodies} >= {"2026-01-02T03:04:05Z"}
     assert {body["decline_code"] for body in bodies} == {None, "insufficient_funds", "expired"}
 
@@ -153,57 +144,62 @@ def serializer_outcome(data: Any) -> tuple[str, int, str] | dict[str, Any]:
     return valid["payment_code"], valid["amount"], valid.get("reference", "")
 
 
+def bound_outcome(data: Any) -> tuple[str, int, str] | dict[str, Any]:
+    """The same through `validated`: its values, or the errors it raises."""
+    try:
+        valid = validated(PaymentInput, data)
+    except ValidationError as refused:
+        assert isinstance(refused.detail, dict)
+        return dict(refused.detail)
+    return valid["payment_code"], valid["amount"], valid.get("reference", "")
+
+
 USUAL = {"payment_code": "912345678901234567", "amount": 12_000, "reference": "till-7"}
 
 
 @pytest.mark.parametrize(
-    ("change", "usual"),
+    "change",
     [
-        ({}, True),
-        ({"reference": ""}, True),
-        ({"reference": "x" * 100}, True),
-        ({"reference": "咖啡 order 7"}, True),
-        ({"amount": 1}, True),
-        ({"amount": MAX_AMOUNT}, True),
-        ({"payment_code": "0"}, True),
-        ({"payment_code": "9" * 40}, True),
-        ({"extra": "ignored by both"}, True),
-        ({"amount": "12000"}, False),  # a string: StrictIntegerField refuses it
-        ({"amount": 12_000.0}, False),  # a float, even a whole one: refused
-        ({"amount": True}, False),  # a JSON boolean is not an integer
-        ({"amount": 0}, False),
-        ({"amount": MAX_AMOUNT + 1}, False),
-        ({"amount": None}, False),
-        ({"payment_code": 912345678901234567}, False),  # a number: the serializer takes it as text
-        ({"payment_code": " 912345678901234567 "}, False),  # trimmed by the serializer
-        ({"payment_code": "912345678901234567\n"}, False),
-        ({"payment_code": "１２３"}, False),  # full-width digits: str.isdigit() would take them
-        ({"payment_code": "9" * 41}, False),
-        ({"payment_code": ""}, False),
-        ({"reference": " till-7 "}, False),  # trimmed by the serializer
-        ({"reference": "   "}, False),  # blank once trimmed
-        ({"reference": "x" * 101}, False),
-        ({"reference": "a\x00b"}, False),
-        ({"reference": "a\ud800b"}, False),
-        ({"reference": None}, False),
-        ({"reference": 7}, False),  # a number: the serializer takes it as text
+        {},
+        {"reference": ""},
+        {"reference": "x" * 100},
+        {"reference": "咖啡 order 7"},
+        {"amount": 1},
+        {"amount": MAX_AMOUNT},
+        {"payment_code": "0"},
+        {"payment_code": "9" * 40},
+        {"extra": "ignored by both"},
+        {"amount": "12000"},  # a string: StrictIntegerField refuses it
+        {"amount": 12_000.0},  # a float, even a whole one: refused
+        {"amount": True},  # a JSON boolean is not an integer
+        {"amount": 0},
+        {"amount": MAX_AMOUNT + 1},
+        {"amount": None},
+        {"payment_code": 912345678901234567},  # a number: the serializer takes it as text
+        {"payment_code": " 912345678901234567 "},  # trimmed by the serializer
+        {"payment_code": "912345678901234567\n"},
+        {"payment_code": "１２３"},  # full-width digits: str.isdigit() would take them
+        {"payment_code": "9" * 41},
+        {"payment_code": ""},
+        {"reference": " till-7 "},  # trimmed by the serializer
+        {"reference": "   "},  # blank once trimmed
+        {"reference": "x" * 101},
+        {"reference": "a\x00b"},
+        {"reference": "a\ud800b"},
+        {"reference": None},
+        {"reference": 7},  # a number: the serializer takes it as text
     ],
 )
-def test_the_usual_body_is_checked_quickly_and_agrees_with_the_serializer(change: dict[str, Any], usual: bool) -> None:
+def test_bodies_near_the_usual_get_the_serializers_verdict(change: dict[str, Any]) -> None:
     data = {**USUAL, **change}
-    quick = payment_input_usual(data)
-    assert (quick is not None) == usual
-    outcome = serializer_outcome(data)
-    if quick is not None:
-        assert quick == outcome
-    if isinstance(outcome, tuple):
-        assert payment_input(data) == outcome
+    assert bound_outcome(data) == serializer_outcome(data)
 
 
-def test_a_body_that_is_not_an_object_goes_to_the_serializer() -> None:
+def test_a_body_that_is_not_an_object_gets_the_serializers_refusal() -> None:
     for data in ([USUAL], "912345678901234567", None, 12):
-        assert payment_input_usual(data) is None
-        assert isinstance(serializer_outcome(data), dict)
+        refused = serializer_outcome(data)
+        assert isinstance(refused, dict)
+        assert bound_outcome(data) == refused
 
 
 ANY_VALUE = st.one_of(
@@ -245,25 +241,28 @@ BODIES = st.one_of(
 @settings(max_examples=600, deadline=None)
 @given(body=BODIES)
 def test_any_body_gets_the_serializers_verdict(body: dict[str, Any]) -> None:
-    quick = payment_input_usual(body)
-    outcome = serializer_outcome(body)
-    if quick is not None:
-        assert quick == outcome  # accepted quickly: exactly what the serializer validates
-    if isinstance(outcome, tuple):
-        assert payment_input(body) == outcome
+    assert bound_outcome(body) == serializer_outcome(body)
 
 
-PLAIN_TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=100)
+def test_a_body_built_while_another_is_gets_a_fresh_serializer(
+    api: APIClient, make_member: Callable[..., Member], code_for: Callable[[Member], str]
+) -> None:
+    """The bound instance is in use while it represents; a body asked for
+    from inside (a method field building another) must not share it."""
+    member = make_member(balance=500_000)
+    assert pay(api, code_for(member), 5_000).status_code == 201
+    payment = Payment.objects.select_related("member", "tender__order").get()
+    inner: list[dict[str, Any]] = []
+    depth = [0]
 
+    class Nesting(PaymentCreatedOutput):
+        def get_decline_code(self, payment: Payment) -> str | None:
+            depth[0] += 1
+            if depth[0] == 1:  # once, from the outer body, with a context of its own
+                inner.append(represent(Nesting, payment, context={"wallet_balance": 1}))
+            return super().get_decline_code(payment)
 
-@settings(max_examples=200, deadline=None)
-@given(
-    code=USUAL_CODE,
-    amount=USUAL_AMOUNT,
-    reference=st.one_of(st.none(), PLAIN_TEXT.filter(lambda text: text == text.strip())),
-)
-def test_every_usual_body_takes_the_quick_path(code: str, amount: int, reference: str | None) -> None:
-    body: dict[str, Any] = {"payment_code": code, "amount": amount}
-    if reference is not None:
-        body["reference"] = reference
-    assert payment_input_usual(body) == serializer_outcome(body) == (code, amount, reference or "")
+    outer = represent(Nesting, payment, context={"wallet_balance": 123})  # read after decline_code
+    expected = dict(PaymentCreatedOutput(payment, context={"wallet_balance": 123}).data)
+    assert outer == expected
+    assert inner[0] == {**expected, "wallet_balance": 1}
