@@ -131,10 +131,9 @@ class PreparedQuery:
     Values are compared for equality (an integer no column can hold matches
     no row, as in the ORM). A value that is None may change the statement's
     shape (IS NULL), so each pattern of Nones has its own statement. Every
-    other parameter of the statement
-    is kept as the first build made it: `build` must not put the clock, a
-    setting or anything else that changes into the query (pass it as a
-    value instead)."""
+    other parameter of the statement is kept as the first build made it:
+    `build` must not put the clock, a setting or anything else that changes
+    into the query (pass it as a value instead)."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
