@@ -93,8 +93,9 @@ def menu(request: HttpRequest) -> HttpResponse:
     option groups as the online till shows them (size first), each option
     with its price, so the offline cart prices a Large oat latte as the
     online till does, and whether it is sold out here (a tap skips a sold-out
-    default, as online; see options_as_added). Also the open shift (the queued sales name it) and a
-    CSRF token for sending them. Three queries, like the till page."""
+    default, as online; see options_as_added). Also the open shift (the
+    queued sales name it) and a CSRF token for sending them. Three queries,
+    like the till page."""
     store = till_store(request)
     categories, _quick = till_menu(store=store)
     shift = shift_current(store=store)

@@ -11,7 +11,6 @@ from payments.services.ahead.controls import (
     store_ahead_resume,
 )
 from payments.services.ahead.errors import (
-    ItemSoldOut,
     ModifierInvalid,
     OrderAheadPaused,
     OrderNotCancellable,
@@ -40,6 +39,7 @@ from payments.services.ahead.progress import (
     ahead_order_cancel,
     ahead_order_link,
 )
+from payments.services.orders.errors import ItemSoldOut  # order ahead refuses it too (the cart's rule)
 
 __all__ = [
     "CLOSED",

@@ -5,17 +5,7 @@ show any refusal; the API answers each with its own status and code."""
 
 from __future__ import annotations
 
-from payments.services.orders.errors import ItemSoldOut, TillError
-
-__all__ = [
-    "ItemSoldOut",
-    "ModifierInvalid",
-    "OrderAheadPaused",
-    "OrderNotCancellable",
-    "OrderStatusInvalid",
-    "PickupInvalid",
-    "StoreClosed",
-]
+from payments.services.orders.errors import TillError
 
 
 class StoreClosed(TillError):

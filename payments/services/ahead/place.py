@@ -31,12 +31,12 @@ from members.notices import notices_batched
 from payments.exceptions import WalletError
 from payments.models import IdempotencyRecord, ModifierOption, Order, OrderLine, Payment, Product, Store, Tender
 from payments.selectors.orders import points_tender_preview
-from payments.services.ahead.errors import ItemSoldOut, ModifierInvalid
+from payments.services.ahead.errors import ModifierInvalid
 from payments.services.ahead.hours import ahead_pickup_check
 from payments.services.claims import claim_take
 from payments.services.ledger import system_postings_last
 from payments.services.orders.cart import order_add_product, order_apply_coupon_locked, order_recalculate
-from payments.services.orders.errors import TillError
+from payments.services.orders.errors import ItemSoldOut, TillError
 from payments.services.orders.settle import order_lock_for_settling, order_settle_locked
 from payments.services.orders.tenders import order_points_tender_locked, wallet_tender_for
 from payments.services.risk import wallet_lock_with_activity, wallet_refusal_record
