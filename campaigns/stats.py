@@ -7,7 +7,8 @@
   two-sided p-value is 2·(1 − Φ(|z|)). The interval of the difference uses the
   unpooled standard error (Wald), as textbooks report it beside the test.
 scipy gives Φ and its inverse; the arithmetic is here, so a test can check it
-against a hand-computed example.
+against a hand-computed example, and a property test checks it against
+scipy's own chi-square test (χ² = z²) and binomtest's Wilson interval.
 """
 
 from __future__ import annotations

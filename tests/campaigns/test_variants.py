@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from scipy.stats import binomtest, chi2_contingency
 
 from campaigns.lifecycle import campaign_run, holdout_bucket, variant_pick
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant, CouponTemplate
@@ -67,6 +70,35 @@ def test_groups_that_all_or_never_convert_are_not_different() -> None:
     test = two_proportion_z_test(converted_a=10, members_a=10, converted_b=5, members_b=5)
     assert test is not None and test.p_value == pytest.approx(1.0) and not test.significant
     assert two_proportion_z_test(converted_a=1, members_a=0, converted_b=1, members_b=5) is None
+
+
+@st.composite
+def _two_groups(draw: Any) -> tuple[int, int, int, int]:
+    members_a, members_b = draw(st.integers(1, 5_000)), draw(st.integers(1, 5_000))
+    return draw(st.integers(0, members_a)), members_a, draw(st.integers(0, members_b)), members_b
+
+
+@settings(max_examples=200, deadline=None)
+@given(_two_groups())
+def test_the_statistics_agree_with_scipys_own_tests(groups: tuple[int, int, int, int]) -> None:
+    """The z-test is the 2×2 chi-square test without continuity correction
+    (χ² = z²), and the Wilson interval is scipy's binomtest interval: the
+    arithmetic written here agrees with both for any group sizes."""
+    converted_a, members_a, converted_b, members_b = groups
+    interval = proportion_interval(converted=converted_a, members=members_a)
+    wilson = binomtest(converted_a, members_a).proportion_ci(confidence_level=0.95, method="wilson")
+    assert interval is not None
+    assert (interval.low, interval.high) == (pytest.approx(wilson.low, abs=1e-9), pytest.approx(wilson.high, abs=1e-9))
+    # Everyone or no one converted: the chi-square table has an empty column (tested above).
+    assume(0 < converted_a + converted_b < members_a + members_b)
+    test = two_proportion_z_test(
+        converted_a=converted_a, members_a=members_a, converted_b=converted_b, members_b=members_b
+    )
+    table = [[converted_a, members_a - converted_a], [converted_b, members_b - converted_b]]
+    chi_square = chi2_contingency(table, correction=False)
+    assert test is not None
+    assert test.p_value == pytest.approx(chi_square.pvalue, rel=1e-7, abs=1e-12)
+    assert test.z**2 == pytest.approx(chi_square.statistic, rel=1e-7, abs=1e-12)
 
 
 # --- Assignment -----------------------------------------------------------------------
