@@ -143,6 +143,10 @@ class GammaGamma:
     def population_mean(self) -> float:
         return self.v * self.p / (self.q - 1)
 
+    def log_likelihood(self, visits: Array, mean_spend: Array) -> Array:
+        """Each member's log-likelihood of their mean spend over `visits` visits."""
+        return _gg_ll(np.array([self.p, self.q, self.v]), visits, mean_spend)
+
 
 def _gg_ll(params: Array, n: Array, m: Array) -> Array:
     p, q, v = params
