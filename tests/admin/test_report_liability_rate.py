@@ -221,6 +221,7 @@ def test_the_page_says_which_basis_was_used_and_shows_the_catalogue(manager_clie
     assert Member.objects.get(pk=history.pk).points_balance == 520 + points_for(7_000) + points_for(6_000) == 533
     # 533 × 57.5 = 30,647.5, rounded half up; at the till 533 × 50.
     assert '<td data-testid="value-at-rate">NT$306.48</td>' in page
+    assert "<td><strong>NT$306.48</strong></td><td><strong>NT$266.50</strong></td>" in page  # the months' total
     assert "NT$266.50" in page
 
 
