@@ -27,7 +27,8 @@ up). The months of expiry are rounded so they add up to the rounded total
 (each month is the rounded running total less the one before it: within a
 minor unit of its exact value, and the column sums to the total).
 
-Six queries or fewer, whatever the number of rewards or coupons. Only reads.
+Four queries, whatever the number of rewards or coupons (the points policy is
+cached). Only reads.
 """
 
 from __future__ import annotations
