@@ -27,6 +27,7 @@ from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from payments import report_charts as charts
 from payments.models import Store
 from payments.selectors.liability import points_liability, wallet_liability
+from payments.selectors.redemption_rate import Basis, CatalogueValuation, points_at_redemption_rate
 from payments.selectors.sales import SalesQuery, SalesReport, Totals, sales_report
 
 Rows = Iterator[Sequence[object]]
@@ -170,7 +171,34 @@ def _yes(value: bool) -> str:
     return _("yes") if value else _("NO: check_points / check_ledger")
 
 
-def _liability_rows(points: Any, wallets: Any) -> Rows:
+def _basis(basis: str) -> str:
+    return {
+        Basis.HISTORY: _("History of the last 12 months"),
+        Basis.CATALOGUE: _("The reward catalogue's list values"),
+        Basis.POINT_VALUE: _("The value of a point at the till"),
+    }[basis]
+
+
+def _catalogue_rows(valued: CatalogueValuation) -> Rows:
+    rate, coupons = valued.rate, valued.coupons
+    yield [_("Redemption rate based on"), _basis(rate.basis)]
+    yield [in_currency(_("Value of 100 points at the redemption rate")), _money(rate.per_100_points)]
+    yield [in_currency(_("Value of outstanding points at the redemption rate")), _money(valued.value)]
+    yield [in_currency(_("Expected breakage at the redemption rate")), _money(valued.expected_breakage_value)]
+    yield [_("Reward coupons not yet used"), coupons.count]
+    yield [in_currency(_("Value of reward coupons not yet used")), _money(coupons.value)]
+    yield [_("Of those, worth what is bought (not valued)"), coupons.unknown]
+
+
+def _reward_rows(valued: CatalogueValuation) -> Rows:
+    per_100 = in_currency(_("Value per 100 points"))
+    yield [_("Reward"), _("Points cost"), in_currency(_("Value of its coupon")), per_100, _("Redeemed in 12 months")]
+    for reward in valued.rate.rewards:
+        value = [_money(reward.coupon_value), _money(reward.per_100_points)]
+        yield [reward.name, reward.points_cost, *value, reward.redemptions]
+
+
+def _liability_rows(points: Any, wallets: Any, valued: CatalogueValuation) -> Rows:
     yield [_("Points and wallet liability"), timezone.localtime().isoformat(timespec="minutes")]
     yield []
     yield [_("Points outstanding (live lots)"), points.live_lots]
@@ -184,6 +212,7 @@ def _liability_rows(points: Any, wallets: Any) -> Rows:
     yield [_("Breakage rate"), "" if points.breakage_rate is None else round(points.breakage_rate, 4)]
     yield [_("Expected breakage (points)"), points.expected_breakage]
     yield [in_currency(_("Expected breakage")), _money(points.expected_breakage_value)]
+    yield from _catalogue_rows(valued)
     yield [in_currency(_("Wallet liability")), _money(wallets.balance)]
     yield [in_currency(_("Of it, set aside for paying offline")), _money(wallets.held_offline)]
     yield [in_currency(_("Paid in by members")), _money(wallets.paid_in)]
@@ -191,9 +220,12 @@ def _liability_rows(points: Any, wallets: Any) -> Rows:
     yield [in_currency(_("Transfers into wallets and holds less out of them")), _money(wallets.transfers_net)]
     yield [_("Wallets reconcile"), _yes(wallets.reconciled)]
     yield []
-    yield [_("Expires in"), _("Points"), in_currency(_("Value"))]
-    for row in points.by_expiry:
-        yield [charts.month_label(row.month), row.points, _money(row.value)]
+    yield [_("Expires in"), _("Points"), in_currency(_("Value")), in_currency(_("Value at the redemption rate"))]
+    for row in valued.by_expiry:
+        month = row.month
+        yield [charts.month_label(month.month), month.points, _money(month.value), _money(row.at_rate)]
+    yield []
+    yield from _reward_rows(valued)
     yield []
     yield [_("Month"), _("Earned"), _("Spent"), _("Expired"), _("Adjusted and refunds"), _("Points at month end")]
     for month in points.months:
@@ -213,8 +245,10 @@ def liability_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -
     months = form.cleaned_data["months"] if form.is_bound and form.is_valid() else 12
     with replica_reads():
         points, wallets = points_liability(months=months), wallet_liability(months=months)
+        valued = points_at_redemption_rate(points)
     if request.GET.get("format") == "csv":
-        return csv_download(f"liability-{timezone.localdate().isoformat()}.csv", _liability_rows(points, wallets))
+        rows = _liability_rows(points, wallets, valued)
+        return csv_download(f"liability-{timezone.localdate().isoformat()}.csv", rows)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -222,6 +256,7 @@ def liability_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -
         "form": form,
         "points": points,
         "wallets": wallets,
+        "valued": valued,
         "breakage_percent": _percent(points.breakage_rate),
         "expiry_chart": charts.expiry_chart(points),
         "points_chart": charts.points_flow_chart(points),
