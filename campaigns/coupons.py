@@ -101,6 +101,20 @@ def _discount(template: CouponTemplate, lines: list[QuoteLine], subtotal: int) -
     return 0
 
 
+def coupon_list_value(template: CouponTemplate, *, price: int | None) -> int | None:
+    """What a coupon is worth before it is used, by the till's own rule: an
+    amount off is worth its amount; a coupon for one product (free, or a
+    percentage off) the discount it gives on one of that product at `price`;
+    None when it depends on what is bought (a category, the whole order, buy X
+    get Y), or the product is unknown (`price` None)."""
+    if template.kind == CouponTemplate.Kind.AMOUNT_OFF:
+        return template.amount_off
+    if price is None or not template.scope_sku or template.kind == CouponTemplate.Kind.BUY_X_GET_Y:
+        return None
+    one = QuoteLine(product_sku=template.scope_sku, category_slug=template.scope_category, quantity=1, line_total=price)
+    return _discount(template, [one], price)
+
+
 def coupon_evaluate(
     *,
     code: str,

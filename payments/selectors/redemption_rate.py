@@ -15,10 +15,11 @@ rate at which members really redeem them:
   worth).
 - With no such history, the catalogue's list value: for each active reward,
   its coupon's value ÷ its points cost, averaged over the rewards whose coupon
-  value is known. An amount-off coupon is worth its amount; a free item or a
-  percent off one product, that product's price (the percentage of it, rounded
-  down as at the till); a coupon for a category, the whole order, or "buy X
-  get Y" is worth what is bought, unknown beforehand, so it is left out.
+  value is known (campaigns.coupons.coupon_list_value, by the till's own
+  discount rule: an amount off its amount; a free item or a percentage off
+  one product, its discount on that product; a coupon for a category, the
+  whole order, or "buy X get Y" is worth what is bought, unknown beforehand,
+  so it is left out).
 - With neither, the point value.
 
 Arithmetic is exact: money in minor units, the rate a Fraction of minor units
@@ -43,6 +44,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from cafe_loyalty.core.clock import add_months, month_of, month_start
+from campaigns.coupons import coupon_list_value
 from campaigns.models import Coupon, CouponTemplate, Reward
 from members.models import PointsEntry, PointsPolicy
 from payments.models import Product, Tender
@@ -65,21 +67,6 @@ def round_half_up(value: Fraction) -> int:
 
 def _price_of_scoped_product(template_field: str) -> Subquery:
     return Subquery(Product.objects.filter(sku=OuterRef(template_field)).exclude(sku="").values("price")[:1])
-
-
-def coupon_list_value(*, kind: str, amount_off: int, percent_off: int, price: int | None) -> int | None:
-    """What a coupon of this kind is worth before it is used, in minor units;
-    None when that depends on what is bought. `price`: its one product's price
-    (None: the coupon is not for one product)."""
-    if kind == CouponTemplate.Kind.AMOUNT_OFF:
-        return amount_off
-    if price is None:
-        return None
-    if kind == CouponTemplate.Kind.FREE_ITEM:
-        return price
-    if kind == CouponTemplate.Kind.PERCENT_OFF:
-        return price * percent_off // 100  # rounded down, as campaigns.coupons does at the till
-    return None  # buy X get Y: worth nothing unless X are bought
 
 
 @dataclass(frozen=True)
@@ -170,12 +157,7 @@ def _catalogue(since: datetime) -> list[RewardValue]:
         RewardValue(
             name=reward.name,
             points_cost=reward.points_cost,
-            coupon_value=coupon_list_value(
-                kind=reward.template.kind,
-                amount_off=reward.template.amount_off,
-                percent_off=reward.template.percent_off,
-                price=reward.price,
-            ),
+            coupon_value=coupon_list_value(reward.template, price=reward.price),
             redemptions=int(reward.taken),
         )
         for reward in rewards
@@ -247,18 +229,16 @@ def unused_reward_coupons(*, now: datetime) -> UnusedRewardCoupons:
         CouponTemplate.objects.filter(is_active=True)  # an inactive template's coupons are refused at the till
         .annotate(usable=Subquery(usable), price=_price_of_scoped_product("scope_sku"))
         .filter(usable__gt=0)
-        .values("kind", "amount_off", "percent_off", "price", "usable")
+        .only("kind", "amount_off", "percent_off", "scope_sku", "scope_category")
     )
     count = value = unknown = 0
-    for row in templates:
-        each = coupon_list_value(
-            kind=row["kind"], amount_off=row["amount_off"], percent_off=row["percent_off"], price=row["price"]
-        )
-        count += row["usable"]
+    for template in templates:
+        each = coupon_list_value(template, price=template.price)
+        count += template.usable
         if each is None:
-            unknown += row["usable"]
+            unknown += template.usable
         else:
-            value += each * row["usable"]
+            value += each * template.usable
     return UnusedRewardCoupons(count, value, unknown)
 
 
