@@ -5,12 +5,14 @@ never move. The PostgreSQL test (test_replica_pg) proves it end to end."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import router
 
 from cafe_loyalty.core import replica
 from cafe_loyalty.core.replica import REPLICA, reading_alias, replica_reads
+from cafe_loyalty.databases import database_routers
 from members.models import Member
 from payments.models import Order
 
@@ -18,9 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def with_replica(monkeypatch: pytest.MonkeyPatch) -> None:
-    # As if DATABASE_REPLICA_URL were set: the router only asks whether the
-    # alias exists; nothing connects to it here.
+def with_replica(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    # As if DATABASE_REPLICA_URL were set: the router, which only asks
+    # whether the alias exists; nothing connects to it here.
+    settings.DATABASE_ROUTERS = database_routers({"default": {}, REPLICA: {}})
     monkeypatch.setattr(replica, "replica_configured", lambda: True)
 
 

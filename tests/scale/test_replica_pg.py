@@ -5,15 +5,13 @@ job writes lands on the primary."""
 
 from __future__ import annotations
 
-import copy
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -24,28 +22,11 @@ from payments.models import Category, Order, OrderLine, Product, Store
 from payments.selectors.sales import SalesQuery, sales_report
 
 # Both databases in the test's transaction, rolled back after each test.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=["default", REPLICA])]
-
-
-# Module scope: set up before the test's own database fixtures, which check the alias exists.
-@pytest.fixture(scope="module", autouse=True)
-def replica_database(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    """The alias "replica", as DATABASE_REPLICA_URL would add it, on its own
-    database (named after this worker's test database)."""
-    with django_db_blocker.unblock():
-        primary = connections["default"].settings_dict
-        replica = copy.deepcopy(primary)
-        # Tables straight from the models (MIGRATE off): a replica receives
-        # its schema from the primary, and old data migrations write to "default".
-        replica["TEST"] = {**replica.get("TEST", {}), "NAME": f"{primary['NAME']}_replica", "MIGRATE": False}
-        connections.settings[REPLICA] = replica
-        created = connections[REPLICA].creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            yield created
-        finally:
-            connections[REPLICA].creation.destroy_test_db(created, verbosity=0)
-            del connections[REPLICA]
-            del connections.settings[REPLICA]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(databases=["default", REPLICA]),
+    pytest.mark.usefixtures("replica_database"),
+]
 
 
 def _sale_on_replica(store: Store, *, total: int) -> None:
