@@ -5,9 +5,17 @@ from Django's apps: settings load it before they are set up."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import environ
+
+# cafe_loyalty.core.replica.REPLICA, not imported: settings load this module
+# before Django is set up.
+REPLICA = "replica"
+# Settings of the connection itself that the replica takes from the primary
+# when its URL does not set them (?conn_max_age=…, ?conn_health_checks=…).
+INHERITED = ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS")
 
 
 def databases(env: environ.Env, *, default_url: str) -> dict[str, dict[str, Any]]:
@@ -39,11 +47,31 @@ def databases(env: environ.Env, *, default_url: str) -> dict[str, dict[str, Any]
     found = {"default": primary}
     replica_url = env.str("DATABASE_REPLICA_URL", default="")
     if replica_url:
-        # The replica connects as the primary does (pool, prepared statements)
-        # unless its URL says otherwise.
-        replica = env.db_url_config(replica_url)
-        if replica["ENGINE"] == primary["ENGINE"]:
-            options = replica.setdefault("OPTIONS", {})
-            options.update({key: value for key, value in primary.get("OPTIONS", {}).items() if key not in options})
-        found["replica"] = replica
+        found[REPLICA] = _replica(env.db_url_config(replica_url), primary)
     return found
+
+
+def database_routers(databases: dict[str, dict[str, Any]]) -> list[str]:
+    """The replica's router, only when there is a replica: without one every
+    query goes to the primary by Django's own rule, no router asked."""
+    return ["cafe_loyalty.core.replica.ReplicaRouter"] if REPLICA in databases else []
+
+
+def _replica(replica: dict[str, Any], primary: dict[str, Any]) -> dict[str, Any]:
+    """The replica connects as the primary does (pool, prepared statements,
+    connection age and health checks) unless its URL says otherwise."""
+    own_options, own_keys = set(replica.get("OPTIONS", {})), set(replica)
+    if replica["ENGINE"] == primary["ENGINE"]:
+        options = replica.setdefault("OPTIONS", {})
+        inherited = {key: value for key, value in primary.get("OPTIONS", {}).items() if key not in own_options}
+        options.update(copy.deepcopy(inherited))  # its own pool settings, not the primary's dict
+        replica.update({key: primary[key] for key in INHERITED if key in primary and key not in own_keys})
+        if "CONN_MAX_AGE" in own_keys and replica["CONN_MAX_AGE"] and "pool" not in own_options:
+            # The URL asks for persistent connections, which Django refuses
+            # beside a pool: its own choice wins over the primary's pool.
+            options.pop("pool", None)
+    # Tests: the test runner points the alias at the primary's test database
+    # instead of creating (and dropping) one on the replica's server, which a
+    # read-only standby would refuse anyway.
+    replica["TEST"] = {"MIRROR": "default", **replica.get("TEST", {})}
+    return replica

@@ -13,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from cafe_loyalty.databases import databases
+from cafe_loyalty.databases import database_routers, databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ TEMPLATES = [
 # The primary (DATABASE_URL) and, with DATABASE_REPLICA_URL, a read replica
 # for reports and nightly jobs (cafe_loyalty.databases, cafe_loyalty.core.replica).
 DATABASES = databases(env, default_url=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-DATABASE_ROUTERS = ["cafe_loyalty.core.replica.ReplicaRouter"]
+DATABASE_ROUTERS = database_routers(DATABASES)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (allauth, DRF throttles), approver guess counts and used TOTP

@@ -13,7 +13,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from cafe_loyalty.core.admin_records import MoneyAdmin, ReadOnlyAdmin
 from cafe_loyalty.core.money import format_money
-from cafe_loyalty.core.replica import replica_reads
+from cafe_loyalty.core.replica import replica_view
 from cafe_loyalty.core.spreadsheets import csv_download
 from campaigns import admin_messages  # noqa: F401  (registers messages and reminders)
 from campaigns.admin_clv import MemberValueColumns, SegmentListCsv
@@ -263,6 +263,7 @@ class MemberSegmentAdmin(MemberValueColumns, SegmentListCsv):
         )
         return [report, *super().get_urls()]
 
+    @replica_view  # the list, its chart and its CSV (SegmentListCsv)
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         context = {
             "segments_chart": segments_chart(segment_counts()),
@@ -271,13 +272,13 @@ class MemberSegmentAdmin(MemberValueColumns, SegmentListCsv):
         }
         return super().changelist_view(request, context)  # type: ignore[return-value]
 
+    @replica_view
     def retention_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        with replica_reads():
-            months, cohorts = retention_figures(months=12, cohort_months=6)
-            comparisons = campaign_comparisons()
-            segments, lapsed = segment_counts(), lapsed_summary()
+        months, cohorts = retention_figures(months=12, cohort_months=6)
+        comparisons = campaign_comparisons()
+        segments, lapsed = segment_counts(), lapsed_summary()
         if request.GET.get("format") == "csv":
             rows = retention_rows(
                 lapsed=lapsed, months=months, cohorts=cohorts, comparisons=comparisons, segments=segments

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cafe_loyalty.core.admin_records import MoneyFieldsMixin
+from cafe_loyalty.core.replica import replica_view
 from cafe_loyalty.core.spreadsheets import csv_download
 from campaigns.models import Campaign, CampaignVariant
 from campaigns.report_charts import variants_chart
@@ -106,6 +107,7 @@ class CampaignVariantsReport(admin.ModelAdmin):
         url = reverse("admin:campaigns_campaign_variants", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Variants and significance"))
 
+    @replica_view
     def variants_view(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied

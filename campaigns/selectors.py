@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connections, router
+from django.db import connections
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from numpy.typing import NDArray
 
+from cafe_loyalty.core.replica import reading_alias
 from campaigns.models import (
     Broadcast,
     BroadcastDelivery,
@@ -185,7 +186,7 @@ def _seconds(times: list[datetime | None]) -> list[float]:
 
 def visit_history_by_member(*, now: datetime, cut: datetime) -> VisitHistory:
     """One aggregate query over visits (no per-member queries)."""
-    database = connections[router.db_for_read(Visit)]
+    database = connections[reading_alias()]
     if database.vendor == "postgresql":
         with database.cursor() as cursor:
             cursor.execute(VISIT_HISTORY_PG, {"cut": cut, "now": now})

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
 from cafe_loyalty.core.clock import add_months, month_of, month_start, runs_of
+from cafe_loyalty.core.replica import primary_reads
 from members.models import PointsEntry, PointsMonth, PointsSummaryMonth
 from members.visit_months import summarise_closed_months
 
@@ -62,6 +63,7 @@ def points_moves(*, now: datetime | None = None) -> PointsMoves:
 # --- The nightly summary -------------------------------------------------------------
 
 
+@primary_reads()  # a summary is written once from what it reads: never a lagging replica (core.replica)
 def points_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month whole, one transaction a month; returns
     how many months. Idempotent; the current month is never written."""

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
 from cafe_loyalty.core.clock import LocalDayNumber, day_number, runs_of
+from cafe_loyalty.core.replica import primary_reads
 from members.models import Member, Visit, VisitGap, VisitGapCount, VisitGapDay
 
 # The repurchase report's windows ("came back within N days"): VisitGapCount
@@ -151,6 +152,7 @@ def last_summarised_at() -> datetime | None:
 # --- The nightly summary -------------------------------------------------------------
 
 
+@primary_reads()  # a summary is written once from what it reads: never a lagging replica (core.replica)
 def visit_gaps_summarise(*, days: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed day of `days` whole, and every summarised day a
     visit synced late since the last run is dated on; keeps earlier rows of

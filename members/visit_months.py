@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cafe_loyalty.core.bulk import upsert_rows
 from cafe_loyalty.core.clock import add_months, month_of, month_start
+from cafe_loyalty.core.replica import primary_reads
 from members.models import Member, MemberMonth, Visit, VisitSummaryMonth
 
 # (month, month of the member's first visit, came the month before) → members
@@ -113,6 +114,7 @@ def summarise_closed_months(
     return len(chosen)
 
 
+@primary_reads()  # a summary is written once from what it reads: never a lagging replica (core.replica)
 def visit_months_summarise(*, months: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes each closed month's rows whole, one transaction a month;
     returns how many months. Idempotent."""

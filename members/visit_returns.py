@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet, Value
 
 from cafe_loyalty.core.clock import day_number
+from cafe_loyalty.core.replica import reading_alias
 from members.models import Visit, VisitGap, VisitGapCount
 from members.visit_gaps import RETURN_WINDOWS, GapSummary, counted_facts, on_day_numbers, on_days, visit_facts
 
@@ -60,7 +61,8 @@ class VisitReturns:
 
 
 def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    sql, params = queryset.query.sql_with_params()
+    # Compiled for the database the statement runs on (sql_with_params() would compile for "default").
+    sql, params = queryset.query.get_compiler(using=reading_alias()).as_sql()
     return sql, list(params)
 
 
@@ -144,8 +146,12 @@ def visit_returns(
         SELECT k, NULL, 0, SUM(n){window_sums} FROM u WHERE g IS NULL OR g > day - {first_day:d} GROUP BY k
     """  # noqa: S608
     figures: defaultdict[Any, VisitReturns] = defaultdict(VisitReturns)
-    postgresql = connection.vendor == "postgresql"
-    with transaction.atomic() if postgresql else nullcontext(), connection.cursor() as cursor:
+    # The replica's inside `replica_reads()` (the report page). The SET LOCAL
+    # holds only in a transaction, opened on that same database.
+    alias = reading_alias()
+    database = connections[alias]
+    postgresql = database.vendor == "postgresql"
+    with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
         if postgresql:
             # The planner's cost of the live part's probes (as if run for
             # every visit) passes the JIT thresholds: compiling took ~0.45 s

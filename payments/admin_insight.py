@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cafe_loyalty.core.money import major_units
+from cafe_loyalty.core.replica import replica_view
 from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from campaigns.models import CouponTemplate, Promotion
 from campaigns.offer_report import OffersQuery, OffersReport, offers_report
@@ -120,6 +121,7 @@ def _repurchase_rows(report: RepurchaseReport) -> Rows:
     yield from ([label, count] for label, count in zip(bucket_labels(), report.total.histogram, strict=True))
 
 
+@replica_view
 def repurchase_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
@@ -211,6 +213,7 @@ def _offers_rows(report: OffersReport, filtered_out: dict[str, str]) -> Rows:
         yield [p.name, p.orders, p.points, _money(p.cost)]
 
 
+@replica_view
 def offers_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.admin_records import ReadOnlyAdmin
+from cafe_loyalty.core.replica import replica_view
 from cafe_loyalty.core.spreadsheets import csv_download
 from payments.insight_charts import recommendation_groups, recommendations_chart
 from payments.models import ProductPair, RecommendationRun
@@ -62,6 +63,7 @@ def _recommendations_rows(results: RecommendationResults, pairs: list[ProductPai
         yield [pair.product.name, pair.other.name, round(pair.lift, 4), pair.members_together]
 
 
+@replica_view
 def recommendations_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied

@@ -3,7 +3,8 @@ when) and liability (what the programme owes in points and wallets, for the
 accountant). Each has filters, charts with their figures as tables, and the
 same figures as CSV (`?format=csv`). The admins of orders and accounts route
 them (payments.admin_pos, payments.admin), and their view permission guards
-them: a manager has it, a barista or shift manager does not."""
+them: a manager has it, a barista or shift manager does not. Like every
+report page, they read the replica when there is one (`replica_view`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cafe_loyalty.core.money import major_units
-from cafe_loyalty.core.replica import replica_reads
+from cafe_loyalty.core.replica import replica_view
 from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from payments import report_charts as charts
 from payments.models import Store
@@ -122,12 +123,12 @@ def _sales_rows(report: SalesReport) -> Rows:
         yield [name, *hours]
 
 
+@replica_view
 def sales_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form, query = _sales_query(request)
-    with replica_reads():
-        report = sales_report(query=query)
+    report = sales_report(query=query)
     if request.GET.get("format") == "csv":
         return csv_download(f"sales-{query.start.isoformat()}-{query.end.isoformat()}.csv", _sales_rows(report))
     context = {
@@ -238,14 +239,14 @@ def _liability_rows(points: Any, wallets: Any, valued: CatalogueValuation) -> Ro
         yield [charts.month_label(w.month), *(_money(a) for a in amounts)]
 
 
+@replica_view
 def liability_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form = LiabilityFilterForm(request.GET if "months" in request.GET else None)
     months = form.cleaned_data["months"] if form.is_bound and form.is_valid() else 12
-    with replica_reads():
-        points, wallets = points_liability(months=months), wallet_liability(months=months)
-        valued = points_at_redemption_rate(points)
+    points, wallets = points_liability(months=months), wallet_liability(months=months)
+    valued = points_at_redemption_rate(points)
     if request.GET.get("format") == "csv":
         rows = _liability_rows(points, wallets, valued)
         return csv_download(f"liability-{timezone.localdate().isoformat()}.csv", rows)

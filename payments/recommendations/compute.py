@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 from scipy import sparse
 
+from cafe_loyalty.core.replica import reading_alias
 from members.selectors import member_ids_agreeing_to_personalised_offers
 from payments.models import Order, Product, Recommendation, RecommendationRun
 from payments.recommendations.lift import Matrix, baskets_matrix, co_occurrence, item_lift, like_scores, top_items
@@ -103,9 +104,11 @@ EXPOSE = (
 
 
 def purchases_in_window(*, since: datetime, until: datetime) -> Purchases:
-    """Items members bought (paid, less what was refunded), summed in the database."""
-    with connection.cursor() as cursor:
-        cursor.execute(PURCHASES[connection.vendor], [Order.Status.PAID, since, until])
+    """Items members bought (paid, less what was refunded), summed in the
+    database: the replica's inside `replica_reads()` (the nightly command)."""
+    database = connections[reading_alias()]
+    with database.cursor() as cursor:
+        cursor.execute(PURCHASES[database.vendor], [Order.Status.PAID, since, until])
         rows = cursor.fetchall()
     if not rows:
         empty = np.empty(0, dtype=np.int64)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from cafe_loyalty.core.replica import primary_reads
 from payments.models import (
     DailyCategorySales,
     DailyProductSales,
@@ -22,6 +23,7 @@ from payments.models import (
 from payments.selectors.sales import day_lines, day_orders, line_sums, local_day, local_hour, order_sums
 
 
+@primary_reads()  # a summary is written once from what it reads: never a lagging replica (core.replica)
 def sales_summarise(*, days: Iterable[date], started: datetime | None = None) -> int:
     """(Re)writes the summary of each day, one transaction a day; returns how
     many days. Idempotent: a day is replaced whole. `started` (default now)
@@ -77,6 +79,7 @@ def _figures(row: dict[str, int]) -> dict[str, int]:
     return {"items": row["items"] or 0, "revenue": row["revenue"] or 0, "orders": row["orders"]}
 
 
+@primary_reads()  # a summary is written once from what it reads: never a lagging replica (core.replica)
 def sales_days_to_summarise(*, now: datetime | None = None) -> set[date]:
     """The nightly run's days: yesterday, and every earlier day whose figures
     changed since the last run: days of orders refunded since then, and of

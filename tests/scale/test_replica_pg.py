@@ -5,47 +5,38 @@ job writes lands on the primary."""
 
 from __future__ import annotations
 
-import copy
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from cafe_loyalty.core.replica import REPLICA
+from cafe_loyalty.core.replica import REPLICA, replica_reads
 from campaigns.models import MemberSegment
-from members.models import Member, Visit
-from payments.models import Category, Order, OrderLine, Product, Store
+from members.models import Consent, Member, Visit, VisitGapDay
+from payments.models import (
+    Category,
+    DailySales,
+    Order,
+    OrderLine,
+    Product,
+    Recommendation,
+    RecommendationRun,
+    Store,
+)
 from payments.selectors.sales import SalesQuery, sales_report
 
 # Both databases in the test's transaction, rolled back after each test.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=["default", REPLICA])]
-
-
-# Module scope: set up before the test's own database fixtures, which check the alias exists.
-@pytest.fixture(scope="module", autouse=True)
-def replica_database(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    """The alias "replica", as DATABASE_REPLICA_URL would add it, on its own
-    database (named after this worker's test database)."""
-    with django_db_blocker.unblock():
-        primary = connections["default"].settings_dict
-        replica = copy.deepcopy(primary)
-        # Tables straight from the models (MIGRATE off): a replica receives
-        # its schema from the primary, and old data migrations write to "default".
-        replica["TEST"] = {**replica.get("TEST", {}), "NAME": f"{primary['NAME']}_replica", "MIGRATE": False}
-        connections.settings[REPLICA] = replica
-        created = connections[REPLICA].creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        try:
-            yield created
-        finally:
-            connections[REPLICA].creation.destroy_test_db(created, verbosity=0)
-            del connections[REPLICA]
-            del connections.settings[REPLICA]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(databases=["default", REPLICA]),
+    pytest.mark.usefixtures("replica_database"),
+]
 
 
 def _sale_on_replica(store: Store, *, total: int) -> None:
@@ -96,3 +87,59 @@ def test_compute_segments_reads_visits_on_the_replica_and_writes_the_primary(
     segment = MemberSegment.objects.get(member=member)
     assert (segment.frequency, segment.monetary) == (3, 30_000)
     assert not MemberSegment.objects.using(REPLICA).exists()
+
+
+def test_compute_recommendations_reads_orders_on_the_replica_and_writes_the_primary(
+    make_member: Callable[..., Member],
+) -> None:
+    member = make_member("Mei")  # on the primary: no orders, no consent
+    category = Category.objects.create(name="Coffee", slug="coffee")
+    latte = Product.objects.create(category=category, name="Latte", sku="latte", price=9_000)
+    replica_member = Member.objects.using(REPLICA).create(
+        pk=member.pk, card_number=member.card_number, display_name="Mei"
+    )
+    Consent.objects.using(REPLICA).create(
+        member=replica_member, channel="email", purpose=Consent.Purpose.PERSONALISED, granted=True
+    )
+    Category.objects.using(REPLICA).create(pk=category.pk, name="Coffee", slug="coffee")
+    Product.objects.using(REPLICA).create(pk=latte.pk, category_id=category.pk, name="Latte", sku="latte", price=9_000)
+    store = Store.objects.using(REPLICA).create(name="Da'an", slug="daan")
+    paid = timezone.now() - timedelta(days=3)
+    for _ in range(2):
+        order = Order.objects.using(REPLICA).create(
+            store=store, member_id=member.pk, status=Order.Status.PAID, total=9_000, paid_at=paid
+        )
+        OrderLine.objects.using(REPLICA).create(order=order, product_id=latte.pk, quantity=1, unit_price=9_000)
+    call_command("compute_recommendations", stdout=io.StringIO())
+    usual = Recommendation.objects.get(member=member, kind=Recommendation.Kind.USUAL)
+    assert (usual.product_id, usual.score) == (latte.pk, 2.0)
+    assert RecommendationRun.objects.get().members == 1
+    assert not Recommendation.objects.using(REPLICA).exists()
+    assert not RecommendationRun.objects.using(REPLICA).exists()
+
+
+def test_summarise_sales_reads_the_primary_even_inside_a_report_context(
+    make_member: Callable[..., Member],
+) -> None:
+    """Its summaries, and the marks where the next run starts, must come from
+    the primary (cafe_loyalty.core.replica): a replica with other figures
+    changes nothing."""
+    store = Store.objects.create(name="Da'an", slug="daan")
+    yesterday = timezone.now() - timedelta(days=1)
+    Order.objects.create(store=store, status=Order.Status.PAID, subtotal=4_000, total=4_000, paid_at=yesterday)
+    Store.objects.using(REPLICA).create(pk=store.pk, name=store.name, slug=store.slug)
+    Order.objects.using(REPLICA).create(
+        store_id=store.pk, status=Order.Status.PAID, subtotal=99_000, total=99_000, paid_at=yesterday
+    )
+    member = make_member("Mei")
+    visit = Visit.objects.create(member=member, at=yesterday, amount=4_000, reference="p1", store_slug="daan")
+    Member.objects.using(REPLICA).create(pk=member.pk, card_number=member.card_number, display_name="Mei")
+    Visit.objects.using(REPLICA).create(
+        pk=visit.pk + 1_000, member_id=member.pk, at=yesterday, amount=99_000, reference="r1", store_slug="daan"
+    )
+    with replica_reads():
+        call_command("summarise_sales", stdout=io.StringIO())
+    assert DailySales.objects.aggregate(total=Sum("sales"))["total"] == 4_000
+    # The late-visit mark is the primary's newest visit, not the replica's.
+    assert VisitGapDay.objects.get().last_visit == visit.pk
+    assert not DailySales.objects.using(REPLICA).exists()

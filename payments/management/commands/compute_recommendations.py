@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cafe_loyalty.core.replica import replica_reads
 from payments.recommendations.compute import recommendations_compute
 
 
@@ -12,7 +13,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run = recommendations_compute().run
+        # Purchases, consents and the menu are read from the replica when there is
+        # one; the recommendations and the run are written to the primary.
+        with replica_reads():
+            run = recommendations_compute().run
         self.stdout.write(
             f"Recommendations for {run.members} member(s), {run.holdout_members} of them in the holdout;"
             f" {run.baskets} member histories in {run.seconds:.2f} s."

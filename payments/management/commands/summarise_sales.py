@@ -5,7 +5,15 @@ the liability report's (members.points_months: last month) and the
 repurchase report's (members.visit_gaps: the same days, and days of visits
 synced late);
 `--since 2025-01-01` (and `--until`) rewrites a span, for the first run or
-after a menu's categories were reorganised. Idempotent."""
+after a menu's categories were reorganised. Idempotent.
+
+Unlike the compute_* jobs it reads the primary, even with a replica
+configured (each summarise service enters `primary_reads()`): a summary is
+written once, and each run records where the next starts (the time it
+started, for refunds and late orders; the newest committed visit id, found
+under a SHARE lock on the primary's visits, for visits synced late). Rows a
+lagging replica had not received yet would fall behind that mark and stay
+out of the summaries for good (cafe_loyalty.core.replica)."""
 
 from __future__ import annotations
 
