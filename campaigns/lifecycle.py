@@ -30,17 +30,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.coupons import coupon_issue
+from campaigns.holdout import holdout_bucket
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant
 from campaigns.selectors import campaigns_active, eligible_members
 from members.models import Member
 from members.notices import notice_send
-
-
-def holdout_bucket(*, campaign_id: int, member_id: int) -> int:
-    """0–99, stable for a (campaign, member) pair: reruns never move anyone
-    between groups, and buckets are independent across campaigns."""
-    digest = hashlib.sha256(f"campaign:{campaign_id}:member:{member_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100
 
 
 def variant_pick(*, campaign_id: int, member_id: int, variants: list[CampaignVariant]) -> CampaignVariant | None:
