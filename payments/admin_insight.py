@@ -236,7 +236,7 @@ def _offers_rows(report: OffersReport, filtered_out: dict[str, str]) -> Rows:
         _("Members offered"),
         _("Members who earned it"),
         _("Redemption rate"),
-        _("Visits per member offered"),
+        _("Visits per member, offered"),
         _("Visits per member, holdout"),
         _("Incremental visits"),
         in_currency(_("Cost per incremental visit")),

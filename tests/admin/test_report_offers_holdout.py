@@ -264,7 +264,7 @@ def test_the_page_and_csv_show_each_promotions_holdout(manager_client: Client, m
         "Members offered",
         "Members who earned it",
         "Redemption rate",
-        "Visits per member offered",
+        "Visits per member, offered",
         "Visits per member, holdout",
         "Incremental visits",
         "Cost per incremental visit (TWD)",
