@@ -114,10 +114,10 @@ def _groups(
         .values_list("member", *(f"v{pk}" for pk in windows))
     }
     for member_id, joined, *at_stores in members.iterator(chunk_size=2000):
-        visited = dict(zip(stores, at_stores, strict=True))
+        at_a_store = dict(zip(stores, at_stores, strict=True))
         counted = visits.get(member_id, {})
         for pk, (_low, high) in windows.items():
-            if joined >= high or not visited.get(pk, True):
+            if joined >= high or not at_a_store.get(pk, True):
                 continue
             line = lines[pk]
             if promotion_holds_out(promotion=promotions[pk], member_id=member_id):

@@ -181,7 +181,8 @@ def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict
         )
         .order_by()
     }
-    lines, by_template = [], defaultdict(float)
+    lines: list[CampaignLine] = []
+    by_template: defaultdict[int, float] = defaultdict(float)
     for campaign in campaigns:
         row = issued.get(campaign.pk, {})
         result, sent_by_template = campaign_result_by_template(campaign=campaign)

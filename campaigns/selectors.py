@@ -351,7 +351,7 @@ class CampaignResult:
         return (self.treatment.rate - self.holdout.rate) * 100
 
 
-def campaign_entries_came_back(*, campaign: Campaign) -> QuerySet[CampaignEntry]:
+def campaign_entries_came_back(*, campaign: Campaign) -> QuerySet[Any]:
     """The campaign's entries, each `converted` when the member visited within
     the conversion window after entering: the one came-back rule."""
     window = timedelta(days=campaign.conversion_days)

@@ -119,6 +119,7 @@ def test_the_card_page_leaves_the_perk_out_for_the_holdout(
 
     treated, held_out = members_by_group(member_day, member_who_logs_in)
     monkeypatch.setattr("django.utils.timezone.now", lambda: WEDNESDAY_NOON)
+    assert treated.user is not None and held_out.user is not None
     client.force_login(treated.user)
     assert "Member day Wednesday" in client.get("/").content.decode()
     client.force_login(held_out.user)
@@ -154,7 +155,7 @@ def test_the_holdout_is_at_most_half() -> None:
         promotion.save()
 
 
-def test_the_holdout_is_editable_in_the_admin(client: Client, manager_user: object, member_day: Promotion) -> None:
+def test_the_holdout_is_editable_in_the_admin(client: Client, manager_user: Any, member_day: Promotion) -> None:
     client.force_login(manager_user)
     page = client.get(f"/admin/campaigns/promotion/{member_day.pk}/change/").content.decode()
     assert 'name="holdout_percent"' in page and 'value="50"' in page
