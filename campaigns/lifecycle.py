@@ -3,9 +3,10 @@
 `campaigns_run` is the periodic job (`manage.py run_campaigns`, also the
 "Run now" action in the admin). Every eligible member enters an active campaign
 once: most get the campaign's coupon (and an inbox notice, emailed only with
-marketing consent); a fixed share, the holdout, get nothing. Comparing how
-many in each group visited within the campaign's conversion window measures
-what the campaign did, rather than what members would have done anyway.
+marketing consent); a fixed share, the holdout (drawn in campaigns.holdout),
+get nothing. Comparing how many in each group visited within the campaign's
+conversion window measures what the campaign did, rather than what members
+would have done anyway.
 
 A/B variants: a campaign may have variants (campaigns.CampaignVariant), each
 with its own coupon and/or message and a weight; a sent member gets one, by
