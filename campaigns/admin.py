@@ -76,6 +76,7 @@ class PromotionAdmin(MoneyAdmin):
         "start_time",
         "end_time",
         "stackable",
+        "holdout_percent",
         "is_active",
     ]
     list_filter = ["is_active", "stackable", "is_member_day"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.money import format_money
+from campaigns.holdout import promotion_holds_out
 from campaigns.models import EarnRule, Promotion, active_product_bonuses, active_promotions
 from members.models import Member
 from members.selectors import member_order_points_today, tier_multiplier_percent, tier_of
@@ -113,7 +114,13 @@ def points_quote(
         extra += add
         explanation.append(f"{tier_of(member)} ×{tier_percent / 100:g}: +{float(add):g}")
 
-    applicable = [p for p in active_promotions() if promotion_applies(p, at=at, store_slug=store_slug, zone=zone)]
+    # A promotion's holdout members earn as if it did not exist (campaigns.holdout).
+    applicable = [
+        p
+        for p in active_promotions()
+        if promotion_applies(p, at=at, store_slug=store_slug, zone=zone)
+        and not promotion_holds_out(promotion=p, member_id=member.pk)
+    ]
 
     def value(promo: Promotion) -> Fraction:
         return base * (promo.multiplier_percent - 100) / 100 + promo.bonus_points

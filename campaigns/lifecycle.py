@@ -3,9 +3,10 @@
 `campaigns_run` is the periodic job (`manage.py run_campaigns`, also the
 "Run now" action in the admin). Every eligible member enters an active campaign
 once: most get the campaign's coupon (and an inbox notice, emailed only with
-marketing consent); a fixed share, the holdout, get nothing. Comparing how
-many in each group visited within the campaign's conversion window measures
-what the campaign did, rather than what members would have done anyway.
+marketing consent); a fixed share, the holdout (drawn in campaigns.holdout),
+get nothing. Comparing how many in each group visited within the campaign's
+conversion window measures what the campaign did, rather than what members
+would have done anyway.
 
 A/B variants: a campaign may have variants (campaigns.CampaignVariant), each
 with its own coupon and/or message and a weight; a sent member gets one, by
@@ -30,17 +31,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.coupons import coupon_issue
+from campaigns.holdout import holdout_bucket
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant
 from campaigns.selectors import campaigns_active, eligible_members
 from members.models import Member
 from members.notices import notice_send
-
-
-def holdout_bucket(*, campaign_id: int, member_id: int) -> int:
-    """0–99, stable for a (campaign, member) pair: reruns never move anyone
-    between groups, and buckets are independent across campaigns."""
-    digest = hashlib.sha256(f"campaign:{campaign_id}:member:{member_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100
 
 
 def variant_pick(*, campaign_id: int, member_id: int, variants: list[CampaignVariant]) -> CampaignVariant | None:

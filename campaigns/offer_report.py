@@ -2,38 +2,45 @@
 promotion gave away, how much of it was used, and (where a holdout makes it
 knowable) how many visits it brought that would not have happened anyway.
 
-- Coupon templates: the coupons issued in the period; redeemed = of those,
-  used so far; discount cost = what those used coupons took off orders.
 - Campaigns that entered anyone in the period, each over its whole life (the
   holdout comparison is made per campaign): coupons issued to the sent group,
   redeemed, discount cost; incremental visits = (the sent group's came-back
-  rate − the holdout's) × members sent, from campaigns.selectors.
-  campaign_result (the uplift the retention report shows); cost per
-  incremental visit = discount cost ÷ incremental visits. Without a holdout,
-  or when the sent group did not come back more often, it cannot be known.
-- Promotions: the orders paid in the period that a promotion added points to,
-  and those extra points (campaigns.models.PromotionAward, recorded when the
-  order earned them, before any refund). Their cost is the points valued at
-  the programme's value of a point (PointsPolicy.point_value, as in the
-  liability report). Promotions issue nothing to redeem and have no holdout.
+  rate − the holdout's) × members sent (campaigns.stats.incremental_visits,
+  from campaigns.selectors' came-back rule, the uplift the retention report
+  shows); cost per incremental visit = discount cost ÷ incremental visits.
+  Without a holdout, or when the sent group did not come back more often, it
+  cannot be known.
+- Coupon templates: the coupons issued in the period; redeemed = of those,
+  used so far; discount cost = what those used coupons took off orders.
+  Incremental visits = the sum, over the campaigns shown that gave the
+  template out, of (the came-back rate of the members sent it − the
+  holdout's) × those members; cost per incremental visit = the template's
+  discount cost in the period ÷ them. Coupons issued outside campaigns
+  (rewards, referrals, birthdays, by hand) have no holdout: the line counts
+  them (`outside_campaigns`) instead of guessing their effect.
+- Promotions: campaigns.offer_promotions (extra points, members offered and
+  who earned it, and visits against the promotion's holdout).
 
 A query may name one coupon template and/or one promotion (the links from
 their lists): the report then keeps only those offers, and campaigns that
 give out that template.
 
-Aggregate queries, plus one per campaign shown for its holdout comparison.
+Constant queries, plus one per campaign shown for its holdout comparison.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignEntry, Coupon, PromotionAward
-from campaigns.selectors import campaign_result
+from campaigns.models import Campaign, CampaignEntry, Coupon
+from campaigns.offer_promotions import PromotionLine, promotion_lines
+from campaigns.selectors import campaign_result_by_template
+from campaigns.stats import cost_per_incremental_visit, incremental_visits
 from members.models import PointsPolicy
 
 CAMPAIGNS_SHOWN = 20  # newest first; each costs one query
@@ -64,7 +71,7 @@ class OffersQuery:
 
 
 @dataclass(frozen=True)
-class CouponLine:
+class OfferCounts:
     name: str
     issued: int
     redeemed: int
@@ -76,32 +83,41 @@ class CouponLine:
 
 
 @dataclass(frozen=True)
-class CampaignLine(CouponLine):
+class CouponLine(OfferCounts):
+    """A coupon template. Its incremental visits come from the campaigns shown
+    that gave it out; coupons of it issued outside campaigns have no holdout."""
+
+    outside_campaigns: int = 0  # of `issued`: not given out by a campaign
+    incremental_visits: float | None = None  # None: no campaign of it had a holdout
+
+    @property
+    def cost_per_incremental_visit(self) -> int | None:
+        return cost_per_incremental_visit(cost=self.discount, incremental=self.incremental_visits)
+
+
+@dataclass(frozen=True)
+class CampaignLine(OfferCounts):
     sent: int  # members in the treatment group
     held_out: int  # members in the holdout group
     sent_rate: float | None  # came back within the conversion window
     held_out_rate: float | None
+    sent_back: int = 0  # members of each group who came back
+    held_out_back: int = 0
 
     @property
     def incremental_visits(self) -> float | None:
         """None without a holdout (or with no one sent): the campaign's effect cannot be known."""
-        if self.sent_rate is None or self.held_out_rate is None:
-            return None
-        return (self.sent_rate - self.held_out_rate) * self.sent
+        return incremental_visits(
+            treated_members=self.sent,
+            treated_visits=self.sent_back,
+            holdout_members=self.held_out,
+            holdout_visits=self.held_out_back,
+        )
 
     @property
     def cost_per_incremental_visit(self) -> int | None:
         """None when there is no positive uplift to divide by."""
-        extra = self.incremental_visits
-        return round(self.discount / extra) if extra is not None and extra > 0 else None
-
-
-@dataclass(frozen=True)
-class PromotionLine:
-    name: str
-    orders: int
-    points: int
-    cost: int  # points × point value, minor units
+        return cost_per_incremental_visit(cost=self.discount, incremental=self.incremental_visits)
 
 
 @dataclass(frozen=True)
@@ -113,22 +129,30 @@ class OffersReport:
     promotions: list[PromotionLine]
 
 
-def _coupon_sums() -> dict:
-    return {
-        "issued": Count("pk"),
-        "redeemed": Count("pk", filter=Q(redeemed_at__isnull=False)),
-        "discount": Sum("discount", default=0),
-    }
-
-
-def _coupon_lines(query: OffersQuery, first: datetime, after: datetime) -> list[CouponLine]:
+def _coupon_lines(
+    query: OffersQuery, first: datetime, after: datetime, from_campaigns: dict[int, float]
+) -> list[CouponLine]:
+    """`from_campaigns`: each template's incremental visits from the campaigns shown."""
     coupons = Coupon.objects.filter(issued_at__gte=first, issued_at__lt=after)
     if query.template_id is not None:
         coupons = coupons.filter(template_id=query.template_id)
+    by_campaign = Exists(CampaignEntry.objects.filter(coupon=OuterRef("pk")))
     return [
-        CouponLine(row["template__name"], row["issued"], row["redeemed"], int(row["discount"]))
+        CouponLine(
+            row["template__name"],
+            row["issued"],
+            row["redeemed"],
+            int(row["discount"]),
+            outside_campaigns=row["outside"],
+            incremental_visits=from_campaigns.get(row["template"]),
+        )
         for row in coupons.values("template", "template__name")
-        .annotate(**_coupon_sums())
+        .annotate(
+            issued=Count("pk"),
+            redeemed=Count("pk", filter=Q(redeemed_at__isnull=False)),
+            discount=Sum("discount", default=0),
+            outside=Count("pk", filter=~Q(by_campaign)),
+        )
         .order_by("-issued", "template__name")
     ]
 
@@ -141,11 +165,11 @@ def _campaigns_run(query: OffersQuery, first: datetime, after: datetime) -> list
     return list(ran.distinct().order_by("-created_at")[:CAMPAIGNS_SHOWN])
 
 
-def offers_report(*, query: OffersQuery) -> OffersReport:
-    """Four queries and one per campaign shown (fewer when filtered to a promotion)."""
-    first, after = query.window
-    coupons = _coupon_lines(query, first, after) if query.shows_coupons else []
-    campaigns = _campaigns_run(query, first, after) if query.shows_coupons else []
+def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict[int, float]]:
+    """Each campaign's line, and the incremental visits of each coupon
+    template summed over the campaigns that gave it out (per template: the
+    members sent it against the campaign's holdout; none from a campaign
+    without a holdout)."""
     issued = {
         row["campaign"]: row
         for row in CampaignEntry.objects.filter(campaign__in=campaigns, coupon__isnull=False)
@@ -157,33 +181,47 @@ def offers_report(*, query: OffersQuery) -> OffersReport:
         )
         .order_by()
     }
-    campaign_lines = []
+    lines: list[CampaignLine] = []
+    by_template: defaultdict[int, float] = defaultdict(float)
     for campaign in campaigns:
         row = issued.get(campaign.pk, {})
-        result = campaign_result(campaign=campaign)
-        campaign_lines.append(
+        result, sent_by_template = campaign_result_by_template(campaign=campaign)
+        treated, holdout = result.treatment, result.holdout
+        lines.append(
             CampaignLine(
                 name=campaign.name,
                 issued=row.get("issued", 0),
                 redeemed=row.get("redeemed", 0),
                 discount=int(row.get("discount", 0)),
-                sent=result.treatment.members,
-                held_out=result.holdout.members,
-                sent_rate=result.treatment.rate,
-                held_out_rate=result.holdout.rate,
+                sent=treated.members,
+                held_out=holdout.members,
+                sent_rate=treated.rate,
+                held_out_rate=holdout.rate,
+                sent_back=treated.converted,
+                held_out_back=holdout.converted,
             )
         )
+        for template_id, sent in sent_by_template.items():
+            extra = incremental_visits(
+                treated_members=sent.members,
+                treated_visits=sent.converted,
+                holdout_members=holdout.members,
+                holdout_visits=holdout.converted,
+            )
+            if extra is not None:
+                by_template[template_id] += extra
+    return lines, by_template
+
+
+def offers_report(*, query: OffersQuery) -> OffersReport:
+    """Eight queries and one per campaign shown (fewer when filtered)."""
+    first, after = query.window
+    campaigns = _campaigns_run(query, first, after) if query.shows_coupons else []
+    campaign_lines, from_campaigns = _campaign_lines(campaigns) if campaigns else ([], {})
+    coupons = _coupon_lines(query, first, after, from_campaigns) if query.shows_coupons else []
     point_value = PointsPolicy.current().point_value
-    awards = PromotionAward.objects.filter(awarded_at__gte=first, awarded_at__lt=after)
-    if query.promotion_id is not None:
-        awards = awards.filter(promotion_id=query.promotion_id)
     promotions = (
-        [
-            PromotionLine(row["promotion__name"], row["orders"], int(row["points"]), int(row["points"]) * point_value)
-            for row in awards.values("promotion", "promotion__name")
-            .annotate(orders=Count("reference", distinct=True), points=Sum("points"))
-            .order_by("-points", "promotion")
-        ]
+        promotion_lines(first=first, after=after, point_value=point_value, promotion_id=query.promotion_id)
         if query.shows_promotions
         else []
     )

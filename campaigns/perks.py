@@ -16,6 +16,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from campaigns.holdout import promotion_holds_out
 from campaigns.models import Promotion, active_promotions
 from members.models import Member
 from members.selectors import tier_of
@@ -96,6 +97,8 @@ def member_perks(
         stores = [s.strip() for s in promo.store_slugs.split(",") if s.strip()]
         if stores and store_slug is not None and store_slug not in stores:
             continue
+        if promotion_holds_out(promotion=promo, member_id=member.pk):
+            continue  # its holdout earns nothing from it, so is not told of it
         if _runs_later_today(promo, local=local):
             perks.append(_promotion_perk(promo, store_slug=store_slug))
     perks.sort(key=lambda perk: perk.kind != "member_day")

@@ -1,6 +1,7 @@
 """Ends-soon reminders: a member is told, `PointsPolicy.reminder_days` before
 (3 by default), that a coupon, a reward's coupon or points of theirs expire,
-or that a promotion they qualify for ends; once per item (`Reminder` is unique
+or that a promotion they qualify for ends (not to its holdout:
+campaigns.holdout); once per item (`Reminder` is unique
 per member, kind and object), so `reminders_send` (`manage.py send_reminders`,
 hourly or daily) is safe to rerun.
 
@@ -26,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from campaigns.holdout import promotion_holds_out
 from campaigns.models import Coupon, Promotion, Reminder
 from members.models import Member, Notice, PointsLot, PointsPolicy, Visit
 from members.notices import (
@@ -125,15 +127,20 @@ def promotions_ending(*, now: datetime, horizon: datetime) -> QuerySet[Promotion
     )
 
 
+def promotion_store_visited(promotion: Promotion) -> Exists | None:
+    """The store condition of who a promotion is for, on members: visited one
+    of its stores; None for a promotion at every store (member days and
+    weekday hours apply to every member)."""
+    stores = [slug.strip() for slug in promotion.store_slugs.split(",") if slug.strip()]
+    return Exists(Visit.objects.filter(member=OuterRef("pk"), store_slug__in=stores)) if stores else None
+
+
 def promotion_members(promotion: Promotion) -> QuerySet[Member]:
     """Who a promotion is for: everyone, or for a promotion at some stores,
-    members who have visited one of them (the promotion's store condition;
-    member days and weekday hours apply to every member)."""
+    members who have visited one of them."""
     members = Member.objects.filter(anonymised_at__isnull=True)
-    stores = [slug.strip() for slug in promotion.store_slugs.split(",") if slug.strip()]
-    if stores:
-        members = members.filter(Exists(Visit.objects.filter(member=OuterRef("pk"), store_slug__in=stores)))
-    return members
+    visited = promotion_store_visited(promotion)
+    return members if visited is None else members.filter(visited)
 
 
 def _promotions_due(*, now: datetime, horizon: datetime) -> Iterator[_Due]:
@@ -153,6 +160,8 @@ def _promotions_due(*, now: datetime, horizon: datetime) -> Iterator[_Due]:
         )
         body = notice_text(gettext_noop("Come in before then to earn its extra points."))
         for member in members.iterator(chunk_size=REMINDER_BATCH):
+            if promotion_holds_out(promotion=promotion, member_id=member.pk):
+                continue  # not theirs to earn: no reminder (nor a row, so lowering the holdout later reaches them)
             yield _Due(member=member, title=title, body=body, object_ids=[promotion.pk])
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from cafe_loyalty.core.clock import add_months, month_of
 from campaigns.models import Campaign, CampaignEntry, CampaignVariant
-from campaigns.selectors import campaign_result
+from campaigns.selectors import campaign_entries_came_back, campaign_result
 from campaigns.stats import Interval, ProportionTest, proportion_interval, two_proportion_z_test
 from members.models import Member, Visit
 from members.visit_months import MonthCounts, visit_month_counts
@@ -201,13 +201,9 @@ class VariantResult:
 def campaign_variant_results(*, campaign: Campaign) -> list[VariantResult]:
     """The holdout first, then each variant (and the campaign's own offer for
     members sent before it had variants, or when it has none). Two queries."""
-    window = timedelta(days=campaign.conversion_days)
-    converted = Visit.objects.filter(
-        member=OuterRef("member"), at__gt=OuterRef("entered_at"), at__lte=OuterRef("entered_at") + window
-    )
     counts: dict[tuple[str, int | None], list[int]] = defaultdict(lambda: [0, 0])
     rows = (
-        campaign.entries.annotate(converted=Exists(converted))
+        campaign_entries_came_back(campaign=campaign)
         .values("group", "variant_id", "converted")
         .annotate(n=Count("pk"))
         .order_by()

@@ -352,18 +352,41 @@ class CampaignResult:
         return (self.treatment.rate - self.holdout.rate) * 100
 
 
-def campaign_result(*, campaign: Campaign) -> CampaignResult:
-    """Who visited within the conversion window after entering, per group."""
+def campaign_entries_came_back(*, campaign: Campaign) -> QuerySet[Any]:
+    """The campaign's entries, each `converted` when the member visited within
+    the conversion window after entering: the one came-back rule."""
     window = timedelta(days=campaign.conversion_days)
     converted = Visit.objects.filter(
         member=OuterRef("member"), at__gt=OuterRef("entered_at"), at__lte=OuterRef("entered_at") + window
     )
-    entries = campaign.entries.annotate(converted=Exists(converted)).values_list("group", "converted")
+    return campaign.entries.annotate(converted=Exists(converted))
+
+
+def campaign_result(*, campaign: Campaign) -> CampaignResult:
+    """Who visited within the conversion window after entering, per group."""
+    return campaign_result_by_template(campaign=campaign)[0]
+
+
+def campaign_result_by_template(*, campaign: Campaign) -> tuple[CampaignResult, dict[int, GroupResult]]:
+    """campaign_result, and its sent group split by the coupon template each
+    member got (variants may give different ones). One query."""
+    rows = (
+        campaign_entries_came_back(campaign=campaign)
+        .values_list("group", "coupon__template_id", "converted")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     counts = {(group, done): 0 for group in CampaignEntry.Group.values for done in (True, False)}
-    for group, done in entries:
-        counts[(group, bool(done))] += 1
+    by_template: dict[int, list[int]] = {}
+    for group, template_id, done, n in rows:
+        counts[(group, bool(done))] += n
+        if group == CampaignEntry.Group.TREATMENT and template_id is not None:
+            sums = by_template.setdefault(template_id, [0, 0])
+            sums[0] += n
+            sums[1] += n if done else 0
 
     def result(group: str) -> GroupResult:
         return GroupResult(members=counts[(group, True)] + counts[(group, False)], converted=counts[(group, True)])
 
-    return CampaignResult(treatment=result(CampaignEntry.Group.TREATMENT), holdout=result(CampaignEntry.Group.HOLDOUT))
+    whole = CampaignResult(treatment=result(CampaignEntry.Group.TREATMENT), holdout=result(CampaignEntry.Group.HOLDOUT))
+    return whole, {pk: GroupResult(members=n, converted=done) for pk, (n, done) in by_template.items()}

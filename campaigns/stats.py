@@ -72,3 +72,25 @@ def two_proportion_z_test(
     return ProportionTest(
         difference=difference, interval=Interval(difference - half, difference + half), z=z, p_value=p_value
     )
+
+
+# --- What an offer brought, from its holdout ---------------------------------------
+
+
+def incremental_visits(
+    *, treated_members: int, treated_visits: int, holdout_members: int, holdout_visits: int
+) -> float | None:
+    """The visits an offer brought that would not have happened anyway:
+    (treated visits per member − holdout visits per member) × treated members.
+    The one home of that arithmetic: a campaign counts a member's coming back
+    within its conversion days as their visit (so its rate is a came-back
+    rate), a promotion counts every visit in its period. None without a
+    holdout or with no one treated: it cannot be known."""
+    if treated_members <= 0 or holdout_members <= 0:
+        return None
+    return (treated_visits / treated_members - holdout_visits / holdout_members) * treated_members
+
+
+def cost_per_incremental_visit(*, cost: int, incremental: float | None) -> int | None:
+    """Minor units per visit brought; None when there is no positive uplift to divide by."""
+    return round(cost / incremental) if incremental is not None and incremental > 0 else None

@@ -81,6 +81,11 @@ def _share(value: float | None) -> float | str:
     return "" if value is None else round(value, 4)
 
 
+def _visits(value: float | None) -> float | str:
+    """Incremental visits to one decimal; empty where a holdout cannot tell."""
+    return "" if value is None else round(value, 1)
+
+
 def _context(model_admin: admin.ModelAdmin, request: HttpRequest, title: str, form: SalesFilterForm) -> dict:
     return {
         **model_admin.admin_site.each_context(request),
@@ -169,11 +174,29 @@ def _offers_rows(report: OffersReport, filtered_out: dict[str, str]) -> Rows:
     query = report.query
     yield [_("Offers"), query.start, query.end]
     yield []
-    yield [_("Coupon template"), _("Issued"), _("Redeemed"), _("Redemption rate"), in_currency(_("Discount cost"))]
+    yield [
+        _("Coupon template"),
+        _("Issued"),
+        _("Redeemed"),
+        _("Redemption rate"),
+        in_currency(_("Discount cost")),
+        _("Issued outside campaigns (no holdout)"),
+        _("Incremental visits"),
+        in_currency(_("Cost per incremental visit")),
+    ]
     if filtered_out["coupons"]:
         yield [filtered_out["coupons"]]
     for row in report.coupons:
-        yield [row.name, row.issued, row.redeemed, _share(row.redemption_rate), _money(row.discount)]
+        yield [
+            row.name,
+            row.issued,
+            row.redeemed,
+            _share(row.redemption_rate),
+            _money(row.discount),
+            row.outside_campaigns,
+            _visits(row.incremental_visits),
+            _money(row.cost_per_incremental_visit),
+        ]
     yield []
     yield [
         _("Campaign"),
@@ -202,15 +225,41 @@ def _offers_rows(report: OffersReport, filtered_out: dict[str, str]) -> Rows:
             c.held_out,
             _share(c.sent_rate),
             _share(c.held_out_rate),
-            "" if extra is None else round(extra, 1),
+            _visits(extra),
             _money(c.cost_per_incremental_visit),
         ]
     yield []
-    yield [_("Promotion"), _("Orders"), _("Extra points"), in_currency(_("Cost"))]
+    yield [
+        _("Promotion"),
+        _("Orders"),
+        _("Extra points"),
+        in_currency(_("Cost")),
+        _("Holdout %"),
+        _("Members offered"),
+        _("Members who earned it"),
+        _("Redemption rate"),
+        _("Visits per member, offered"),
+        _("Visits per member, holdout"),
+        _("Incremental visits"),
+        in_currency(_("Cost per incremental visit")),
+    ]
     if filtered_out["promotions"]:
         yield [filtered_out["promotions"]]
     for p in report.promotions:
-        yield [p.name, p.orders, p.points, _money(p.cost)]
+        yield [
+            p.name,
+            p.orders,
+            p.points,
+            _money(p.cost),
+            p.holdout_percent,
+            p.offered,
+            p.earned,
+            _share(p.redemption_rate),
+            _share(p.visits_per_member),
+            _share(p.held_out_visits_per_member),
+            _visits(p.incremental_visits),
+            _money(p.cost_per_incremental_visit),
+        ]
 
 
 @replica_view

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cafe_loyalty.core.charts import Chart, bar_chart, hbar_chart
 from cafe_loyalty.core.money import format_money
-from campaigns.offer_report import OffersReport
+from campaigns.offer_report import OfferCounts, OffersReport
 from campaigns.report_charts import rate_percent
 from campaigns.stats import proportion_interval
 from payments.recommendations.results import GroupResult, RecommendationResults
@@ -120,7 +120,7 @@ def offers_cost_chart(report: OffersReport) -> Chart:
 
 
 def redemption_chart(report: OffersReport) -> Chart:
-    rows = [(_("Coupon: %(name)s") % {"name": row.name}, row) for row in report.coupons]
+    rows: list[tuple[str, OfferCounts]] = [(_("Coupon: %(name)s") % {"name": row.name}, row) for row in report.coupons]
     rows += [(_("Campaign: %(name)s") % {"name": row.name}, row) for row in report.campaigns]
     best = max((row for _name, row in rows if row.issued), key=lambda row: row.redemption_rate or 0, default=None)
     return hbar_chart(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +58,10 @@ class ProductBonus(models.Model):
         return f"{self.product_sku or self.category_slug} ×{self.multiplier_percent / 100:g}"
 
 
+# A promotion's holdout: at most half its members, so most still get it.
+MAX_HOLDOUT_PERCENT = 50
+
+
 class Promotion(models.Model):
     """A limited-time points promotion: multiplier and/or flat bonus, within a
     date window, on some weekdays and hours, at some stores. Non-stackable
@@ -80,11 +85,26 @@ class Promotion(models.Model):
     stackable = models.BooleanField(_("stackable"), default=False)
     is_member_day = models.BooleanField(_("member day"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("holdout %"),
+        default=0,
+        validators=[MaxValueValidator(MAX_HOLDOUT_PERCENT)],
+        help_text=_(
+            "Share of members, picked at random and kept the same, who do not get this promotion (0–50), so "
+            "the offers report can tell the visits it brought from those that would have happened anyway. "
+            "0 = everyone gets it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("promotion")
         verbose_name_plural = _("promotions")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holdout_percent__lte=MAX_HOLDOUT_PERCENT), name="promotion_holdout_at_most_50"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
