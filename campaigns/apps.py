@@ -10,7 +10,10 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now, so these modules are imported here.
+        from django.db.backends.signals import connection_created
+
         from campaigns import signals  # noqa: F401  (signup referrals, tier-up coupons)
+        from campaigns.holdout import register_sqlite_offer_bucket
         from campaigns.selectors import (
             broadcast_deliveries_of_member,
             campaign_entries_of_member,
@@ -90,6 +93,7 @@ class CampaignsConfig(AppConfig):
                 for r in reminders_of_member(member=member)
             ]
 
+        connection_created.connect(register_sqlite_offer_bucket, dispatch_uid="campaigns.offer_bucket")
         register_exporter("coupons", coupons)
         register_exporter("segment", segment)
         register_exporter("value", value)

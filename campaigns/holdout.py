@@ -10,6 +10,9 @@ of one campaign or promotion says nothing about the next."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
+
+from django.db.models import Func, IntegerField, Value
 
 from campaigns.models import Promotion
 
@@ -18,6 +21,40 @@ def offer_bucket(*, offer: str, member_id: int) -> int:
     """0–99, stable for an (offer, member) pair; `offer` names it, e.g. "campaign:7"."""
     digest = hashlib.sha256(f"{offer}:member:{member_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100
+
+
+# SQLite has no SHA-256: offer_bucket itself is registered on each SQLite
+# connection under this name (campaigns.apps), so the SQL and Python agree.
+SQLITE_OFFER_BUCKET = "cafe_offer_bucket"
+
+
+class OfferBucket(Func):
+    """offer_bucket in SQL, for counting a whole membership's groups in the
+    database (the offers report) instead of hashing each member in Python.
+    `member` is the expression of the member's id."""
+
+    output_field = IntegerField()
+    arg_joiner = ", "
+
+    def __init__(self, offer: str, member: Any) -> None:
+        super().__init__(Value(offer), member)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function=SQLITE_OFFER_BUCKET, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # The first four bytes of the digest as an unsigned big-endian integer, mod 100.
+        key = "convert_to(%(offer)s || ':member:' || %(member)s::text, 'UTF8')"
+        template = f"MOD(('x' || left(encode(sha256({key}), 'hex'), 8))::bit(32)::bigint, 100)"
+        offer, member = (compiler.compile(e) for e in self.get_source_expressions())
+        return template % {"offer": offer[0], "member": member[0]}, [*offer[1], *member[1]]
+
+
+def register_sqlite_offer_bucket(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """connection_created receiver: OfferBucket's function on SQLite."""
+    if connection.vendor == "sqlite":
+        bucket = lambda offer, member: offer_bucket(offer=offer, member_id=member)  # noqa: E731
+        connection.connection.create_function(SQLITE_OFFER_BUCKET, 2, bucket, deterministic=True)
 
 
 def holdout_bucket(*, campaign_id: int, member_id: int) -> int:
@@ -29,4 +66,9 @@ def promotion_holds_out(*, promotion: Promotion, member_id: int) -> bool:
     """True when the member is in the promotion's holdout: the promotion
     gives them no points, is not shown to them and is not recalled to them."""
     percent = promotion.holdout_percent
-    return bool(percent) and offer_bucket(offer=f"promotion:{promotion.pk}", member_id=member_id) < percent
+    return bool(percent) and offer_bucket(offer=promotion_offer(promotion), member_id=member_id) < percent
+
+
+def promotion_offer(promotion: Promotion) -> str:
+    """The name a promotion's buckets are drawn under."""
+    return f"promotion:{promotion.pk}"

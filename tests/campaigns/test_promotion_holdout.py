@@ -14,16 +14,17 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.test import Client
 
 from campaigns.earning import QuoteLine, points_quote
-from campaigns.holdout import holdout_bucket, offer_bucket, promotion_holds_out
+from campaigns.holdout import OfferBucket, holdout_bucket, offer_bucket, promotion_holds_out
 from campaigns.models import Promotion, Reminder
 from campaigns.perks import member_perks
 from campaigns.reminders import reminders_send
 from members.models import Member
 from members.services import consent_record, member_get_or_create_for_user
-from tests.conftest import make_user
+from tests.conftest import MemberFactory, make_user
 
 pytestmark = pytest.mark.django_db
 TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")
@@ -81,6 +82,25 @@ def test_the_campaigns_buckets_did_not_move() -> None:
     int.from_bytes(sha256(b"campaign:7:member:42").digest()[:4], "big") % 100,
     the formula lifecycle used."""
     assert holdout_bucket(campaign_id=7, member_id=42) == offer_bucket(offer="campaign:7", member_id=42) == 72
+
+
+def _sql_buckets_equal_pythons() -> None:
+    """OfferBucket (the offers report counts groups with it in the database)
+    draws every member into the bucket offer_bucket does."""
+    members = [MemberFactory() for _ in range(60)]
+    for offer in ("promotion:3", "promotion:12345", "campaign:7"):
+        in_sql = dict(Member.objects.annotate(bucket=OfferBucket(offer, "pk")).values_list("pk", "bucket"))
+        assert in_sql == {m.pk: offer_bucket(offer=offer, member_id=m.pk) for m in members}
+    assert Member.objects.filter(pk=members[0].pk).annotate(b=OfferBucket("campaign:7", Value(42))).get().b == 72
+
+
+def test_the_holdout_drawn_in_sql_is_the_one_drawn_in_python() -> None:
+    _sql_buckets_equal_pythons()
+
+
+@pytest.mark.postgres
+def test_the_holdout_drawn_in_postgresql_is_the_one_drawn_in_python() -> None:
+    _sql_buckets_equal_pythons()
 
 
 def test_a_held_out_member_does_not_earn_the_promotion(
