@@ -107,7 +107,7 @@ def _group_conditions(promotion: Promotion, window: tuple[datetime, datetime], *
     everyone = Q(**{f"{prefix}created_at__lt": window[1], f"{prefix}anonymised_at__isnull": True})
     visited = promotion_store_visited(promotion, member=member_id)
     if visited is not None:
-        everyone &= visited
+        everyone &= Q(visited)
     if not promotion.holdout_percent:
         return everyone, everyone
     bucket = OfferBucket(promotion_offer(promotion), member_id)
@@ -123,7 +123,8 @@ def _groups(
     windows = {pk: w for pk, promo in promotions.items() if (w := _window(promo, first, after)) is not None}
     if not windows:
         return
-    members, visits = {}, {}
+    members: dict[str, Count] = {}
+    visits: dict[str, Count] = {}
     for pk, window in windows.items():
         everyone, offered = _group_conditions(promotions[pk], window, member="")
         members |= {f"e{pk}": Count("pk", filter=everyone), f"o{pk}": Count("pk", filter=offered)}

@@ -87,7 +87,7 @@ def test_the_campaigns_buckets_did_not_move() -> None:
 def _sql_buckets_equal_pythons() -> None:
     """OfferBucket (the offers report counts groups with it in the database)
     draws every member into the bucket offer_bucket does."""
-    members = [MemberFactory() for _ in range(60)]
+    members: list[Member] = [MemberFactory.create() for _ in range(60)]
     for offer in ("promotion:3", "promotion:12345", "campaign:7"):
         in_sql = dict(Member.objects.annotate(bucket=OfferBucket(offer, "pk")).values_list("pk", "bucket"))
         assert in_sql == {m.pk: offer_bucket(offer=offer, member_id=m.pk) for m in members}
