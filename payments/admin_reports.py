@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from cafe_loyalty.core.money import major_units
 from cafe_loyalty.core.replica import replica_view
+from cafe_loyalty.core.snapshot import one_snapshot
 from cafe_loyalty.core.spreadsheets import csv_download, in_currency
 from payments import report_charts as charts
 from payments.models import Store
@@ -245,8 +246,9 @@ def liability_report_view(model_admin: admin.ModelAdmin, request: HttpRequest) -
         raise PermissionDenied
     form = LiabilityFilterForm(request.GET if "months" in request.GET else None)
     months = form.cleaned_data["months"] if form.is_bound and form.is_valid() else 12
-    points, wallets = points_liability(months=months), wallet_liability(months=months)
-    valued = points_at_redemption_rate(points)
+    with one_snapshot():  # the figures it reconciles, read as of one moment
+        points, wallets = points_liability(months=months), wallet_liability(months=months)
+        valued = points_at_redemption_rate(points)
     if request.GET.get("format") == "csv":
         rows = _liability_rows(points, wallets, valued)
         return csv_download(f"liability-{timezone.localdate().isoformat()}.csv", rows)
