@@ -30,7 +30,7 @@ Constant queries, plus one per campaign shown for its holdout comparison.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -89,10 +89,21 @@ class CouponLine(OfferCounts):
 
     outside_campaigns: int = 0  # of `issued`: not given out by a campaign
     incremental_visits: float | None = None  # None: no campaign of it had a holdout
+    # What the coupons those campaigns gave out took off orders (over each
+    # campaign's life, as its visits are counted): the cost the visits are set against.
+    incremental_cost: int = 0
 
     @property
     def cost_per_incremental_visit(self) -> int | None:
-        return cost_per_incremental_visit(cost=self.discount, incremental=self.incremental_visits)
+        return cost_per_incremental_visit(cost=self.incremental_cost, incremental=self.incremental_visits)
+
+
+@dataclass
+class TemplateUplift:
+    """A coupon template's share of the campaigns shown that had a holdout."""
+
+    visits: float = 0.0
+    cost: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,9 +141,9 @@ class OffersReport:
 
 
 def _coupon_lines(
-    query: OffersQuery, first: datetime, after: datetime, from_campaigns: dict[int, float]
+    query: OffersQuery, first: datetime, after: datetime, from_campaigns: dict[int, TemplateUplift]
 ) -> list[CouponLine]:
-    """`from_campaigns`: each template's incremental visits from the campaigns shown."""
+    """`from_campaigns`: each template's incremental visits and their cost, from the campaigns shown."""
     coupons = Coupon.objects.filter(issued_at__gte=first, issued_at__lt=after)
     if query.template_id is not None:
         coupons = coupons.filter(template_id=query.template_id)
@@ -144,7 +155,8 @@ def _coupon_lines(
             row["redeemed"],
             int(row["discount"]),
             outside_campaigns=row["outside"],
-            incremental_visits=from_campaigns.get(row["template"]),
+            incremental_visits=uplift.visits if (uplift := from_campaigns.get(row["template"])) else None,
+            incremental_cost=uplift.cost if uplift else 0,
         )
         for row in coupons.values("template", "template__name")
         .annotate(
@@ -165,34 +177,37 @@ def _campaigns_run(query: OffersQuery, first: datetime, after: datetime) -> list
     return list(ran.distinct().order_by("-created_at")[:CAMPAIGNS_SHOWN])
 
 
-def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict[int, float]]:
-    """Each campaign's line, and the incremental visits of each coupon
-    template summed over the campaigns that gave it out (per template: the
-    members sent it against the campaign's holdout; none from a campaign
-    without a holdout)."""
-    issued = {
-        row["campaign"]: row
-        for row in CampaignEntry.objects.filter(campaign__in=campaigns, coupon__isnull=False)
-        .values("campaign")
+def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict[int, TemplateUplift]]:
+    """Each campaign's line, and each coupon template's incremental visits
+    and their cost summed over the campaigns that gave it out (per template:
+    the members sent it against the campaign's holdout, and what its coupons
+    from that campaign took off; nothing from a campaign without a holdout)."""
+    issued: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    discount_of: dict[tuple[int, int], int] = {}
+    for row in (
+        CampaignEntry.objects.filter(campaign__in=campaigns, coupon__isnull=False)
+        .values("campaign", "coupon__template")
         .annotate(
             issued=Count("coupon"),
             redeemed=Count("coupon", filter=Q(coupon__redeemed_at__isnull=False)),
             discount=Sum("coupon__discount", default=0),
         )
         .order_by()
-    }
+    ):
+        issued[row["campaign"]].update({key: int(row[key]) for key in ("issued", "redeemed", "discount")})
+        discount_of[row["campaign"], row["coupon__template"]] = int(row["discount"])
     lines: list[CampaignLine] = []
-    by_template: defaultdict[int, float] = defaultdict(float)
+    by_template: defaultdict[int, TemplateUplift] = defaultdict(TemplateUplift)
     for campaign in campaigns:
-        row = issued.get(campaign.pk, {})
+        row = issued[campaign.pk]
         result, sent_by_template = campaign_result_by_template(campaign=campaign)
         treated, holdout = result.treatment, result.holdout
         lines.append(
             CampaignLine(
                 name=campaign.name,
-                issued=row.get("issued", 0),
-                redeemed=row.get("redeemed", 0),
-                discount=int(row.get("discount", 0)),
+                issued=row["issued"],
+                redeemed=row["redeemed"],
+                discount=row["discount"],
                 sent=treated.members,
                 held_out=holdout.members,
                 sent_rate=treated.rate,
@@ -209,7 +224,8 @@ def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict
                 holdout_visits=holdout.converted,
             )
             if extra is not None:
-                by_template[template_id] += extra
+                by_template[template_id].visits += extra
+                by_template[template_id].cost += discount_of.get((campaign.pk, template_id), 0)
     return lines, by_template
 
 

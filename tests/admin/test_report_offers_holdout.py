@@ -134,7 +134,10 @@ def test_a_templates_incremental_visits_are_summed_over_the_campaigns_that_gave_
     assert (come_back.issued, come_back.redeemed, come_back.discount) == (9, 4, 12_000)
     assert come_back.outside_campaigns == 1
     assert come_back.incremental_visits == pytest.approx(1.0 + 2.0 + 1.0)
-    assert come_back.cost_per_incremental_visit == 3_000  # NT$120 ÷ 4 visits
+    # Set against what the campaigns' coupons took off (A NT$60, B NT$30, C NT$0), not the
+    # hand-issued one's NT$30, whose effect no holdout measures: NT$90 ÷ 4 visits.
+    assert come_back.incremental_cost == 9_000
+    assert come_back.cost_per_incremental_visit == 2_250
     latte = lines["Latte"]
     assert (latte.issued, latte.outside_campaigns, latte.incremental_visits) == (2, 0, 0.0)
     assert latte.cost_per_incremental_visit is None  # no more visits than the holdout
@@ -151,7 +154,7 @@ def test_the_page_and_csv_say_how_many_coupons_no_holdout_measures(manager_clien
     coupons = page.split('data-testid="offers-coupons"')[1].split("</table>")[0]
     come_back = coupons.split("Come back")[1].split("</tr>")[0]
     assert "of which 1 issued outside campaigns, no holdout" in come_back
-    assert "<td>4.0</td>" in come_back and "NT$30" in come_back
+    assert "<td>4.0</td>" in come_back and "NT$22.50" in come_back
     welcome = coupons.split("Welcome drink")[1].split("</tr>")[0]
     assert "no holdout: cannot be known" in welcome and "outside campaigns" not in welcome
 
@@ -166,7 +169,7 @@ def test_the_page_and_csv_say_how_many_coupons_no_holdout_measures(manager_clien
         "Incremental visits",
         "Cost per incremental visit (TWD)",
     ]
-    assert ["Come back", "9", "4", "0.4444", "120.00", "1", "4.0", "30.00"] in rows
+    assert ["Come back", "9", "4", "0.4444", "120.00", "1", "4.0", "22.50"] in rows
     assert ["Welcome drink", "2", "0", "0.0", "0.00", "0", "", ""] in rows
 
 
