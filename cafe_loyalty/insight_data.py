@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cafe_loyalty.insight_lines import write_consents, write_line_modifiers
+from cafe_loyalty.insight_offers import write_promotions
 from cafe_loyalty.insight_sql import insert_select, move_sequence, next_id, run_sql
 from members.models import Member, PointsEntry, PointsLot, Visit
 from payments.management.commands.load_menu_demo import load_menu_demo
@@ -71,6 +72,7 @@ class Generated:
     orders: int
     lines: int
     points_lots: int
+    promotion_awards: int
 
 
 def refusal(*, bench: bool, force: bool) -> str | None:
@@ -266,10 +268,11 @@ def generate(*, members: int, visits: int, orders: int, seed: float = 0.17, now:
             [],
         )
         made_lots = _points(order_base=order_base, now=now)
+        made_awards = write_promotions(order_base=order_base, now=now, store=_stores()[0])
         # Dropped here, not only at commit: inside an outer transaction (a test) commit is later.
         run_sql(f"DROP TABLE {TEMP_TABLES}")
         run_sql("ANALYZE")
-    return Generated(made_members, made_visits, made_orders, made_lines, made_lots)
+    return Generated(made_members, made_visits, made_orders, made_lines, made_lots, made_awards)
 
 
 def _points(*, order_base: int, now: datetime) -> int:

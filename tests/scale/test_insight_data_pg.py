@@ -11,8 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
+from campaigns.models import Promotion, PromotionAward
 from members.models import Consent, Member, Visit
 from members.selectors import member_ids_agreeing_to_personalised_offers, points_problems
 from payments.models import Order, OrderLine, Product
@@ -68,6 +70,30 @@ def test_lines_carry_their_modifiers_and_members_their_consents(settings: Settin
     assert 0.5 * 400 < len(agreeing) < 0.7 * 400
     assert Consent.objects.filter(channel=Consent.Channel.PUSH, purpose=Consent.Purpose.PERSONALISED).exists()
     assert not points_problems()
+
+
+def test_promotions_ran_for_the_last_year_and_gave_member_orders_their_points(settings: Settings) -> None:
+    settings.DEBUG = True
+    generate(members=300, visits=3_000, orders=2_000)
+    promotions = {p.name: p for p in Promotion.objects.all()}
+    assert len(promotions) == 3 and sum(p.holdout_percent > 0 for p in promotions.values()) == 2
+    member_day = promotions["Member day (bench)"]
+    awards = PromotionAward.objects.filter(promotion=member_day).select_related("member")
+    assert awards.exists()
+    for award in awards[:50]:
+        order = Order.objects.get(pk=int(award.reference.split(":")[1]))
+        # A paid member order of the last year, on a Wednesday by the programme's clock, its points doubled.
+        assert order.member_id == award.member_id and order.status == Order.Status.PAID
+        assert timezone.localtime(order.paid_at).isoweekday() == 3 and award.points == order.points_earned
+        assert order.paid_at >= member_day.starts_at
+    afternoon = PromotionAward.objects.filter(promotion=promotions["Afternoon +5 (bench)"])
+    assert afternoon.exists() and not afternoon.exclude(points=5).exists()
+    one_store = next(p for name, p in promotions.items() if name.endswith("+10 (bench)"))
+    at_store = Order.objects.filter(store__slug=one_store.store_slugs, member__isnull=False, status=Order.Status.PAID)
+    assert (
+        PromotionAward.objects.filter(promotion=one_store).count()
+        == at_store.filter(paid_at__gte=one_store.starts_at, points_earned__gt=0).count()
+    )
 
 
 def test_more_orders_than_visits_become_walk_ins(settings: Settings) -> None:

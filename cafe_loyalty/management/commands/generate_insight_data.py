@@ -37,5 +37,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Generated {made.members} members, {made.visits} visits, {made.orders} orders"
-            f" ({made.lines} lines), {made.points_lots} points lots in {time.monotonic() - started:.1f} s."
+            f" ({made.lines} lines), {made.points_lots} points lots, {made.promotion_awards} promotion awards"
+            f" in {time.monotonic() - started:.1f} s."
         )
