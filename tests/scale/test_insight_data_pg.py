@@ -85,6 +85,7 @@ def test_promotions_ran_for_the_last_year_and_gave_member_orders_their_points(se
         # A paid member order of the last year, on a Wednesday by the programme's clock, its points doubled.
         assert order.member_id == award.member_id and order.status == Order.Status.PAID
         assert timezone.localtime(order.paid_at).isoweekday() == 3 and award.points == order.points_earned
+        assert order.paid_at is not None and member_day.starts_at is not None
         assert order.paid_at >= member_day.starts_at
     afternoon = PromotionAward.objects.filter(promotion=promotions["Afternoon +5 (bench)"])
     assert afternoon.exists() and not afternoon.exclude(points=5).exists()
