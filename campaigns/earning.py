@@ -62,7 +62,7 @@ def promotion_applies(promo: Promotion, *, at: datetime, store_slug: str | None,
         return False
     if promo.start_time and local.time() < promo.start_time or promo.end_time and local.time() >= promo.end_time:
         return False
-    stores = [s.strip() for s in promo.store_slugs.split(",") if s.strip()]
+    stores = promo.stores
     return not stores or (store_slug is not None and store_slug in stores)
 
 

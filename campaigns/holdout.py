@@ -28,26 +28,28 @@ def offer_bucket(*, offer: str, member_id: int) -> int:
 SQLITE_OFFER_BUCKET = "cafe_offer_bucket"
 
 
+def offer_bucket_sql(vendor: str, *, offer: str, member: str) -> str:
+    """offer_bucket as SQL over the SQL `offer` (text) and `member` (an id)."""
+    if vendor == "sqlite":
+        return f"{SQLITE_OFFER_BUCKET}({offer}, {member})"
+    # The first four bytes of the digest as an unsigned big-endian integer, mod 100.
+    key = f"convert_to({offer} || ':member:' || ({member})::text, 'UTF8')"
+    return f"MOD(('x' || left(encode(sha256({key}), 'hex'), 8))::bit(32)::bigint, 100)"
+
+
 class OfferBucket(Func):
-    """offer_bucket in SQL, for counting a whole membership's groups in the
-    database (the offers report) instead of hashing each member in Python.
-    `member` is the expression of the member's id."""
+    """offer_bucket in the ORM; `member` is the expression of the member's id."""
 
     output_field = IntegerField()
-    arg_joiner = ", "
 
     def __init__(self, offer: str, member: Any) -> None:
         super().__init__(Value(offer), member)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, function=SQLITE_OFFER_BUCKET, **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # The first four bytes of the digest as an unsigned big-endian integer, mod 100.
-        key = "convert_to(%(offer)s || ':member:' || %(member)s::text, 'UTF8')"
-        template = f"MOD(('x' || left(encode(sha256({key}), 'hex'), 8))::bit(32)::bigint, 100)"
+    def as_sql(  # type: ignore[override]  # one SQL spelling per vendor, no template
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> Any:
         offer, member = (compiler.compile(e) for e in self.get_source_expressions())
-        return template % {"offer": offer[0], "member": member[0]}, [*offer[1], *member[1]]
+        return offer_bucket_sql(connection.vendor, offer=offer[0], member=member[0]), [*offer[1], *member[1]]
 
 
 def register_sqlite_offer_bucket(sender: Any, connection: Any, **kwargs: Any) -> None:

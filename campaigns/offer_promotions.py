@@ -20,28 +20,29 @@ For each promotion that gave points in the report's period:
   for campaigns; cost per incremental visit = cost ÷ them. A promotion
   without a holdout (0 %) cannot tell: it says so instead of a figure.
 
-The groups are drawn with the promotion's holdout % as it is now. Four
-queries for all promotions: the awards, the promotions, the members (with
-their store conditions) and their visits in the period. Both counts run in
-the database, the holdout hashed there (OfferBucket): at 100,000 members
-three promotions with a holdout took 0.44 s on PostgreSQL (1.1–1.3 s when
-every member was read into Python and hashed there); each one more adds
-about a seventh of a second at that size.
+The groups are drawn with the promotion's holdout % as it is now. Three
+queries for all promotions: the awards, the promotions, and one statement
+counting every member's group and visits (`_groups`), with the holdout
+hashed in the database (campaigns.holdout.offer_bucket_sql).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db import connections
+from django.db.models import Count, Sum
 
-from campaigns.holdout import OfferBucket, promotion_offer
+from cafe_loyalty.core.replica import reading_alias
+from cafe_loyalty.core.report_sql import report_cursor
+from campaigns.holdout import offer_bucket_sql, promotion_offer
 from campaigns.models import Promotion, PromotionAward
-from campaigns.reminders import promotion_store_visited
 from campaigns.stats import cost_per_incremental_visit, incremental_visits
 from members.models import Member, Visit
+
+MEMBERS, VISITS = Member._meta.db_table, Visit._meta.db_table
 
 
 @dataclass
@@ -96,51 +97,61 @@ def _window(promotion: Promotion, first: datetime, after: datetime) -> tuple[dat
     return (low, high) if low < high else None
 
 
-def _group_conditions(promotion: Promotion, window: tuple[datetime, datetime], *, member: str) -> tuple[Q, Q]:
-    """(everyone it was for, those of them offered it) as conditions on the
-    member the field `member` names ("" on Member itself, "member" on a
-    visit): joined before the promotion's period here ended and one it was
-    for; offered: not in its holdout. The held out are the difference, so
-    each member's bucket is hashed once."""
-    prefix = member and f"{member}__"
-    member_id = f"{member}_id" if member else "pk"
-    everyone = Q(**{f"{prefix}created_at__lt": window[1], f"{prefix}anonymised_at__isnull": True})
-    visited = promotion_store_visited(promotion, member=member_id)
-    if visited is not None:
-        everyone &= Q(visited)
-    if not promotion.holdout_percent:
-        return everyone, everyone
-    bucket = OfferBucket(promotion_offer(promotion), member_id)
-    return everyone, everyone & Q(GreaterThanOrEqual(bucket, promotion.holdout_percent))
-
-
 def _groups(
     lines: dict[int, PromotionLine], promotions: dict[int, Promotion], first: datetime, after: datetime
 ) -> None:
-    """Fill in each line's members offered and held out, and their visits:
-    two aggregate queries for all promotions, the holdout drawn in SQL
-    (OfferBucket), so no member row comes into Python."""
+    """Fill in each line's members offered and held out, and their visits, in
+    one statement for all promotions: each member's visits in each window are
+    counted once (grouped by member), and each member's holdout bucket and
+    store condition computed once per promotion, so the work grows with the
+    members and the period's visits, not with their product."""
     windows = {pk: w for pk, promo in promotions.items() if (w := _window(promo, first, after)) is not None}
     if not windows:
         return
-    members: dict[str, Count] = {}
-    visits: dict[str, Count] = {}
-    for pk, window in windows.items():
-        everyone, offered = _group_conditions(promotions[pk], window, member="")
-        members |= {f"e{pk}": Count("pk", filter=everyone), f"o{pk}": Count("pk", filter=offered)}
-        everyone, offered = _group_conditions(promotions[pk], window, member="member")
-        in_window = Q(at__gte=window[0], at__lt=window[1])
-        visits |= {
-            f"e{pk}": Count("pk", filter=in_window & everyone),
-            f"o{pk}": Count("pk", filter=in_window & offered),
-        }
-    counted = Member.objects.aggregate(**members)
+    connection = connections[reading_alias()]
+    when = connection.ops.adapt_datetimefield_value
+    counts: list[str] = []
+    groups: list[str] = []
+    totals: list[str] = []
+    counts_params: list[Any] = []
+    groups_params: list[Any] = []
+    for pk, (low, high) in windows.items():
+        promotion = promotions[pk]
+        counts.append(f"count(*) FILTER (WHERE at >= %s AND at < %s) AS v{pk}")
+        counts_params += [when(low), when(high)]
+        # Everyone it was for: joined before its period here ended, at one of its stores if it has any.
+        everyone, everyone_params = "m.created_at < %s", [when(high)]
+        stores = promotion.stores
+        if stores:
+            everyone += f" AND EXISTS (SELECT 1 FROM {VISITS} s WHERE s.member_id = m.id AND s.store_slug IN"  # noqa: S608
+            everyone += f" ({', '.join(['%s'] * len(stores))}))"
+            everyone_params += stores
+        offered, offered_params = "1 = 1", list[Any]()
+        if promotion.holdout_percent:
+            offered = f"{offer_bucket_sql(connection.vendor, offer='%s', member='m.id')} >= %s"
+            offered_params = [promotion_offer(promotion), promotion.holdout_percent]
+        groups.append(f"({everyone}) AS e{pk}, ({offered}) AS o{pk}")
+        groups_params += [*everyone_params, *offered_params]
+        totals.append(
+            f"count(*) FILTER (WHERE e{pk}), count(*) FILTER (WHERE e{pk} AND o{pk}),"
+            f" coalesce(sum(v{pk}) FILTER (WHERE e{pk}), 0), coalesce(sum(v{pk}) FILTER (WHERE e{pk} AND o{pk}), 0)"
+        )
     low, high = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
-    visited = Visit.objects.filter(at__gte=low, at__lt=high).aggregate(**visits)
-    for pk in windows:
+    # Only names from the models and placeholders are formatted in (hence noqa: S608).
+    sql = (
+        f"WITH per_member AS (SELECT member_id, {', '.join(counts)} FROM {VISITS}"  # noqa: S608
+        " WHERE at >= %s AND at < %s GROUP BY member_id),"
+        f" grouped AS MATERIALIZED (SELECT m.id, {', '.join(groups)} FROM {MEMBERS} m WHERE m.anonymised_at IS NULL)"
+        f" SELECT {', '.join(totals)} FROM grouped g LEFT JOIN per_member v ON v.member_id = g.id"
+    )
+    with report_cursor() as cursor:
+        cursor.execute(sql, [*counts_params, when(low), when(high), *groups_params])
+        row = cursor.fetchone()
+    for index, pk in enumerate(windows):
+        members, offered_members, visits, offered_visits = (int(n) for n in row[4 * index : 4 * index + 4])
         line = lines[pk]
-        line.offered, line.held_out = counted[f"o{pk}"], counted[f"e{pk}"] - counted[f"o{pk}"]
-        line.offered_visits, line.held_out_visits = visited[f"o{pk}"], visited[f"e{pk}"] - visited[f"o{pk}"]
+        line.offered, line.held_out = offered_members, members - offered_members
+        line.offered_visits, line.held_out_visits = offered_visits, visits - offered_visits
 
 
 def promotion_lines(

@@ -94,7 +94,7 @@ def member_perks(
     local = timezone.localtime(at, zone)
     perks = []
     for promo in active_promotions():
-        stores = [s.strip() for s in promo.store_slugs.split(",") if s.strip()]
+        stores = promo.stores
         if stores and store_slug is not None and store_slug not in stores:
             continue
         if promotion_holds_out(promotion=promo, member_id=member.pk):

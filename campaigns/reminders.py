@@ -127,12 +127,12 @@ def promotions_ending(*, now: datetime, horizon: datetime) -> QuerySet[Promotion
     )
 
 
-def promotion_store_visited(promotion: Promotion, *, member: str = "pk") -> Exists | None:
-    """The store condition of who a promotion is for: the member (the outer
-    query's field `member`) visited one of its stores; None for a promotion at
-    every store (member days and weekday hours apply to every member)."""
-    stores = [slug.strip() for slug in promotion.store_slugs.split(",") if slug.strip()]
-    return Exists(Visit.objects.filter(member=OuterRef(member), store_slug__in=stores)) if stores else None
+def promotion_store_visited(promotion: Promotion) -> Exists | None:
+    """The store condition of who a promotion is for, on members: visited one
+    of its stores; None for a promotion at every store (member days and
+    weekday hours apply to every member)."""
+    stores = promotion.stores
+    return Exists(Visit.objects.filter(member=OuterRef("pk"), store_slug__in=stores)) if stores else None
 
 
 def promotion_members(promotion: Promotion) -> QuerySet[Member]:

@@ -27,16 +27,15 @@ their tier now.
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet, Value
 
 from cafe_loyalty.core.clock import day_number
 from cafe_loyalty.core.replica import reading_alias
+from cafe_loyalty.core.report_sql import report_cursor
 from members.models import Visit, VisitGap, VisitGapCount
 from members.visit_gaps import RETURN_WINDOWS, GapSummary, counted_facts, on_day_numbers, on_days, visit_facts
 
@@ -146,17 +145,7 @@ def visit_returns(
         SELECT k, NULL, 0, SUM(n){window_sums} FROM u WHERE g IS NULL OR g > day - {first_day:d} GROUP BY k
     """  # noqa: S608
     figures: defaultdict[Any, VisitReturns] = defaultdict(VisitReturns)
-    # The replica's inside `replica_reads()` (the report page). The SET LOCAL
-    # holds only in a transaction, opened on that same database.
-    alias = reading_alias()
-    database = connections[alias]
-    postgresql = database.vendor == "postgresql"
-    with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
-        if postgresql:
-            # The planner's cost of the live part's probes (as if run for
-            # every visit) passes the JIT thresholds: compiling took ~0.45 s
-            # a statement at 100,000 members, more than it saved.
-            cursor.execute("SET LOCAL jit = off")
+    with report_cursor() as cursor:  # on the replica for the report page; no JIT
         cursor.execute(sql, params)
         for group_id, gap, count, members, *sums in cursor.fetchall():
             row = figures[group_id]

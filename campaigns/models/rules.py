@@ -109,6 +109,11 @@ class Promotion(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def stores(self) -> list[str]:
+        """The slugs of the stores it runs at; empty: every store."""
+        return [slug.strip() for slug in self.store_slugs.split(",") if slug.strip()]
+
 
 class PromotionAward(models.Model):
     """The extra points one promotion gave one paid order (the offers report's

@@ -300,10 +300,10 @@ def test_a_barista_cannot_open_the_report(client: Client, barista_user: Any) -> 
 
 # The session, user, MFA and permissions (5); the side bar's "can add" checks
 # (3); coupons, campaigns, their coupons (3); promotions: their awards, the
-# promotions, their members and those members' visits (4); the filter's coupon
+# promotions, and their members' groups with those members' visits (3); the filter's coupon
 # templates and promotions to choose from (2); then one per campaign shown
 # (its holdout comparison). Coupon templates and promotions cost none per row.
-OFFERS_PAGE_QUERIES = 16
+OFFERS_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("offers", [1, 3])
