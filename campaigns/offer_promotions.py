@@ -23,26 +23,23 @@ For each promotion that gave points in the report's period:
 The groups are drawn with the promotion's holdout % as it is now. Three
 queries for all promotions: the awards, the promotions, and one statement
 counting every member's group and visits (`_groups`), with the holdout
-hashed in the database (campaigns.holdout.offer_bucket_sql).
+hashed in the database (campaigns.holdout.OfferBucket).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.db import connections
-from django.db.models import Count, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.lookups import GreaterThanOrEqual
 
-from cafe_loyalty.core.replica import reading_alias
-from cafe_loyalty.core.report_sql import report_cursor
-from campaigns.holdout import offer_bucket_sql, promotion_offer
+from cafe_loyalty.core.report_sql import compiled, report_cursor
+from campaigns.holdout import OfferBucket, promotion_offer
 from campaigns.models import Promotion, PromotionAward
+from campaigns.reminders import promotion_store_visited
 from campaigns.stats import cost_per_incremental_visit, incremental_visits
 from members.models import Member, Visit
-
-MEMBERS, VISITS = Member._meta.db_table, Visit._meta.db_table
 
 
 @dataclass
@@ -101,57 +98,57 @@ def _groups(
     lines: dict[int, PromotionLine], promotions: dict[int, Promotion], first: datetime, after: datetime
 ) -> None:
     """Fill in each line's members offered and held out, and their visits, in
-    one statement for all promotions: each member's visits in each window are
-    counted once (grouped by member), and each member's holdout bucket and
-    store condition computed once per promotion, so the work grows with the
-    members and the period's visits, not with their product."""
+    one statement for all promotions, so the work grows with the members and
+    the period's visits, not with their product: each member's visits in each
+    window counted once (grouped by member), and once per promotion each
+    member's place in it — one it was for (joined before its period here
+    ended, at one of its stores if it has any: campaigns.reminders), and if
+    so offered it or held out (campaigns.holdout, hashed in the database)."""
     windows = {pk: w for pk, promo in promotions.items() if (w := _window(promo, first, after)) is not None}
     if not windows:
         return
-    connection = connections[reading_alias()]
-    when = connection.ops.adapt_datetimefield_value
-    counts: list[str] = []
-    groups: list[str] = []
-    totals: list[str] = []
-    counts_params: list[Any] = []
-    groups_params: list[Any] = []
-    for pk, (low, high) in windows.items():
-        promotion = promotions[pk]
-        counts.append(f"count(*) FILTER (WHERE at >= %s AND at < %s) AS v{pk}")
-        counts_params += [when(low), when(high)]
-        # Everyone it was for: joined before its period here ended, at one of its stores if it has any.
-        everyone, everyone_params = "m.created_at < %s", [when(high)]
-        stores = promotion.stores
-        if stores:
-            everyone += f" AND EXISTS (SELECT 1 FROM {VISITS} s WHERE s.member_id = m.id AND s.store_slug IN"  # noqa: S608
-            everyone += f" ({', '.join(['%s'] * len(stores))}))"
-            everyone_params += stores
-        offered, offered_params = "1 = 1", list[Any]()
-        if promotion.holdout_percent:
-            offered = f"{offer_bucket_sql(connection.vendor, offer='%s', member='m.id')} >= %s"
-            offered_params = [promotion_offer(promotion), promotion.holdout_percent]
-        groups.append(f"({everyone}) AS e{pk}, ({offered}) AS o{pk}")
-        groups_params += [*everyone_params, *offered_params]
-        totals.append(
-            f"count(*) FILTER (WHERE e{pk}), count(*) FILTER (WHERE e{pk} AND o{pk}),"
-            f" coalesce(sum(v{pk}) FILTER (WHERE e{pk}), 0), coalesce(sum(v{pk}) FILTER (WHERE e{pk} AND o{pk}), 0)"
-        )
     low, high = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
-    # Only names from the models and placeholders are formatted in (hence noqa: S608).
+    visits = (
+        Visit.objects.filter(at__gte=low, at__lt=high)
+        .values("member_id")
+        .annotate(**{f"v{pk}": Count("pk", filter=Q(at__gte=w[0], at__lt=w[1])) for pk, w in windows.items()})
+        .order_by()
+    )
+    places: dict[str, ExpressionWrapper] = {}
+    for pk, (_low, end) in windows.items():
+        promotion = promotions[pk]
+        everyone = Q(created_at__lt=end)
+        if (visited := promotion_store_visited(promotion)) is not None:
+            everyone &= Q(visited)
+        offered = Q(pk__isnull=False)  # no holdout: everyone it was for
+        if promotion.holdout_percent:
+            offered = Q(GreaterThanOrEqual(OfferBucket(promotion_offer(promotion), "pk"), promotion.holdout_percent))
+        places |= {
+            f"e{pk}": ExpressionWrapper(everyone, BooleanField()),
+            f"o{pk}": ExpressionWrapper(offered, BooleanField()),
+        }
+    members = Member.objects.filter(anonymised_at__isnull=True).values("id").annotate(**places).order_by()
+    (visits_sql, visits_params), (members_sql, members_params) = compiled(visits), compiled(members)
+    totals = ", ".join(
+        f"count(*) FILTER (WHERE e{pk}), count(*) FILTER (WHERE e{pk} AND o{pk}),"
+        f" coalesce(sum(v{pk}) FILTER (WHERE e{pk}), 0), coalesce(sum(v{pk}) FILTER (WHERE e{pk} AND o{pk}), 0)"
+        for pk in windows
+    )
+    # Materialised: inlined, the database computed each member's place once
+    # per FILTER that reads it (a store probe four times over). Only the ORM's
+    # own SQL and integer names are formatted in (hence noqa: S608).
     sql = (
-        f"WITH per_member AS (SELECT member_id, {', '.join(counts)} FROM {VISITS}"  # noqa: S608
-        " WHERE at >= %s AND at < %s GROUP BY member_id),"
-        f" grouped AS MATERIALIZED (SELECT m.id, {', '.join(groups)} FROM {MEMBERS} m WHERE m.anonymised_at IS NULL)"
-        f" SELECT {', '.join(totals)} FROM grouped g LEFT JOIN per_member v ON v.member_id = g.id"
+        f"WITH per_member AS ({visits_sql}), grouped AS MATERIALIZED ({members_sql})"  # noqa: S608
+        f" SELECT {totals} FROM grouped g LEFT JOIN per_member v ON v.member_id = g.id"
     )
     with report_cursor() as cursor:
-        cursor.execute(sql, [*counts_params, when(low), when(high), *groups_params])
+        cursor.execute(sql, [*visits_params, *members_params])
         row = cursor.fetchone()
     for index, pk in enumerate(windows):
-        members, offered_members, visits, offered_visits = (int(n) for n in row[4 * index : 4 * index + 4])
+        members_n, offered_n, visits_n, offered_visits = (int(n) for n in row[4 * index : 4 * index + 4])
         line = lines[pk]
-        line.offered, line.held_out = offered_members, members - offered_members
-        line.offered_visits, line.held_out_visits = offered_visits, visits - offered_visits
+        line.offered, line.held_out = offered_n, members_n - offered_n
+        line.offered_visits, line.held_out_visits = offered_visits, visits_n - offered_visits
 
 
 def promotion_lines(

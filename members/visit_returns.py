@@ -34,8 +34,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Value
 
 from cafe_loyalty.core.clock import day_number
-from cafe_loyalty.core.replica import reading_alias
-from cafe_loyalty.core.report_sql import report_cursor
+from cafe_loyalty.core.report_sql import compiled, report_cursor
 from members.models import Visit, VisitGap, VisitGapCount
 from members.visit_gaps import RETURN_WINDOWS, GapSummary, counted_facts, on_day_numbers, on_days, visit_facts
 
@@ -57,12 +56,6 @@ class VisitReturns:
         ):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
-
-
-def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
-    # Compiled for the database the statement runs on (sql_with_params() would compile for "default").
-    sql, params = queryset.query.get_compiler(using=reading_alias()).as_sql()
-    return sql, list(params)
 
 
 def _parts(
@@ -87,7 +80,7 @@ def _parts(
         if store_slug is not None:
             counts = counts.filter(store_slug=store_slug)
         counts = counts.annotate(k=F("store_slug") if by_store else F("tier"), g=F("gap"), b=F("back_within"))
-        sql, params = _sql(counts.annotate(n=F("visits")).values("k", "day", "g", "b", "n"))
+        sql, params = compiled(counts.annotate(n=F("visits")).values("k", "day", "g", "b", "n"))
         # Only the ORM's own SQL is formatted in (hence noqa: S608), here and below.
         parts.append((f"SELECT p.k, p.day, p.g, p.b, p.n FROM ({sql}) p", params))  # noqa: S608
         if not by_store and summary.tiers_at is not None:
@@ -108,7 +101,7 @@ def _parts(
         )
         facts.append(live.annotate(n=Value(1)).values("k", "day", "g", "nx", "n"))
     for queryset in facts:
-        sql, params = _sql(queryset)
+        sql, params = compiled(queryset)
         parts.append((counted_facts(sql), params))
     return parts
 

@@ -1,4 +1,5 @@
-"""A cursor for a report's hand-written statement.
+"""A report's hand-written statement: the querysets it is built around, and
+the cursor it runs on.
 
 Hand-written SQL bypasses the database router, so it asks for the database
 reads go to here and now (the replica inside `replica_reads()`). On
@@ -15,8 +16,16 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import QuerySet
 
 from cafe_loyalty.core.replica import reading_alias
+
+
+def compiled(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """A queryset's SQL and parameters, to build a statement around: compiled
+    for the database it will run on (sql_with_params() compiles for "default")."""
+    sql, params = queryset.query.get_compiler(using=reading_alias()).as_sql()
+    return sql, list(params)
 
 
 @contextmanager
