@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.db.models import Func, IntegerField, Value
+from django.db.models import Func, IntegerField, Q, Value
+from django.db.models.lookups import GreaterThanOrEqual
 
 from campaigns.models import Promotion
 
@@ -28,28 +29,26 @@ def offer_bucket(*, offer: str, member_id: int) -> int:
 SQLITE_OFFER_BUCKET = "cafe_offer_bucket"
 
 
-def offer_bucket_sql(vendor: str, *, offer: str, member: str) -> str:
-    """offer_bucket as SQL over the SQL `offer` (text) and `member` (an id)."""
-    if vendor == "sqlite":
-        return f"{SQLITE_OFFER_BUCKET}({offer}, {member})"
-    # The first four bytes of the digest as an unsigned big-endian integer, mod 100.
-    key = f"convert_to({offer} || ':member:' || ({member})::text, 'UTF8')"
-    return f"MOD(('x' || left(encode(sha256({key}), 'hex'), 8))::bit(32)::bigint, 100)"
-
-
 class OfferBucket(Func):
-    """offer_bucket in the ORM; `member` is the expression of the member's id."""
+    """offer_bucket in the ORM, for counting a whole membership's groups in
+    the database; `member` is the expression of the member's id."""
 
     output_field = IntegerField()
 
     def __init__(self, offer: str, member: Any) -> None:
         super().__init__(Value(offer), member)
 
-    def as_sql(  # type: ignore[override]  # one SQL spelling per vendor, no template
-        self, compiler: Any, connection: Any, **extra: Any
-    ) -> Any:
-        offer, member = (compiler.compile(e) for e in self.get_source_expressions())
-        return offer_bucket_sql(connection.vendor, offer=offer[0], member=member[0]), [*offer[1], *member[1]]
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function=SQLITE_OFFER_BUCKET, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # The first four bytes of the digest as an unsigned big-endian integer, mod 100.
+        (offer, offer_params), (member, member_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        key = f"convert_to({offer} || ':member:' || ({member})::text, 'UTF8')"
+        return f"MOD(('x' || left(encode(sha256({key}), 'hex'), 8))::bit(32)::bigint, 100)", [
+            *offer_params,
+            *member_params,
+        ]
 
 
 def register_sqlite_offer_bucket(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -69,6 +68,15 @@ def promotion_holds_out(*, promotion: Promotion, member_id: int) -> bool:
     gives them no points, is not shown to them and is not recalled to them."""
     percent = promotion.holdout_percent
     return bool(percent) and offer_bucket(offer=promotion_offer(promotion), member_id=member_id) < percent
+
+
+def promotion_offered(promotion: Promotion) -> Q:
+    """promotion_holds_out's complement as a condition on members, for
+    counting a whole membership in the database: not in its holdout."""
+    if not promotion.holdout_percent:
+        return Q(pk__isnull=False)  # no holdout: every member
+    bucket = OfferBucket(promotion_offer(promotion), "pk")
+    return Q(GreaterThanOrEqual(bucket, promotion.holdout_percent))
 
 
 def promotion_offer(promotion: Promotion) -> str:

@@ -23,7 +23,7 @@ For each promotion that gave points in the report's period:
 The groups are drawn with the promotion's holdout % as it is now. Three
 queries for all promotions: the awards, the promotions, and one statement
 counting every member's group and visits (`_groups`), with the holdout
-hashed in the database (campaigns.holdout.OfferBucket).
+hashed in the database (campaigns.holdout.promotion_offered).
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.lookups import GreaterThanOrEqual
 
 from cafe_loyalty.core.report_sql import compiled, report_cursor
-from campaigns.holdout import OfferBucket, promotion_offer
+from campaigns.holdout import promotion_offered
 from campaigns.models import Promotion, PromotionAward
 from campaigns.reminders import promotion_store_visited
 from campaigns.stats import cost_per_incremental_visit, incremental_visits
@@ -120,12 +119,9 @@ def _groups(
         everyone = Q(created_at__lt=end)
         if (visited := promotion_store_visited(promotion)) is not None:
             everyone &= Q(visited)
-        offered = Q(pk__isnull=False)  # no holdout: everyone it was for
-        if promotion.holdout_percent:
-            offered = Q(GreaterThanOrEqual(OfferBucket(promotion_offer(promotion), "pk"), promotion.holdout_percent))
         places |= {
             f"e{pk}": ExpressionWrapper(everyone, BooleanField()),
-            f"o{pk}": ExpressionWrapper(offered, BooleanField()),
+            f"o{pk}": ExpressionWrapper(promotion_offered(promotion), BooleanField()),
         }
     members = Member.objects.filter(anonymised_at__isnull=True).values("id").annotate(**places).order_by()
     (visits_sql, visits_params), (members_sql, members_params) = compiled(visits), compiled(members)

@@ -14,10 +14,10 @@ knowable) how many visits it brought that would not have happened anyway.
   used so far; discount cost = what those used coupons took off orders.
   Incremental visits = the sum, over the campaigns shown that gave the
   template out, of (the came-back rate of the members sent it − the
-  holdout's) × those members; cost per incremental visit = the template's
-  discount cost in the period ÷ them. Coupons issued outside campaigns
-  (rewards, referrals, birthdays, by hand) have no holdout: the line counts
-  them (`outside_campaigns`) instead of guessing their effect.
+  holdout's) × those members; cost per incremental visit = what those
+  campaigns' coupons of the template took off orders ÷ them. Coupons issued
+  outside campaigns (rewards, referrals, birthdays, by hand) have no holdout:
+  the line counts them (`outside_campaigns`) instead of guessing their effect.
 - Promotions: campaigns.offer_promotions (extra points, members offered and
   who earned it, and visits against the promotion's holdout).
 
@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignEntry, Coupon
 from campaigns.offer_promotions import PromotionLine, promotion_lines
-from campaigns.selectors import campaign_result_by_template
+from campaigns.selectors import GroupResult, campaign_result_by_template
 from campaigns.stats import cost_per_incremental_visit, incremental_visits
 from members.models import PointsPolicy
 
@@ -110,10 +110,16 @@ class TemplateUplift:
 class CampaignLine(OfferCounts):
     sent: int  # members in the treatment group
     held_out: int  # members in the holdout group
-    sent_rate: float | None  # came back within the conversion window
-    held_out_rate: float | None
-    sent_back: int = 0  # members of each group who came back
-    held_out_back: int = 0
+    sent_back: int  # members of each group who came back within the conversion window
+    held_out_back: int
+
+    @property
+    def sent_rate(self) -> float | None:
+        return GroupResult(members=self.sent, converted=self.sent_back).rate
+
+    @property
+    def held_out_rate(self) -> float | None:
+        return GroupResult(members=self.held_out, converted=self.held_out_back).rate
 
     @property
     def incremental_visits(self) -> float | None:
@@ -210,8 +216,6 @@ def _campaign_lines(campaigns: list[Campaign]) -> tuple[list[CampaignLine], dict
                 discount=row["discount"],
                 sent=treated.members,
                 held_out=holdout.members,
-                sent_rate=treated.rate,
-                held_out_rate=holdout.rate,
                 sent_back=treated.converted,
                 held_out_back=holdout.converted,
             )
